@@ -1,0 +1,99 @@
+"""Find a classifier's files (local folder or Hugging Face Hub snapshot) and fingerprint them.
+
+Hub models are fetched with ``snapshot_download``: it shows download progress, uses
+the local cache, works offline once cached (``HF_HUB_OFFLINE=1``), and its snapshot
+folder is named by the commit it resolved, which is the revision recorded in every
+result. A local folder is identified by a SHA-256 over its config and weight files,
+so "which exact model said this" always has an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import ClassifierUnavailable
+
+from .model_card import card_for, canonical_id
+
+# Files that decide what a model computes; the fingerprint covers exactly these.
+MODEL_FILE_PATTERNS = ("config.json", "preprocessor_config.json", "*.safetensors", "*.bin")
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    model_id: str  # Hub id that was loaded, or the folder path as given
+    folder: Path
+    revision: str  # commit hash for Hub snapshots, "local-sha256:<hex16>" for folders
+
+
+def _model_files(folder: Path) -> list[Path]:
+    files = {p for pattern in MODEL_FILE_PATTERNS for p in folder.glob(pattern) if p.is_file()}
+    return sorted(files)
+
+
+def fingerprint(folder: Path) -> str:
+    """SHA-256 over the names and bytes of the files that define the model."""
+    digest = hashlib.sha256()
+    for path in _model_files(folder):
+        digest.update(path.name.encode() + b"\x00")
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith((".", "/", "~")) or "\\" in model or model.count("/") > 1 or Path(model).exists()
+
+
+def locate_model(model: str, revision: str) -> ModelFiles:
+    """Resolve ``model`` to files on disk, or raise ClassifierUnavailable with what to do."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ClassifierUnavailable(f"the model folder {model!r} has no config.json; it is not a saved model")
+        return ModelFiles(model_id=str(path), folder=path, revision="local-sha256:" + fingerprint(path)[:16])
+    if _looks_like_path(model):
+        raise ClassifierUnavailable(f"the model folder {model!r} does not exist")
+    return _from_hub(model, revision)
+
+
+def _from_hub(model: str, revision: str) -> ModelFiles:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    card = card_for(model)
+    # Try the current name first, then former names (a cache may hold the old one).
+    candidates = [canonical_id(model)] + [a for a in (card.aliases if card else ()) if a != canonical_id(model)]
+    last: Exception | None = None
+    for repo_id in candidates:
+        try:
+            folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=["*.json", "*.safetensors"]))
+            if not list(folder.glob("*.safetensors")):
+                # Older checkpoints ship only PyTorch pickles; fetch those only when needed.
+                folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=["*.json", "*.bin"]))
+            return ModelFiles(model_id=repo_id, folder=folder, revision=folder.name)
+        except (LocalEntryNotFoundError, RepositoryNotFoundError, GatedRepoError, RevisionNotFoundError) as exc:
+            last = exc
+        except Exception as exc:  # HTTP errors, a full disk, a corrupt cache entry
+            raise ClassifierUnavailable(f"could not fetch {repo_id!r} from the Hugging Face Hub: {exc}") from exc
+    if isinstance(last, RevisionNotFoundError):
+        raise ClassifierUnavailable(f"revision {revision!r} of {model!r} does not exist on the Hugging Face Hub") from last
+    if isinstance(last, GatedRepoError | RepositoryNotFoundError):
+        raise ClassifierUnavailable(
+            f"{model!r} is not a public model on the Hugging Face Hub (not found, private or gated)"
+        ) from last
+    raise ClassifierUnavailable(
+        f"the weights of {canonical_id(model)!r} (revision {revision!r}) are not on this machine and the "
+        "Hugging Face Hub cannot be reached (offline, HF_HUB_OFFLINE=1, or no network). To fix: run once "
+        "with a network connection so they are cached; or download them on a connected machine "
+        f"(`hf download {canonical_id(model)} --local-dir DIR`), copy DIR here and pass `--model DIR` "
+        "(or set FORENSICS_MODEL=DIR); or use `--no-classifier`. The rest of the analysis runs without it."
+    ) from last

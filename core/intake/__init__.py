@@ -1,0 +1,100 @@
+"""Safe intake: read a file's bytes once, hash them, sniff the real format, decode.
+
+Order matters for the chain of custody: SHA-256 and MD5 are computed over the exact
+original bytes before any parser sees them, and those bytes are never modified (the
+decoded pixels are a separate copy with EXIF orientation applied). A failure to
+decode still leaves the hashes and the sniffed format in the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import imagehash
+
+from core.errors import AnalysisError, EmptyFile, FileTooLarge, NotAnImage, ReadFailed, UnsupportedFormat
+from core.schema import FileFacts
+
+from .decode import Decoded, decode
+from .sniff import EXTENSIONS, Sniffed, sniff
+
+# How many leading bytes the sniffer looks at (SVG/HTML detection wants a little text).
+SNIFF_BYTES = 4096
+
+
+@dataclass
+class Intake:
+    """One file as the analyzers see it: original bytes, facts, and decoded pixels if any."""
+
+    path: str
+    data: bytes
+    facts: FileFacts
+    sniffed: Sniffed
+    decoded: Decoded | None = None
+    error: AnalysisError | None = None  # why decoding failed; bytes and facts are still valid
+    extra: dict = field(default_factory=dict)
+
+
+def read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
+    """Read a file once, refusing oversized files before reading them."""
+    try:
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            raise FileTooLarge(
+                f"file is {size:,} bytes, more than the limit of {max_bytes:,} (setting max_file_mb)"
+            )
+        with open(path, "rb") as fh:
+            return fh.read(max_bytes + 1)
+    except AnalysisError:
+        raise
+    except OSError as exc:
+        raise ReadFailed(f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+def describe_bytes(data: bytes, name: str) -> tuple[FileFacts, Sniffed]:
+    """Hashes first, then the format from magic bytes, and how the extension compares."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    sniffed = sniff(data[:SNIFF_BYTES])
+    suffix = Path(name).suffix.lower().lstrip(".") or None
+    matches = None
+    if sniffed.format is not None and suffix is not None:
+        matches = suffix in EXTENSIONS[sniffed.format]
+    facts = FileFacts(
+        name=name,
+        size_bytes=len(data),
+        sha256=sha256,
+        md5=md5,
+        format=sniffed.format,
+        mime=sniffed.mime,
+        extension=suffix,
+        extension_matches_format=matches,
+    )
+    return facts, sniffed
+
+
+def open_intake(data: bytes, name: str, path: str, max_pixels: int) -> Intake:
+    """Describe and decode one file's bytes. Never raises for bad input: see ``Intake.error``."""
+    facts, sniffed = describe_bytes(data, name)
+    intake = Intake(path=path, data=data, facts=facts, sniffed=sniffed)
+    try:
+        if not data:
+            raise EmptyFile("the file is empty (0 bytes)")
+        if sniffed.kind == "not-image":
+            raise NotAnImage(f"not an image: the content is a {sniffed.description}")
+        if sniffed.format is None:
+            raise UnsupportedFormat(f"{sniffed.description} is not a supported format")
+        intake.decoded = decode(data, sniffed, max_pixels)
+    except AnalysisError as exc:
+        intake.error = exc
+        return intake
+    d = intake.decoded
+    facts.width, facts.height = d.width, d.height
+    facts.stored_width, facts.stored_height = d.stored_width, d.stored_height
+    facts.orientation, facts.mode = d.orientation, d.mode
+    facts.frames, facts.animated = d.frames, d.animated
+    facts.phash = str(imagehash.phash(d.pixels))
+    return intake

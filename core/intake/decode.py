@@ -1,0 +1,158 @@
+"""Decode pixels with Pillow under a pixel limit, orientation applied, original bytes untouched.
+
+The pixel limit is checked on the header's declared size *before* any pixel is
+decoded, so a 100,000 x 100,000 image in a 1 KB file is refused instantly (Pillow's
+own ``DecompressionBombError`` is mapped to the same error as a second line of
+defence). JPEGs are decoded in draft mode (DCT scaling) to the smallest size that is
+still at least ``WORKING_MIN_SIDE`` on both sides: the classifier reads 256 px and the
+perceptual hash 32 px, and full-size decoding of a 12 MP JPEG costs five times more.
+The whole entropy-coded stream is still read, so truncation is still detected.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+from core.errors import DecodeFailed, DecompressionBomb, UnsupportedFormat
+
+from .sniff import Sniffed
+
+# The working copy of the pixels keeps at least this many pixels on its short side
+# (twice the classifier's 256 px input) and at most WORKING_MAX_SIDE on its long side.
+WORKING_MIN_SIDE = 512
+WORKING_MAX_SIDE = 2048
+
+_HEIF_READY: bool | None = None
+
+
+def _enable_heif() -> bool:
+    """Register pillow-heif's HEIF opener once; AVIF is built into Pillow 13."""
+    global _HEIF_READY
+    if _HEIF_READY is None:
+        try:
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+            _HEIF_READY = True
+        except ImportError:
+            _HEIF_READY = False
+    return _HEIF_READY
+
+
+@dataclass
+class Decoded:
+    image: Image.Image  # the opened file, header and info parsed (for metadata cross-checks)
+    pixels: Image.Image  # RGB working copy, EXIF orientation applied, reduced in size
+    stored_width: int
+    stored_height: int
+    width: int  # after orientation
+    height: int
+    orientation: int | None
+    mode: str
+    frames: int
+    animated: bool
+
+
+def decode(data: bytes, sniffed: Sniffed, max_pixels: int) -> Decoded:
+    """Open and decode ``data`` (already sniffed as a supported image format)."""
+    if sniffed.format == "heif" and not _enable_heif():
+        raise UnsupportedFormat("HEIF/HEIC image, but the pillow-heif plugin is not installed")
+    with warnings.catch_warnings():
+        # We enforce our own limit below; Pillow's warning would only be noise.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=[_pillow_format(sniffed.format)])
+        except Image.DecompressionBombError as exc:
+            raise DecompressionBomb(f"refused before decoding: {exc}") from exc
+        except Exception as exc:  # Pillow plugins raise many types for broken headers
+            raise DecodeFailed(f"{sniffed.description} whose header cannot be read: {_describe(exc)}") from exc
+
+        stored_w, stored_h = image.size
+        if stored_w <= 0 or stored_h <= 0:
+            raise DecodeFailed(f"{sniffed.description} declares an empty size {stored_w}x{stored_h}")
+        if stored_w * stored_h > max_pixels:
+            raise DecompressionBomb(
+                f"{sniffed.description} declares {stored_w}x{stored_h} = {stored_w * stored_h:,} pixels, "
+                f"more than the limit of {max_pixels:,} (setting max_pixels); refused before decoding"
+            )
+        try:
+            frames = getattr(image, "n_frames", 1)
+            mode = image.mode
+            orientation = _orientation(image)
+            if image.format == "JPEG":
+                image.draft("RGB", _draft_request(stored_w, stored_h))
+            image.load()
+            pixels = _to_rgb(image)
+        except Image.DecompressionBombError as exc:
+            raise DecompressionBomb(f"refused while decoding: {exc}") from exc
+        except Exception as exc:
+            raise DecodeFailed(f"{sniffed.description} whose pixel data is damaged: {_describe(exc)}") from exc
+
+    if orientation and orientation != 1:
+        pixels = ImageOps.exif_transpose(pixels)
+    if max(pixels.size) > WORKING_MAX_SIDE:
+        pixels.thumbnail((WORKING_MAX_SIDE, WORKING_MAX_SIDE), Image.Resampling.BILINEAR)
+    swaps = orientation in (5, 6, 7, 8)
+    return Decoded(
+        image=image,
+        pixels=pixels,
+        stored_width=stored_w,
+        stored_height=stored_h,
+        width=stored_h if swaps else stored_w,
+        height=stored_w if swaps else stored_h,
+        orientation=orientation,
+        mode=mode,
+        frames=frames,
+        animated=frames > 1,
+    )
+
+
+def _pillow_format(fmt: str | None) -> str:
+    return {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF", "gif": "GIF", "bmp": "BMP",
+            "heif": "HEIF", "avif": "AVIF"}[fmt or ""]
+
+
+def _draft_request(width: int, height: int) -> tuple[int, int]:
+    """The size to ask draft mode for: DCT scaling keeps both sides at least this large."""
+    scale = max(WORKING_MIN_SIDE / min(width, height), 1 / 8)
+    return (max(1, int(width * scale)), max(1, int(height * scale)))
+
+
+def _orientation(image: Image.Image) -> int | None:
+    try:
+        value = image.getexif().get(0x0112)
+    except Exception:
+        return None  # a broken EXIF block is reported by the metadata stage, not here
+    return value if isinstance(value, int) and 1 <= value <= 8 else None
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """An RGB copy of the first frame (info kept, so exif_transpose still sees the orientation).
+
+    High bit-depth greyscale is rescaled to 8 bits, not clipped.
+    """
+    rgb = _convert(image)
+    rgb.info = dict(image.info)
+    return rgb
+
+
+def _convert(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        import numpy as np
+
+        arr = np.asarray(image, dtype=np.float64)
+        lo, hi = float(arr.min()), float(arr.max())
+        arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else arr * 0
+        return Image.fromarray(arr.astype("uint8")).convert("RGB")
+    if image.mode == "P" and "transparency" in image.info:
+        return image.convert("RGBA").convert("RGB")
+    return image.convert("RGB")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or "no details"
+    return f"{type(exc).__name__}: {text[:300]}"

@@ -1,0 +1,174 @@
+"""EXIF, read twice: exifread as the primary parser, Pillow as an independent cross-check.
+
+Tags are named as in EXIF 2.32 / CIPA DC-008. Both parsers fill the same small table
+of fields (``FIELDS``) so that their answers can be compared one to one; a
+disagreement is reported, never hidden. GPS follows the EXIF GPS IFD: degrees,
+minutes, seconds as rationals plus N/S/E/W references.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import exifread
+from exifread.serialize import convert_types
+from PIL import Image
+
+from core.schema import GPS, Dimensions
+
+from .dates import iso_datetime
+from .jsonsafe import bytes_to_text, json_safe
+
+# exifread logs "no EXIF found" as a warning for every file without EXIF: expected
+# absence, not a problem worth a log line.
+logging.getLogger("exifread").setLevel(logging.ERROR)
+
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+
+# field -> (exifread key, (Pillow IFD or None for IFD0, tag id))
+FIELDS: dict[str, tuple[str, tuple[int | None, int]]] = {
+    "make": ("Image Make", (None, 0x010F)),
+    "model": ("Image Model", (None, 0x0110)),
+    "software": ("Image Software", (None, 0x0131)),
+    "artist": ("Image Artist", (None, 0x013B)),
+    "lens_make": ("EXIF LensMake", (_EXIF_IFD, 0xA433)),
+    "lens_model": ("EXIF LensModel", (_EXIF_IFD, 0xA434)),
+    "serial": ("EXIF BodySerialNumber", (_EXIF_IFD, 0xA431)),
+    "datetime_original": ("EXIF DateTimeOriginal", (_EXIF_IFD, 0x9003)),
+    "offset_original": ("EXIF OffsetTimeOriginal", (_EXIF_IFD, 0x9011)),
+    "subsec_original": ("EXIF SubSecTimeOriginal", (_EXIF_IFD, 0x9291)),
+    "pixel_width": ("EXIF ExifImageWidth", (_EXIF_IFD, 0xA002)),
+    "pixel_height": ("EXIF ExifImageLength", (_EXIF_IFD, 0xA003)),
+    "gps_lat_ref": ("GPS GPSLatitudeRef", (_GPS_IFD, 1)),
+    "gps_lat": ("GPS GPSLatitude", (_GPS_IFD, 2)),
+    "gps_lon_ref": ("GPS GPSLongitudeRef", (_GPS_IFD, 3)),
+    "gps_lon": ("GPS GPSLongitude", (_GPS_IFD, 4)),
+    "gps_alt_ref": ("GPS GPSAltitudeRef", (_GPS_IFD, 5)),
+    "gps_alt": ("GPS GPSAltitude", (_GPS_IFD, 6)),
+}
+
+# Fields compared between the two parsers (the rest are too format-dependent to compare).
+CROSS_CHECKED = ("make", "model", "software", "datetime_original", "lens_model", "gps_lat", "gps_lon")
+
+
+@dataclass
+class ExifRead:
+    fields: dict[str, Any] = field(default_factory=dict)  # FIELDS name -> plain value
+    dump: dict[str, Any] = field(default_factory=dict)  # every tag, JSON-safe
+    thumbnail: bytes | None = None
+    error: str | None = None
+
+
+def read_exifread(data: bytes) -> ExifRead:
+    """Parse EXIF with exifread. Absence gives an empty result; damage sets ``error``."""
+    out = ExifRead()
+    try:
+        tags = exifread.process_file(io.BytesIO(data), details=True, extract_thumbnail=True)
+    except Exception as exc:  # exifread raises assorted types on damaged IFDs
+        out.error = f"{type(exc).__name__}: {str(exc)[:200]}"
+        return out
+    out.thumbnail = tags.get("JPEGThumbnail") if isinstance(tags.get("JPEGThumbnail"), bytes) else None
+    try:
+        converted = convert_types(tags)
+    except Exception:
+        converted = {k: getattr(v, "printable", v) for k, v in tags.items()}
+    out.dump = {k: json_safe(v) for k, v in converted.items() if k not in ("JPEGThumbnail", "TIFFThumbnail")}
+    for name, (key, _) in FIELDS.items():
+        tag = tags.get(key)
+        if tag is not None:
+            out.fields[name] = _plain(getattr(tag, "values", tag))
+    return out
+
+
+def read_pillow(image: Image.Image | None) -> tuple[dict[str, Any], str | None]:
+    """The same FIELDS from Pillow's own EXIF parser, for the cross-check."""
+    if image is None:
+        return {}, None
+    try:
+        exif = image.getexif()
+        ifds = {None: exif, _EXIF_IFD: exif.get_ifd(_EXIF_IFD), _GPS_IFD: exif.get_ifd(_GPS_IFD)}
+        values = {}
+        for name, (_, (ifd, tag)) in FIELDS.items():
+            value = ifds[ifd].get(tag)
+            if value is not None:
+                values[name] = _plain(value)
+        return values, None
+    except Exception as exc:
+        return {}, f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _plain(value: Any) -> Any:
+    """Unwrap single-element lists, turn rationals to floats and bytes to text."""
+    if isinstance(value, bytes):
+        return bytes_to_text(value) or json_safe(value)
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()
+    if isinstance(value, list | tuple):
+        items = [_plain(v) for v in value]
+        return items[0] if len(items) == 1 else items
+    return json_safe(value)
+
+
+def cross_check(primary: dict[str, Any], secondary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Fields where exifread and Pillow read different values."""
+    rows = []
+    for name in CROSS_CHECKED:
+        a, b = primary.get(name), secondary.get(name)
+        if a is None or b is None:
+            continue
+        if _comparable(a) != _comparable(b):
+            rows.append({"field": name, "exifread": a, "pillow": b})
+    return rows
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def gps_from_fields(f: dict[str, Any]) -> GPS | None:
+    """Decimal degrees from the GPS IFD; None when absent or out of range."""
+    lat = _dms_to_degrees(f.get("gps_lat"), f.get("gps_lat_ref"), "S")
+    lon = _dms_to_degrees(f.get("gps_lon"), f.get("gps_lon_ref"), "W")
+    if lat is None or lon is None or abs(lat) > 90 or abs(lon) > 180:
+        return None
+    altitude = f.get("gps_alt")
+    if isinstance(altitude, int | float):
+        ref = f.get("gps_alt_ref")
+        below = ref in (1, b"\x01", "1") or (isinstance(ref, list) and ref[:1] == [1])
+        altitude = round(-float(altitude) if below else float(altitude), 2)
+    else:
+        altitude = None
+    return GPS(lat=round(lat, 7), lon=round(lon, 7), altitude_m=altitude)
+
+
+def _dms_to_degrees(dms: Any, ref: Any, negative: str) -> float | None:
+    if isinstance(dms, int | float):
+        dms = [dms]
+    if not isinstance(dms, list) or not dms or not all(isinstance(x, int | float) for x in dms):
+        return None
+    parts = list(dms[:3]) + [0.0] * (3 - min(len(dms), 3))
+    degrees = parts[0] + parts[1] / 60 + parts[2] / 3600
+    if isinstance(ref, str) and ref.strip().upper().startswith(negative):
+        degrees = -degrees
+    return degrees
+
+
+def dimensions_from_fields(f: dict[str, Any]) -> Dimensions | None:
+    w, h = f.get("pixel_width"), f.get("pixel_height")
+    if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
+        return Dimensions(width=w, height=h)
+    return None
+
+
+def exif_datetime(f: dict[str, Any]) -> str | None:
+    """DateTimeOriginal as ISO 8601, with sub-seconds and OffsetTimeOriginal when recorded."""
+    return iso_datetime(f.get("datetime_original"), f.get("subsec_original"), f.get("offset_original"))

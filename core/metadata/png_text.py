@@ -1,0 +1,100 @@
+"""PNG text chunks (tEXt, zTXt, iTXt; PNG specification, 3rd edition, section 11.3.3).
+
+Read with a small chunk walker rather than Pillow's ``info`` because the chunk type,
+language tag and order matter as evidence (AI tools write ``parameters``, ``prompt``
+and ``workflow`` chunks), and because compressed text must be inflated under a hard
+size limit: a 50 KB zTXt chunk can inflate to gigabytes.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .jsonsafe import clean_text
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Largest inflated text kept from one chunk (ComfyUI workflows reach a few MB).
+MAX_TEXT_BYTES = 16 * 1024 * 1024
+# Chunks walked before giving up (real files have tens).
+MAX_CHUNKS = 100_000
+
+
+@dataclass
+class PngTextRead:
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_png_text(data: bytes) -> PngTextRead:
+    out = PngTextRead()
+    if not data.startswith(PNG_SIGNATURE):
+        return out
+    pos = len(PNG_SIGNATURE)
+    for _ in range(MAX_CHUNKS):
+        if pos + 8 > len(data):
+            break
+        length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if len(body) < length:
+            out.problems.append(("png_chunk_truncated", f"the {_ctype(ctype)} chunk at byte {pos} is cut short"))
+            break
+        if ctype in (b"tEXt", b"zTXt", b"iTXt"):
+            try:
+                out.entries.append(_parse(ctype, body))
+            except (ValueError, zlib.error) as exc:
+                out.problems.append(("png_text_malformed", f"a {_ctype(ctype)} chunk is malformed: {str(exc)[:200]}"))
+        if ctype == b"IEND":
+            break
+        pos += 12 + length
+    for entry in out.entries:
+        if entry.pop("_truncated", False):
+            out.problems.append((
+                "png_text_too_large",
+                f"the {entry['chunk']} chunk {entry['keyword']!r} inflates past {MAX_TEXT_BYTES:,} bytes; "
+                "only the first part is kept",
+            ))
+    return out
+
+
+def _ctype(ctype: bytes) -> str:
+    return ctype.decode("latin-1", "replace")
+
+
+def _inflate(payload: bytes) -> tuple[bytes, bool]:
+    inflater = zlib.decompressobj()
+    text = inflater.decompress(payload, MAX_TEXT_BYTES)
+    return text, bool(inflater.unconsumed_tail)
+
+
+def _parse(ctype: bytes, body: bytes) -> dict[str, Any]:
+    keyword, sep, rest = body.partition(b"\x00")
+    if not sep or not 1 <= len(keyword) <= 79:
+        raise ValueError("keyword missing or longer than 79 bytes")
+    entry: dict[str, Any] = {"chunk": _ctype(ctype), "keyword": clean_text(keyword.decode("latin-1"))}
+    truncated = False
+    if ctype == b"tEXt":
+        text = rest.decode("latin-1")
+    elif ctype == b"zTXt":
+        if not rest or rest[0] != 0:
+            raise ValueError("unknown compression method")
+        raw, truncated = _inflate(rest[1:])
+        text = raw.decode("latin-1")
+    else:  # iTXt
+        if len(rest) < 2:
+            raise ValueError("compression fields missing")
+        compressed, method, rest = rest[0], rest[1], rest[2:]
+        language, _, rest = rest.partition(b"\x00")
+        translated, _, payload = rest.partition(b"\x00")
+        if compressed:
+            if method != 0:
+                raise ValueError("unknown compression method")
+            payload, truncated = _inflate(payload)
+        text = payload.decode("utf-8", "replace")
+        entry["language"] = clean_text(language.decode("latin-1")) or None
+        entry["translated_keyword"] = clean_text(translated.decode("utf-8", "replace")) or None
+    entry["text"] = clean_text(text, limit=MAX_TEXT_BYTES)
+    entry["_truncated"] = truncated
+    return entry

@@ -1,0 +1,181 @@
+"""XMP packets (ISO 16684-1), found in any container and parsed as untrusted XML.
+
+XMP is located by its ``<x:xmpmeta>`` wrapper (or a bare ``<rdf:RDF>``) anywhere in the
+bytes, which covers JPEG APP1, PNG iTXt ``XML:com.adobe.xmp``, WebP ``XMP `` chunks,
+TIFF tag 700 and HEIF items with one rule. Parsing goes through defusedxml with
+entities and external references forbidden: a billion-laughs or XXE packet is
+reported and skipped, never expanded. The RDF graph is flattened to
+``prefix:Property`` keys; ``rdf:Seq``/``Bag``/``Alt`` become lists, structures dicts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+from core.schema import GPS
+
+from .jsonsafe import clean_text
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+# Largest packet parsed, in bytes (real packets are a few KB; Photoshop's can reach ~1 MB).
+MAX_PACKET_BYTES = 4 * 1024 * 1024
+# Packets parsed per file (a JPEG may carry a main and an extended packet).
+MAX_PACKETS = 4
+# Deepest RDF structure flattened; deeper ones are cut with a marker.
+MAX_DEPTH = 12
+
+_START = re.compile(rb"<(?:[A-Za-z0-9_]+:)?x[ma]pmeta[\s>]|<rdf:RDF[\s>]")
+_NS_DECL = re.compile(rb'xmlns:([A-Za-z_][\w.\-]*)\s*=\s*["\']([^"\']+)["\']')
+
+# Prefixes used when a packet declares a namespace under an odd prefix.
+KNOWN_PREFIXES = {
+    "http://ns.adobe.com/xap/1.0/": "xmp",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://ns.adobe.com/tiff/1.0/": "tiff",
+    "http://ns.adobe.com/exif/1.0/": "exif",
+    "http://cipa.jp/exif/1.0/": "exifEX",
+    "http://ns.adobe.com/exif/1.0/aux/": "aux",
+    "http://ns.adobe.com/photoshop/1.0/": "photoshop",
+    "http://ns.adobe.com/xap/1.0/mm/": "xmpMM",
+    "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/": "Iptc4xmpCore",
+    "http://iptc.org/std/Iptc4xmpExt/2008-02-29/": "Iptc4xmpExt",
+    "http://ns.adobe.com/photoshop/1.0/camera-raw-settings/": "crs",
+    "http://ns.google.com/photos/1.0/camera/": "GCamera",
+    RDF: "rdf",
+}
+
+
+@dataclass
+class XmpRead:
+    properties: dict[str, Any] = field(default_factory=dict)
+    packets: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (notice code, message)
+
+
+def find_packets(data: bytes) -> list[bytes]:
+    """Raw XMP packets in file order."""
+    packets: list[bytes] = []
+    pos = 0
+    while len(packets) < MAX_PACKETS:
+        m = _START.search(data, pos)
+        if not m:
+            break
+        start = m.start()
+        tag = b"rdf:RDF>" if m.group(0).startswith(b"<rdf:RDF") else b"meta>"
+        end = _find_end(data, start, tag)
+        packets.append(data[start:end])
+        pos = end
+    return packets
+
+
+def _find_end(data: bytes, start: int, tag: bytes) -> int:
+    limit = min(len(data), start + MAX_PACKET_BYTES + 1)
+    close = b"</rdf:RDF>" if tag == b"rdf:RDF>" else None
+    if close is None:
+        m = re.compile(rb"</(?:[A-Za-z0-9_]+:)?x[ma]pmeta>").search(data, start, limit)
+        return m.end() if m else limit
+    idx = data.find(close, start, limit)
+    return idx + len(close) if idx >= 0 else limit
+
+
+def read_xmp(data: bytes) -> XmpRead:
+    out = XmpRead()
+    for packet in find_packets(data):
+        out.packets += 1
+        if len(packet) > MAX_PACKET_BYTES:
+            out.problems.append(("xmp_too_large", f"an XMP packet is larger than {MAX_PACKET_BYTES:,} bytes; not parsed"))
+            continue
+        try:
+            root = SafeET.fromstring(packet, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden, defusedxml.DTDForbidden) as exc:
+            out.problems.append((
+                "xmp_unsafe",
+                f"an XMP packet declares XML entities or external references ({type(exc).__name__}); "
+                "it was not expanded or parsed",
+            ))
+            continue
+        except (ParseError, ValueError, UnicodeError) as exc:
+            out.problems.append(("xmp_malformed", f"an XMP packet is not well-formed XML: {str(exc)[:200]}"))
+            continue
+        prefixes = dict(KNOWN_PREFIXES)
+        for prefix, uri in _NS_DECL.findall(packet):
+            prefixes.setdefault(uri.decode("utf-8", "replace"), prefix.decode("ascii", "replace"))
+        for desc in root.iter(f"{{{RDF}}}Description"):
+            for key, value in _description(desc, prefixes, 0).items():
+                out.properties.setdefault(key, value)
+    return out
+
+
+def _name(tag: str, prefixes: dict[str, str]) -> str:
+    if tag.startswith("{"):
+        uri, local = tag[1:].split("}", 1)
+        return f"{prefixes.get(uri, uri)}:{local}"
+    return tag
+
+
+def _description(desc: Element, prefixes: dict[str, str], depth: int) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for attr, value in desc.attrib.items():
+        if not attr.startswith(f"{{{RDF}}}"):
+            props[_name(attr, prefixes)] = clean_text(value)
+    for child in desc:
+        props.setdefault(_name(child.tag, prefixes), _value(child, prefixes, depth + 1))
+    return props
+
+
+def _value(el: Element, prefixes: dict[str, str], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        return "(structure nested too deeply; not shown)"
+    resource = el.get(f"{{{RDF}}}resource")
+    if resource is not None:
+        return clean_text(resource)
+    children = list(el)
+    if not children:
+        if el.get(f"{{{RDF}}}parseType") == "Resource" or any(not a.startswith(f"{{{RDF}}}") for a in el.attrib):
+            return _description(el, prefixes, depth)
+        return clean_text((el.text or "").strip())
+    first = children[0]
+    if first.tag in (f"{{{RDF}}}Seq", f"{{{RDF}}}Bag", f"{{{RDF}}}Alt"):
+        return [_value(li, prefixes, depth + 1) for li in first if li.tag == f"{{{RDF}}}li"]
+    if first.tag == f"{{{RDF}}}Description":
+        return _description(first, prefixes, depth)
+    return _description(el, prefixes, depth)  # rdf:parseType="Resource" or a bare structure
+
+
+def first_text(props: dict[str, Any], *keys: str) -> str | None:
+    """The first non-empty text among ``keys`` (first item of a list or language alternative)."""
+    for key in keys:
+        value = props.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+_XMP_GPS = re.compile(r"^\s*(\d{1,3})(?:,(\d{1,2}(?:\.\d+)?))?(?:,(\d{1,2}(?:\.\d+)?))?\s*([NSEW])\s*$", re.I)
+
+
+def xmp_gps(props: dict[str, Any]) -> GPS | None:
+    """exif:GPSLatitude/Longitude in XMP's ``DDD,MM.mmmmK`` or ``DDD,MM,SSK`` form."""
+    lat = _xmp_coordinate(props.get("exif:GPSLatitude"))
+    lon = _xmp_coordinate(props.get("exif:GPSLongitude"))
+    if lat is None or lon is None or abs(lat) > 90 or abs(lon) > 180:
+        return None
+    return GPS(lat=round(lat, 7), lon=round(lon, 7))
+
+
+def _xmp_coordinate(text: Any) -> float | None:
+    if not isinstance(text, str):
+        return None
+    m = _XMP_GPS.match(text)
+    if not m:
+        return None
+    value = int(m.group(1)) + float(m.group(2) or 0) / 60 + float(m.group(3) or 0) / 3600
+    return -value if m.group(4).upper() in "SW" else value

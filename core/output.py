@@ -1,0 +1,101 @@
+"""Result writers: JSON Lines, a JSON array, or CSV, all streamed one row at a time.
+
+JSONL and JSON carry the full schema. CSV carries the flat columns in
+``CSV_COLUMNS`` (the same keys, dotted), with spreadsheet formula injection
+neutralised: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return gets a leading apostrophe, as OWASP recommends for CSV exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from core.schema import ScanResult
+
+FORMATS = ("jsonl", "json", "csv")
+
+CSV_COLUMNS = (
+    "path",
+    "status",
+    "error.code",
+    "error.message",
+    "file.name",
+    "file.sha256",
+    "file.md5",
+    "file.size_bytes",
+    "file.format",
+    "file.extension",
+    "file.extension_matches_format",
+    "file.width",
+    "file.height",
+    "file.frames",
+    "file.phash",
+    "metadata.camera.make",
+    "metadata.camera.model",
+    "metadata.camera.lens",
+    "metadata.software",
+    "metadata.datetime_original",
+    "metadata.gps.lat",
+    "metadata.gps.lon",
+    "classifier.model",
+    "classifier.revision",
+    "classifier.p_artificial",
+    "classifier.label",
+    "classifier_error",
+    "provenance.ai_declared",
+    "provenance.generator.tool",
+    "provenance.c2pa.present",
+    "provenance.c2pa.state",
+    "schema_version",
+)
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def dig(row: dict[str, Any], dotted: str) -> Any:
+    """``dig(row, "metadata.gps.lat")``; None when any step is missing."""
+    value: Any = row
+    for key in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_results(results: Iterable[ScanResult], fmt: str, out: TextIO) -> int:
+    """Write every result to ``out`` as it arrives; returns the number of rows."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for result in results:
+            row = result.to_dict()
+            writer.writerow([csv_cell(dig(row, column)) for column in CSV_COLUMNS])
+            count += 1
+    elif fmt == "jsonl":
+        for result in results:
+            out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            count += 1
+    elif fmt == "json":
+        out.write("[")
+        for result in results:
+            out.write(("\n" if count == 0 else ",\n") + json.dumps(result.to_dict(), ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+    else:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    out.flush()
+    return count

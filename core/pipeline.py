@@ -1,0 +1,135 @@
+"""The one way to analyse images: bytes in, one ``ScanResult`` per file out.
+
+The CLI, the dashboard and the batch engines all call :func:`analyze_batch` (or
+:func:`analyze` for one file). Stages run in order, each failing alone:
+
+1. intake: read once, hash, sniff, decode under limits (a failure ends the row as
+   an error, but the hashes and format are kept);
+2. metadata: every block the file carries (also for files whose pixels are damaged:
+   a truncated JPEG still has its EXIF);
+3. classifier: one batched call for every decoded image of the batch.
+
+Nothing here writes to disk or imports a UI.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from core import __version__
+from core.detector import Detector, get_detector
+from core.errors import AnalysisError, ClassifierUnavailable
+from core.intake import open_intake, read_bytes
+from core.metadata import extract_metadata
+from core.schema import ErrorInfo, Notice, ScanResult
+from core.settings import Settings
+
+CLASSIFIER_DISABLED = "classifier disabled (--no-classifier, or the setting classifier=false)"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file to analyse: a path on disk, or bytes with a display name (uploads)."""
+
+    path: str  # shown in the result as given; never used to write anything
+    file: Path | None = None
+    data: bytes | None = None
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike) -> Source:
+        return cls(path=str(path), file=Path(path))
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes) -> Source:
+        return cls(path=name, data=data)
+
+    @property
+    def name(self) -> str:
+        return self.file.name if self.file is not None else Path(self.path.replace("\\", "/")).name
+
+
+@dataclass
+class Context:
+    """Settings plus the shared classifier (or the reason there is none)."""
+
+    settings: Settings
+    detector: Detector | None = None
+    classifier_error: str | None = None
+
+
+def make_context(settings: Settings) -> Context:
+    """Load the classifier once for these settings; an unavailable one is a reason, not a crash."""
+    if not settings.classifier:
+        return Context(settings, None, CLASSIFIER_DISABLED)
+    try:
+        detector = get_detector(settings.model, settings.revision, settings.device, settings.batch_size)
+    except ClassifierUnavailable as exc:
+        return Context(settings, None, f"classifier unavailable: {exc}")
+    return Context(settings, detector, None)
+
+
+def analyze(source: Source, ctx: Context) -> ScanResult:
+    return analyze_batch([source], ctx)[0]
+
+
+def analyze_batch(sources: list[Source], ctx: Context) -> list[ScanResult]:
+    """Analyse files; exactly one result per source, in order, whatever the input."""
+    rows = [_analyze_file(source, ctx.settings) for source in sources]
+    _classify(rows, ctx)
+    return [result for result, _ in rows]
+
+
+def _analyze_file(source: Source, settings: Settings) -> tuple[ScanResult, Image.Image | None]:
+    result = ScanResult(path=source.path, status="ok", tool_version=__version__)
+    try:
+        data = source.data if source.data is not None else read_bytes(source.file, settings.max_file_bytes)
+        intake = open_intake(data, source.name, source.path, settings.max_pixels)
+        result.file = intake.facts
+        if intake.sniffed.format is not None:
+            image = intake.decoded.image if intake.decoded else None
+            result.metadata, notices = extract_metadata(data, image)
+            result.notices.extend(notices)
+        if intake.error is not None:
+            _fail(result, intake.error.code, intake.error.message)
+            return result, None
+        return result, intake.decoded.pixels
+    except AnalysisError as exc:
+        _fail(result, exc.code, exc.message)
+    except Exception as exc:  # a bug or an unforeseen file: one error row, the batch goes on
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        _fail(
+            result,
+            "internal_error",
+            f"unexpected {type(exc).__name__} in {Path(where.filename).name}:{where.lineno}: {str(exc)[:300]}",
+        )
+    return result, None
+
+
+def _fail(result: ScanResult, code: str, message: str) -> None:
+    result.status = "error"
+    result.error = ErrorInfo(code=code, message=message)
+    result.classifier_error = "not run: the file holds no decodable image"
+
+
+def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -> None:
+    ready = [(result, pixels) for result, pixels in rows if pixels is not None]
+    if ctx.detector is None:
+        for result, _ in ready:
+            result.classifier_error = ctx.classifier_error
+        return
+    if not ready:
+        return
+    try:
+        scores = ctx.detector.predict([pixels for _, pixels in ready])
+    except Exception as exc:  # e.g. out of GPU memory: the rest of each row stays valid
+        for result, _ in ready:
+            result.classifier_error = f"classifier failed: {type(exc).__name__}: {str(exc)[:300]}"
+            result.notices.append(Notice("classifier_failed", result.classifier_error))
+        return
+    for (result, _), score in zip(ready, scores, strict=True):
+        result.classifier = score

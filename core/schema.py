@@ -1,0 +1,197 @@
+"""The one result schema: what the analysis of one file produces.
+
+Every consumer (CLI, dashboard, case store, Ray engine) reads and writes these
+dataclasses. ``to_dict`` gives the JSON form that the CLI writes; ``from_dict`` reads
+it back. The keys listed in the README under "Result schema" are a public contract:
+rename nothing without bumping ``SCHEMA_VERSION``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+# Major bumps break readers; minor bumps only add keys.
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class ErrorInfo:
+    """Why a file could not be analysed: a stable ``code`` and a human ``message``."""
+
+    code: str
+    message: str
+
+
+@dataclass
+class Notice:
+    """A non-fatal problem met while analysing a file (a malformed XMP packet, ...)."""
+
+    code: str
+    message: str
+
+
+@dataclass
+class FileFacts:
+    """Facts about the bytes and the decoded pixels. Hashes are over the original bytes."""
+
+    name: str
+    size_bytes: int
+    sha256: str
+    md5: str
+    format: str | None = None  # sniffed from magic bytes, never from the extension
+    mime: str | None = None
+    extension: str | None = None  # lower case, without the dot
+    extension_matches_format: bool | None = None
+    width: int | None = None  # as displayed, after EXIF orientation
+    height: int | None = None
+    stored_width: int | None = None  # as encoded in the file
+    stored_height: int | None = None
+    orientation: int | None = None  # EXIF orientation 1..8 that was applied to the pixels
+    mode: str | None = None
+    frames: int | None = None
+    animated: bool | None = None
+    phash: str | None = None  # 64-bit DCT perceptual hash (hex) of the oriented pixels
+
+
+@dataclass
+class Camera:
+    make: str | None = None
+    model: str | None = None
+    lens: str | None = None
+    serial: str | None = None
+
+
+@dataclass
+class GPS:
+    lat: float
+    lon: float
+    altitude_m: float | None = None
+
+
+@dataclass
+class Dimensions:
+    width: int
+    height: int
+
+
+@dataclass
+class Thumbnail:
+    """The preview image that cameras embed in EXIF (IFD1)."""
+
+    format: str | None
+    size_bytes: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass
+class Metadata:
+    """What the file says about itself: normalised facts first, the full dump in ``raw``."""
+
+    camera: Camera = field(default_factory=Camera)
+    software: str | None = None
+    datetime_original: str | None = None  # ISO 8601, with the UTC offset when the file records one
+    datetime_original_source: str | None = None  # "exif", "xmp" or "iptc"
+    gps: GPS | None = None
+    exif_dimensions: Dimensions | None = None  # PixelXDimension/PixelYDimension as declared
+    icc_profile: str | None = None
+    thumbnail: Thumbnail | None = None
+    sources: list[str] = field(default_factory=list)  # which blocks were found: exif, xmp, iptc, ...
+    cross_check: list[dict[str, Any]] = field(default_factory=list)  # exifread vs Pillow disagreements
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ClassifierResult:
+    """One AIRealNet-style score. A statistical signal, never a verdict by itself."""
+
+    model: str  # the Hub id or local folder that was loaded
+    revision: str  # resolved commit hash, or "local-sha256:<hex>" for a folder
+    p_artificial: float  # the model's probability for its "artificial" label
+    label: str  # the model's top label, normalised to "artificial" or "real"
+    device: str = "cpu"
+    dtype: str = "float32"
+
+
+@dataclass
+class Generator:
+    tool: str | None = None
+
+
+@dataclass
+class C2PAState:
+    present: bool | None = None
+    state: str | None = None
+
+
+@dataclass
+class Provenance:
+    """Declared provenance (C2PA, IPTC source type, generator metadata).
+
+    ``analyzed`` is false until the provenance analyzers run; ``null`` values then mean
+    "not examined", not "absent".
+    """
+
+    analyzed: bool = False
+    ai_declared: bool | None = None
+    generator: Generator = field(default_factory=Generator)
+    c2pa: C2PAState = field(default_factory=C2PAState)
+
+
+@dataclass
+class ScanResult:
+    """The analysis of one file: one JSON line of ``python -m core scan``."""
+
+    path: str
+    status: str  # "ok" or "error"
+    error: ErrorInfo | None = None
+    file: FileFacts | None = None
+    metadata: Metadata | None = None
+    classifier: ClassifierResult | None = None
+    classifier_error: str | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+    notices: list[Notice] = field(default_factory=list)
+    tool_version: str = ""
+    schema_version: str = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanResult:
+        return from_dict(cls, data)
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """Dataclass to plain JSON-ready dict (field order kept)."""
+    return dataclasses.asdict(obj)
+
+
+def from_dict(cls: type, data: dict[str, Any]) -> Any:
+    """Plain dict back to the dataclass ``cls``; unknown keys are ignored (newer minor versions)."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _coerce(hints[f.name], data[f.name])
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _coerce(inner[0], value) if len(inner) == 1 else value
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        return [_coerce(item, v) for v in value]
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value)
+    return value

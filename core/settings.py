@@ -1,0 +1,107 @@
+"""The one settings table.
+
+Each setting has a name, a default, an environment variable and a help line. Values
+are resolved in this order, later winning: defaults, a TOML file (``--config FILE`` or
+``FORENSICS_CONFIG``), environment variables, then explicit CLI flags. The README's
+settings table is checked against ``SETTINGS`` by a test, so nothing goes undocumented.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "FORENSICS_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("model", "Modotte/AIRealNet", "Hub id or local folder of the AI-vs-real image classifier."),
+    Setting("revision", "main", "Hub branch, tag or commit of the model; the resolved commit is recorded."),
+    Setting("device", "auto", "auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N or mps."),
+    Setting("batch_size", 8, "Images per classifier call (CPU gains little above 1; GPUs gain a lot)."),
+    Setting("classifier", True, "Run the classifier; false analyses metadata and files only."),
+    Setting("max_pixels", 200_000_000, "Images declaring more pixels than this are refused as decompression bombs."),
+    Setting("max_file_mb", 512, "Files larger than this many MiB are refused without being read."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _parse(setting: Setting, raw: Any) -> Any:
+    """Convert a raw value (from TOML, env or CLI) to the default's type, with a clear error."""
+    kind = type(setting.default)
+    if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
+        return raw
+    text = str(raw).strip()
+    if kind is bool:
+        lowered = text.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"setting {setting.name!r} expects true or false, got {text!r}")
+    if kind is int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"setting {setting.name!r} expects an integer, got {text!r}") from None
+        if value <= 0:
+            raise ValueError(f"setting {setting.name!r} must be positive, got {value}")
+        return value
+    return text
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str = _BY_NAME["model"].default
+    revision: str = _BY_NAME["revision"].default
+    device: str = _BY_NAME["device"].default
+    batch_size: int = _BY_NAME["batch_size"].default
+    classifier: bool = _BY_NAME["classifier"].default
+    max_pixels: int = _BY_NAME["max_pixels"].default
+    max_file_mb: int = _BY_NAME["max_file_mb"].default
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: _parse(_BY_NAME[k], v) for k, v in changes.items()})
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Resolve settings: defaults < TOML file < environment < explicit overrides (CLI flags)."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    config_file = config_file or env.get("FORENSICS_CONFIG")
+    if config_file:
+        with open(config_file, "rb") as fh:
+            data = tomllib.load(fh)
+        unknown = sorted(set(data) - set(_BY_NAME))
+        if unknown:
+            raise ValueError(f"unknown setting(s) in {config_file}: {', '.join(unknown)}")
+        values.update(data)
+    for s in SETTINGS:
+        if s.env in env and env[s.env] != "":
+            values[s.name] = env[s.env]
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = value
+    return Settings().replace(**values)
