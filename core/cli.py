@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import nullcontext
+from contextlib import ExitStack
 
 from core import __version__
 from core.output import FORMATS, write_results
@@ -27,13 +27,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("scan", help="analyse image files and folders (recursively), one result row per file")
+    p = commands.add_parser(
+        "scan", help="analyse image files and folders (recursively), one result row per file"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
     p.add_argument("--model", help="Hub id or local folder of the classifier (setting model)")
     p.add_argument("--revision", help="Hub branch, tag or commit (setting revision)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (setting device)")
     p.add_argument("--batch-size", type=int, help="images per classifier call (setting batch_size)")
-    p.add_argument("--no-classifier", action="store_true", help="skip the classifier; metadata and file facts only")
+    p.add_argument(
+        "--no-classifier", action="store_true", help="skip the classifier; metadata and file facts only"
+    )
     p.add_argument("--max-pixels", type=int, help="refuse images declaring more pixels (setting max_pixels)")
     p.add_argument("--config", help="TOML file with settings (see the README)")
     p.add_argument("--format", choices=FORMATS, default="jsonl", help="output format (default jsonl)")
@@ -82,11 +86,14 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     # tqdm hides itself when stderr is not a terminal (disable=None), so logs stay clean.
     progress = tqdm(total=len(files), unit="file", file=sys.stderr, disable=True if args.quiet else None)
-    sink = open(args.out, "w", encoding="utf-8", newline="") if args.out else nullcontext(sys.stdout)
     errors = 0
-    with progress, sink as out:
-        if out is sys.stdout and hasattr(out, "reconfigure"):
-            out.reconfigure(encoding="utf-8")
+    with progress, ExitStack() as stack:
+        if args.out:
+            out = stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
+        else:
+            out = sys.stdout
+            if hasattr(out, "reconfigure"):
+                out.reconfigure(encoding="utf-8")
 
         def counted():
             nonlocal errors

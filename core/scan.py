@@ -51,7 +51,9 @@ def scan(
         yield from _run(batch, ctx, on_progress)
 
 
-def _run(batch: list[Source], ctx: Context, on_progress: Callable[[int], None] | None) -> Iterator[ScanResult]:
+def _run(
+    batch: list[Source], ctx: Context, on_progress: Callable[[int], None] | None
+) -> Iterator[ScanResult]:
     results = analyze_batch(batch, ctx)
     if on_progress:
         on_progress(len(results))

@@ -33,7 +33,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("device", "auto", "auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N or mps."),
     Setting("batch_size", 8, "Images per classifier call (CPU gains little above 1; GPUs gain a lot)."),
     Setting("classifier", True, "Run the classifier; false analyses metadata and files only."),
-    Setting("max_pixels", 200_000_000, "Images declaring more pixels than this are refused as decompression bombs."),
+    Setting(
+        "max_pixels",
+        200_000_000,
+        "Images declaring more pixels than this are refused as decompression bombs.",
+    ),
     Setting("max_file_mb", 512, "Files larger than this many MiB are refused without being read."),
 )
 

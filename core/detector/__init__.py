@@ -35,7 +35,9 @@ def pick_device(requested: str = "auto") -> str:
         return "cpu"
     if requested.startswith("cuda") and not torch.cuda.is_available():
         raise ClassifierUnavailable(f"device {requested!r} was requested but no CUDA GPU is available")
-    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+    if requested == "mps" and not (
+        getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
+    ):
         raise ClassifierUnavailable("device 'mps' was requested but Apple MPS is not available")
     if requested != "cpu" and not requested.startswith(("cuda", "mps")):
         raise ClassifierUnavailable(f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps")

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 from core.errors import LabelMappingError
 
-ARTIFICIAL_NAMES = frozenset({
-    "artificial", "ai", "ai-generated", "aigenerated", "ai-image", "fake", "generated",
-    "synthetic", "machine-generated",
-})
+ARTIFICIAL_NAMES = frozenset(
+    {
+        "artificial",
+        "ai",
+        "ai-generated",
+        "aigenerated",
+        "ai-image",
+        "fake",
+        "generated",
+        "synthetic",
+        "machine-generated",
+    }
+)
 REAL_NAMES = frozenset({"real", "human", "human-made", "authentic", "natural", "photo", "nature", "not-ai"})
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.errors import ClassifierUnavailable
 
-from .model_card import card_for, canonical_id
+from .model_card import canonical_id, card_for
 
 # Files that decide what a model computes; the fingerprint covers exactly these.
 MODEL_FILE_PATTERNS = ("config.json", "preprocessor_config.json", "*.safetensors", "*.bin")
@@ -53,7 +53,9 @@ def locate_model(model: str, revision: str) -> ModelFiles:
     path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
-            raise ClassifierUnavailable(f"the model folder {model!r} has no config.json; it is not a saved model")
+            raise ClassifierUnavailable(
+                f"the model folder {model!r} has no config.json; it is not a saved model"
+            )
         return ModelFiles(model_id=str(path), folder=path, revision="local-sha256:" + fingerprint(path)[:16])
     if _looks_like_path(model):
         raise ClassifierUnavailable(f"the model folder {model!r} does not exist")
@@ -71,21 +73,36 @@ def _from_hub(model: str, revision: str) -> ModelFiles:
 
     card = card_for(model)
     # Try the current name first, then former names (a cache may hold the old one).
-    candidates = [canonical_id(model)] + [a for a in (card.aliases if card else ()) if a != canonical_id(model)]
+    candidates = [canonical_id(model)] + [
+        a for a in (card.aliases if card else ()) if a != canonical_id(model)
+    ]
     last: Exception | None = None
     for repo_id in candidates:
         try:
-            folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=["*.json", "*.safetensors"]))
+            folder = Path(
+                snapshot_download(repo_id, revision=revision, allow_patterns=["*.json", "*.safetensors"])
+            )
             if not list(folder.glob("*.safetensors")):
                 # Older checkpoints ship only PyTorch pickles; fetch those only when needed.
-                folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=["*.json", "*.bin"]))
+                folder = Path(
+                    snapshot_download(repo_id, revision=revision, allow_patterns=["*.json", "*.bin"])
+                )
             return ModelFiles(model_id=repo_id, folder=folder, revision=folder.name)
-        except (LocalEntryNotFoundError, RepositoryNotFoundError, GatedRepoError, RevisionNotFoundError) as exc:
+        except (
+            LocalEntryNotFoundError,
+            RepositoryNotFoundError,
+            GatedRepoError,
+            RevisionNotFoundError,
+        ) as exc:
             last = exc
         except Exception as exc:  # HTTP errors, a full disk, a corrupt cache entry
-            raise ClassifierUnavailable(f"could not fetch {repo_id!r} from the Hugging Face Hub: {exc}") from exc
+            raise ClassifierUnavailable(
+                f"could not fetch {repo_id!r} from the Hugging Face Hub: {exc}"
+            ) from exc
     if isinstance(last, RevisionNotFoundError):
-        raise ClassifierUnavailable(f"revision {revision!r} of {model!r} does not exist on the Hugging Face Hub") from last
+        raise ClassifierUnavailable(
+            f"revision {revision!r} of {model!r} does not exist on the Hugging Face Hub"
+        ) from last
     if isinstance(last, GatedRepoError | RepositoryNotFoundError):
         raise ClassifierUnavailable(
             f"{model!r} is not a public model on the Hugging Face Hub (not found, private or gated)"

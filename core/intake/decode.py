@@ -69,7 +69,9 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int) -> Decoded:
         except Image.DecompressionBombError as exc:
             raise DecompressionBomb(f"refused before decoding: {exc}") from exc
         except Exception as exc:  # Pillow plugins raise many types for broken headers
-            raise DecodeFailed(f"{sniffed.description} whose header cannot be read: {_describe(exc)}") from exc
+            raise DecodeFailed(
+                f"{sniffed.description} whose header cannot be read: {_describe(exc)}"
+            ) from exc
 
         stored_w, stored_h = image.size
         if stored_w <= 0 or stored_h <= 0:
@@ -90,7 +92,9 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int) -> Decoded:
         except Image.DecompressionBombError as exc:
             raise DecompressionBomb(f"refused while decoding: {exc}") from exc
         except Exception as exc:
-            raise DecodeFailed(f"{sniffed.description} whose pixel data is damaged: {_describe(exc)}") from exc
+            raise DecodeFailed(
+                f"{sniffed.description} whose pixel data is damaged: {_describe(exc)}"
+            ) from exc
 
     if orientation and orientation != 1:
         pixels = ImageOps.exif_transpose(pixels)
@@ -112,8 +116,16 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int) -> Decoded:
 
 
 def _pillow_format(fmt: str | None) -> str:
-    return {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF", "gif": "GIF", "bmp": "BMP",
-            "heif": "HEIF", "avif": "AVIF"}[fmt or ""]
+    return {
+        "jpeg": "JPEG",
+        "png": "PNG",
+        "webp": "WEBP",
+        "tiff": "TIFF",
+        "gif": "GIF",
+        "bmp": "BMP",
+        "heif": "HEIF",
+        "avif": "AVIF",
+    }[fmt or ""]
 
 
 def _draft_request(width: int, height: int) -> tuple[int, int]:

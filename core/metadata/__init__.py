@@ -89,7 +89,8 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
         lens=_text(fields.get("lens_model"))
         or first_text(props, "exifEX:LensModel", "aux:Lens")
         or _text(fields.get("lens_make")),
-        serial=_text(fields.get("serial")) or first_text(props, "exifEX:BodySerialNumber", "aux:SerialNumber"),
+        serial=_text(fields.get("serial"))
+        or first_text(props, "exifEX:BodySerialNumber", "aux:SerialNumber"),
     )
     meta.software = (
         _text(fields.get("software"))

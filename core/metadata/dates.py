@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-_EXIF = re.compile(r"^(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+\-]\d{2}:?\d{2})?$")
+_EXIF = re.compile(
+    r"^(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|[+\-]\d{2}:?\d{2})?$"
+)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _OFFSET = re.compile(r"^(Z|[+\-]\d{2}:?\d{2})$")
 
@@ -76,8 +78,7 @@ def iptc_datetime(date: object, time: object) -> str | None:
     if isinstance(time, str):
         m = re.fullmatch(r"(\d{2})(\d{2})(\d{2})([+\-]\d{4})?", time.strip())
         if m and _valid(y, mo, day, int(m.group(1)), int(m.group(2)), int(m.group(3))):
-            return (
-                f"{y:04d}-{mo:02d}-{day:02d}T{m.group(1)}:{m.group(2)}:{m.group(3)}"
-                + (_offset(m.group(4)) or "")
+            return f"{y:04d}-{mo:02d}-{day:02d}T{m.group(1)}:{m.group(2)}:{m.group(3)}" + (
+                _offset(m.group(4)) or ""
             )
     return f"{y:04d}-{mo:02d}-{day:02d}"

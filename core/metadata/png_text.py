@@ -39,23 +39,29 @@ def read_png_text(data: bytes) -> PngTextRead:
         length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
         body = data[pos + 8 : pos + 8 + length]
         if len(body) < length:
-            out.problems.append(("png_chunk_truncated", f"the {_ctype(ctype)} chunk at byte {pos} is cut short"))
+            out.problems.append(
+                ("png_chunk_truncated", f"the {_ctype(ctype)} chunk at byte {pos} is cut short")
+            )
             break
         if ctype in (b"tEXt", b"zTXt", b"iTXt"):
             try:
                 out.entries.append(_parse(ctype, body))
             except (ValueError, zlib.error) as exc:
-                out.problems.append(("png_text_malformed", f"a {_ctype(ctype)} chunk is malformed: {str(exc)[:200]}"))
+                out.problems.append(
+                    ("png_text_malformed", f"a {_ctype(ctype)} chunk is malformed: {str(exc)[:200]}")
+                )
         if ctype == b"IEND":
             break
         pos += 12 + length
     for entry in out.entries:
         if entry.pop("_truncated", False):
-            out.problems.append((
-                "png_text_too_large",
-                f"the {entry['chunk']} chunk {entry['keyword']!r} inflates past {MAX_TEXT_BYTES:,} bytes; "
-                "only the first part is kept",
-            ))
+            out.problems.append(
+                (
+                    "png_text_too_large",
+                    f"the {entry['chunk']} chunk {entry['keyword']!r} inflates past {MAX_TEXT_BYTES:,} bytes; "
+                    "only the first part is kept",
+                )
+            )
     return out
 
 

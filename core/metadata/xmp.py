@@ -89,16 +89,24 @@ def read_xmp(data: bytes) -> XmpRead:
     for packet in find_packets(data):
         out.packets += 1
         if len(packet) > MAX_PACKET_BYTES:
-            out.problems.append(("xmp_too_large", f"an XMP packet is larger than {MAX_PACKET_BYTES:,} bytes; not parsed"))
+            out.problems.append(
+                ("xmp_too_large", f"an XMP packet is larger than {MAX_PACKET_BYTES:,} bytes; not parsed")
+            )
             continue
         try:
             root = SafeET.fromstring(packet, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-        except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden, defusedxml.DTDForbidden) as exc:
-            out.problems.append((
-                "xmp_unsafe",
-                f"an XMP packet declares XML entities or external references ({type(exc).__name__}); "
-                "it was not expanded or parsed",
-            ))
+        except (
+            defusedxml.EntitiesForbidden,
+            defusedxml.ExternalReferenceForbidden,
+            defusedxml.DTDForbidden,
+        ) as exc:
+            out.problems.append(
+                (
+                    "xmp_unsafe",
+                    f"an XMP packet declares XML entities or external references ({type(exc).__name__}); "
+                    "it was not expanded or parsed",
+                )
+            )
             continue
         except (ParseError, ValueError, UnicodeError) as exc:
             out.problems.append(("xmp_malformed", f"an XMP packet is not well-formed XML: {str(exc)[:200]}"))
@@ -137,7 +145,9 @@ def _value(el: Element, prefixes: dict[str, str], depth: int) -> Any:
         return clean_text(resource)
     children = list(el)
     if not children:
-        if el.get(f"{{{RDF}}}parseType") == "Resource" or any(not a.startswith(f"{{{RDF}}}") for a in el.attrib):
+        if el.get(f"{{{RDF}}}parseType") == "Resource" or any(
+            not a.startswith(f"{{{RDF}}}") for a in el.attrib
+        ):
             return _description(el, prefixes, depth)
         return clean_text((el.text or "").strip())
     first = children[0]
