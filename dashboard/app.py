@@ -1,0 +1,23 @@
+"""Streamlit entry point: ``streamlit run dashboard/app.py``.
+
+Pages only render what ``core`` returns; no analysis happens here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run dashboard/app.py` puts dashboard/ on sys.path, not the repository root.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+st.set_page_config(page_title="Image Evidence Desk", layout="wide")
+
+pages = {
+    "Analyse": [st.Page(str(ROOT / "dashboard" / "pages" / "single_image.py"), title="One image", default=True)],
+}
+st.navigation(pages).run()

@@ -1,0 +1,29 @@
+"""Everything the pages share, cached once per server: settings and the analysis context.
+
+``st.cache_resource`` objects are shared by every session; the detector guards its
+own inference with a lock, so concurrent sessions are safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from core.pipeline import Context, Source, analyze, make_context
+from core.schema import ScanResult
+from core.settings import load_settings
+
+
+@st.cache_resource(show_spinner="Loading the classifier...")
+def analysis_context() -> Context:
+    return make_context(load_settings())
+
+
+def analyze_upload(name: str, data: bytes) -> ScanResult:
+    """Analyse an uploaded file once per session (keyed by name and content)."""
+    cache = st.session_state.setdefault("results", {})
+    key = (name, hashlib.sha256(data).hexdigest())
+    if key not in cache:
+        cache[key] = analyze(Source.from_bytes(name, data), analysis_context())
+    return cache[key]
