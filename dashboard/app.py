@@ -18,6 +18,8 @@ import streamlit as st  # noqa: E402
 st.set_page_config(page_title="Image Evidence Desk", layout="wide")
 
 pages = {
-    "Analyse": [st.Page(str(ROOT / "dashboard" / "pages" / "single_image.py"), title="One image", default=True)],
+    "Analyse": [
+        st.Page(str(ROOT / "dashboard" / "pages" / "single_image.py"), title="One image", default=True)
+    ],
 }
 st.navigation(pages).run()

@@ -15,6 +15,7 @@ from typing import Any
 
 import exifread
 from exifread.serialize import convert_types
+from exifread.tags.fields import FieldType
 from PIL import Image
 
 from core.schema import GPS, Dimensions
@@ -75,12 +76,51 @@ def read_exifread(data: bytes) -> ExifRead:
         converted = convert_types(tags)
     except Exception:
         converted = {k: getattr(v, "printable", v) for k, v in tags.items()}
-    out.dump = {k: json_safe(v) for k, v in converted.items() if k not in ("JPEGThumbnail", "TIFFThumbnail")}
+    out.dump = {
+        name: _dump_value(name, tags[name], value)
+        for name, value in converted.items()
+        if name not in ("JPEGThumbnail", "TIFFThumbnail")
+    }
     for name, (key, _) in FIELDS.items():
         tag = tags.get(key)
         if tag is not None:
             out.fields[name] = _plain(getattr(tag, "values", tag))
     return out
+
+
+def _dump_value(name: str, tag: Any, converted: Any) -> Any:
+    """JSON-safe value for the dump. Binary (BYTE/UNDEFINED) tags keep every byte: exifread's
+    own conversion strips leading and trailing NULs, which would change a MakerNote."""
+    values = getattr(tag, "values", None)
+    binary = getattr(tag, "field_type", None) in (FieldType.UNDEFINED, FieldType.BYTE)
+    if binary and isinstance(values, list | bytes) and len(values) > 1 and all(0 <= v < 256 for v in values):
+        raw = bytes(values)
+        if name.endswith("UserComment"):
+            return json_safe(decode_user_comment(raw))
+        return json_safe(raw)
+    return json_safe(converted)
+
+
+def decode_user_comment(raw: bytes) -> str | bytes:
+    """EXIF UserComment: an 8-byte character-code prefix, then the text (EXIF 2.32, 4.6.5).
+
+    "UNICODE" text has no declared byte order in practice; writers use both, so the
+    order is taken from a byte-order mark or from where the zero bytes of ASCII-range
+    characters fall.
+    """
+    prefix, body = raw[:8], raw[8:]
+    if prefix.startswith(b"ASCII"):
+        return body.rstrip(b"\x00").decode("ascii", "replace")
+    if prefix.startswith(b"UNICODE"):
+        if body[:2] in (b"\xfe\xff", b"\xff\xfe"):
+            return body.decode("utf-16", "replace").rstrip("\x00")
+        even_zeros = body[0::2].count(0)
+        odd_zeros = body[1::2].count(0)
+        return body.decode("utf-16-be" if even_zeros >= odd_zeros else "utf-16-le", "replace").rstrip("\x00")
+    if prefix.startswith(b"JIS"):
+        return body.rstrip(b"\x00").decode("shift_jis", "replace")
+    text = bytes_to_text(body) if prefix == b"\x00" * 8 else None
+    return text if text is not None else raw
 
 
 def read_pillow(image: Image.Image | None) -> tuple[dict[str, Any], str | None]:

@@ -23,6 +23,7 @@ from core.schema import GPS
 from .jsonsafe import clean_text
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XML = "http://www.w3.org/XML/1998/namespace"
 # Largest packet parsed, in bytes (real packets are a few KB; Photoshop's can reach ~1 MB).
 MAX_PACKET_BYTES = 4 * 1024 * 1024
 # Packets parsed per file (a JPEG may carry a main and an extended packet).
@@ -66,12 +67,26 @@ def find_packets(data: bytes) -> list[bytes]:
         m = _START.search(data, pos)
         if not m:
             break
-        start = m.start()
         tag = b"rdf:RDF>" if m.group(0).startswith(b"<rdf:RDF") else b"meta>"
-        end = _find_end(data, start, tag)
+        end = _find_end(data, m.start(), tag)
+        start = _prolog_start(data, pos, m.start())
         packets.append(data[start:end])
         pos = end
     return packets
+
+
+def _prolog_start(data: bytes, floor: int, start: int) -> int:
+    """Include a DOCTYPE (and the XML declaration before it) that precedes the packet.
+
+    Entity declarations live in the DOCTYPE: cutting it off would hide an
+    entity-expansion attack as a mere syntax error instead of reporting it.
+    """
+    window_start = max(floor, start - 65536)
+    doctype = data.rfind(b"<!DOCTYPE", window_start, start)
+    if doctype < 0:
+        return start
+    declaration = data.rfind(b"<?xml", window_start, doctype)
+    return declaration if declaration >= 0 else doctype
 
 
 def _find_end(data: bytes, start: int, tag: bytes) -> int:
@@ -145,11 +160,12 @@ def _value(el: Element, prefixes: dict[str, str], depth: int) -> Any:
         return clean_text(resource)
     children = list(el)
     if not children:
-        if el.get(f"{{{RDF}}}parseType") == "Resource" or any(
-            not a.startswith(f"{{{RDF}}}") for a in el.attrib
-        ):
+        text = (el.text or "").strip()
+        # xml:lang is a qualifier of the text, not a structure field.
+        fields = [a for a in el.attrib if not a.startswith((f"{{{RDF}}}", f"{{{XML}}}"))]
+        if el.get(f"{{{RDF}}}parseType") == "Resource" or (fields and not text):
             return _description(el, prefixes, depth)
-        return clean_text((el.text or "").strip())
+        return clean_text(text)
     first = children[0]
     if first.tag in (f"{{{RDF}}}Seq", f"{{{RDF}}}Bag", f"{{{RDF}}}Alt"):
         return [_value(li, prefixes, depth + 1) for li in first if li.tag == f"{{{RDF}}}li"]

@@ -57,7 +57,9 @@ with right:
             "MD5": f.md5,
             "Perceptual hash": f.phash,
         }
-        st.dataframe(pd.DataFrame({"fact": list(facts), "value": [str(v) for v in facts.values()]}), hide_index=True)
+        st.dataframe(
+            pd.DataFrame({"fact": list(facts), "value": [str(v) for v in facts.values()]}), hide_index=True
+        )
 
 if result.metadata is not None:
     m = result.metadata
@@ -72,7 +74,9 @@ if result.metadata is not None:
         "ICC profile": m.icc_profile,
     }
     st.dataframe(
-        pd.DataFrame({"field": list(declared), "value": [str(v) if v is not None else "" for v in declared.values()]}),
+        pd.DataFrame(
+            {"field": list(declared), "value": [str(v) if v is not None else "" for v in declared.values()]}
+        ),
         hide_index=True,
     )
     if m.gps:

@@ -1,0 +1,136 @@
+"""Test images written by the tests themselves: real containers with real metadata payloads."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+from PIL import Image
+
+
+def photo(size: tuple[int, int] = (640, 480), seed: int = 0) -> Image.Image:
+    """A textured RGB image (gradient plus noise), different for each seed."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    x = np.linspace(0, 255, w)[None, :, None]
+    y = np.linspace(0, 255, h)[:, None, None]
+    base = (x * (seed % 3 + 1) / 3 + y * ((seed + 1) % 3) / 3) % 256
+    arr = np.clip(base + rng.normal(0, 25, (h, w, 3)), 0, 255).astype("uint8")
+    return Image.fromarray(arr, "RGB")
+
+
+def encode(im: Image.Image, fmt: str, **params) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, fmt, **params)
+    return buf.getvalue()
+
+
+def camera_exif(
+    make: str = "Canon",
+    model: str = "Canon EOS R5",
+    software: str | None = "Firmware Version 1.8.1",
+    datetime_original: str | None = "2024:05:01 12:30:45",
+    offset: str | None = "+02:00",
+    subsec: str | None = "12",
+    lens: str | None = "RF24-105mm F4 L IS USM",
+    gps: tuple[str, tuple, str, tuple] | None = ("N", (48.0, 51.0, 29.88), "E", (2.0, 17.0, 40.2)),
+    altitude: float | None = 35.5,
+    orientation: int | None = None,
+    serial: str | None = "031021001234",
+) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = make
+    exif[0x0110] = model
+    if software:
+        exif[0x0131] = software
+    if orientation:
+        exif[0x0112] = orientation
+    sub = exif.get_ifd(0x8769)
+    if datetime_original:
+        sub[0x9003] = datetime_original
+    if offset:
+        sub[0x9011] = offset
+    if subsec:
+        sub[0x9291] = subsec
+    if lens:
+        sub[0xA434] = lens
+    if serial:
+        sub[0xA431] = serial
+    if gps:
+        g = exif.get_ifd(0x8825)
+        g[1], g[2], g[3], g[4] = gps[0], gps[1], gps[2], gps[3]
+        if altitude is not None:
+            g[5] = b"\x00"
+            g[6] = altitude
+    return exif
+
+
+def exif_with_thumbnail(thumbnail: bytes, make: str = "NIKON CORPORATION") -> bytes:
+    """A little-endian TIFF/EXIF block: IFD0 (Make) -> IFD1 pointing at a JPEG thumbnail."""
+    make_bytes = make.encode() + b"\x00"
+    ifd0_at = 8
+    ifd0_size = 2 + 12 + 4
+    ifd1_at = ifd0_at + ifd0_size
+    ifd1_size = 2 + 2 * 12 + 4
+    make_at = ifd1_at + ifd1_size
+    thumb_at = make_at + len(make_bytes)
+    out = b"II*\x00" + struct.pack("<I", ifd0_at)
+    out += (
+        struct.pack("<H", 1)
+        + struct.pack("<HHII", 0x010F, 2, len(make_bytes), make_at)
+        + struct.pack("<I", ifd1_at)
+    )
+    out += struct.pack("<H", 2)
+    out += struct.pack("<HHII", 0x0201, 4, 1, thumb_at) + struct.pack("<HHII", 0x0202, 4, 1, len(thumbnail))
+    out += struct.pack("<I", 0)
+    return b"Exif\x00\x00" + out + make_bytes + thumbnail
+
+
+def insert_jpeg_segment(jpeg: bytes, marker: int, payload: bytes) -> bytes:
+    """Insert an APPn segment right after SOI."""
+    segment = bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+    return jpeg[:2] + segment + jpeg[2:]
+
+
+def iptc_app13(records: dict[tuple[int, int], bytes | list[bytes]], utf8: bool = True) -> bytes:
+    """A Photoshop APP13 payload holding an IPTC-NAA (8BIM 0x0404) resource."""
+    iim = b""
+    if utf8:
+        iim += b"\x1c\x01\x5a" + struct.pack(">H", 3) + b"\x1b%G"
+    for (record, dataset), value in records.items():
+        for item in value if isinstance(value, list) else [value]:
+            iim += bytes([0x1C, record, dataset]) + struct.pack(">H", len(item)) + item
+    if len(iim) % 2:
+        iim += b"\x00"
+    resource = b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(iim)) + iim
+    return b"Photoshop 3.0\x00" + resource
+
+
+def xmp_packet(description_body: str, attributes: str = "") -> bytes:
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" '
+        'xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+        'xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+        f"{attributes}>{description_body}</rdf:Description></rdf:RDF></x:xmpmeta>"
+        '<?xpacket end="w"?>'
+    ).encode()
+
+
+def png_chunk(ctype: bytes, body: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", zlib.crc32(ctype + body) & 0xFFFFFFFF)
+    )
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares ``width x height`` pixels in a few dozen bytes (a decompression bomb header)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return (
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    )

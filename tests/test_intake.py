@@ -1,0 +1,147 @@
+"""Safe intake: hashes of the original bytes, real format from content, limits, orientation."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from PIL import Image
+
+from core.intake import open_intake
+from core.intake.sniff import sniff
+from tests.images import camera_exif, encode, photo, png_header_only
+
+LIMIT = 50_000_000
+
+FORMATS = [
+    ("jpeg", "JPEG", "x.jpg", {}),
+    ("png", "PNG", "x.png", {}),
+    ("webp", "WEBP", "x.webp", {}),
+    ("tiff", "TIFF", "x.tif", {}),
+    ("bmp", "BMP", "x.bmp", {}),
+    ("gif", "GIF", "x.gif", {}),
+    ("avif", "AVIF", "x.avif", {}),
+    ("heif", "HEIF", "x.heic", {}),
+]
+
+
+@pytest.mark.parametrize(("fmt", "pil_format", "name", "params"), FORMATS)
+def test_every_supported_format_decodes_with_facts(fmt, pil_format, name, params):
+    if fmt == "heif":
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    data = encode(photo((320, 200)), pil_format, **params)
+    intake = open_intake(data, name, name, LIMIT)
+    assert intake.error is None, intake.error
+    f = intake.facts
+    assert (f.format, f.extension_matches_format) == (fmt, True)
+    assert (f.width, f.height, f.frames, f.animated) == (320, 200, 1, False)
+    assert f.sha256 == hashlib.sha256(data).hexdigest()
+    assert f.md5 == hashlib.md5(data).hexdigest()
+    assert len(f.phash) == 16
+    assert intake.decoded.pixels.mode == "RGB"
+
+
+def test_png_named_jpg_reports_both_facts():
+    data = encode(photo(), "PNG")
+    intake = open_intake(data, "holiday.jpg", "holiday.jpg", LIMIT)
+    assert intake.error is None
+    assert (intake.facts.format, intake.facts.extension, intake.facts.extension_matches_format) == (
+        "png",
+        "jpg",
+        False,
+    )
+
+
+def test_animated_gif_reports_frame_count():
+    frames = [photo((64, 64), seed=i).convert("P") for i in range(5)]
+    buf = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    intake = open_intake(buf, "a.gif", "a.gif", LIMIT)
+    assert (intake.facts.frames, intake.facts.animated) == (5, True)
+
+
+def test_decompression_bomb_header_is_refused_before_decoding():
+    data = png_header_only(10_000, 10_000)
+    assert len(data) < 200
+    intake = open_intake(data, "bomb.png", "bomb.png", LIMIT)
+    assert intake.error.code == "decompression_bomb"
+    assert "10000x10000 = 100,000,000 pixels" in intake.error.message
+    assert "50,000,000" in intake.error.message
+    assert intake.facts.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_absurd_bomb_is_caught_by_pillows_own_limit_with_the_same_code():
+    data = png_header_only(100_000, 100_000)
+    intake = open_intake(data, "bomb.png", "bomb.png", 10**12)
+    assert intake.error.code == "decompression_bomb"
+    assert "10000000000 pixels" in intake.error.message
+
+
+def test_truncated_jpeg_is_a_decode_error_with_hashes_kept():
+    data = encode(photo((800, 600)), "JPEG", quality=95)
+    cut = data[: len(data) // 2]
+    intake = open_intake(cut, "cut.jpg", "cut.jpg", LIMIT)
+    assert intake.error.code == "decode_failed"
+    assert "truncated" in intake.error.message
+    assert intake.facts.format == "jpeg"
+    assert intake.facts.sha256 == hashlib.sha256(cut).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "words"),
+    [
+        (b"", "empty_file", "0 bytes"),
+        (b"just some notes\n", "not_an_image", "text file"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "not_an_image", "PDF document"),
+        (b"PK\x03\x04" + b"\x00" * 40, "not_an_image", "ZIP archive"),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "unsupported_format",
+            "SVG",
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "decode_failed", "PNG image"),
+    ],
+)
+def test_non_images_and_broken_headers_get_clear_codes(data, code, words):
+    intake = open_intake(data, "f.png", "f.png", LIMIT)
+    assert intake.error.code == code
+    assert words in intake.error.message
+
+
+def test_exif_orientation_rotates_pixels_but_not_the_bytes():
+    im = Image.new("RGB", (400, 200), (0, 0, 255))
+    im.paste((255, 0, 0), (0, 0, 40, 40))  # red block in the stored top-left corner
+    data = encode(im, "JPEG", quality=95, exif=camera_exif(orientation=6))
+    intake = open_intake(data, "r.jpg", "r.jpg", LIMIT)
+    f = intake.facts
+    assert (f.stored_width, f.stored_height, f.orientation) == (400, 200)[:2] + (6,)
+    assert (f.width, f.height) == (200, 400)
+    pixels = intake.decoded.pixels
+    assert pixels.size[0] < pixels.size[1]  # portrait after rotation
+    # Orientation 6 = rotate 90 degrees clockwise: the stored top-left lands top-right.
+    r, g, b = pixels.getpixel((pixels.size[0] - 3, 3))
+    assert r > 200 and b < 60
+    assert intake.data == data
+    assert f.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_large_jpeg_uses_a_reduced_working_copy_but_reports_full_size():
+    data = encode(photo((4000, 3000)), "JPEG", quality=85)
+    intake = open_intake(data, "big.jpg", "big.jpg", LIMIT)
+    assert (intake.facts.width, intake.facts.height) == (4000, 3000)
+    assert min(intake.decoded.pixels.size) >= 512
+    assert max(intake.decoded.pixels.size) <= 2048
+
+
+@pytest.mark.parametrize(
+    ("head", "fmt"),
+    [
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "heif"),
+        (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf", "avif"),
+        (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1avif", "avif"),
+        (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2", None),
+    ],
+)
+def test_iso_media_brands(head, fmt):
+    assert sniff(head).format == fmt
