@@ -86,6 +86,7 @@ def analyze_batch(sources: list[Source], ctx: Context) -> list[ScanResult]:
 
 def _analyze_file(source: Source, settings: Settings) -> tuple[ScanResult, Image.Image | None]:
     result = ScanResult(path=source.path, status="ok", tool_version=__version__)
+    result.file.name = source.name
     try:
         data = source.data if source.data is not None else read_bytes(source.file, settings.max_file_bytes)
         intake = open_intake(data, source.name, source.path, settings.max_pixels)

@@ -38,10 +38,10 @@ class Notice:
 class FileFacts:
     """Facts about the bytes and the decoded pixels. Hashes are over the original bytes."""
 
-    name: str
-    size_bytes: int
-    sha256: str
-    md5: str
+    name: str = ""
+    size_bytes: int | None = None  # None only when the file could not be read
+    sha256: str | None = None
+    md5: str | None = None
     format: str | None = None  # sniffed from magic bytes, never from the extension
     mime: str | None = None
     extension: str | None = None  # lower case, without the dot
@@ -150,8 +150,9 @@ class ScanResult:
     path: str
     status: str  # "ok" or "error"
     error: ErrorInfo | None = None
-    file: FileFacts | None = None
-    metadata: Metadata | None = None
+    # Always objects, also in error rows, so that readers can dig into them without checks.
+    file: FileFacts = field(default_factory=FileFacts)
+    metadata: Metadata = field(default_factory=Metadata)
     classifier: ClassifierResult | None = None
     classifier_error: str | None = None
     provenance: Provenance = field(default_factory=Provenance)

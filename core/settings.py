@@ -47,14 +47,13 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 def _parse(setting: Setting, raw: Any) -> Any:
     """Convert a raw value (from TOML, env or CLI) to the default's type, with a clear error."""
     kind = type(setting.default)
-    if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
-        return raw
     text = str(raw).strip()
     if kind is bool:
-        lowered = text.lower()
-        if lowered in ("1", "true", "yes", "on"):
+        if isinstance(raw, bool):
+            return raw
+        if text.lower() in ("1", "true", "yes", "on"):
             return True
-        if lowered in ("0", "false", "no", "off"):
+        if text.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"setting {setting.name!r} expects true or false, got {text!r}")
     if kind is int:

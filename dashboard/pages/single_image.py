@@ -45,7 +45,7 @@ with right:
         )
     else:
         st.write(result.classifier_error or "Not run.")
-    if result.file is not None:
+    if result.file.sha256:
         st.subheader("File")
         f = result.file
         facts = {
@@ -61,7 +61,7 @@ with right:
             pd.DataFrame({"fact": list(facts), "value": [str(v) for v in facts.values()]}), hide_index=True
         )
 
-if result.metadata is not None:
+if result.metadata.sources or result.status == "ok":
     m = result.metadata
     st.subheader("What the file declares")
     declared = {

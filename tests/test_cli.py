@@ -1,0 +1,142 @@
+"""``python -m core scan`` over folders of good and bad files, as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+from core.output import CSV_COLUMNS
+from core.schema import ScanResult
+from tests.conftest import ROOT
+from tests.images import camera_exif, encode, photo, png_header_only
+
+CONTRACT_KEYS = [
+    "path", "status", "error", "file.sha256", "file.format", "file.width", "file.height",
+    "metadata.camera.make", "metadata.camera.model", "metadata.software", "metadata.datetime_original",
+    "metadata.gps", "classifier", "classifier_error", "provenance.ai_declared", "provenance.generator.tool",
+    "provenance.c2pa.present", "provenance.c2pa.state",
+]  # fmt: skip
+
+
+def has_key(row: dict, dotted: str) -> bool:
+    value = row
+    for key in dotted.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return False
+        value = value[key]
+    return True
+
+
+@pytest.fixture
+def mixed_folder(tmp_path) -> Path:
+    root = tmp_path / "submissions"
+    (root / "nested" / "deeper").mkdir(parents=True)
+    (root / "camera.jpg").write_bytes(encode(photo(seed=1), "JPEG", exif=camera_exif()))
+    (root / "nested" / "render.png").write_bytes(encode(photo(seed=2), "PNG"))
+    (root / "nested" / "deeper" / "disguised.jpg").write_bytes(encode(photo(seed=3), "PNG"))
+    (root / "nested" / "clip.webp").write_bytes(encode(photo(seed=4), "WEBP"))
+    (root / "notes.txt").write_text("not an image")
+    (root / "empty.png").write_bytes(b"")
+    (root / "bomb.png").write_bytes(png_header_only(30_000, 30_000))
+    good = encode(photo((600, 400), seed=5), "JPEG")
+    (root / "truncated.jpg").write_bytes(good[: len(good) // 2])
+    return root
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True, timeout=240
+    )
+
+
+def test_scan_folder_one_row_per_file_with_contract_keys(mixed_folder, tiny_model):
+    proc = run_cli("scan", str(mixed_folder), "--model", str(tiny_model))
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(rows) == 8  # every file found, good or bad
+    by_name = {Path(r["path"]).name: r for r in rows}
+    for row in rows:
+        assert all(has_key(row, key) for key in CONTRACT_KEYS), row["path"]
+        assert row["schema_version"] == "1.0"
+        ScanResult.from_dict(row)  # every row reads back into the schema
+    ok = {n for n, r in by_name.items() if r["status"] == "ok"}
+    assert ok == {"camera.jpg", "render.png", "disguised.jpg", "clip.webp"}
+    errors = {n: r["error"]["code"] for n, r in by_name.items() if r["status"] == "error"}
+    assert errors == {
+        "notes.txt": "not_an_image",
+        "empty.png": "empty_file",
+        "bomb.png": "decompression_bomb",
+        "truncated.jpg": "decode_failed",
+    }
+    cam = by_name["camera.jpg"]
+    assert cam["metadata"]["camera"] == {
+        "make": "Canon", "model": "Canon EOS R5", "lens": "RF24-105mm F4 L IS USM", "serial": "031021001234"
+    }  # fmt: skip
+    assert cam["metadata"]["gps"] == {"lat": 48.8583, "lon": 2.2945, "altitude_m": 35.5}
+    assert cam["classifier"]["model"] == str(tiny_model)
+    assert cam["classifier"]["revision"].startswith("local-sha256:")
+    assert cam["classifier"]["label"] in ("artificial", "real")
+    assert by_name["disguised.jpg"]["file"]["format"] == "png"
+    assert by_name["disguised.jpg"]["file"]["extension_matches_format"] is False
+    assert by_name["truncated.jpg"]["classifier"] is None
+    assert "8 file(s) scanned, 4 with errors" in proc.stderr
+
+
+def test_no_classifier_and_csv_output(mixed_folder, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert (
+        main(["scan", str(mixed_folder), "--no-classifier", "--format", "csv", "--out", str(out), "--quiet"])
+        == 0
+    )
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 8
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    cam = next(r for r in rows if r["file.name"] == "camera.jpg")
+    assert (cam["metadata.camera.make"], cam["metadata.gps.lat"], cam["classifier.p_artificial"]) == (
+        "Canon",
+        "48.8583",
+        "",
+    )
+    assert cam["classifier_error"].startswith("classifier disabled")
+    assert capsys.readouterr().err == ""
+
+
+def test_json_array_output_is_valid_json(mixed_folder, capsys):
+    assert (
+        main(["scan", str(mixed_folder / "camera.jpg"), "--no-classifier", "--format", "json", "--quiet"])
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["file"]["format"] for r in rows] == ["jpeg"]
+
+
+def test_csv_neutralises_spreadsheet_formulas(tmp_path, capsys):
+    evil = tmp_path / "=HYPERLINK(1).jpg"
+    evil.write_bytes(encode(photo(), "JPEG", exif=camera_exif(make="@SUM(A1)", model="+cmd")))
+    assert main(["scan", str(evil), "--no-classifier", "--format", "csv", "--quiet"]) == 0
+    row = next(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert row["file.name"] == "'=HYPERLINK(1).jpg"
+    assert (row["metadata.camera.make"], row["metadata.camera.model"]) == ("'@SUM(A1)", "'+cmd")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan", "/definitely/not/here"], "no such file or folder"),
+        (["scan"], "the following arguments are required"),
+        (["scan", ".", "--format", "xml"], "invalid choice"),
+        (["scan", ".", "--batch-size", "0"], "must be positive"),
+    ],
+)
+def test_usage_errors_exit_2(args, message):
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert proc.stdout == ""

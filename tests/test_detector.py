@@ -1,0 +1,137 @@
+"""The classifier, loaded through the same code path users take, on tiny random models."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.detector import get_detector, load_detector
+from core.detector.labels import map_labels
+from core.detector.loader import fingerprint
+from core.detector.model_card import canonical_id
+from core.errors import ClassifierUnavailable, LabelMappingError
+from core.pipeline import Source, analyze_batch, make_context
+from core.settings import Settings
+from tests.conftest import save_tiny_model
+from tests.images import encode, photo
+
+
+def images(n: int = 5):
+    return [photo((300 + 40 * i, 220 + 10 * i), seed=i) for i in range(n)]
+
+
+def test_batched_scores_equal_one_by_one(tiny_model):
+    batched = load_detector(str(tiny_model), batch_size=8).predict(images())
+    single = load_detector(str(tiny_model), batch_size=1).predict(images())
+    assert [round(r.p_artificial, 5) for r in batched] == [round(r.p_artificial, 5) for r in single]
+    assert len({round(r.p_artificial, 3) for r in batched}) > 1  # the scores do depend on the image
+
+
+def test_result_records_model_revision_and_device(tiny_model):
+    result = load_detector(str(tiny_model)).predict(images(1))[0]
+    assert result.model == str(tiny_model)
+    assert result.revision == "local-sha256:" + fingerprint(tiny_model)[:16]
+    assert (result.device, result.dtype) == ("cpu", "float32")
+    assert 0.0 <= result.p_artificial <= 1.0
+    assert result.label == ("artificial" if result.p_artificial >= 0.5 else "real")
+
+
+def test_labels_are_mapped_by_name_not_index(tiny_model, tiny_model_swapped):
+    normal = load_detector(str(tiny_model)).predict(images())
+    swapped = load_detector(str(tiny_model_swapped)).predict(images())
+    # Same weights, names in the other order: p_artificial must be the other softmax entry.
+    for a, b in zip(normal, swapped, strict=True):
+        assert a.p_artificial + b.p_artificial == pytest.approx(1.0, abs=2e-6)
+        assert a.label != b.label or a.p_artificial == pytest.approx(0.5, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("id2label", "expected"),
+    [
+        ({0: "artificial", 1: "real"}, (0, 1)),
+        ({0: "Real", 1: "FAKE"}, (1, 0)),
+        ({"0": "human", "1": "AI_generated"}, (1, 0)),
+    ],
+)
+def test_label_names_that_map(id2label, expected):
+    assert map_labels(id2label) == expected
+
+
+@pytest.mark.parametrize(
+    "id2label", [{0: "LABEL_0", 1: "LABEL_1"}, {0: "cat", 1: "dog"}, {0: "ai", 1: "fake"}]
+)
+def test_unmappable_labels_are_refused(id2label):
+    with pytest.raises(LabelMappingError, match="Refusing to guess by index"):
+        map_labels(id2label)
+
+
+def test_model_with_unmappable_labels_is_refused_at_load(tmp_path):
+    folder = save_tiny_model(tmp_path / "catdog", {0: "cat", 1: "dog"})
+    with pytest.raises(ClassifierUnavailable, match="'cat'"):
+        load_detector(str(folder))
+
+
+def test_offline_hub_model_gives_an_actionable_reason_and_the_rest_runs():
+    ctx = make_context(Settings(model="Modotte/AIRealNet"))
+    assert ctx.detector is None
+    assert "not on this machine" in ctx.classifier_error
+    assert "--model DIR" in ctx.classifier_error and "--no-classifier" in ctx.classifier_error
+    data = encode(photo(), "JPEG")
+    (result,) = analyze_batch([Source.from_bytes("a.jpg", data)], ctx)
+    assert result.status == "ok"
+    assert result.classifier is None
+    assert result.classifier_error == ctx.classifier_error
+    assert result.file.format == "jpeg" and result.metadata is not None
+
+
+def test_former_repository_name_maps_to_the_current_one():
+    assert canonical_id("XenArcAI/AIRealNet") == "Modotte/AIRealNet"
+    assert canonical_id("xenarcai/airealnet") == "Modotte/AIRealNet"
+    assert canonical_id("someone/other") == "someone/other"
+    with pytest.raises(ClassifierUnavailable, match="'Modotte/AIRealNet'"):
+        load_detector("XenArcAI/AIRealNet")
+
+
+def test_hub_snapshot_revision_is_the_resolved_commit(tmp_path, monkeypatch, tiny_model):
+    """A Hub cache laid out as huggingface_hub lays it out loads offline and records the commit."""
+    import shutil
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    cache = tmp_path / "hub"
+    repo = cache / "models--Modotte--AIRealNet"
+    snapshot = repo / "snapshots" / commit
+    shutil.copytree(tiny_model, snapshot)
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    import huggingface_hub.constants as hub_constants
+
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(cache))
+    detector = load_detector("XenArcAI/AIRealNet")
+    result = detector.predict(images(1))[0]
+    assert (result.model, result.revision) == ("Modotte/AIRealNet", commit)
+
+
+def test_missing_or_broken_local_folders(tmp_path):
+    with pytest.raises(ClassifierUnavailable, match="does not exist"):
+        load_detector(str(tmp_path / "nope"))
+    with pytest.raises(ClassifierUnavailable, match="no config.json"):
+        load_detector(str(tmp_path))
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "swinv2"}))
+    with pytest.raises(ClassifierUnavailable, match="could not be loaded"):
+        load_detector(str(tmp_path))
+
+
+def test_detector_is_loaded_once_per_process(tiny_model):
+    first = get_detector(str(tiny_model))
+    assert get_detector(str(tiny_model)) is first
+
+
+def test_unavailable_device_is_a_reason_not_a_crash(tiny_model):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ClassifierUnavailable, match="no CUDA GPU"):
+        load_detector(str(tiny_model), device="cuda")

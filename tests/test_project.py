@@ -1,0 +1,54 @@
+"""Project rules: core never imports the UI; every setting and output column is documented."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from core.output import CSV_COLUMNS
+from core.settings import SETTINGS, load_settings
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_core_never_imports_streamlit():
+    offenders = []
+    for path in (ROOT / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n == "streamlit" or n.startswith(("streamlit.", "dashboard")) for n in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_every_setting_is_documented_with_its_environment_variable():
+    for s in SETTINGS:
+        assert re.search(rf"\|\s*`{s.name}`\s*\|\s*`{s.env}`\s*\|", README), s.name
+
+
+def test_every_csv_column_is_documented():
+    for column in CSV_COLUMNS:
+        assert f"`{column}`" in README, column
+
+
+def test_readme_has_exactly_two_commands():
+    blocks = re.findall(r"```(?:bash|sh|shell)\n(.*?)```", README, flags=re.S)
+    assert len(blocks) == 2
+    assert "streamlit run dashboard/app.py" in blocks[0]
+    assert "pytest" in blocks[1]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert blocks[1].strip() in ci
+
+
+def test_settings_resolution_order(tmp_path):
+    config = tmp_path / "settings.toml"
+    config.write_text('model = "/models/from-file"\nbatch_size = 4\n')
+    env = {"FORENSICS_BATCH_SIZE": "2", "FORENSICS_CLASSIFIER": "false"}
+    s = load_settings(config, env=env, overrides={"batch_size": 16, "model": None})
+    assert (s.model, s.batch_size, s.classifier) == ("/models/from-file", 16, False)

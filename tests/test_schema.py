@@ -1,0 +1,37 @@
+"""The result schema: a round trip through JSON loses nothing."""
+
+from __future__ import annotations
+
+import json
+
+from core.pipeline import Source, analyze, make_context
+from core.schema import SCHEMA_VERSION, ScanResult
+from core.settings import Settings
+from tests.images import camera_exif, encode, photo, xmp_packet
+
+
+def test_round_trip_of_a_full_result(tiny_model):
+    data = encode(photo(), "JPEG", exif=camera_exif(), xmp=xmp_packet("", 'xmp:CreatorTool="Darktable"'))
+    result = analyze(Source.from_bytes("a.jpg", data), make_context(Settings(model=str(tiny_model))))
+    assert result.classifier is not None
+    text = json.dumps(result.to_dict())
+    back = ScanResult.from_dict(json.loads(text))
+    assert back == result
+    assert back.metadata.gps.lat == 48.8583
+    assert back.schema_version == SCHEMA_VERSION
+
+
+def test_round_trip_of_an_error_row():
+    result = analyze(Source.from_bytes("x.png", b"nope"), make_context(Settings(classifier=False)))
+    assert result.status == "error"
+    back = ScanResult.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert back == result
+    assert back.error.code == "not_an_image"
+    assert back.provenance.analyzed is False and back.provenance.ai_declared is None
+
+
+def test_unknown_keys_from_a_newer_minor_version_are_ignored():
+    row = analyze(Source.from_bytes("x.png", b"nope"), make_context(Settings(classifier=False))).to_dict()
+    row["future_field"] = {"anything": 1}
+    row["file"]["future"] = True
+    assert ScanResult.from_dict(row).path == "x.png"
