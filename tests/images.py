@@ -134,3 +134,19 @@ def png_header_only(width: int, height: int) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
     )
+
+
+def exif_with_huge_makernote(count: int = 0xFFFFFFF0) -> bytes:
+    """EXIF whose MakerNote declares ``count`` bytes (exifread would loop over every one)."""
+    make = b"Canon\x00"
+    ifd0_size = 2 + 2 * 12 + 4
+    exif_at = 8 + ifd0_size
+    exif_size = 2 + 12 + 4
+    make_at = exif_at + exif_size
+    ifd0 = struct.pack("<H", 2)
+    ifd0 += struct.pack("<HHII", 0x010F, 2, len(make), make_at) + struct.pack("<HHII", 0x8769, 4, 1, exif_at)
+    ifd0 += struct.pack("<I", 0)
+    exif_ifd = (
+        struct.pack("<H", 1) + struct.pack("<HHII", 0x927C, 7, count, exif_at + 18) + struct.pack("<I", 0)
+    )
+    return b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd0 + exif_ifd + make

@@ -6,6 +6,7 @@ import hashlib
 import json
 import zlib
 
+import pytest
 from PIL import Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
@@ -16,6 +17,7 @@ from core.metadata.jsonsafe import json_safe
 from tests.images import (
     camera_exif,
     encode,
+    exif_with_huge_makernote,
     exif_with_thumbnail,
     insert_jpeg_segment,
     iptc_app13,
@@ -260,3 +262,12 @@ def test_user_comment_charsets_are_decoded():
     exif.get_ifd(0x8769)[0x9286] = b"UNICODE\x00" + "masterpiece, <lora:x:1>".encode("utf-16-be")
     meta, _ = read(encode(photo(), "JPEG", exif=exif))
     assert meta.raw["exif"]["EXIF UserComment"] == "masterpiece, <lora:x:1>"
+
+
+@pytest.mark.timeout(30)
+def test_makernote_with_absurd_count_stops_with_a_notice():
+    """Regression: exifread loops once per declared MakerNote byte (four billion here)."""
+    meta, notices = read(encode(photo((64, 64)), "JPEG", exif=exif_with_huge_makernote()))
+    assert [n.code for n in notices] == ["exif_malformed"]
+    assert "run past the end of the file" in notices[0].message
+    assert meta.camera.make == "Canon"  # Pillow's independent reading still gives the make

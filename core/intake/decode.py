@@ -62,8 +62,9 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int) -> Decoded:
     if sniffed.format == "heif" and not _enable_heif():
         raise UnsupportedFormat("HEIF/HEIC image, but the pillow-heif plugin is not installed")
     with warnings.catch_warnings():
-        # We enforce our own limit below; Pillow's warning would only be noise.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        # We enforce our own pixel limit below, and damage surfaces as errors or notices:
+        # Pillow's warnings ("Corrupt EXIF data", ...) would only be noise on stderr.
+        warnings.simplefilter("ignore")
         try:
             image = Image.open(io.BytesIO(data), formats=[_pillow_format(sniffed.format)])
         except Image.DecompressionBombError as exc:

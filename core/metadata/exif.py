@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,37 @@ FIELDS: dict[str, tuple[str, tuple[int | None, int]]] = {
 CROSS_CHECKED = ("make", "model", "software", "datetime_original", "lens_model", "gps_lat", "gps_lon")
 
 
+# exifread trusts IFD value counts: a MakerNote declaring four billion bytes makes it
+# loop for hours. These bounds stop the parse instead (a valid EXIF block never reads
+# past the end of the file, and needs far fewer reads than this).
+MAX_READS_PAST_END = 1_000
+MAX_READS = 2_000_000
+
+
+class ParseBudgetExceeded(Exception):
+    pass
+
+
+class _BoundedReader(io.BytesIO):
+    """A file object that ends the parse when it asks for impossible amounts of data."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.calls = 0
+        self.short_reads = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.calls += 1
+        out = super().read(size)
+        if size is not None and size > 0 and len(out) < size:
+            self.short_reads += 1
+            if self.short_reads > MAX_READS_PAST_END:
+                raise ParseBudgetExceeded("it declares values that run past the end of the file")
+        if self.calls > MAX_READS:
+            raise ParseBudgetExceeded(f"it needed more than {MAX_READS:,} reads")
+        return out
+
+
 @dataclass
 class ExifRead:
     fields: dict[str, Any] = field(default_factory=dict)  # FIELDS name -> plain value
@@ -67,7 +99,10 @@ def read_exifread(data: bytes) -> ExifRead:
     """Parse EXIF with exifread. Absence gives an empty result; damage sets ``error``."""
     out = ExifRead()
     try:
-        tags = exifread.process_file(io.BytesIO(data), details=True, extract_thumbnail=True)
+        tags = exifread.process_file(_BoundedReader(data), details=True, extract_thumbnail=True)
+    except ParseBudgetExceeded as exc:
+        out.error = f"parsing stopped: {exc}"
+        return out
     except Exception as exc:  # exifread raises assorted types on damaged IFDs
         out.error = f"{type(exc).__name__}: {str(exc)[:200]}"
         return out
@@ -128,8 +163,11 @@ def read_pillow(image: Image.Image | None) -> tuple[dict[str, Any], str | None]:
     if image is None:
         return {}, None
     try:
-        exif = image.getexif()
-        ifds = {None: exif, _EXIF_IFD: exif.get_ifd(_EXIF_IFD), _GPS_IFD: exif.get_ifd(_GPS_IFD)}
+        with warnings.catch_warnings():
+            # "Tag data larger than file" and friends: the cross-check reports damage itself.
+            warnings.simplefilter("ignore")
+            exif = image.getexif()
+            ifds = {None: exif, _EXIF_IFD: exif.get_ifd(_EXIF_IFD), _GPS_IFD: exif.get_ifd(_GPS_IFD)}
         values = {}
         for name, (_, (ifd, tag)) in FIELDS.items():
             value = ifds[ifd].get(tag)
