@@ -145,3 +145,47 @@ def test_large_jpeg_uses_a_reduced_working_copy_but_reports_full_size():
 )
 def test_iso_media_brands(head, fmt):
     assert sniff(head).format == fmt
+
+
+def _mode_image(mode: str) -> Image.Image:
+    base = photo((96, 64))
+    if mode == "I;16":
+        import numpy as np
+
+        return Image.fromarray(np.asarray(base.convert("L"), dtype="uint16") * 257)
+    if mode == "F":
+        return base.convert("F")
+    if mode == "PA":
+        return base.convert("P")
+    return base.convert(mode)
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt"),
+    [("CMYK", "JPEG"), ("L", "JPEG"), ("I;16", "PNG"), ("1", "PNG"), ("LA", "PNG"), ("RGBA", "WEBP"),
+     ("P", "GIF"), ("F", "TIFF"), ("CMYK", "TIFF")],
+)  # fmt: skip
+def test_unusual_colour_modes_give_rgb_pixels(mode, fmt):
+    params = {"transparency": 0} if (mode, fmt) == ("P", "GIF") else {}
+    data = encode(_mode_image(mode), fmt, **params)
+    intake = open_intake(data, "m", "m", LIMIT)
+    assert intake.error is None, intake.error
+    assert intake.decoded.pixels.mode == "RGB"
+    assert intake.decoded.pixels.size == (96, 64)
+    if mode == "I;16":  # rescaled to 8 bits, not clipped to white
+        lo, hi = intake.decoded.pixels.convert("L").getextrema()
+        assert hi - lo > 100
+
+
+def test_unidentifiable_header_message_is_stable():
+    intake = open_intake(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "x.png", "x.png", LIMIT)
+    assert intake.error.code == "decode_failed"
+    assert "BytesIO" not in intake.error.message
+
+
+def test_camera_mpo_jpeg_is_a_jpeg_with_extra_images_not_an_animation():
+    data = encode(photo((400, 300)), "MPO", save_all=True, append_images=[photo((160, 120), seed=2)])
+    intake = open_intake(data, "DSCF0001.JPG", "DSCF0001.JPG", LIMIT)
+    f = intake.facts
+    assert (f.format, f.extension_matches_format, f.width, f.height) == ("jpeg", True, 400, 300)
+    assert (f.frames, f.animated) == (2, False)

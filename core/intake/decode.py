@@ -12,10 +12,12 @@ The whole entropy-coded stream is still read, so truncation is still detected.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
+from PIL.JpegImagePlugin import JpegImageFile
 
 from core.errors import DecodeFailed, DecompressionBomb, UnsupportedFormat
 
@@ -86,7 +88,7 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int) -> Decoded:
             frames = getattr(image, "n_frames", 1)
             mode = image.mode
             orientation = _orientation(image)
-            if image.format == "JPEG":
+            if isinstance(image, JpegImageFile):  # also MPO, a JPEG with extra images appended
                 image.draft("RGB", _draft_request(stored_w, stored_h))
             image.load()
             pixels = _to_rgb(image)
@@ -112,7 +114,9 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int) -> Decoded:
         orientation=orientation,
         mode=mode,
         frames=frames,
-        animated=frames > 1,
+        # Phones and cameras append previews or depth maps as MPF images: extra frames,
+        # but not an animation.
+        animated=frames > 1 and image.format != "MPO",
     )
 
 
@@ -167,5 +171,6 @@ def _convert(image: Image.Image) -> Image.Image:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip() or "no details"
+    # Pillow names the in-memory buffer ("<_io.BytesIO object at 0x7f..>"): noise, and not stable.
+    text = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-f]+>", "", str(exc)).strip() or "no details"
     return f"{type(exc).__name__}: {text[:300]}"
