@@ -237,9 +237,9 @@ def test_pillow_cross_check_reports_disagreement(monkeypatch):
     real = exif_mod.read_pillow
 
     def fake(image):
-        values, error = real(image)
-        values["model"] = "Different Model"
-        return values, error
+        out = real(image)
+        out.fields["model"] = "Different Model"
+        return out
 
     monkeypatch.setattr(exif_mod, "read_pillow", fake)
     meta, _ = read(encode(photo(), "JPEG", exif=camera_exif()))
@@ -268,6 +268,19 @@ def test_user_comment_charsets_are_decoded():
 def test_makernote_with_absurd_count_stops_with_a_notice():
     """Regression: exifread loops once per declared MakerNote byte (four billion here)."""
     meta, notices = read(encode(photo((64, 64)), "JPEG", exif=exif_with_huge_makernote()))
-    assert [n.code for n in notices] == ["exif_malformed"]
+    assert [n.code for n in notices] == ["exif_partial"]
     assert "run past the end of the file" in notices[0].message
+    assert "the values come from Pillow's reader" in notices[0].message
     assert meta.camera.make == "Canon"  # Pillow's independent reading still gives the make
+
+
+def test_heif_exif_that_exifread_cannot_walk_falls_back_to_pillow():
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    meta, notices = read(encode(photo(), "HEIF", exif=camera_exif()), "f.heic")
+    assert (meta.camera.model, meta.datetime_original) == ("Canon EOS R5", "2024-05-01T12:30:45.12+02:00")
+    assert meta.gps.lat == 48.8583
+    assert meta.raw["exif"]["Image Model"] == "Canon EOS R5"
+    assert meta.raw["exif"]["GPS GPSLatitudeRef"] == "N"
+    assert [n.code for n in notices] in ([], ["exif_partial"])

@@ -39,16 +39,23 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
     meta = Metadata()
 
     exif = exif_reader.read_exifread(data)
-    if exif.error:
+    pillow = exif_reader.read_pillow(image)
+    if exif.error and pillow.fields:
+        notices.append(
+            Notice(
+                "exif_partial",
+                f"exifread could not parse this EXIF block ({exif.error}); the values come from Pillow's reader",
+            )
+        )
+    elif exif.error:
         notices.append(Notice("exif_malformed", f"the EXIF block could not be fully parsed: {exif.error}"))
-    pillow_fields, pillow_error = exif_reader.read_pillow(image)
-    if pillow_error and not exif.error:
-        notices.append(Notice("exif_malformed", f"Pillow could not parse the EXIF block: {pillow_error}"))
-    fields = {**pillow_fields, **exif.fields}  # exifread wins; Pillow fills what it missed
-    meta.cross_check = exif_reader.cross_check(exif.fields, pillow_fields)
-    if exif.dump or pillow_fields:
+    elif pillow.error:
+        notices.append(Notice("exif_malformed", f"Pillow could not parse the EXIF block: {pillow.error}"))
+    fields = {**pillow.fields, **exif.fields}  # exifread wins; Pillow fills what it missed
+    meta.cross_check = exif_reader.cross_check(exif.fields, pillow.fields)
+    if exif.dump or pillow.dump:
         meta.sources.append("exif")
-        meta.raw["exif"] = exif.dump or {f"pillow:{k}": v for k, v in pillow_fields.items()}
+        meta.raw["exif"] = exif.dump or pillow.dump
 
     xmp = read_xmp(data)
     notices.extend(Notice(code, message) for code, message in xmp.problems)

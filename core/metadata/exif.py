@@ -17,7 +17,7 @@ from typing import Any
 import exifread
 from exifread.serialize import convert_types
 from exifread.tags.fields import FieldType
-from PIL import Image
+from PIL import ExifTags, Image
 
 from core.schema import GPS, Dimensions
 
@@ -158,24 +158,45 @@ def decode_user_comment(raw: bytes) -> str | bytes:
     return text if text is not None else raw
 
 
-def read_pillow(image: Image.Image | None) -> tuple[dict[str, Any], str | None]:
-    """The same FIELDS from Pillow's own EXIF parser, for the cross-check."""
+@dataclass
+class PillowRead:
+    fields: dict[str, Any] = field(default_factory=dict)
+    dump: dict[str, Any] = field(default_factory=dict)  # same "IFD Tag" names as exifread's dump
+    error: str | None = None
+
+
+_PILLOW_IFDS = (
+    (None, "Image", ExifTags.TAGS),
+    (_EXIF_IFD, "EXIF", ExifTags.TAGS),
+    (_GPS_IFD, "GPS", ExifTags.GPSTAGS),
+)
+
+
+def read_pillow(image: Image.Image | None) -> PillowRead:
+    """The same FIELDS from Pillow's own EXIF parser (the cross-check, and the fallback
+    for containers exifread cannot walk, such as some HEIF and AVIF layouts)."""
+    out = PillowRead()
     if image is None:
-        return {}, None
+        return out
     try:
         with warnings.catch_warnings():
             # "Tag data larger than file" and friends: the cross-check reports damage itself.
             warnings.simplefilter("ignore")
             exif = image.getexif()
-            ifds = {None: exif, _EXIF_IFD: exif.get_ifd(_EXIF_IFD), _GPS_IFD: exif.get_ifd(_GPS_IFD)}
-        values = {}
-        for name, (_, (ifd, tag)) in FIELDS.items():
-            value = ifds[ifd].get(tag)
-            if value is not None:
-                values[name] = _plain(value)
-        return values, None
+            ifds = {ifd: (exif if ifd is None else exif.get_ifd(ifd)) for ifd, _, _ in _PILLOW_IFDS}
     except Exception as exc:
-        return {}, f"{type(exc).__name__}: {str(exc)[:200]}"
+        out.error = f"{type(exc).__name__}: {str(exc)[:200]}"
+        return out
+    for name, (_, (ifd, tag)) in FIELDS.items():
+        value = ifds[ifd].get(tag)
+        if value is not None:
+            out.fields[name] = _plain(value)
+    for ifd, prefix, names in _PILLOW_IFDS:
+        for tag, value in ifds[ifd].items():
+            if ifd is None and tag in (_EXIF_IFD, _GPS_IFD):
+                continue
+            out.dump[f"{prefix} {names.get(tag, f'Tag 0x{tag:04X}')}"] = json_safe(value)
+    return out
 
 
 def _plain(value: Any) -> Any:
