@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-classifier", action="store_true", help="skip the classifier; metadata and file facts only"
     )
     p.add_argument("--max-pixels", type=int, help="refuse images declaring more pixels (setting max_pixels)")
+    p.add_argument("--trust-anchors", help="PEM file of C2PA trust anchors (setting trust_anchors)")
     p.add_argument("--config", help="TOML file with settings (see the README)")
     p.add_argument("--format", choices=FORMATS, default="jsonl", help="output format (default jsonl)")
     p.add_argument("--out", help="write results to this file instead of standard output")
@@ -69,16 +70,17 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 "device": args.device,
                 "batch_size": args.batch_size,
                 "max_pixels": args.max_pixels,
+                "trust_anchors": args.trust_anchors,
                 "classifier": False if args.no_classifier else None,
             },
         )
         files = list_files(args.paths)
+        ctx = make_context(settings)
     except (ValueError, OSError) as exc:
         parser.print_usage(sys.stderr)
         print(f"{parser.prog} scan: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
 
-    ctx = make_context(settings)
     if ctx.classifier_error and settings.classifier and not args.quiet:
         print(f"warning: {ctx.classifier_error}", file=sys.stderr)
 

@@ -25,7 +25,10 @@ from core import __version__
 from core.detector import Detector, get_detector
 from core.errors import AnalysisError, ClassifierUnavailable
 from core.intake import open_intake, read_bytes
+from core.ledger import build_ledger
 from core.metadata import extract_metadata
+from core.provenance import analyze_provenance
+from core.provenance.c2pa_credentials import load_trust_anchors
 from core.schema import ErrorInfo, Notice, ScanResult
 from core.settings import Settings
 
@@ -55,22 +58,29 @@ class Source:
 
 @dataclass
 class Context:
-    """Settings plus the shared classifier (or the reason there is none)."""
+    """Settings plus what is loaded once for them: the classifier (or the reason there is
+    none) and the C2PA trust anchors."""
 
     settings: Settings
     detector: Detector | None = None
     classifier_error: str | None = None
+    trust_anchors_pem: str = ""
 
 
 def make_context(settings: Settings) -> Context:
-    """Load the classifier once for these settings; an unavailable one is a reason, not a crash."""
+    """Load the classifier once for these settings; an unavailable one is a reason, not a crash.
+
+    Raises ValueError or OSError for a trust-anchors file that cannot be used: a
+    configuration error, reported before any file is analysed.
+    """
+    pem = load_trust_anchors(settings.trust_anchors)
     if not settings.classifier:
-        return Context(settings, None, CLASSIFIER_DISABLED)
+        return Context(settings, None, CLASSIFIER_DISABLED, pem)
     try:
         detector = get_detector(settings.model, settings.revision, settings.device, settings.batch_size)
     except ClassifierUnavailable as exc:
-        return Context(settings, None, f"classifier unavailable: {exc}")
-    return Context(settings, detector, None)
+        return Context(settings, None, f"classifier unavailable: {exc}", pem)
+    return Context(settings, detector, None, pem)
 
 
 def analyze(source: Source, ctx: Context) -> ScanResult:
@@ -79,12 +89,15 @@ def analyze(source: Source, ctx: Context) -> ScanResult:
 
 def analyze_batch(sources: list[Source], ctx: Context) -> list[ScanResult]:
     """Analyse files; exactly one result per source, in order, whatever the input."""
-    rows = [_analyze_file(source, ctx.settings) for source in sources]
+    rows = [_analyze_file(source, ctx) for source in sources]
     _classify(rows, ctx)
+    for result, _ in rows:
+        build_ledger(result)
     return [result for result, _ in rows]
 
 
-def _analyze_file(source: Source, settings: Settings) -> tuple[ScanResult, Image.Image | None]:
+def _analyze_file(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image | None]:
+    settings = ctx.settings
     result = ScanResult(path=source.path, status="ok", tool_version=__version__)
     result.file.name = source.name
     try:
@@ -94,6 +107,10 @@ def _analyze_file(source: Source, settings: Settings) -> tuple[ScanResult, Image
         if intake.sniffed.format is not None:
             image = intake.decoded.image if intake.decoded else None
             result.metadata, notices = extract_metadata(data, image)
+            result.notices.extend(notices)
+            result.provenance, notices = analyze_provenance(
+                data, intake.facts.mime, result.metadata, lambda: image, ctx.trust_anchors_pem
+            )
             result.notices.extend(notices)
         if intake.error is not None:
             _fail(result, intake.error.code, intake.error.message)

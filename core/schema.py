@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Major bumps break readers; minor bumps only add keys.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass
@@ -119,28 +119,131 @@ class ClassifierResult:
 
 
 @dataclass
+class Stability:
+    """The classifier re-run on realistic re-shipped copies (re-compressed, resized)."""
+
+    variants: dict[str, float]  # variant name -> p_artificial
+    min: float
+    median: float
+    max: float
+    flips: bool  # the label differs between the original and at least one variant
+    unstable: bool
+
+
+@dataclass
 class Generator:
-    tool: str | None = None
+    """A tool that the file's own metadata names as its generator."""
+
+    tool: str | None = None  # lower case: automatic1111, comfyui, invokeai, novelai, midjourney, openai, ...
+    name: str | None = None  # the tool's own wording (e.g. "Stable Diffusion web UI Forge")
+    confidence: str | None = None  # "declared" (a tool's signature) or "possible" (an AI-looking string)
+    declares: str | None = None  # "generation" or "edit": what the signature says the tool did
+    where: str | None = None  # the block it was found in, e.g. "png:parameters", "exif:UserComment", "c2pa"
+    model: str | None = None
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    seed: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None  # the signature was found but its payload is damaged
+
+
+@dataclass
+class SourceType:
+    """An IPTC Digital Source Type declaration, matched on its full code."""
+
+    code: str  # e.g. "trainedAlgorithmicMedia"
+    category: (
+        str  # ai_generated, ai_edited, capture, edited_capture, algorithmic, composite, created, unknown
+    )
+    where: str  # "xmp" or "c2pa"
+    uri: str | None = None
+
+
+@dataclass
+class C2PAAction:
+    action: str
+    digital_source_type: str | None = None
+    software_agent: str | None = None
+    when: str | None = None
+    manifest: str | None = None  # label of the manifest that holds it
+
+
+@dataclass
+class C2PAIngredient:
+    title: str | None = None
+    format: str | None = None
+    relationship: str | None = None
+    has_manifest: bool = False
 
 
 @dataclass
 class C2PAState:
+    """Content Credentials (C2PA) as read and validated by c2pa-python, offline.
+
+    ``state``: ``trusted`` (valid, signer chains to a configured trust anchor),
+    ``valid`` (valid signature, signer not on a configured trust list), ``invalid``
+    (validation failed: see ``failure_codes``), ``remote_only`` (the file points to a
+    manifest stored elsewhere, which is never fetched), ``unreadable`` (a manifest is
+    there but cannot be parsed); ``null`` when no credentials are present.
+    """
+
     present: bool | None = None
     state: str | None = None
+    failure_codes: list[str] = field(default_factory=list)
+    signer: str | None = None
+    issuer: str | None = None
+    signed_at: str | None = None
+    claim_generator: str | None = None
+    actions: list[C2PAAction] = field(default_factory=list)
+    ingredients: list[C2PAIngredient] = field(default_factory=list)
+    manifests: int = 0
+    remote_url: str | None = None
+    error: str | None = None
 
 
 @dataclass
 class Provenance:
-    """Declared provenance (C2PA, IPTC source type, generator metadata).
+    """What the file declares about how it was made (C2PA, IPTC source type, generator metadata).
 
-    ``analyzed`` is false until the provenance analyzers run; ``null`` values then mean
-    "not examined", not "absent".
+    ``analyzed`` is false when the provenance analyzers did not run; ``null`` values
+    then mean "not examined", not "absent".
     """
 
     analyzed: bool = False
-    ai_declared: bool | None = None
-    generator: Generator = field(default_factory=Generator)
+    ai_declared: bool | None = None  # a declaration of AI generation exists
+    ai_edit_declared: bool | None = None  # a declaration of AI editing (composite with AI elements) exists
+    capture_declared: bool | None = None  # a declaration of camera capture exists
+    generator: Generator = field(default_factory=Generator)  # the strongest generator signature
+    generators: list[Generator] = field(default_factory=list)  # every signature found
+    source_types: list[SourceType] = field(default_factory=list)
     c2pa: C2PAState = field(default_factory=C2PAState)
+
+
+@dataclass
+class Finding:
+    """One line of the evidence ledger.
+
+    ``strength`` ranks how much weight the finding can bear: ``verified`` (a declaration
+    protected by a valid cryptographic signature) > ``declared`` (stated in metadata,
+    which anyone can edit) > ``statistical`` (a classifier or pixel statistic) >
+    ``context`` (background that supports no conclusion by itself).
+    """
+
+    rule: str  # stable id, e.g. "c2pa.ai_generated"
+    direction: str  # "synthesis", "editing", "capture" or "neutral"
+    strength: str
+    sentence: str  # fixed wording; untrusted values only appear quoted
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Verdict:
+    """The hedged summary: a band from a closed vocabulary, never a bare percentage."""
+
+    band: str  # closed vocabulary, see core.ledger.BANDS
+    sentence: str
+    basis: str  # "verified", "declared", "statistical" or "none"
+    caveats: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -156,6 +259,10 @@ class ScanResult:
     classifier: ClassifierResult | None = None
     classifier_error: str | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    forensics: dict[str, Any] = field(default_factory=dict)  # one entry per pixel/file analyzer
+    stability: Stability | None = None
+    findings: list[Finding] = field(default_factory=list)  # ordered by strength
+    verdict: Verdict | None = None
     notices: list[Notice] = field(default_factory=list)
     tool_version: str = ""
     schema_version: str = SCHEMA_VERSION

@@ -39,6 +39,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Images declaring more pixels than this are refused as decompression bombs.",
     ),
     Setting("max_file_mb", 512, "Files larger than this many MiB are refused without being read."),
+    Setting(
+        "trust_anchors", "", "PEM file of C2PA trust anchors; without one no signer is reported as trusted."
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -76,6 +79,7 @@ class Settings:
     classifier: bool = _BY_NAME["classifier"].default
     max_pixels: int = _BY_NAME["max_pixels"].default
     max_file_mb: int = _BY_NAME["max_file_mb"].default
+    trust_anchors: str = _BY_NAME["trust_anchors"].default
 
     @property
     def max_file_bytes(self) -> int:

@@ -1,0 +1,119 @@
+"""Provenance: what the file declares about how it was made.
+
+Three kinds of declaration, strongest first: C2PA Content Credentials (signed), the
+IPTC digital source type in XMP, and the metadata that generators write about
+themselves. ``analyze_provenance`` joins them into one ``Provenance``; the ledger
+(``core.ledger``) decides how much each is worth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from PIL import Image
+
+from core.schema import Generator, Metadata, Notice, Provenance
+
+from .c2pa_credentials import read_c2pa
+from .generators import GeneratorSource, detect_generators
+from .generators.common import slug
+from .source_type import parse_source_type, xmp_source_types
+
+# Product names in C2PA claim generators, software agents and signer names -> tool id.
+C2PA_PRODUCTS = (
+    (re.compile(r"firefly", re.I), "adobe-firefly"),
+    (re.compile(r"openai|chatgpt|dall[\s\-·.]*e|sora|gpt-4o|gpt-image", re.I), "openai"),
+    (re.compile(r"google|imagen|gemini", re.I), "google"),
+    (re.compile(r"microsoft designer|bing image creator|microsoft", re.I), "microsoft"),
+    (re.compile(r"midjourney", re.I), "midjourney"),
+    (re.compile(r"stability", re.I), "stability-ai"),
+    (re.compile(r"runway", re.I), "runway"),
+    (re.compile(r"black forest labs|\bflux\b", re.I), "black-forest-labs"),
+    (re.compile(r"meta ai|\bmeta\b", re.I), "meta"),
+    (re.compile(r"leonardo", re.I), "leonardo"),
+    (re.compile(r"ideogram", re.I), "ideogram"),
+)
+
+
+def _c2pa_tool(*names: str | None) -> tuple[str | None, str | None]:
+    for name in names:
+        if not name:
+            continue
+        for pattern, tool in C2PA_PRODUCTS:
+            if pattern.search(name):
+                return tool, name
+    first = next((n for n in names if n), None)
+    return (slug(first) if first else None), first
+
+
+def analyze_provenance(
+    data: bytes,
+    mime: str | None,
+    metadata: Metadata,
+    full_image: Callable[[], Image.Image | None],
+    trust_anchors_pem: str = "",
+) -> tuple[Provenance, list[Notice]]:
+    notices: list[Notice] = []
+    raw = metadata.raw
+    xmp = raw.get("xmp") or {}
+    prov = Provenance(analyzed=True)
+
+    remote = xmp.get("dcterms:provenance") if isinstance(xmp.get("dcterms:provenance"), str) else None
+    prov.c2pa = read_c2pa(data, mime, trust_anchors_pem, remote_url=remote)
+    if prov.c2pa.error:
+        notices.append(Notice("c2pa_unreadable", f"Content Credentials could not be read: {prov.c2pa.error}"))
+
+    prov.source_types = xmp_source_types(xmp)
+    for action in prov.c2pa.actions:
+        st = parse_source_type(action.digital_source_type, "c2pa")
+        if st is not None:
+            prov.source_types.append(st)
+
+    png_text: dict[str, str] = {}
+    for entry in raw.get("png_text") or []:
+        png_text.setdefault(entry["keyword"], entry["text"])
+    src = GeneratorSource(
+        png_text=png_text,
+        exif=raw.get("exif") or {},
+        xmp=xmp,
+        iptc=raw.get("iptc") or {},
+        software=metadata.software,
+        full_image=full_image,
+    )
+    generators, failures = detect_generators(src)
+    notices.extend(Notice("generator_parser_failed", f) for f in failures)
+    notices.extend(
+        Notice("generator_payload_damaged", f"{g.name} signature in {g.where}: {g.error}")
+        for g in generators
+        if g.error
+    )
+
+    c2pa_ai = [a for a in prov.c2pa.actions if (st := parse_source_type(a.digital_source_type, "c2pa"))
+               and st.category in ("ai_generated", "ai_edited")]  # fmt: skip
+    if c2pa_ai:
+        first = c2pa_ai[0]
+        tool, name = _c2pa_tool(
+            first.software_agent, prov.c2pa.claim_generator, prov.c2pa.signer, prov.c2pa.issuer
+        )
+        category = parse_source_type(first.digital_source_type, "c2pa").category
+        generators.insert(
+            0,
+            Generator(
+                tool=tool,
+                name=name,
+                confidence="declared",
+                declares="generation" if category == "ai_generated" else "edit",
+                where="c2pa",
+            ),
+        )
+
+    categories = {st.category for st in prov.source_types}
+    declared = [g for g in generators if g.confidence == "declared"]
+    prov.generators = generators
+    prov.ai_declared = "ai_generated" in categories or any(g.declares == "generation" for g in declared)
+    prov.ai_edit_declared = "ai_edited" in categories or any(g.declares == "edit" for g in declared)
+    prov.capture_declared = "capture" in categories
+    primary = next((g for g in declared if g.declares == "generation"), None) or next(iter(declared), None)
+    prov.generator = primary or next(iter(generators), Generator())
+    return prov, notices

@@ -1,0 +1,72 @@
+"""AUTOMATIC1111 Stable Diffusion web UI, and its forks Forge and SD.Next.
+
+They write one text block ("infotext"): the prompt, an optional ``Negative prompt:``
+line, and a last line of ``Key: value`` settings starting with ``Steps:``. It sits in a
+PNG ``parameters`` chunk, or in EXIF UserComment for JPEG and WebP.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.schema import Generator
+
+from .common import GeneratorSource, plain_settings, short
+
+_SETTING = re.compile(r'\s*([\w \-/().]+?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
+_STEPS_LINE = re.compile(r"^Steps:\s*\d+", re.M)
+
+
+def parse_infotext(text: str) -> tuple[str | None, str | None, dict[str, str]] | None:
+    """Split infotext into (prompt, negative prompt, settings); None if it is not infotext."""
+    matches = list(_STEPS_LINE.finditer(text))
+    if not matches:
+        return None
+    start = matches[-1].start()
+    settings_line = text[start:].splitlines()[0]
+    head = text[:start].rstrip("\n")
+    settings = {k.strip(): v.strip().strip('"') for k, v in _SETTING.findall(settings_line) if k.strip()}
+    prompt, _, negative = head.partition("Negative prompt:")
+    if not _:
+        negative = ""
+    return short(prompt), short(negative), settings
+
+
+def from_infotext(text: str, where: str) -> Generator | None:
+    parsed = parse_infotext(text)
+    if parsed is None:
+        return None
+    prompt, negative, settings = parsed
+    version = settings.get("Version", "")
+    if "fooocus" in version.lower():
+        tool, name = "fooocus", "Fooocus"
+    elif settings.get("App", "").lower() == "sd.next":
+        tool, name = "automatic1111", "SD.Next"
+    elif re.match(r"^f\d", version) or "forge" in version.lower():
+        tool, name = "automatic1111", "Stable Diffusion web UI Forge"
+    else:
+        tool, name = "automatic1111", "Stable Diffusion web UI (AUTOMATIC1111)"
+    return Generator(
+        tool=tool,
+        name=name,
+        confidence="declared",
+        declares="generation",
+        where=where,
+        model=short(settings.get("Model") or settings.get("Model hash")),
+        prompt=prompt,
+        negative_prompt=negative,
+        seed=short(settings.get("Seed")),
+        settings=plain_settings(settings),
+    )
+
+
+def detect(src: GeneratorSource) -> Generator | None:
+    text = src.text("parameters")
+    if text:
+        found = from_infotext(text, "png:parameters")
+        if found:
+            return found
+    comment = src.exif.get("EXIF UserComment")
+    if isinstance(comment, str):
+        return from_infotext(comment, "exif:UserComment")
+    return None

@@ -1,0 +1,63 @@
+"""NovelAI's "stealth" metadata: a payload hidden in the least significant bits of pixels.
+
+Bits are read column by column (x outer, y inner), from the alpha channel
+(``stealth_pnginfo``, ``stealth_pngcomp``) or from R, G, B in turn
+(``stealth_rgbinfo``, ``stealth_rgbcomp``). After the 15-byte magic comes a 32-bit
+big-endian payload length in bits, then the payload, gzip-compressed for ``*comp``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import numpy as np
+from PIL import Image
+
+MAGICS = {
+    b"stealth_pnginfo": ("alpha", False),
+    b"stealth_pngcomp": ("alpha", True),
+    b"stealth_rgbinfo": ("rgb", False),
+    b"stealth_rgbcomp": ("rgb", True),
+}
+# Largest hidden payload read, in bytes (NovelAI's is a few KB).
+MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
+
+
+def _bits(image: Image.Image, channels: str) -> np.ndarray | None:
+    if channels == "alpha":
+        if image.mode not in ("RGBA", "LA", "PA"):
+            return None
+        plane = np.asarray(image.getchannel("A"), dtype=np.uint8)
+        return (plane.T & 1).reshape(-1)
+    rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    return (rgb.transpose(1, 0, 2) & 1).reshape(-1)
+
+
+def _bytes(bits: np.ndarray, start: int, count: int) -> bytes:
+    return np.packbits(bits[start : start + count * 8]).tobytes()
+
+
+def read_stealth(image: Image.Image) -> tuple[str, str] | None:
+    """``(magic, payload text)`` when the image hides a stealth payload, else None."""
+    magic_len = 15 * 8
+    for channels in ("alpha", "rgb"):
+        bits = _bits(image, channels)
+        if bits is None or bits.size < magic_len + 32:
+            continue
+        magic = _bytes(bits, 0, 15)
+        if magic not in MAGICS or MAGICS[magic][0] != channels:
+            continue
+        length_bits = int.from_bytes(_bytes(bits, magic_len, 4), "big")
+        if (
+            length_bits <= 0
+            or length_bits > MAX_PAYLOAD_BYTES * 8
+            or magic_len + 32 + length_bits > bits.size
+        ):
+            raise ValueError("the hidden payload's declared length is impossible")
+        payload = _bytes(bits, magic_len + 32, length_bits // 8)
+        if MAGICS[magic][1]:
+            with gzip.GzipFile(fileobj=io.BytesIO(payload)) as fh:
+                payload = fh.read(MAX_PAYLOAD_BYTES)
+        return magic.decode(), payload.decode("utf-8", "replace")
+    return None
