@@ -44,7 +44,10 @@ def _c2pa_tool(*names: str | None) -> tuple[str | None, str | None]:
             if pattern.search(name):
                 return tool, name
     first = next((n for n in names if n), None)
-    return (slug(first) if first else None), first
+    if not first:
+        return None, None
+    # "Some Generator 1.0" -> "some-generator": the tool, not its version.
+    return slug(re.sub(r"[\s/]+v?\d[\w.\-]*$", "", first)), first
 
 
 def analyze_provenance(

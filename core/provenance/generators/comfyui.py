@@ -88,7 +88,7 @@ def detect(src: GeneratorSource) -> Generator | None:
     where = "png:" + "+".join(payloads)
     if not payloads:
         payloads = _exif_payloads(src)
-        where = "exif:" + "+".join(payloads)
+        where = "exif:" + "+".join(k for k in ("prompt", "workflow") if k in payloads)
     if not payloads:
         return None
     found: dict[str, Any] = {}

@@ -1,0 +1,308 @@
+"""Generator signatures, one fixture per tool, written the way each tool writes them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from core.pipeline import Source, analyze, make_context
+from core.settings import Settings
+from tests.images import camera_exif, encode, insert_jpeg_segment, iptc_app13, photo, xmp_packet
+
+INFOTEXT = (
+    "a lighthouse at dusk, <lora:film:0.6>\n"
+    "Negative prompt: blurry, lowres\n"
+    "Steps: 28, Sampler: DPM++ 2M, CFG scale: 6.5, Seed: 1234567, Size: 832x1216, Model hash: 31e35c80fc, "
+    'Model: sd_xl_base_1.0, Lora hashes: "film: 1a2b3c", Version: v1.9.4'
+)
+
+
+def png(**chunks: str) -> bytes:
+    info = PngInfo()
+    for key, value in chunks.items():
+        info.add_text(key.replace("_", "-") if key == "sd_metadata" else key, value)
+    return encode(photo((64, 48)), "PNG", pnginfo=info)
+
+
+def provenance(data: bytes, name: str = "f.png"):
+    r = analyze(Source.from_bytes(name, data), make_context(Settings(classifier=False)))
+    return r.provenance, r
+
+
+def test_automatic1111_png_parameters():
+    p, r = provenance(png(parameters=INFOTEXT))
+    g = p.generator
+    assert (g.tool, g.name, g.where) == (
+        "automatic1111",
+        "Stable Diffusion web UI (AUTOMATIC1111)",
+        "png:parameters",
+    )
+    assert (g.prompt, g.negative_prompt) == ("a lighthouse at dusk, <lora:film:0.6>", "blurry, lowres")
+    assert (g.seed, g.model) == ("1234567", "sd_xl_base_1.0")
+    assert g.settings["Lora hashes"] == "film: 1a2b3c"
+    assert p.ai_declared is True
+    assert r.verdict.band == "substantial evidence of AI generation"
+
+
+@pytest.mark.parametrize(
+    ("version", "name"),
+    [
+        ("f2.0.1v1.10.1-previous-313", "Stable Diffusion web UI Forge"),
+        ("v1.10.1", "Stable Diffusion web UI (AUTOMATIC1111)"),
+    ],
+)
+def test_forge_is_told_apart(version, name):
+    p, _ = provenance(png(parameters=INFOTEXT.replace("v1.9.4", version)))
+    assert (p.generator.tool, p.generator.name) == ("automatic1111", name)
+
+
+def test_automatic1111_jpeg_user_comment_in_utf16():
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9286] = b"UNICODE\x00" + INFOTEXT.encode("utf-16-be")
+    p, _ = provenance(encode(photo(), "JPEG", exif=exif), "f.jpg")
+    assert (p.generator.tool, p.generator.where, p.generator.seed) == (
+        "automatic1111",
+        "exif:UserComment",
+        "1234567",
+    )
+
+
+COMFY_PROMPT = {
+    "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "juggernautXL_v9.safetensors"}},
+    "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a red fox in snow", "clip": ["4", 1]}},
+    "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "watermark", "clip": ["4", 1]}},
+    "3": {"class_type": "KSampler", "inputs": {"seed": 987654321, "steps": 30, "cfg": 7.0, "sampler_name": "euler",
+                                               "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0]}},
+}  # fmt: skip
+COMFY_WORKFLOW = {
+    "nodes": [{"id": 4, "type": "CheckpointLoaderSimple", "widgets_values": ["juggernautXL_v9.safetensors"]}]
+}
+
+
+def test_comfyui_graph_gives_checkpoint_prompts_and_seed():
+    p, _ = provenance(png(prompt=json.dumps(COMFY_PROMPT), workflow=json.dumps(COMFY_WORKFLOW)))
+    g = p.generator
+    assert (g.tool, g.where) == ("comfyui", "png:prompt+workflow")
+    assert (g.model, g.prompt, g.negative_prompt, g.seed) == (
+        "juggernautXL_v9.safetensors",
+        "a red fox in snow",
+        "watermark",
+        "987654321",
+    )
+    assert g.settings["steps"] == "30"
+
+
+def test_comfyui_broken_json_is_a_signature_with_an_error_note():
+    p, r = provenance(png(workflow='{"nodes": [', prompt="{not json"))
+    assert (p.generator.tool, p.ai_declared) == ("comfyui", True)
+    assert "not valid" in p.generator.error
+    assert "generator_payload_damaged" in [n.code for n in r.notices]
+
+
+def test_comfyui_deeply_nested_workflow_does_not_crash():
+    deep = "[" * 100_000 + "]" * 100_000
+    p, r = provenance(png(workflow=deep))
+    assert r.status == "ok"
+    assert p.generator.tool == "comfyui"
+    assert "nested too deeply" in p.generator.error
+
+
+def test_comfyui_webp_exif():
+    exif = Image.Exif()
+    exif[0x010F] = "workflow:" + json.dumps(COMFY_WORKFLOW)
+    exif[0x0110] = "prompt:" + json.dumps(COMFY_PROMPT)
+    p, _ = provenance(encode(photo(), "WEBP", exif=exif), "f.webp")
+    assert (p.generator.tool, p.generator.where, p.generator.model) == (
+        "comfyui",
+        "exif:prompt+workflow",
+        "juggernautXL_v9.safetensors",
+    )
+
+
+def test_plain_prompt_chunk_is_not_comfyui():
+    p, _ = provenance(png(prompt="just a note someone wrote"))
+    assert p.generator.tool is None and p.ai_declared is False
+
+
+def test_invokeai_metadata_sd_metadata_and_dream():
+    meta = {"positive_prompt": "castle", "negative_prompt": "fog", "seed": 42, "steps": 30,
+            "model": {"name": "dreamshaper-8", "base": "sd-1"}}  # fmt: skip
+    p, _ = provenance(png(invokeai_metadata=json.dumps(meta)))
+    assert (p.generator.tool, p.generator.model, p.generator.prompt, p.generator.seed) == (
+        "invokeai",
+        "dreamshaper-8",
+        "castle",
+        "42",
+    )
+    legacy = {
+        "model_weights": "stable-diffusion-1.5",
+        "image": {"prompt": [{"prompt": "a bridge", "weight": 1}], "seed": 7},
+    }
+    p, _ = provenance(png(sd_metadata=json.dumps(legacy)))
+    assert (p.generator.tool, p.generator.model, p.generator.prompt, p.generator.seed) == (
+        "invokeai",
+        "stable-diffusion-1.5",
+        "a bridge",
+        "7",
+    )
+    p, _ = provenance(png(Dream='"a tiny robot" -s 50 -S 3357757885 -W 512 -H 512 -C 7.5 -A k_lms'))
+    assert (p.generator.tool, p.generator.prompt, p.generator.seed) == (
+        "invokeai",
+        "a tiny robot",
+        "3357757885",
+    )
+
+
+def test_novelai_software_and_comment():
+    comment = {
+        "prompt": "1girl, solo",
+        "uc": "lowres",
+        "seed": 3456,
+        "steps": 28,
+        "sampler": "k_euler_ancestral",
+    }
+    p, _ = provenance(
+        png(Software="NovelAI", Source="NovelAI Diffusion V3 7BCCAA2C", Comment=json.dumps(comment))
+    )
+    g = p.generator
+    assert (g.tool, g.model, g.prompt, g.negative_prompt, g.seed) == (
+        "novelai",
+        "NovelAI Diffusion V3 7BCCAA2C",
+        "1girl, solo",
+        "lowres",
+        "3456",
+    )
+
+
+def hide_in_alpha(image: Image.Image, magic: bytes, payload: bytes) -> Image.Image:
+    bits = np.unpackbits(
+        np.frombuffer(magic + (len(payload) * 8).to_bytes(4, "big") + payload, dtype=np.uint8)
+    )
+    rgba = np.array(image.convert("RGBA"))
+    alpha = rgba[:, :, 3].T.copy().reshape(-1)  # column-major, as NovelAI writes
+    alpha[: bits.size] = (alpha[: bits.size] & 0xFE) | bits
+    rgba[:, :, 3] = alpha.reshape(rgba.shape[1], rgba.shape[0]).T
+    return Image.fromarray(rgba, "RGBA")
+
+
+def test_novelai_stealth_alpha_payload():
+    comment = {"prompt": "a knight", "uc": "text", "seed": 99}
+    payload = gzip.compress(json.dumps({"Software": "NovelAI", "Comment": json.dumps(comment)}).encode())
+    data = encode(hide_in_alpha(photo((120, 90)), b"stealth_pngcomp", payload), "PNG")
+    p, _ = provenance(data)
+    g = p.generator
+    assert (g.tool, g.where, g.prompt, g.seed) == ("novelai", "pixels:stealth_pngcomp", "a knight", "99")
+    assert p.ai_declared is True
+
+
+def test_opaque_alpha_is_not_stealth():
+    p, _ = provenance(encode(photo((120, 90)).convert("RGBA"), "PNG"))
+    assert p.generator.tool is None and p.ai_declared is False
+
+
+def test_fooocus_json_parameters():
+    meta = {"prompt": "a cabin", "negative_prompt": "", "seed": "11", "base_model": "juggernautXL_v8Rundiffusion.safetensors",
+            "version": "Fooocus v2.5.5"}  # fmt: skip
+    p, _ = provenance(png(parameters=json.dumps(meta), fooocus_scheme="fooocus"))
+    assert (p.generator.tool, p.generator.model, p.generator.seed) == (
+        "fooocus",
+        "juggernautXL_v8Rundiffusion.safetensors",
+        "11",
+    )
+
+
+def test_swarmui_parameters():
+    meta = {
+        "sui_image_params": {
+            "prompt": "a lake",
+            "negativeprompt": "people",
+            "model": "flux1-dev",
+            "seed": 5,
+            "steps": 20,
+        }
+    }
+    p, _ = provenance(png(parameters=json.dumps(meta)))
+    assert (p.generator.tool, p.generator.model, p.generator.prompt, p.generator.negative_prompt) == (
+        "swarmui",
+        "flux1-dev",
+        "a lake",
+        "people",
+    )
+
+
+def test_draw_things_xmp():
+    comment = json.dumps({"c": "a teapot", "uc": "", "seed": 8, "model": "sd_xl_turbo_1.0_f16.ckpt"})
+    attrs = 'xmp:CreatorTool="Draw Things"'
+    body = f'<exif:UserComment><rdf:Alt><rdf:li xml:lang="x-default">{comment.replace("&", "&amp;").replace("<", "&lt;")}</rdf:li></rdf:Alt></exif:UserComment>'
+    p, _ = provenance(encode(photo(), "JPEG", xmp=xmp_packet(body, attrs)), "f.jpg")
+    assert (p.generator.tool, p.generator.prompt, p.generator.model) == (
+        "drawthings",
+        "a teapot",
+        "sd_xl_turbo_1.0_f16.ckpt",
+    )
+
+
+def test_midjourney_job_id():
+    desc = "a neon city at night --ar 16:9 --v 6.1 Job ID: 3f2c1a9b-1234-4cde-9abc-0123456789ab"
+    p, _ = provenance(png(Description=desc, Author="someuser"))
+    g = p.generator
+    assert (g.tool, g.prompt, g.settings["job_id"], g.settings["author"]) == (
+        "midjourney",
+        "a neon city at night --ar 16:9 --v 6.1",
+        "3f2c1a9b-1234-4cde-9abc-0123456789ab",
+        "someuser",
+    )
+
+
+@pytest.mark.parametrize(
+    ("credit", "generated", "edited"),
+    [("Made with Google AI", True, False), ("Edited with Google AI", False, True)],
+)
+def test_google_credit_lines(credit, generated, edited):
+    p, _ = provenance(encode(photo(), "JPEG", xmp=xmp_packet("", f'photoshop:Credit="{credit}"')), "f.jpg")
+    assert (p.generator.tool, p.ai_declared, p.ai_edit_declared) == ("google", generated, edited)
+    jpeg = insert_jpeg_segment(encode(photo(), "JPEG"), 0xED, iptc_app13({(2, 110): credit.encode()}))
+    p, _ = provenance(jpeg, "f.jpg")
+    assert (p.generator.tool, p.generator.where) == ("google", "iptc:Credit")
+
+
+def test_known_software_name_is_declared_and_unknown_ai_words_are_possible():
+    p, _ = provenance(
+        encode(photo(), "JPEG", exif=camera_exif(make="", model="", software="Midjourney v6")), "f.jpg"
+    )
+    assert (p.generator.tool, p.generator.confidence, p.ai_declared) == ("midjourney", "declared", True)
+    p, r = provenance(
+        encode(photo(), "JPEG", exif=camera_exif(software="MyDiffusion Studio txt2img 2.1")), "f.jpg"
+    )
+    assert (p.generator.confidence, p.ai_declared) == ("possible", False)
+    assert any(f.rule == "generator.possible" and f.strength == "context" for f in r.findings)
+
+
+CAMERAS = [
+    ("Canon", "Canon EOS R6m2", "Firmware Version 1.3.0"),
+    ("NIKON CORPORATION", "NIKON Z 8", "Ver.02.00"),
+    ("SONY", "ILCE-7RM5", "ILCE-7RM5 v2.00"),
+    ("FUJIFILM", "X-T5", "Digital Camera X-T5 Ver2.10"),
+    ("Apple", "iPhone 15 Pro", "17.4.1"),
+    ("Google", "Pixel 8 Pro", "HDR+ 1.0.641377693zd"),
+    ("samsung", "SM-S928B", "S928BXXU1AXB5"),
+    ("OLYMPUS CORPORATION", "E-M1MarkIII", "Version 1.4"),
+    ("Panasonic", "DC-GH6", "Ver.2.3"),
+    ("LEICA CAMERA AG", "LEICA M11", "Adobe Photoshop Lightroom Classic 13.2 (Windows)"),
+    ("HUAWEI", "ELS-NX9", "Adobe Photoshop 25.5 (Macintosh)"),
+    ("DJI", "FC3582", "GIMP 2.10.36"),
+]
+
+
+@pytest.mark.parametrize(("make", "model", "software"), CAMERAS)
+def test_camera_photos_are_never_ai_declared(make, model, software):
+    data = encode(photo(), "JPEG", exif=camera_exif(make=make, model=model, software=software))
+    p, r = provenance(data, "DSC_0001.JPG")
+    assert (p.ai_declared, p.ai_edit_declared, p.generator.tool) == (False, False, None)
+    assert r.verdict.band == "no conclusion"
+    assert r.findings[0].rule in ("metadata.camera", "c2pa.absent")
