@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-classifier", action="store_true", help="skip the classifier; metadata and file facts only"
     )
+    p.add_argument(
+        "--no-stability", action="store_true", help="skip re-scoring re-compressed and resized copies"
+    )
+    p.add_argument("--no-forensics", action="store_true", help="skip pixel and file forensics")
     p.add_argument("--max-pixels", type=int, help="refuse images declaring more pixels (setting max_pixels)")
     p.add_argument("--trust-anchors", help="PEM file of C2PA trust anchors (setting trust_anchors)")
     p.add_argument("--config", help="TOML file with settings (see the README)")
@@ -72,6 +76,8 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 "max_pixels": args.max_pixels,
                 "trust_anchors": args.trust_anchors,
                 "classifier": False if args.no_classifier else None,
+                "stability": False if args.no_stability else None,
+                "forensics": False if args.no_forensics else None,
             },
         )
         files = list_files(args.paths)

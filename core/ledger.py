@@ -11,6 +11,7 @@ carries the caveats that say what the evidence does not show.
 
 from __future__ import annotations
 
+from core.forensics import forensic_findings
 from core.schema import Finding, ScanResult, Verdict
 
 # Classifier thresholds on p_artificial (named so that reports can cite them).
@@ -138,20 +139,26 @@ def collect_findings(result: ScanResult) -> list[Finding]:
             f"({classifier_band(c.p_artificial)}).",
             {"p_artificial": c.p_artificial, "model": c.model, "revision": c.revision},
         ))  # fmt: skip
-    if result.stability is not None and result.stability.unstable:
+    if result.stability is not None:
         s = result.stability
-        findings.append(Finding(
-            "stability.unstable", "neutral", "statistical",
-            f"The classifier's score moves from {s.min:.2f} to {s.max:.2f} when the image is re-compressed or "
-            "resized, and its label flips: the score is unstable.",
-            {"variants": s.variants},
-        ))  # fmt: skip
-
-    for name, entry in result.forensics.items():
-        for f in entry.get("findings", []) if isinstance(entry, dict) else []:
-            findings.append(Finding(**f))
+        if s.unstable:
+            findings.append(Finding(
+                "stability.unstable", "neutral", "statistical",
+                f"The classifier's score moves between {s.min:.2f} and {s.max:.2f} when the image is re-compressed "
+                "or resized, and its label flips: the score is unstable.",
+                {"variants": s.variants},
+            ))  # fmt: skip
+        else:
+            findings.append(Finding(
+                "stability.stable", "neutral", "statistical",
+                f"The classifier's score stays between {s.min:.2f} and {s.max:.2f} when the image is re-compressed "
+                "or resized; its label does not flip.",
+                {"variants": s.variants},
+            ))  # fmt: skip
 
     cam = result.metadata.camera
+    findings.extend(forensic_findings(result.forensics, camera_named=bool(cam.make or cam.model)))
+
     if cam.make or cam.model:
         # Many makers repeat the make in the model ("Canon" + "Canon EOS R5").
         name = (
@@ -264,14 +271,20 @@ def decide(result: ScanResult) -> Verdict:
         caveats.append(CAVEAT_NOTHING)
     return Verdict(
         band,
-        f"{band[0].upper()}{band[1:]}: nothing in the file declares how it was made. {_score_sentence(result)}",
+        f"{band[0].upper()}{band[1:]}: nothing in the file declares how it was made. "
+        f"{_score_sentence(result, with_band=False)}",
         "statistical", caveats,
     )  # fmt: skip
 
 
-def _score_sentence(result: ScanResult) -> str:
+def _score_sentence(result: ScanResult, with_band: bool = True) -> str:
     p = result.classifier.p_artificial
-    return f"The classifier's probability for its 'artificial' label is {p:.2f} ({classifier_band(p)})."
+    text = f"The classifier's probability for its 'artificial' label is {p:.2f}"
+    text += f" ({classifier_band(p)})." if with_band else "."
+    s = result.stability
+    if s is not None and not s.unstable:
+        text += f" It stays between {s.min:.2f} and {s.max:.2f} after re-compression and resizing."
+    return text
 
 
 def build_ledger(result: ScanResult) -> None:

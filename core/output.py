@@ -45,10 +45,17 @@ CSV_COLUMNS = (
     "classifier.p_artificial",
     "classifier.label",
     "classifier_error",
+    "stability.min",
+    "stability.max",
+    "stability.unstable",
     "provenance.ai_declared",
+    "provenance.ai_edit_declared",
     "provenance.generator.tool",
+    "provenance.generator.confidence",
     "provenance.c2pa.present",
     "provenance.c2pa.state",
+    "verdict.band",
+    "verdict.sentence",
     "schema_version",
 )
 

@@ -21,10 +21,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from core import __version__
+from core import __version__, stability
 from core.detector import Detector, get_detector
 from core.errors import AnalysisError, ClassifierUnavailable
+from core.forensics import run_forensics
 from core.intake import open_intake, read_bytes
+from core.intake.decode import full_resolution
 from core.ledger import build_ledger
 from core.metadata import extract_metadata
 from core.provenance import analyze_provenance
@@ -106,12 +108,16 @@ def _analyze_file(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image
         result.file = intake.facts
         if intake.sniffed.format is not None:
             image = intake.decoded.image if intake.decoded else None
-            result.metadata, notices = extract_metadata(data, image)
+            result.metadata, notices, thumbnail = extract_metadata(data, image)
             result.notices.extend(notices)
             result.provenance, notices = analyze_provenance(
                 data, intake.facts.mime, result.metadata, lambda: image, ctx.trust_anchors_pem
             )
             result.notices.extend(notices)
+            if settings.forensics:
+                full = full_resolution(data, intake.decoded) if intake.decoded else None
+                result.forensics, notices = run_forensics(data, intake.facts.format, full, thumbnail)
+                result.notices.extend(notices)
         if intake.error is not None:
             _fail(result, intake.error.code, intake.error.message)
             return result, None
@@ -151,3 +157,20 @@ def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -
         return
     for (result, _), score in zip(ready, scores, strict=True):
         result.classifier = score
+    if ctx.settings.stability:
+        _score_stability(ready, ctx.detector)
+
+
+def _score_stability(ready: list[tuple[ScanResult, Image.Image]], detector: Detector) -> None:
+    """Score every re-shipped variant of every image of the batch in one classifier call."""
+    try:
+        images = [variant for _, pixels in ready for variant in stability.variants(pixels)]
+        scores = detector.predict(images)
+    except Exception as exc:
+        for result, _ in ready:
+            result.notices.append(Notice("stability_failed", f"{type(exc).__name__}: {str(exc)[:300]}"))
+        return
+    per_image = len(stability.VARIANTS)
+    for i, (result, _) in enumerate(ready):
+        chunk = [s.p_artificial for s in scores[i * per_image : (i + 1) * per_image]]
+        result.stability = stability.summarise(result.classifier.p_artificial, chunk)

@@ -34,6 +34,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("batch_size", 8, "Images per classifier call (CPU gains little above 1; GPUs gain a lot)."),
     Setting("classifier", True, "Run the classifier; false analyses metadata and files only."),
     Setting(
+        "stability", True, "Re-score each image after re-compression and resizing (5 more classifier runs)."
+    ),
+    Setting(
+        "forensics",
+        True,
+        "Pixel and file forensics (ELA, noise, spectrum, JPEG tables, thumbnail, trailing data).",
+    ),
+    Setting(
         "max_pixels",
         200_000_000,
         "Images declaring more pixels than this are refused as decompression bombs.",
@@ -77,6 +85,8 @@ class Settings:
     device: str = _BY_NAME["device"].default
     batch_size: int = _BY_NAME["batch_size"].default
     classifier: bool = _BY_NAME["classifier"].default
+    stability: bool = _BY_NAME["stability"].default
+    forensics: bool = _BY_NAME["forensics"].default
     max_pixels: int = _BY_NAME["max_pixels"].default
     max_file_mb: int = _BY_NAME["max_file_mb"].default
     trust_anchors: str = _BY_NAME["trust_anchors"].default

@@ -305,4 +305,6 @@ def test_camera_photos_are_never_ai_declared(make, model, software):
     p, r = provenance(data, "DSC_0001.JPG")
     assert (p.ai_declared, p.ai_edit_declared, p.generator.tool) == (False, False, None)
     assert r.verdict.band == "no conclusion"
-    assert r.findings[0].rule in ("metadata.camera", "c2pa.absent")
+    assert not any(f.direction == "synthesis" for f in r.findings)
+    # Pillow wrote this JPEG with libjpeg's standard tables although EXIF names a camera:
+    assert "jpeg.reencoded" in [f.rule for f in r.findings]

@@ -174,3 +174,18 @@ def _describe(exc: BaseException) -> str:
     # Pillow names the in-memory buffer ("<_io.BytesIO object at 0x7f..>"): noise, and not stable.
     text = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-f]+>", "", str(exc)).strip() or "no details"
     return f"{type(exc).__name__}: {text[:300]}"
+
+
+def full_resolution(data: bytes, decoded: Decoded) -> Image.Image:
+    """The first frame at full stored resolution (no orientation applied), for pixel forensics.
+
+    Non-JPEG images were decoded at full size already; a JPEG decoded in draft mode is
+    decoded once more, whole. The size was checked against the pixel limit before.
+    """
+    if decoded.image.size == (decoded.stored_width, decoded.stored_height):
+        return decoded.image
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        image = Image.open(io.BytesIO(data), formats=["JPEG"])
+        image.load()
+    return image

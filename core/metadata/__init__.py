@@ -33,8 +33,12 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, list[Notice]]:
-    """Read every metadata block from the original bytes (and Pillow's parsed header)."""
+def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, list[Notice], bytes | None]:
+    """Read every metadata block from the original bytes (and Pillow's parsed header).
+
+    Returns the metadata, the problems met, and the embedded EXIF thumbnail's bytes
+    (for the forensic comparison with the main image; results keep only its facts).
+    """
     notices: list[Notice] = []
     meta = Metadata()
 
@@ -116,4 +120,4 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
         if value:
             meta.datetime_original, meta.datetime_original_source = value, source
             break
-    return meta, notices
+    return meta, notices, exif.thumbnail

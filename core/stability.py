@@ -1,0 +1,65 @@
+"""Verdict stability: does the classifier say the same after realistic re-shipping?
+
+Images reach fact-checkers re-compressed and resized by messaging apps and platforms.
+A score that flips when the same picture is saved as JPEG at quality 50 or shrunk to
+half size says little about the picture. Each variant below is scored in the same
+batch as the original; if any variant's label differs from the original's, the
+result is "unstable", whatever the clean score.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+from collections.abc import Callable
+
+from PIL import Image
+
+from core.schema import Stability
+
+
+def _jpeg(quality: int) -> Callable[[Image.Image], Image.Image]:
+    def make(image: Image.Image) -> Image.Image:
+        buf = io.BytesIO()
+        image.save(buf, "JPEG", quality=quality)
+        return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+    return make
+
+
+def _half(image: Image.Image) -> Image.Image:
+    return image.resize((max(1, image.width // 2), max(1, image.height // 2)), Image.Resampling.BICUBIC)
+
+
+def _webp(image: Image.Image) -> Image.Image:
+    buf = io.BytesIO()
+    image.save(buf, "WEBP", quality=80)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+VARIANTS: tuple[tuple[str, Callable[[Image.Image], Image.Image]], ...] = (
+    ("jpeg_q90", _jpeg(90)),
+    ("jpeg_q75", _jpeg(75)),
+    ("jpeg_q50", _jpeg(50)),
+    ("half_size", _half),
+    ("webp_q80", _webp),
+)
+
+
+def variants(image: Image.Image) -> list[Image.Image]:
+    return [make(image) for _, make in VARIANTS]
+
+
+def summarise(original: float, scores: list[float]) -> Stability:
+    """Stability from the original's p_artificial and one score per VARIANTS entry."""
+    named = {name: round(p, 6) for (name, _), p in zip(VARIANTS, scores, strict=True)}
+    everything = [original, *scores]
+    flips = any((p >= 0.5) != (original >= 0.5) for p in scores)
+    return Stability(
+        variants=named,
+        min=round(min(everything), 6),
+        median=round(statistics.median(everything), 6),
+        max=round(max(everything), 6),
+        flips=flips,
+        unstable=flips,
+    )
