@@ -46,7 +46,9 @@ def test_jpeg_ghost_finds_an_earlier_lower_quality_save():
 def test_ela_is_uneven_where_a_region_was_pasted():
     base = photo((512, 512), seed=1)
     clean = jpeg_image(encode(base, "JPEG", quality=90))
-    patch = Image.open(io.BytesIO(encode(photo((512, 512), seed=2), "JPEG", quality=40))).crop((0, 0, 200, 200))
+    patch = Image.open(io.BytesIO(encode(photo((512, 512), seed=2), "JPEG", quality=40))).crop(
+        (0, 0, 200, 200)
+    )
     spliced = base.copy()
     spliced.paste(patch, (160, 160))
     spliced = jpeg_image(encode(spliced, "JPEG", quality=90))
@@ -66,7 +68,9 @@ def test_spectrum_peak_score_rises_with_periodic_traces():
     noise_field = rng.normal(128, 30, (512, 512))
     natural = Image.fromarray(noise_field.clip(0, 255).astype("uint8"))
     # A faint period-4 grid, like the checkerboard that transposed convolutions leave.
-    grid = 6 * np.cos(2 * np.pi * np.arange(512) / 4)[None, :] * np.cos(2 * np.pi * np.arange(512) / 4)[:, None]
+    grid = (
+        6 * np.cos(2 * np.pi * np.arange(512) / 4)[None, :] * np.cos(2 * np.pi * np.arange(512) / 4)[:, None]
+    )
     traced = Image.fromarray((noise_field + grid).clip(0, 255).astype("uint8"))
     plain, periodic = spectrum.analyze(natural), spectrum.analyze(traced)
     assert periodic["peak_score"] > plain["peak_score"] + 3
@@ -76,7 +80,11 @@ def test_spectrum_peak_score_rises_with_periodic_traces():
 
 def test_trailing_zip_after_jpeg_is_reported():
     data = encode(photo(), "JPEG") + b"PK\x03\x04" + b"\x00" * 60
-    assert file_structure.trailing_data(data, "jpeg") == {"bytes": 64, "kind": "ZIP archive", "starts_with": "504b0304" + "00" * 12}
+    assert file_structure.trailing_data(data, "jpeg") == {
+        "bytes": 64,
+        "kind": "ZIP archive",
+        "starts_with": "504b0304" + "00" * 12,
+    }
     r = scan(data)
     assert "file.trailing_data" in [f.rule for f in r.findings]
 
@@ -85,7 +93,10 @@ def test_appended_mpf_images_and_padding_are_not_findings():
     mpo = encode(photo((400, 300)), "MPO", save_all=True, append_images=[photo((160, 120), seed=2)])
     assert file_structure.trailing_data(mpo, "jpeg")["kind"].startswith("appended JPEG images")
     assert "file.trailing_data" not in [f.rule for f in scan(mpo).findings]
-    assert file_structure.trailing_data(encode(photo(), "PNG") + b"\x00\x00", "png") == {"bytes": 2, "kind": "padding"}
+    assert file_structure.trailing_data(encode(photo(), "PNG") + b"\x00\x00", "png") == {
+        "bytes": 2,
+        "kind": "padding",
+    }
 
 
 def test_jpeg_end_skips_the_thumbnail_inside_exif():
@@ -105,7 +116,10 @@ def test_thumbnail_of_another_picture_is_a_mismatch():
 
 
 def test_forensics_can_be_switched_off_and_fail_alone():
-    r = analyze(Source.from_bytes("f.jpg", encode(photo(), "JPEG")), make_context(Settings(classifier=False, forensics=False)))
+    r = analyze(
+        Source.from_bytes("f.jpg", encode(photo(), "JPEG")),
+        make_context(Settings(classifier=False, forensics=False)),
+    )
     assert r.forensics == {}
     r = scan(encode(photo((4, 4)), "PNG"), "tiny.png")
     assert r.status == "ok"

@@ -7,13 +7,17 @@ import re
 import pytest
 
 from core import ledger
-from core.schema import C2PAState, ClassifierResult, Generator, Provenance, ScanResult, SourceType, Stability
+from core.schema import C2PAState, ClassifierResult, Generator, Provenance, ScanResult, SourceType
 from core.stability import VARIANTS, summarise
 
 
-def result(p: float | None = None, *, c2pa: C2PAState | None = None, sources=(), generator=None, stability=None):
+def result(
+    p: float | None = None, *, c2pa: C2PAState | None = None, sources=(), generator=None, stability=None
+):
     r = ScanResult(path="x.jpg", status="ok")
-    r.provenance = Provenance(analyzed=True, c2pa=c2pa or C2PAState(present=False), source_types=list(sources))
+    r.provenance = Provenance(
+        analyzed=True, c2pa=c2pa or C2PAState(present=False), source_types=list(sources)
+    )
     if generator is not None:
         r.provenance.generators = [generator]
         r.provenance.generator = generator
@@ -21,7 +25,9 @@ def result(p: float | None = None, *, c2pa: C2PAState | None = None, sources=(),
     if any(st.category == "ai_generated" for st in sources):
         r.provenance.ai_declared = True
     if p is not None:
-        r.classifier = ClassifierResult(model="m", revision="r", p_artificial=p, label="artificial" if p >= 0.5 else "real")
+        r.classifier = ClassifierResult(
+            model="m", revision="r", p_artificial=p, label="artificial" if p >= 0.5 else "real"
+        )
     r.stability = stability
     ledger.build_ledger(r)
     return r
@@ -75,10 +81,15 @@ def test_declaration_outranks_the_classifier():
 def test_verified_declaration_outranks_metadata_and_names_the_tool():
     c2pa = C2PAState(present=True, state="trusted", signer="Adobe Content Credentials")
     sources = [SourceType(code="trainedAlgorithmicMedia", category="ai_generated", where="c2pa")]
-    gen = Generator(tool="adobe-firefly", name="Adobe Firefly", confidence="declared", declares="generation", where="c2pa")
+    gen = Generator(
+        tool="adobe-firefly", name="Adobe Firefly", confidence="declared", declares="generation", where="c2pa"
+    )
     r = result(0.1, c2pa=c2pa, sources=sources, generator=gen)
     assert r.verdict.band == "strong evidence of AI generation"
-    assert r.verdict.sentence == "Strong evidence of AI generation: declared by a valid C2PA manifest from “Adobe Firefly”."
+    assert (
+        r.verdict.sentence
+        == "Strong evidence of AI generation: declared by a valid C2PA manifest from “Adobe Firefly”."
+    )
     assert r.findings[0].strength == "verified"
 
 
@@ -89,7 +100,9 @@ def test_no_evidence_at_all_is_no_conclusion():
 
 
 def test_untrusted_strings_are_quoted_and_cut_in_sentences():
-    gen = Generator(tool="x", name="<script>alert(1)</script>" * 10, confidence="possible", where="exif:Software")
+    gen = Generator(
+        tool="x", name="<script>alert(1)</script>" * 10, confidence="possible", where="exif:Software"
+    )
     r = result(generator=gen)
     sentence = next(f.sentence for f in r.findings if f.rule == "generator.possible")
     assert "“<script>alert(1)</script><script>alert(1)</script>" in sentence and "…”" in sentence
