@@ -55,6 +55,18 @@ CAVEAT_NOTHING = (
 )
 
 
+# Damage met while reading metadata, worth a line in the ledger (the notice keeps the details).
+DAMAGE_NOTICES = {
+    "xmp_unsafe": "The XMP metadata declares XML entities, a known attack pattern; it was not expanded or read.",
+    "xmp_malformed": "The XMP metadata is damaged and could not be read.",
+    "exif_malformed": "The EXIF metadata is damaged and could not be fully read.",
+    "iptc_malformed": "The IPTC metadata is damaged and could not be read.",
+    "png_text_malformed": "A PNG text chunk is damaged.",
+    "png_chunk_truncated": "The PNG's chunk structure is cut short.",
+    "generator_payload_damaged": "A generator's metadata is present but damaged.",
+}
+
+
 def _quote(value: object, limit: int = 80) -> str:
     text = str(value).replace("\n", " ").strip()
     return "“" + (text[:limit] + "…" if len(text) > limit else text) + "”"
@@ -179,6 +191,13 @@ def collect_findings(result: ScanResult) -> list[Finding]:
         ))  # fmt: skip
     if c2pa.present is False:
         findings.append(Finding("c2pa.absent", "neutral", "context", CAVEAT_NO_CREDENTIALS))
+    for notice in result.notices:
+        if notice.code in DAMAGE_NOTICES:
+            findings.append(Finding(
+                f"metadata.{notice.code}", "neutral", "context",
+                f"{DAMAGE_NOTICES[notice.code]} Details: {_quote(notice.message, 160)}",
+                {"code": notice.code},
+            ))  # fmt: skip
 
     findings.sort(key=lambda f: STRENGTH_ORDER.index(f.strength) if f.strength in STRENGTH_ORDER else 99)
     return findings

@@ -115,3 +115,18 @@ def test_wording_never_states_fake_or_real_as_fact(p):
     assert not re.search(r"\bfake\b", text)
     assert not re.search(r"\b(is|looks|appears) (real|authentic|genuine)\b", text)
     assert r.verdict.band in ledger.BANDS
+
+
+def test_hostile_or_damaged_metadata_becomes_a_finding():
+    from core.pipeline import Source, analyze, make_context
+    from core.settings import Settings
+    from tests.images import encode, photo
+
+    laughs = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "ha"><!ENTITY b "&a;&a;">]><x:xmpmeta xmlns:x="adobe:ns:meta/">&b;</x:xmpmeta>'
+    r = analyze(
+        Source.from_bytes("f.jpg", encode(photo(), "JPEG", xmp=laughs)),
+        make_context(Settings(classifier=False)),
+    )
+    finding = next(f for f in r.findings if f.rule == "metadata.xmp_unsafe")
+    assert finding.strength == "context"
+    assert "known attack pattern" in finding.sentence

@@ -54,6 +54,17 @@ def run_forensics(
     return out, notices
 
 
+def render_maps(full_image: Image.Image) -> dict[str, Image.Image]:
+    """Every forensic map of one image (for display; the numbers come from ``run_forensics``)."""
+    maps = {}
+    for name, render in RENDERERS.items():
+        try:
+            maps[name] = render(full_image)
+        except Exception:  # a map that cannot be drawn is simply not shown
+            continue
+    return maps
+
+
 def forensic_findings(forensics: dict[str, Any], camera_named: bool) -> list[Finding]:
     findings: list[Finding] = []
     trailing = forensics.get("trailing_data") or {}

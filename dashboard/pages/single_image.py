@@ -1,23 +1,25 @@
-"""One image: file facts, what its metadata declares, and the classifier's score with its limits.
+"""One image: the hedged verdict first, then the evidence ledger, what the file declares,
+Content Credentials, generator metadata, forensic maps and the classifier's stability.
 
-This is the first, minimal page; the full dashboard (ledger, forensics, batch review)
-builds on the same core result.
+Everything shown comes from ``core``; this page only lays it out.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.detector.model_card import AIREALNET
-from dashboard.services import analysis_context, analyze_upload
+from dashboard.services import analysis_context, analyze_upload, forensic_maps
+from dashboard.ui import BASIS_COLOURS, safe
 
 st.title("Analyse one image")
 ctx = analysis_context()
 if ctx.detector is None:
     st.warning(
-        "No classifier is loaded, so there is no AI-vs-real score. File facts and metadata still work.\n\n"
-        f"Reason: {ctx.classifier_error}",
+        "No classifier is loaded, so there is no AI-vs-real score. File facts, metadata, Content Credentials "
+        f"and forensics still work.\n\nReason: {safe(ctx.classifier_error)}",
         icon=":material/warning:",
     )
 
@@ -26,62 +28,161 @@ if upload is None:
     st.info("Upload a JPEG, PNG, WebP, TIFF, GIF, BMP, HEIC or AVIF file.")
     st.stop()
 
-result = analyze_upload(upload.name, upload.getvalue())
+data = upload.getvalue()
+result = analyze_upload(upload.name, data)
 if result.status == "error":
-    st.error(f"This file could not be analysed ({result.error.code}): {result.error.message}")
+    st.error(f"This file could not be analysed ({result.error.code}): {safe(result.error.message)}")
+
+verdict = result.verdict
+if verdict is not None:
+    colour = BASIS_COLOURS.get(verdict.basis, "gray")
+    st.markdown(f"### :{colour}[{verdict.band[0].upper()}{verdict.band[1:]}]")
+    st.markdown(safe(verdict.sentence))
+    with st.expander("What this does not show"):
+        for caveat in verdict.caveats:
+            st.markdown("- " + safe(caveat))
 
 left, right = st.columns([1, 1])
 with left:
     if result.status == "ok":
-        st.image(upload.getvalue(), caption=upload.name, width="stretch")
+        st.image(data, caption=safe(upload.name), width="stretch")
 with right:
+    st.subheader("Evidence ledger")
+    if result.findings:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"strength": f.strength, "points to": f.direction, "finding": f.sentence}
+                    for f in result.findings
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     st.subheader("Classifier")
     if result.classifier is not None:
         c = result.classifier
-        st.metric("Model's probability for 'artificial'", f"{c.p_artificial:.1%}")
+        st.metric("Probability for the model's 'artificial' label", f"{c.p_artificial:.2f}")
         st.caption(
-            f"{c.model} @ {c.revision[:12]} on {c.device}. A statistical signal, not a verdict. "
-            + " ".join(AIREALNET.limits)
+            safe(f"{c.model} @ {c.revision[:16]} on {c.device} ({c.dtype}). " + " ".join(AIREALNET.limits))
         )
     else:
-        st.write(result.classifier_error or "Not run.")
-    if result.file.sha256:
-        st.subheader("File")
-        f = result.file
-        facts = {
-            "Format (from content)": f.format,
-            "Extension": f.extension,
-            "Extension matches content": f.extension_matches_format,
-            "Dimensions": f"{f.width} x {f.height}" if f.width else None,
-            "SHA-256": f.sha256,
-            "MD5": f.md5,
-            "Perceptual hash": f.phash,
-        }
-        st.dataframe(
-            pd.DataFrame({"fact": list(facts), "value": [str(v) for v in facts.values()]}), hide_index=True
-        )
+        st.write(safe(result.classifier_error or "Not run."))
 
-if result.metadata.sources or result.status == "ok":
-    m = result.metadata
-    st.subheader("What the file declares")
+tabs = st.tabs(
+    [
+        "What the file declares",
+        "Content Credentials",
+        "Generator",
+        "Forensics",
+        "Stability",
+        "File",
+        "Raw result",
+    ]
+)
+m, prov = result.metadata, result.provenance
+with tabs[0]:
     declared = {
         "Camera make": m.camera.make,
         "Camera model": m.camera.model,
         "Lens": m.camera.lens,
+        "Serial number": m.camera.serial,
         "Software": m.software,
         "Date-time original": m.datetime_original,
         "GPS": f"{m.gps.lat}, {m.gps.lon}" if m.gps else None,
         "ICC profile": m.icc_profile,
+        "Blocks found": ", ".join(m.sources) or "none",
     }
     st.dataframe(
         pd.DataFrame(
-            {"field": list(declared), "value": [str(v) if v is not None else "" for v in declared.values()]}
+            {"field": list(declared), "value": ["" if v is None else str(v) for v in declared.values()]}
         ),
         hide_index=True,
     )
     if m.gps:
         st.map(pd.DataFrame({"lat": [m.gps.lat], "lon": [m.gps.lon]}))
-    with st.expander("Full metadata dump"):
-        st.json(m.raw, expanded=False)
-for notice in result.notices:
-    st.caption(f"{notice.code}: {notice.message}")
+    query = st.text_input("Search the full metadata dump")
+    rows = [
+        {"block": block, "key": str(k), "value": str(v)}
+        for block, values in m.raw.items()
+        for k, v in (values.items() if isinstance(values, dict) else enumerate(values))
+    ]
+    if query:
+        rows = [r for r in rows if query.lower() in (r["key"] + " " + r["value"]).lower()]
+    st.dataframe(pd.DataFrame(rows, columns=["block", "key", "value"]), hide_index=True, width="stretch")
+with tabs[1]:
+    c2 = prov.c2pa
+    if not c2.present:
+        st.write(
+            "No Content Credentials. Most cameras and platforms do not add them: this proves nothing either way."
+        )
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "field": ["State", "Signer", "Issuer", "Signed at", "Claim generator", "Failure codes", "Remote URL"],
+                    "value": [str(v or "") for v in (c2.state, c2.signer, c2.issuer, c2.signed_at, c2.claim_generator,
+                                                     ", ".join(c2.failure_codes), c2.remote_url)],
+                }
+            ),
+            hide_index=True,
+        )  # fmt: skip
+        if c2.actions:
+            st.dataframe(pd.DataFrame([a.__dict__ for a in c2.actions]), hide_index=True, width="stretch")
+        if c2.ingredients:
+            st.dataframe(pd.DataFrame([i.__dict__ for i in c2.ingredients]), hide_index=True, width="stretch")
+with tabs[2]:
+    if not prov.generators:
+        st.write("No generator signature found in the metadata.")
+    for g in prov.generators:
+        st.dataframe(
+            pd.DataFrame(
+                {"field": ["Tool", "Name", "Confidence", "Found in", "Model", "Seed", "Prompt", "Negative prompt", "Error"],
+                 "value": [str(v or "") for v in (g.tool, g.name, g.confidence, g.where, g.model, g.seed, g.prompt,
+                                                  g.negative_prompt, g.error)]}
+            ),
+            hide_index=True,
+            width="stretch",
+        )  # fmt: skip
+with tabs[3]:
+    if result.status == "ok":
+        maps = forensic_maps(upload.name, data)
+        cols = st.columns(max(1, len(maps)))
+        for col, (name, image) in zip(cols, maps.items(), strict=False):
+            col.image(image, caption=name.upper() if name == "ela" else name, width="stretch")
+    st.json(result.forensics, expanded=False)
+with tabs[4]:
+    s = result.stability
+    if s is None:
+        st.write("Stability needs a loaded classifier.")
+    else:
+        names = ["original", *s.variants]
+        values = [result.classifier.p_artificial, *s.variants.values()]
+        fig = go.Figure(go.Bar(x=names, y=values, marker_color=["#1f4e79"] + ["#7fa7c9"] * len(s.variants)))
+        fig.add_hline(y=0.5, line_dash="dash", annotation_text="label boundary")
+        fig.update_layout(yaxis_range=[0, 1], yaxis_title="p(artificial)", height=320, margin={"t": 20})
+        st.plotly_chart(fig, width="stretch")
+        st.write(
+            "Unstable: the label flips after re-shipping."
+            if s.unstable
+            else "Stable: the label does not flip."
+        )
+with tabs[5]:
+    f = result.file
+    facts = {
+        "Format (from content)": f.format,
+        "Extension": f.extension,
+        "Extension matches content": f.extension_matches_format,
+        "Dimensions": f"{f.width} x {f.height}" if f.width else None,
+        "Frames": f.frames,
+        "SHA-256": f.sha256,
+        "MD5": f.md5,
+        "Perceptual hash": f.phash,
+    }
+    st.dataframe(
+        pd.DataFrame({"fact": list(facts), "value": [str(v) for v in facts.values()]}), hide_index=True
+    )
+    for notice in result.notices:
+        st.text(f"{notice.code}: {notice.message}")
+with tabs[6]:
+    st.json(result.to_dict(), expanded=False)

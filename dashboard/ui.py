@@ -1,0 +1,16 @@
+"""Small display helpers shared by the pages. Values from files are untrusted: they are
+shown through ``safe`` (Markdown-escaped) or in tables and JSON viewers, never as
+Markdown or HTML."""
+
+from __future__ import annotations
+
+import re
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+BASIS_COLOURS = {"verified": "red", "declared": "orange", "statistical": "blue", "none": "gray"}
+
+
+def safe(text: object) -> str:
+    """Escape Markdown so that file-controlled text renders as the characters it holds."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
