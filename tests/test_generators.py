@@ -308,3 +308,9 @@ def test_camera_photos_are_never_ai_declared(make, model, software):
     assert not any(f.direction == "synthesis" for f in r.findings)
     # Pillow wrote this JPEG with libjpeg's standard tables although EXIF names a camera:
     assert "jpeg.reencoded" in [f.rule for f in r.findings]
+
+
+@pytest.mark.parametrize("software", ["Editor de Imagen 3.2", "Gemini Scanner Pro", "Photo Diffusion Filter"])
+def test_ordinary_words_in_software_are_not_declarations(software):
+    p, _ = provenance(encode(photo(), "JPEG", exif=camera_exif(software=software)), "f.jpg")
+    assert p.ai_declared is False

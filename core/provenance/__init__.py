@@ -17,32 +17,15 @@ from core.schema import Generator, Metadata, Notice, Provenance
 
 from .c2pa_credentials import read_c2pa
 from .generators import GeneratorSource, detect_generators
-from .generators.common import slug
+from .generators.common import declared, known_tool, slug
 from .source_type import parse_source_type, xmp_source_types
-
-# Product names in C2PA claim generators, software agents and signer names -> tool id.
-C2PA_PRODUCTS = (
-    (re.compile(r"firefly", re.I), "adobe-firefly"),
-    (re.compile(r"openai|chatgpt|dall[\s\-·.]*e|sora|gpt-4o|gpt-image", re.I), "openai"),
-    (re.compile(r"google|imagen|gemini", re.I), "google"),
-    (re.compile(r"microsoft designer|bing image creator|microsoft", re.I), "microsoft"),
-    (re.compile(r"midjourney", re.I), "midjourney"),
-    (re.compile(r"stability", re.I), "stability-ai"),
-    (re.compile(r"runway", re.I), "runway"),
-    (re.compile(r"black forest labs|\bflux\b", re.I), "black-forest-labs"),
-    (re.compile(r"meta ai|\bmeta\b", re.I), "meta"),
-    (re.compile(r"leonardo", re.I), "leonardo"),
-    (re.compile(r"ideogram", re.I), "ideogram"),
-)
 
 
 def _c2pa_tool(*names: str | None) -> tuple[str | None, str | None]:
     for name in names:
-        if not name:
-            continue
-        for pattern, tool in C2PA_PRODUCTS:
-            if pattern.search(name):
-                return tool, name
+        tool = known_tool(name)
+        if tool:
+            return tool, name
     first = next((n for n in names if n), None)
     if not first:
         return None, None
@@ -100,23 +83,17 @@ def analyze_provenance(
             first.software_agent, prov.c2pa.claim_generator, prov.c2pa.signer, prov.c2pa.issuer
         )
         category = parse_source_type(first.digital_source_type, "c2pa").category
-        generators.insert(
-            0,
-            Generator(
-                tool=tool,
-                name=name,
-                confidence="declared",
-                declares="generation" if category == "ai_generated" else "edit",
-                where="c2pa",
-            ),
-        )
+        declares = "generation" if category == "ai_generated" else "edit"
+        generators.insert(0, declared(tool or "unknown", name or "Content Credentials", "c2pa", declares))
 
     categories = {st.category for st in prov.source_types}
-    declared = [g for g in generators if g.confidence == "declared"]
+    signatures = [g for g in generators if g.confidence == "declared"]
     prov.generators = generators
-    prov.ai_declared = "ai_generated" in categories or any(g.declares == "generation" for g in declared)
-    prov.ai_edit_declared = "ai_edited" in categories or any(g.declares == "edit" for g in declared)
+    prov.ai_declared = "ai_generated" in categories or any(g.declares == "generation" for g in signatures)
+    prov.ai_edit_declared = "ai_edited" in categories or any(g.declares == "edit" for g in signatures)
     prov.capture_declared = "capture" in categories
-    primary = next((g for g in declared if g.declares == "generation"), None) or next(iter(declared), None)
+    primary = next((g for g in signatures if g.declares == "generation"), None) or next(
+        iter(signatures), None
+    )
     prov.generator = primary or next(iter(generators), Generator())
     return prov, notices

@@ -11,7 +11,7 @@ import re
 
 from core.schema import Generator
 
-from .common import GeneratorSource, plain_settings, short
+from .common import GeneratorSource, declared, plain_settings, short
 
 _SETTING = re.compile(r'\s*([\w \-/().]+?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
 _STEPS_LINE = re.compile(r"^Steps:\s*\d+", re.M)
@@ -46,12 +46,10 @@ def from_infotext(text: str, where: str) -> Generator | None:
         tool, name = "automatic1111", "Stable Diffusion web UI Forge"
     else:
         tool, name = "automatic1111", "Stable Diffusion web UI (AUTOMATIC1111)"
-    return Generator(
-        tool=tool,
-        name=name,
-        confidence="declared",
-        declares="generation",
-        where=where,
+    return declared(
+        tool,
+        name,
+        where,
         model=short(settings.get("Model") or settings.get("Model hash")),
         prompt=prompt,
         negative_prompt=negative,

@@ -12,7 +12,7 @@ from typing import Any
 
 from core.schema import Generator
 
-from .common import GeneratorSource, PayloadError, load_json, short
+from .common import GeneratorSource, PayloadError, declared, load_json, short
 
 _LOADER_INPUTS = ("ckpt_name", "unet_name", "model_name", "checkpoint")
 _EXIF_KEYS = ("Image Make", "Image Model", "Image ImageDescription", "Image Software", "EXIF UserComment")
@@ -109,12 +109,10 @@ def detect(src: GeneratorSource) -> Generator | None:
             found.setdefault(k, v)
     if _plain_text_prompt_only(payloads, found, errors):
         return None
-    return Generator(
-        tool="comfyui",
-        name="ComfyUI",
-        confidence="declared",
-        declares="generation",
-        where=where,
+    return declared(
+        "comfyui",
+        "ComfyUI",
+        where,
         model=short(found.get("model")),
         prompt=short(found.get("prompt")),
         negative_prompt=short(found.get("negative")),

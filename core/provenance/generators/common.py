@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from core.metadata.jsonsafe import clean_text
+from core.schema import Generator
 
 # Largest JSON payload parsed (ComfyUI workflows reach a few MB).
 MAX_JSON_BYTES = 16 * 1024 * 1024
@@ -79,3 +80,39 @@ def plain_settings(values: dict[str, Any], limit: int = 40) -> dict[str, str]:
 
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unknown"
+
+
+def declared(tool: str, name: str, where: str, declares: str = "generation", **fields: Any) -> Generator:
+    """A recognised generator signature."""
+    return Generator(tool=tool, name=name, confidence="declared", declares=declares, where=where, **fields)
+
+
+# Product names, as they appear in software fields, C2PA claim generators, software agents
+# and signer names -> tool id. One table for every place that names a tool.
+KNOWN_PRODUCTS = (
+    (re.compile(r"firefly", re.I), "adobe-firefly"),
+    (re.compile(r"\bopenai\b|chatgpt|dall[\s\-·.]*e\b|\bsora\b|gpt-4o|gpt-image", re.I), "openai"),
+    (re.compile(r"\bmidjourney\b", re.I), "midjourney"),
+    (re.compile(r"\bnovelai\b", re.I), "novelai"),
+    (re.compile(r"\bcomfyui\b", re.I), "comfyui"),
+    (re.compile(r"\binvokeai\b", re.I), "invokeai"),
+    (re.compile(r"\bfooocus\b", re.I), "fooocus"),
+    (re.compile(r"\bswarmui\b", re.I), "swarmui"),
+    (re.compile(r"\bstable[\s\-]*diffusion\b|\bautomatic1111\b", re.I), "automatic1111"),
+    # Not "Imagen" or "Gemini" alone: "imagen" is Spanish for "image" in software names.
+    (re.compile(r"made with google ai|google imagen|google gemini", re.I), "google"),
+    (re.compile(r"microsoft designer|bing image creator", re.I), "microsoft"),
+    (re.compile(r"stability ai", re.I), "stability-ai"),
+    (re.compile(r"\brunway(ml)?\b", re.I), "runway"),
+    (re.compile(r"black forest labs", re.I), "black-forest-labs"),
+    (re.compile(r"\bmeta ai\b", re.I), "meta"),
+    (re.compile(r"leonardo\.ai|\bleonardo ai\b", re.I), "leonardo"),
+    (re.compile(r"\bideogram\b", re.I), "ideogram"),
+)
+
+
+def known_tool(text: str | None) -> str | None:
+    """The tool id a product name refers to, or None."""
+    if not text:
+        return None
+    return next((tool for pattern, tool in KNOWN_PRODUCTS if pattern.search(text)), None)

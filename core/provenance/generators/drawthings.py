@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.schema import Generator
 
-from .common import GeneratorSource, PayloadError, load_json, plain_settings, short
+from .common import GeneratorSource, PayloadError, declared, load_json, plain_settings, short
 
 
 def detect(src: GeneratorSource) -> Generator | None:
@@ -22,12 +22,10 @@ def detect(src: GeneratorSource) -> Generator | None:
             meta = loaded if isinstance(loaded, dict) else {}
         except PayloadError as exc:
             error = str(exc)
-    return Generator(
-        tool="drawthings",
-        name="Draw Things",
-        confidence="declared",
-        declares="generation",
-        where="xmp:CreatorTool+UserComment",
+    return declared(
+        "drawthings",
+        "Draw Things",
+        "xmp:CreatorTool+UserComment",
         model=short(meta.get("model")),
         prompt=short(meta.get("c")),
         negative_prompt=short(meta.get("uc")),

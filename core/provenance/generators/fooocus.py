@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.schema import Generator
 
-from .common import GeneratorSource, PayloadError, load_json, plain_settings, short
+from .common import GeneratorSource, PayloadError, declared, load_json, plain_settings, short
 
 
 def detect(src: GeneratorSource) -> Generator | None:
@@ -17,20 +17,17 @@ def detect(src: GeneratorSource) -> Generator | None:
         meta = load_json(text)
     except PayloadError as exc:
         if scheme:
-            return Generator(tool="fooocus", name="Fooocus", confidence="declared", declares="generation",
-                             where="png:parameters", error=str(exc))  # fmt: skip
+            return declared("fooocus", "Fooocus", "png:parameters", error=str(exc))  # fmt: skip
         return None
     if not isinstance(meta, dict):
         return None
     version = str(meta.get("version") or meta.get("Version") or "")
     if not scheme and "fooocus" not in version.lower() and "full_prompt" not in meta:
         return None
-    return Generator(
-        tool="fooocus",
-        name="Fooocus",
-        confidence="declared",
-        declares="generation",
-        where="png:parameters",
+    return declared(
+        "fooocus",
+        "Fooocus",
+        "png:parameters",
         model=short(meta.get("base_model") or meta.get("Base Model")),
         prompt=short(meta.get("prompt") or meta.get("Prompt")),
         negative_prompt=short(meta.get("negative_prompt") or meta.get("Negative Prompt")),

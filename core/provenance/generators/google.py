@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.schema import Generator
 
-from .common import GeneratorSource
+from .common import GeneratorSource, declared
 
 _PHRASES = {"made with google ai": "generation", "edited with google ai": "edit"}
 
@@ -18,11 +18,10 @@ def detect(src: GeneratorSource) -> Generator | None:
         values = value if isinstance(value, list) else [value]
         for text in values:
             if isinstance(text, str) and text.strip().lower() in _PHRASES:
-                return Generator(
-                    tool="google",
-                    name=text.strip(),
-                    confidence="declared",
-                    declares=_PHRASES[text.strip().lower()],
-                    where=where,
+                return declared(
+                    "google",
+                    text.strip(),
+                    where,
+                    _PHRASES[text.strip().lower()],
                 )
     return None

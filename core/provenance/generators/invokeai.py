@@ -8,7 +8,7 @@ from typing import Any
 
 from core.schema import Generator
 
-from .common import GeneratorSource, PayloadError, load_json, plain_settings, short
+from .common import GeneratorSource, PayloadError, declared, load_json, plain_settings, short
 
 
 def _model_name(model: Any) -> str | None:
@@ -18,9 +18,7 @@ def _model_name(model: Any) -> str | None:
 
 
 def _generator(where: str, **fields: Any) -> Generator:
-    return Generator(
-        tool="invokeai", name="InvokeAI", confidence="declared", declares="generation", where=where, **fields
-    )
+    return declared("invokeai", "InvokeAI", where, **fields)
 
 
 def detect(src: GeneratorSource) -> Generator | None:

@@ -8,7 +8,7 @@ import re
 
 from core.schema import Generator
 
-from .common import GeneratorSource, short
+from .common import GeneratorSource, declared, short
 
 _JOB = re.compile(r"Job ID:\s*([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
 
@@ -31,12 +31,10 @@ def detect(src: GeneratorSource) -> Generator | None:
             settings = {"job_id": m.group(1)}
             if author:
                 settings["author"] = short(author, 200) or ""
-            return Generator(
-                tool="midjourney",
-                name="Midjourney",
-                confidence="declared",
-                declares="generation",
-                where=where,
+            return declared(
+                "midjourney",
+                "Midjourney",
+                where,
                 prompt=short(text[: m.start()]),
                 settings=settings,
             )

@@ -8,18 +8,16 @@ from typing import Any
 from core.schema import Generator
 
 from .a1111 import from_infotext
-from .common import GeneratorSource, PayloadError, load_json, plain_settings, short
+from .common import GeneratorSource, PayloadError, declared, load_json, plain_settings, short
 from .stealth import read_stealth
 
 
 def _from_comment(comment: Any, where: str, source: str | None) -> Generator:
     meta = comment if isinstance(comment, dict) else {}
-    return Generator(
-        tool="novelai",
-        name="NovelAI",
-        confidence="declared",
-        declares="generation",
-        where=where,
+    return declared(
+        "novelai",
+        "NovelAI",
+        where,
         model=short(source or meta.get("model")),
         prompt=short(meta.get("prompt")),
         negative_prompt=short(meta.get("uc")),
@@ -35,8 +33,7 @@ def detect(src: GeneratorSource) -> Generator | None:
         try:
             parsed = load_json(comment) if comment else {}
         except PayloadError as exc:
-            return Generator(tool="novelai", name="NovelAI", confidence="declared", declares="generation",
-                             where="png:Comment", error=str(exc))  # fmt: skip
+            return declared("novelai", "NovelAI", "png:Comment", error=str(exc))  # fmt: skip
         found = _from_comment(parsed, "png:Software+Comment", src.text("Source"))
         found.prompt = found.prompt or short(src.text("Description"))
         return found
@@ -50,8 +47,7 @@ def detect_stealth(src: GeneratorSource) -> Generator | None:
     try:
         found = read_stealth(image)
     except (ValueError, OSError, EOFError) as exc:
-        return Generator(tool="novelai", name="NovelAI (stealth pixels)", confidence="declared",
-                         declares="generation", where="pixels:lsb", error=str(exc))  # fmt: skip
+        return declared("novelai", "NovelAI (stealth pixels)", "pixels:lsb", error=str(exc))  # fmt: skip
     if found is None:
         return None
     magic, payload = found

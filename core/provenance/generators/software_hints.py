@@ -8,23 +8,8 @@ import re
 
 from core.schema import Generator
 
-from .common import GeneratorSource, short, slug
+from .common import GeneratorSource, declared, known_tool, short, slug
 
-# Patterns naming a specific generator -> its tool id.
-KNOWN = (
-    (re.compile(r"\bmidjourney\b", re.I), "midjourney"),
-    (re.compile(r"\bdall[\s\-·.]*e\b|\bopenai\b|\bchatgpt\b|\bgpt-image\b", re.I), "openai"),
-    (re.compile(r"\bfirefly\b", re.I), "adobe-firefly"),
-    (re.compile(r"\bnovelai\b", re.I), "novelai"),
-    (re.compile(r"\bcomfyui\b", re.I), "comfyui"),
-    (re.compile(r"\binvokeai\b", re.I), "invokeai"),
-    (re.compile(r"\bfooocus\b", re.I), "fooocus"),
-    (re.compile(r"\bswarmui\b", re.I), "swarmui"),
-    (re.compile(r"\bstable[\s\-]*diffusion\b|\bautomatic1111\b", re.I), "automatic1111"),
-    (re.compile(r"\bleonardo\.ai\b", re.I), "leonardo"),
-    (re.compile(r"\bideogram\b", re.I), "ideogram"),
-    (re.compile(r"\bimagen\b|\bgemini\b", re.I), "google"),
-)
 # Words that suggest, without naming a known tool, that software generates images.
 POSSIBLE = re.compile(
     r"\bdiffusion\b|\bsdxl\b|\bflux(?:\.1)?[\s\-]*(?:dev|schnell|pro)\b|\btxt2img\b|\bimg2img\b|"
@@ -45,15 +30,9 @@ def detect(src: GeneratorSource) -> Generator | None:
     for where, value in _candidates(src):
         if not isinstance(value, str) or not value.strip():
             continue
-        for pattern, tool in KNOWN:
-            if pattern.search(value):
-                return Generator(
-                    tool=tool,
-                    name=short(value, 200),
-                    confidence="declared",
-                    declares="generation",
-                    where=where,
-                )
+        tool = known_tool(value)
+        if tool:
+            return declared(tool, short(value, 200) or tool, where)
         if possible is None and POSSIBLE.search(value):
             possible = Generator(
                 tool=slug(value)[:40], name=short(value, 200), confidence="possible", where=where

@@ -24,7 +24,14 @@ MAGICS = {
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 
 
-def _bits(image: Image.Image, channels: str) -> np.ndarray | None:
+# Container formats whose pixels survive saving exactly; a payload in a JPEG's LSBs would not.
+LOSSLESS_FORMATS = ("PNG", "WEBP", "TIFF", "BMP")
+
+
+def _bits(image: Image.Image, channels: str, columns: int | None = None) -> np.ndarray | None:
+    """LSBs in NovelAI's order (x outer, y inner), from the first ``columns`` columns only."""
+    if columns is not None:
+        image = image.crop((0, 0, min(columns, image.width), image.height))
     if channels == "alpha":
         if image.mode not in ("RGBA", "LA", "PA"):
             return None
@@ -40,22 +47,23 @@ def _bytes(bits: np.ndarray, start: int, count: int) -> bytes:
 
 def read_stealth(image: Image.Image) -> tuple[str, str] | None:
     """``(magic, payload text)`` when the image hides a stealth payload, else None."""
-    magic_len = 15 * 8
+    if image.format not in LOSSLESS_FORMATS or image.height == 0:
+        return None
+    header_bits = 15 * 8 + 32
     for channels in ("alpha", "rgb"):
-        bits = _bits(image, channels)
-        if bits is None or bits.size < magic_len + 32:
+        per_pixel = 1 if channels == "alpha" else 3
+        # Read only the columns that hold the magic and the length before reading everything.
+        head = _bits(image, channels, columns=-(-header_bits // (per_pixel * image.height)))
+        if head is None or head.size < header_bits:
             continue
-        magic = _bytes(bits, 0, 15)
+        magic = _bytes(head, 0, 15)
         if magic not in MAGICS or MAGICS[magic][0] != channels:
             continue
-        length_bits = int.from_bytes(_bytes(bits, magic_len, 4), "big")
-        if (
-            length_bits <= 0
-            or length_bits > MAX_PAYLOAD_BYTES * 8
-            or magic_len + 32 + length_bits > bits.size
-        ):
+        length_bits = int.from_bytes(_bytes(head, 15 * 8, 4), "big")
+        bits = _bits(image, channels)
+        if length_bits <= 0 or length_bits > MAX_PAYLOAD_BYTES * 8 or header_bits + length_bits > bits.size:
             raise ValueError("the hidden payload's declared length is impossible")
-        payload = _bytes(bits, magic_len + 32, length_bits // 8)
+        payload = _bytes(bits, header_bits, length_bits // 8)
         if MAGICS[magic][1]:
             with gzip.GzipFile(fileobj=io.BytesIO(payload)) as fh:
                 payload = fh.read(MAX_PAYLOAD_BYTES)

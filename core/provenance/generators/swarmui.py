@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.schema import Generator
 
-from .common import GeneratorSource, PayloadError, load_json, plain_settings, short
+from .common import GeneratorSource, PayloadError, declared, load_json, plain_settings, short
 
 
 def detect(src: GeneratorSource) -> Generator | None:
@@ -18,16 +18,13 @@ def detect(src: GeneratorSource) -> Generator | None:
         try:
             meta = load_json(text)
         except PayloadError as exc:
-            return Generator(tool="swarmui", name="SwarmUI", confidence="declared", declares="generation",
-                             where=where, error=str(exc))  # fmt: skip
+            return declared("swarmui", "SwarmUI", where, error=str(exc))  # fmt: skip
         params = meta.get("sui_image_params") if isinstance(meta, dict) else None
         params = params if isinstance(params, dict) else {}
-        return Generator(
-            tool="swarmui",
-            name="SwarmUI",
-            confidence="declared",
-            declares="generation",
-            where=where,
+        return declared(
+            "swarmui",
+            "SwarmUI",
+            where,
             model=short(params.get("model")),
             prompt=short(params.get("prompt")),
             negative_prompt=short(params.get("negativeprompt")),
