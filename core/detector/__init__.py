@@ -101,10 +101,16 @@ def load_detector(model: str, revision: str = "main", device: str = "auto", batc
     """Load a classifier from a Hub id or a local folder, or raise ClassifierUnavailable."""
     import torch
     from transformers import AutoImageProcessor, AutoModelForImageClassification
+    from transformers.utils import logging as hf_logging
 
     files = locate_model(model, revision)
     chosen = pick_device(device)
     dtype = "float16" if chosen.startswith(("cuda", "mps")) else "float32"
+    # transformers' "Loading weights" bar and its note about torchvision (we ask for the
+    # PIL backend on purpose) would only clutter the CLI's stderr. Hub downloads keep
+    # their own progress bar.
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     try:
         net = AutoModelForImageClassification.from_pretrained(files.folder, dtype=getattr(torch, dtype))
         processor = AutoImageProcessor.from_pretrained(files.folder, backend="pil")
@@ -112,6 +118,10 @@ def load_detector(model: str, revision: str = "main", device: str = "auto", batc
         raise ClassifierUnavailable(
             f"{files.model_id!r} could not be loaded as an image classifier: {type(exc).__name__}: {str(exc)[:300]}"
         ) from exc
+    finally:
+        from huggingface_hub.utils import enable_progress_bars
+
+        enable_progress_bars()  # the next Hub download should show its progress again
     artificial_index, _ = map_labels(net.config.id2label)
     net.to(chosen).eval()
     return Detector(
