@@ -26,6 +26,7 @@ from core.detector import Detector, get_detector
 from core.errors import AnalysisError, ClassifierUnavailable
 from core.forensics import run_forensics
 from core.intake import open_intake, read_bytes
+from core.intake.archive import expand_zip, is_zip
 from core.intake.decode import full_resolution
 from core.ledger import build_ledger
 from core.metadata import extract_metadata
@@ -44,6 +45,7 @@ class Source:
     path: str  # shown in the result as given; never used to write anything
     file: Path | None = None
     data: bytes | None = None
+    error: AnalysisError | None = None  # known before analysis (e.g. a ZIP member that was refused)
 
     @classmethod
     def from_path(cls, path: str | os.PathLike) -> Source:
@@ -52,6 +54,17 @@ class Source:
     @classmethod
     def from_bytes(cls, name: str, data: bytes) -> Source:
         return cls(path=name, data=data)
+
+    @classmethod
+    def from_upload(cls, name: str, data: bytes, max_member_bytes: int) -> list[Source]:
+        """An uploaded file, or each member of an uploaded ZIP archive."""
+        if not is_zip(data):
+            return [cls.from_bytes(name, data)]
+        try:
+            members = expand_zip(name, data, max_member_bytes)
+        except AnalysisError as exc:
+            return [cls(path=name, data=data, error=exc)]
+        return [cls(path=m.name, data=m.data if m.data is not None else b"", error=m.error) for m in members]
 
     @property
     def name(self) -> str:
@@ -103,6 +116,8 @@ def _analyze_file(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image
     result = ScanResult(path=source.path, status="ok", tool_version=__version__)
     result.file.name = source.name
     try:
+        if source.error is not None:
+            raise source.error
         data = source.data if source.data is not None else read_bytes(source.file, settings.max_file_bytes)
         intake = open_intake(data, source.name, source.path, settings.max_pixels)
         result.file = intake.facts

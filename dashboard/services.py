@@ -1,4 +1,5 @@
-"""Everything the pages share, cached once per server: settings and the analysis context.
+"""Everything the pages share, cached once per server: settings, the analysis context,
+and per-session caches of results, so that a rerun never re-analyses a file.
 
 ``st.cache_resource`` objects are shared by every session; the detector guards its
 own inference with a lock, so concurrent sessions are safe.
@@ -6,14 +7,17 @@ own inference with a lock, so concurrent sessions are safe.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
+from collections.abc import Callable
 
 import streamlit as st
 
 from core.forensics import render_maps
 from core.intake import open_intake
 from core.intake.decode import full_resolution
-from core.pipeline import Context, Source, analyze, make_context
+from core.pipeline import Context, Source, analyze, analyze_batch, make_context
 from core.schema import ScanResult
 from core.settings import load_settings
 
@@ -23,19 +27,63 @@ def analysis_context() -> Context:
     return make_context(load_settings())
 
 
+def _key(name: str, data: bytes) -> tuple[str, str]:
+    return name, hashlib.sha256(data).hexdigest()
+
+
 def analyze_upload(name: str, data: bytes) -> ScanResult:
     """Analyse an uploaded file once per session (keyed by name and content)."""
     cache = st.session_state.setdefault("results", {})
-    key = (name, hashlib.sha256(data).hexdigest())
+    key = _key(name, data)
     if key not in cache:
         cache[key] = analyze(Source.from_bytes(name, data), analysis_context())
     return cache[key]
 
 
+def analyze_uploads(
+    files: list[tuple[str, bytes]], on_progress: Callable[[int, int], None]
+) -> tuple[list[ScanResult], list[str | None]]:
+    """Analyse uploads (ZIP archives expanded), a batch at a time, reusing this session's results;
+    returns the results and a thumbnail (data URI) for each.
+
+    ``on_progress(done, total)`` is called after every batch.
+    """
+    ctx = analysis_context()
+    cache = st.session_state.setdefault("batch_results", {})
+    sources = [s for name, data in files for s in Source.from_upload(name, data, ctx.settings.max_file_bytes)]
+    keys = [(s.path, hashlib.sha256(s.data or b"").hexdigest()) for s in sources]
+    todo = [i for i, k in enumerate(keys) if k not in cache]
+    done = len(sources) - len(todo)
+    on_progress(done, len(sources))
+    size = max(1, ctx.settings.batch_size)
+    for start in range(0, len(todo), size):
+        chunk = todo[start : start + size]
+        for i, result in zip(chunk, analyze_batch([sources[i] for i in chunk], ctx), strict=True):
+            cache[keys[i]] = result
+            cache[keys[i] + ("thumb",)] = thumbnail_uri(sources[i].data) if result.status == "ok" else None
+        done += len(chunk)
+        on_progress(done, len(sources))
+    return [cache[k] for k in keys], [cache[k + ("thumb",)] for k in keys]
+
+
+def thumbnail_uri(data: bytes | None, size: int = 96) -> str | None:
+    """A small JPEG data URI of an image, for table thumbnails."""
+    if not data:
+        return None
+    intake = open_intake(data, "", "", analysis_context().settings.max_pixels)
+    if intake.decoded is None:
+        return None
+    thumb = intake.decoded.pixels.copy()
+    thumb.thumbnail((size, size))
+    buf = io.BytesIO()
+    thumb.save(buf, "JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
 def forensic_maps(name: str, data: bytes) -> dict:
     """Forensic maps of an uploaded image, drawn once per session."""
     cache = st.session_state.setdefault("maps", {})
-    key = (name, hashlib.sha256(data).hexdigest())
+    key = _key(name, data)
     if key not in cache:
         ctx = analysis_context()
         intake = open_intake(data, name, name, ctx.settings.max_pixels)

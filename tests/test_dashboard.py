@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from PIL.PngImagePlugin import PngInfo
 from streamlit.testing.v1 import AppTest
@@ -10,6 +11,16 @@ from tests.conftest import ROOT
 from tests.images import camera_exif, encode, photo
 
 APP = str(ROOT / "dashboard" / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_server_cache():
+    """Each test starts like a new server: the cached context depends on the environment."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -63,3 +74,78 @@ def test_broken_file_shows_its_error_code(app):
     at = upload(app, "broken.jpg", b"\xff\xd8\xff\xe0 truncated", "image/jpeg")
     assert not at.exception
     assert "decode_failed" in at.error[0].value
+
+
+BATCH = str(ROOT / "dashboard" / "pages" / "batch_review.py")
+SETTINGS_PAGE = str(ROOT / "dashboard" / "pages" / "model_settings.py")
+
+
+@pytest.fixture
+def batch_app(monkeypatch, tiny_model):
+    monkeypatch.setenv("FORENSICS_MODEL", str(tiny_model))
+    monkeypatch.setenv("FORENSICS_FORENSICS", "false")
+    return AppTest.from_file(BATCH, default_timeout=180).run()
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_batch_review_table_keeps_failed_rows_and_expands_zips(batch_app):
+    cam = encode(photo(seed=1), "JPEG", exif=camera_exif())
+    archive = zip_of(
+        {"inner/one.png": encode(photo(seed=2), "PNG"), "../escape.jpg": encode(photo(seed=3), "JPEG")}
+    )
+    at = batch_app
+    at.file_uploader[0].set_value([("cam.jpg", cam, "image/jpeg"), ("bundle.zip", archive, "application/zip"),
+                                   ("broken.png", b"\x89PNG\r\n\x1a\nxx", "image/png")])  # fmt: skip
+    at.run()
+    assert not at.exception
+    assert "4 files analysed, 1 with errors." in [m.value for m in at.markdown]
+    table = at.dataframe[0].value
+    assert list(table["file"]) == [
+        "cam.jpg",
+        "bundle.zip/inner/one.png",
+        "bundle.zip/escape.jpg (stored as '../escape.jpg')",
+        "broken.png",
+    ]
+    assert table["error"].iloc[3].startswith("decode_failed")
+    assert table["AI score"].iloc[:3].notna().all() and pd.isna(table["AI score"].iloc[3])
+    assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download JSON"]
+
+
+def test_batch_review_filter_by_verdict(batch_app):
+    info = PngInfo()
+    info.add_text("parameters", "x\nSteps: 1, Seed: 1")
+    at = batch_app
+    at.file_uploader[0].set_value([("gen.png", encode(photo(), "PNG", pnginfo=info), "image/png"),
+                                   ("cam.jpg", encode(photo(seed=4), "JPEG", exif=camera_exif()), "image/jpeg")])  # fmt: skip
+    at.run()
+    at.multiselect[0].set_value(["substantial evidence of AI generation"]).run()
+    assert list(at.dataframe[0].value["file"]) == ["gen.png"]
+
+
+def test_settings_page_without_classifier_explains_how_to_load_one(monkeypatch):
+    monkeypatch.setenv("FORENSICS_MODEL", "Modotte/AIRealNet")
+    at = AppTest.from_file(SETTINGS_PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert "No classifier is loaded" in at.error[0].value
+    assert "FORENSICS_MODEL=DIR" in at.error[0].value
+    settings = at.dataframe[-1].value
+    assert {"model", "trust_anchors", "stability"} <= set(settings["setting"])
+
+
+def test_settings_page_with_a_model_names_its_revision(monkeypatch, tiny_model):
+    monkeypatch.setenv("FORENSICS_MODEL", str(tiny_model))
+    at = AppTest.from_file(SETTINGS_PAGE, default_timeout=60).run()
+    assert not at.exception
+    facts = dict(zip(at.dataframe[0].value.iloc[:, 0], at.dataframe[0].value["value"], strict=True))
+    assert facts["Resolved revision"].startswith("local-sha256:")
+    assert facts["Device"] == "cpu"

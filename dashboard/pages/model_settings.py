@@ -1,0 +1,79 @@
+"""Model and settings: which classifier is in use, on what device, with which thresholds,
+what the model is known to miss, and every setting's current value."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import ledger
+from core.detector.model_card import card_for
+from core.settings import SETTINGS
+from dashboard.services import analysis_context
+from dashboard.ui import safe
+
+st.title("Model and settings")
+ctx = analysis_context()
+s = ctx.settings
+
+if ctx.detector is None:
+    st.error(
+        "No classifier is loaded. The dashboard still analyses metadata, Content Credentials and forensics.\n\n"
+        f"Reason: {safe(ctx.classifier_error)}\n\n"
+        "To load one: run once with a network connection so the weights are cached; or download them on a "
+        "connected machine (`hf download Modotte/AIRealNet --local-dir DIR`), copy DIR here and start the "
+        "dashboard with `FORENSICS_MODEL=DIR`.",
+        icon=":material/error:",
+    )
+else:
+    d = ctx.detector
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "": ["Model", "Resolved revision", "Device", "Precision", "Batch size"],
+                "value": [d.model_id, d.revision, d.device, d.dtype, str(d.batch_size)],
+            }
+        ),
+        hide_index=True,
+    )
+
+card = card_for(s.model)
+st.subheader("What the model is and is not")
+if card is None:
+    st.write("This model has no card here: its training data and limits are unknown to this tool.")
+else:
+    st.markdown(f"**{safe(card.hub_id)}**, {safe(card.architecture)}, licence {safe(card.licence)}.")
+    st.markdown(f"Trained on {safe(card.training_data)}.")
+    for limit in card.limits:
+        st.markdown("- " + safe(limit))
+
+st.subheader("Verdict thresholds")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "classifier probability for 'artificial'": [
+                f">= {ledger.STRONG_SIGNAL}", f">= {ledger.MODERATE_SIGNAL}", f">= {ledger.WEAK_SIGNAL}",
+                f"> {ledger.LOW_SIGNAL}", f"<= {ledger.LOW_SIGNAL}",
+            ],
+            "band (when nothing in the file declares its origin)": [
+                ledger.classifier_band(p) for p in (ledger.STRONG_SIGNAL, ledger.MODERATE_SIGNAL, ledger.WEAK_SIGNAL,
+                                                    (ledger.LOW_SIGNAL + ledger.WEAK_SIGNAL) / 2, ledger.LOW_SIGNAL)
+            ],
+        }
+    ),
+    hide_index=True,
+)  # fmt: skip
+st.caption(
+    "Declarations outrank the classifier: a valid C2PA manifest first, then metadata. A score that flips after "
+    "re-compression or resizing makes the verdict inconclusive."
+)
+
+st.subheader("Settings")
+st.dataframe(
+    pd.DataFrame(
+        [{"setting": x.name, "value": str(getattr(s, x.name)), "environment variable": x.env, "meaning": x.help}
+         for x in SETTINGS]
+    ),
+    hide_index=True,
+    width="stretch",
+)  # fmt: skip

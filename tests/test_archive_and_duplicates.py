@@ -1,0 +1,81 @@
+"""ZIP uploads under limits, and near-duplicate groups by perceptual hash."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from core.intake import archive
+from core.pipeline import Source, analyze_batch, make_context
+from core.schema import FileFacts, ScanResult
+from core.settings import Settings
+from core.similarity import near_duplicate_groups
+from tests.images import encode, photo
+
+
+def make_zip(files: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_zip_members_become_rows_and_traversal_names_are_only_labels():
+    data = make_zip(
+        {
+            "a.jpg": encode(photo(), "JPEG"),
+            "../../etc/passwd.png": encode(photo(seed=2), "PNG"),
+            "notes.txt": b"hi",
+        }
+    )
+    sources = Source.from_upload("up.zip", data, 10**8)
+    results = analyze_batch(sources, make_context(Settings(classifier=False, forensics=False)))
+    assert [r.path for r in results] == [
+        "up.zip/a.jpg",
+        "up.zip/etc/passwd.png (stored as '../../etc/passwd.png')",
+        "up.zip/notes.txt",
+    ]
+    assert [r.status for r in results] == ["ok", "ok", "error"]
+
+
+def test_zip_bomb_and_nested_zip_are_refused_per_member():
+    data = make_zip(
+        {
+            "bomb.png": b"\x00" * 5_000_000,
+            "inner.zip": make_zip({"x.jpg": b"x"}),
+            "ok.jpg": encode(photo(), "JPEG"),
+        }
+    )
+    members = archive.expand_zip("up.zip", data, 10**8)
+    codes = {m.name: (m.error.code if m.error else "ok") for m in members}
+    assert codes == {
+        "up.zip/bomb.png": "archive_refused",
+        "up.zip/inner.zip": "not_an_image",
+        "up.zip/ok.jpg": "ok",
+    }
+    small_limit = archive.expand_zip(
+        "up.zip", make_zip({"big.jpg": b"\x01" * 5000}, zipfile.ZIP_STORED), 1000
+    )
+    assert small_limit[0].error.code == "file_too_large"
+
+
+def test_broken_zip_is_one_error_row():
+    sources = Source.from_upload("bad.zip", b"PK\x03\x04garbage", 10**8)
+    (result,) = analyze_batch(sources, make_context(Settings(classifier=False)))
+    assert (result.status, result.error.code) == ("error", "archive_refused")
+
+
+def test_near_duplicate_groups():
+    def row(phash):
+        return ScanResult(path=phash or "none", status="ok", file=FileFacts(phash=phash))
+
+    results = [
+        row("ffff000000000000"),
+        row("ffff000000000003"),
+        row("0000ffff0000ffff"),
+        row(None),
+        row("ffff00000000000f"),
+    ]
+    assert near_duplicate_groups(results) == [[0, 1, 4]]
+    assert near_duplicate_groups(results, max_bits=1) == []
