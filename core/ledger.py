@@ -172,12 +172,7 @@ def collect_findings(result: ScanResult) -> list[Finding]:
     findings.extend(forensic_findings(result.forensics, camera_named=bool(cam.make or cam.model)))
 
     if cam.make or cam.model:
-        # Many makers repeat the make in the model ("Canon" + "Canon EOS R5").
-        name = (
-            cam.model
-            if cam.make and cam.model and cam.model.lower().startswith(cam.make.lower())
-            else " ".join(x for x in (cam.make, cam.model) if x)
-        )
+        name = cam.display_name()
         findings.append(Finding(
             "metadata.camera", "capture", "context",
             f"The metadata names a camera ({_quote(name)}). Camera metadata is "

@@ -64,6 +64,12 @@ class Camera:
     lens: str | None = None
     serial: str | None = None
 
+    def display_name(self) -> str:
+        """Make and model for people ("Canon EOS R5", not "Canon Canon EOS R5"); '' when unknown."""
+        if self.make and self.model and self.model.lower().startswith(self.make.lower()):
+            return self.model
+        return " ".join(x for x in (self.make, self.model) if x)
+
 
 @dataclass
 class GPS:

@@ -15,11 +15,15 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-st.set_page_config(page_title="Image Evidence Desk", layout="wide")
+# Not "pages/": Streamlit would also serve the files of a folder so named as pages of their own.
+VIEWS = ROOT / "dashboard" / "views"
 
+st.set_page_config(page_title="Image Evidence Desk", layout="wide")
 pages = {
     "Analyse": [
-        st.Page(str(ROOT / "dashboard" / "pages" / "single_image.py"), title="One image", default=True)
+        st.Page(str(VIEWS / "single_image.py"), title="One image", default=True),
+        st.Page(str(VIEWS / "batch_review.py"), title="Batch review"),
     ],
+    "About": [st.Page(str(VIEWS / "model_settings.py"), title="Model and settings")],
 }
 st.navigation(pages).run()

@@ -76,8 +76,8 @@ def test_broken_file_shows_its_error_code(app):
     assert "decode_failed" in at.error[0].value
 
 
-BATCH = str(ROOT / "dashboard" / "pages" / "batch_review.py")
-SETTINGS_PAGE = str(ROOT / "dashboard" / "pages" / "model_settings.py")
+BATCH = str(ROOT / "dashboard" / "views" / "batch_review.py")
+SETTINGS_PAGE = str(ROOT / "dashboard" / "views" / "model_settings.py")
 
 
 @pytest.fixture

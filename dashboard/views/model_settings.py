@@ -23,7 +23,6 @@ if ctx.detector is None:
         "To load one: run once with a network connection so the weights are cached; or download them on a "
         "connected machine (`hf download Modotte/AIRealNet --local-dir DIR`), copy DIR here and start the "
         "dashboard with `FORENSICS_MODEL=DIR`.",
-        icon=":material/error:",
     )
 else:
     d = ctx.detector

@@ -20,7 +20,6 @@ if ctx.detector is None:
     st.warning(
         "No classifier is loaded, so there is no AI-vs-real score. File facts, metadata, Content Credentials "
         f"and forensics still work.\n\nReason: {safe(ctx.classifier_error)}",
-        icon=":material/warning:",
     )
 
 upload = st.file_uploader("Choose an image", type=None, accept_multiple_files=False)

@@ -26,7 +26,6 @@ if ctx.detector is None:
     st.warning(
         "No classifier is loaded: the table has no AI scores, but metadata, Content Credentials and forensics "
         f"still work. Reason: {safe(ctx.classifier_error)}",
-        icon=":material/warning:",
     )
 
 uploads = st.file_uploader(
@@ -60,18 +59,18 @@ for r, thumb in zip(results, thumbs, strict=True):
         {
             "thumbnail": thumb,
             "file": r.path,
+            "error": f"{r.error.code}: {r.error.message}" if r.error else "",
             "verdict": r.verdict.band if r.verdict else "",
             "AI score": r.classifier.p_artificial if r.classifier else None,
             "unstable": r.stability.unstable if r.stability else None,
             "generator": r.provenance.generator.name or r.provenance.generator.tool or "",
-            "camera": " ".join(x for x in (cam.make, cam.model) if x),
+            "camera": cam.display_name(),
             "make": cam.make or "",
             "software": r.metadata.software or "",
             "date": pd.to_datetime(r.metadata.datetime_original[:19], errors="coerce")
             if r.metadata.datetime_original
             else pd.NaT,
             "C2PA": r.provenance.c2pa.state or ("absent" if r.provenance.c2pa.present is False else ""),
-            "error": f"{r.error.code}: {r.error.message}" if r.error else "",
             "sha256": r.file.sha256 or "",
         }
     )
