@@ -114,6 +114,10 @@ def test_batch_upload_table_download_and_every_page(server, browser, tmp_path):
 
     page.goto(url)
     page.get_by_text("Analyse one image").first.wait_for(timeout=60_000)
+    page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
+    page.set_input_files("input[type=file]", files[0])
+    page.get_by_text("What this does not show").wait_for(timeout=120_000)
+    page.get_by_role("tab", name="Forensics").click()
     wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / "one-image.png"), full_page=True)
 

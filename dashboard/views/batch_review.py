@@ -94,6 +94,7 @@ st.dataframe(
     width="stretch",
     column_config={
         "thumbnail": st.column_config.ImageColumn("", width="small"),
+        "error": st.column_config.TextColumn("error", width="medium"),
         "AI score": st.column_config.ProgressColumn("AI score", min_value=0.0, max_value=1.0, format="%.2f"),
         "unstable": st.column_config.CheckboxColumn("unstable"),
         "date": st.column_config.DatetimeColumn("captured", format="YYYY-MM-DD HH:mm"),

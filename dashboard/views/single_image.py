@@ -99,7 +99,15 @@ with tabs[0]:
         hide_index=True,
     )
     if m.gps:
-        st.map(pd.DataFrame({"lat": [m.gps.lat], "lon": [m.gps.lon]}))
+        lat, lon = m.gps.lat, m.gps.lon
+        st.link_button(
+            "Open the location in OpenStreetMap",
+            f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=15/{lat}/{lon}",
+        )
+        # Map tiles come from an online service, which would learn the location: a leak for
+        # sensitive material, and an error offline. So the map is drawn only on request.
+        if st.checkbox("Show on a map here (fetches map tiles from an online service)"):
+            st.map(pd.DataFrame({"lat": [lat], "lon": [lon]}))
     query = st.text_input("Search the full metadata dump")
     rows = [
         {"block": block, "key": str(k), "value": str(v)}
