@@ -48,6 +48,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="jsonl", help="output format (default jsonl)")
     p.add_argument("--out", help="write results to this file instead of standard output")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary on standard error")
+
+    c = commands.add_parser("case", help="cases: originals, notes, statuses, chain of custody, reports")
+    c.add_argument("--store", help="case store folder (setting case_store)")
+    c.add_argument("--analyst", help="your name for the chain of custody (setting analyst)")
+    c.add_argument("--config", help="TOML file with settings (see the README)")
+    case_commands = c.add_subparsers(dest="case_command", required=True)
+    case_commands.add_parser("list", help="list cases")
+    x = case_commands.add_parser("new", help="create a case")
+    x.add_argument("name")
+    x = case_commands.add_parser("add", help="analyse files and add them (folders recursively) to a case")
+    x.add_argument("case")
+    x.add_argument("paths", nargs="+", metavar="PATH")
+    x.add_argument("--no-classifier", action="store_true")
+    x.add_argument("--model")
+    x = case_commands.add_parser(
+        "show", help="a case's items (optionally searched by hash, name, camera, generator)"
+    )
+    x.add_argument("case")
+    x.add_argument("--search", default="")
+    x = case_commands.add_parser("rename", help="rename a case")
+    x.add_argument("case")
+    x.add_argument("new_name")
+    for name in ("close", "reopen"):
+        case_commands.add_parser(name, help=f"{name} a case").add_argument("case")
+    x = case_commands.add_parser("status", help="set an item's status")
+    x.add_argument("item", type=int)
+    x.add_argument("status", choices=("to_check", "checked", "flagged"))
+    x = case_commands.add_parser("tag", help="tag an item (--remove to untag)")
+    x.add_argument("item", type=int)
+    x.add_argument("tag")
+    x.add_argument("--remove", action="store_true")
+    x = case_commands.add_parser("note", help="add a note to a case or one of its items")
+    x.add_argument("case")
+    x.add_argument("text")
+    x.add_argument("--item", type=int)
+    x = case_commands.add_parser("verify", help="re-hash every original and walk the chain of custody")
+    x.add_argument("case")
+    x = case_commands.add_parser(
+        "report", help="write a report: html, pdf, json, csv, or the verifiable bundle"
+    )
+    x.add_argument("case")
+    x.add_argument("--format", choices=("html", "pdf", "json", "csv", "bundle"), default="html")
+    x.add_argument("--out", required=True)
+    x.add_argument("--redact", action="store_true", help="leave out GPS, serial numbers, names and prompts")
+
+    b = commands.add_parser("bundle", help="case bundles")
+    bundle_commands = b.add_subparsers(dest="bundle_command", required=True)
+    bundle_commands.add_parser(
+        "verify", help="check every file of a bundle against its manifest"
+    ).add_argument("file")
     return parser
 
 
@@ -55,6 +105,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "case":
+            from core.case_cli import run_case
+
+            return run_case(parser, args)
+        if args.command == "bundle":
+            from core.reports.bundle import verify_bundle
+
+            problems = verify_bundle(args.file)
+            for problem in problems:
+                print(problem)
+            print(
+                "bundle verifies: every file matches its manifest"
+                if not problems
+                else f"{len(problems)} problem(s)"
+            )
+            return 1 if problems else 0
         return _scan(parser, args)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.

@@ -50,6 +50,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "trust_anchors", "", "PEM file of C2PA trust anchors; without one no signer is reported as trusted."
     ),
+    Setting(
+        "case_store", "", "Folder of the case store (default: a per-user data folder, never the source tree)."
+    ),
+    Setting("analyst", "", "Name recorded in the chain of custody (default: the operating-system user)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -90,6 +94,18 @@ class Settings:
     max_pixels: int = _BY_NAME["max_pixels"].default
     max_file_mb: int = _BY_NAME["max_file_mb"].default
     trust_anchors: str = _BY_NAME["trust_anchors"].default
+    case_store: str = _BY_NAME["case_store"].default
+    analyst: str = _BY_NAME["analyst"].default
+
+    def store_path(self) -> str:
+        from core.cases import default_store_path
+
+        return self.case_store or default_store_path()
+
+    def analyst_name(self) -> str:
+        import getpass
+
+        return self.analyst or getpass.getuser()
 
     @property
     def max_file_bytes(self) -> int:

@@ -114,3 +114,29 @@ def _from_hub(model: str, revision: str) -> ModelFiles:
         f"(`hf download {canonical_id(model)} --local-dir DIR`), copy DIR here and pass `--model DIR` "
         "(or set FORENSICS_MODEL=DIR); or use `--no-classifier`. The rest of the analysis runs without it."
     ) from last
+
+
+def describe_local_model(model: str, revision: str) -> dict:
+    """Weight hash and preprocessing settings of a model already on this machine (never downloads).
+
+    ``revision`` is what a result recorded: a Hub commit, or ``local-sha256:<hex>`` for a folder.
+    """
+    folder = None
+    if revision.startswith("local-sha256:"):
+        folder = Path(model).expanduser()
+    else:
+        try:
+            from huggingface_hub import snapshot_download
+
+            folder = Path(snapshot_download(model, revision=revision, local_files_only=True))
+        except Exception:
+            folder = None
+    if folder is None or not folder.is_dir():
+        return {"weights_sha256": None, "preprocessing": None, "note": "model files not on this machine"}
+    preprocessing = None
+    config = folder / "preprocessor_config.json"
+    if config.is_file():
+        import json
+
+        preprocessing = json.loads(config.read_text(encoding="utf-8"))
+    return {"weights_sha256": fingerprint(folder), "preprocessing": preprocessing}

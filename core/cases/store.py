@@ -1,0 +1,425 @@
+"""The case store: SQLite (WAL) for cases, items, results, notes, tags and the audit log,
+plus a content-addressed folder of originals named by SHA-256, written once, read-only.
+
+Only this orchestrating layer writes storage; analyzers never do. Every write happens
+in one ``BEGIN IMMEDIATE`` transaction together with its audit entry, so concurrent
+writers (two dashboard sessions, a CLI) queue instead of losing work, and a process
+killed half-way leaves either everything or nothing. An original is written (atomic
+rename) before the transaction that references it; a ``pending`` row names the writing
+process, and originals that no item references and no live process is writing are
+removed when the store opens, so a kill leaves no orphan behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core.errors import AnalysisError
+
+from .audit import GENESIS, entry_hash
+
+ITEM_STATUSES = ("to_check", "checked", "flagged")
+CASE_STATUSES = ("open", "closed")
+
+# Versioned migrations: index + 1 is the schema version (PRAGMA user_version).
+MIGRATIONS = (
+    """
+    CREATE TABLE cases (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, status TEXT NOT NULL DEFAULT 'open',
+                        created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    CREATE TABLE items (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id), sha256 TEXT NOT NULL,
+                        file_name TEXT NOT NULL, size_bytes INTEGER NOT NULL, added_at TEXT NOT NULL,
+                        added_by TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'to_check', result_json TEXT NOT NULL,
+                        UNIQUE (case_id, sha256));
+    CREATE INDEX items_by_sha256 ON items (sha256);
+    CREATE TABLE tags (item_id INTEGER NOT NULL REFERENCES items(id), tag TEXT NOT NULL, PRIMARY KEY (item_id, tag));
+    CREATE TABLE notes (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id), item_id INTEGER,
+                        author TEXT NOT NULL, text TEXT NOT NULL, created_at TEXT NOT NULL);
+    CREATE TABLE audit (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
+                        action TEXT NOT NULL, details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+    CREATE INDEX audit_by_case ON audit (case_id, id);
+    CREATE TABLE pending (sha256 TEXT NOT NULL, pid INTEGER NOT NULL, started_at TEXT NOT NULL);
+    """,
+)
+
+
+class CaseError(Exception):
+    """A case operation that cannot be done (unknown case, closed case, bad status)."""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class Case:
+    id: int
+    name: str
+    status: str
+    created_at: str
+    updated_at: str
+    items: int = 0
+
+
+@dataclass
+class Item:
+    id: int
+    case_id: int
+    sha256: str
+    file_name: str
+    size_bytes: int
+    added_at: str
+    added_by: str
+    status: str
+    result: dict[str, Any]
+    tags: list[str]
+
+
+class CaseStore:
+    """One store folder: ``cases.sqlite3`` and ``originals/``."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root).expanduser()
+        self.originals = self.root / "originals"
+        self.originals.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.root / "cases.sqlite3"
+        self._migrate()
+        self._sweep_orphans()
+
+    # -- plumbing -------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=60000")
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; BEGIN IMMEDIATE makes concurrent writers wait their turn."""
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _audit(self, conn: sqlite3.Connection, case_id: int, actor: str, action: str, details: dict) -> None:
+        row = conn.execute(
+            "SELECT hash FROM audit WHERE case_id = ? ORDER BY id DESC LIMIT 1", (case_id,)
+        ).fetchone()
+        entry = {"case_id": case_id, "at": now(), "actor": actor, "action": action, "details": details,
+                 "prev_hash": row["hash"] if row else GENESIS}  # fmt: skip
+        conn.execute(
+            "INSERT INTO audit (case_id, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                case_id,
+                entry["at"],
+                actor,
+                action,
+                json.dumps(details, sort_keys=True),
+                entry["prev_hash"],
+                entry_hash(entry),
+            ),
+        )
+
+    def _case_row(self, conn: sqlite3.Connection, case: int | str) -> sqlite3.Row:
+        key = "id" if isinstance(case, int) or str(case).isdigit() else "name"
+        row = conn.execute(
+            f"SELECT * FROM cases WHERE {key} = ?", (int(case) if key == "id" else case,)
+        ).fetchone()
+        if row is None:
+            raise CaseError(f"no case {case!r}")
+        return row
+
+    # -- originals --------------------------------------------------------------------
+    def original_path(self, sha256: str) -> Path:
+        return self.originals / sha256[:2] / sha256
+
+    def _store_original(self, sha256: str, data: bytes) -> None:
+        """Write once (temp file, fsync, atomic rename), then make it read-only."""
+        target = self.original_path(sha256)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def _sweep_orphans(self) -> None:
+        """Remove originals (and half-written temp files) that no item references and no live process writes."""
+        with self._write() as conn:
+            live = set()
+            for row in conn.execute("SELECT rowid, sha256, pid FROM pending").fetchall():
+                if _alive(row["pid"]):
+                    live.add(row["sha256"])
+                else:
+                    conn.execute("DELETE FROM pending WHERE rowid = ?", (row["rowid"],))
+            referenced = {r[0] for r in conn.execute("SELECT DISTINCT sha256 FROM items")}
+            for path in self.originals.glob("*/*"):
+                name = path.name
+                if name.startswith(".incoming-"):
+                    if time.time() - path.stat().st_mtime > 3600 or not live:
+                        path.unlink(missing_ok=True)
+                elif name not in referenced and name not in live:
+                    os.chmod(path, 0o644)
+                    path.unlink(missing_ok=True)
+
+    # -- cases --------------------------------------------------------------------------
+    def create_case(self, name: str, actor: str) -> Case:
+        name = name.strip()
+        if not name:
+            raise CaseError("a case needs a name")
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM cases WHERE name = ?", (name,)).fetchone():
+                raise CaseError(f"a case named {name!r} already exists")
+            stamp = now()
+            cur = conn.execute(
+                "INSERT INTO cases (name, created_at, updated_at) VALUES (?, ?, ?)", (name, stamp, stamp)
+            )
+            self._audit(conn, cur.lastrowid, actor, "case_created", {"name": name})
+        return self.case(cur.lastrowid)
+
+    def rename_case(self, case: int | str, new_name: str, actor: str) -> Case:
+        with self._write() as conn:
+            row = self._case_row(conn, case)
+            if conn.execute(
+                "SELECT 1 FROM cases WHERE name = ? AND id != ?", (new_name.strip(), row["id"])
+            ).fetchone():
+                raise CaseError(f"a case named {new_name!r} already exists")
+            conn.execute(
+                "UPDATE cases SET name = ?, updated_at = ? WHERE id = ?", (new_name.strip(), now(), row["id"])
+            )
+            self._audit(conn, row["id"], actor, "case_renamed", {"from": row["name"], "to": new_name.strip()})
+        return self.case(row["id"])
+
+    def set_case_status(self, case: int | str, status: str, actor: str) -> Case:
+        if status not in CASE_STATUSES:
+            raise CaseError(f"case status must be one of {CASE_STATUSES}")
+        with self._write() as conn:
+            row = self._case_row(conn, case)
+            conn.execute(
+                "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?", (status, now(), row["id"])
+            )
+            self._audit(conn, row["id"], actor, "case_closed" if status == "closed" else "case_reopened", {})
+        return self.case(row["id"])
+
+    def case(self, case: int | str) -> Case:
+        with self._read() as conn:
+            row = self._case_row(conn, case)
+            count = conn.execute("SELECT COUNT(*) FROM items WHERE case_id = ?", (row["id"],)).fetchone()[0]
+        return Case(row["id"], row["name"], row["status"], row["created_at"], row["updated_at"], count)
+
+    def cases(self) -> list[Case]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT c.*, (SELECT COUNT(*) FROM items i WHERE i.case_id = c.id) AS n FROM cases c ORDER BY c.id"
+            ).fetchall()
+        return [Case(r["id"], r["name"], r["status"], r["created_at"], r["updated_at"], r["n"]) for r in rows]
+
+    # -- items ----------------------------------------------------------------------------
+    def add_item(
+        self, case: int | str, file_name: str, data: bytes, result: dict, actor: str
+    ) -> tuple[Item, bool]:
+        """Add one analysed file; returns the item and whether it was new (same bytes twice: not new)."""
+        sha256 = result["file"]["sha256"]
+        if not sha256:
+            raise AnalysisError("the file could not be read, so it cannot be added to a case")
+        with self._read() as conn:
+            row = self._case_row(conn, case)
+            if row["status"] != "open":
+                raise CaseError(f"case {row['name']!r} is closed; re-open it to add files")
+        self._pending(sha256, +1)
+        try:
+            self._store_original(sha256, data)
+            with self._write() as conn:
+                existing = conn.execute(
+                    "SELECT id FROM items WHERE case_id = ? AND sha256 = ?", (row["id"], sha256)
+                ).fetchone()
+                if existing:
+                    self._audit(
+                        conn,
+                        row["id"],
+                        actor,
+                        "duplicate_skipped",
+                        {"sha256": sha256, "file_name": file_name},
+                    )
+                    item_id, created = existing["id"], False
+                else:
+                    cur = conn.execute(
+                        "INSERT INTO items (case_id, sha256, file_name, size_bytes, added_at, added_by, result_json) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (row["id"], sha256, file_name, len(data), now(), actor, json.dumps(result)),
+                    )
+                    item_id, created = cur.lastrowid, True
+                    self._audit(conn, row["id"], actor, "item_added",
+                                {"sha256": sha256, "file_name": file_name, "size_bytes": len(data)})  # fmt: skip
+                conn.execute("UPDATE cases SET updated_at = ? WHERE id = ?", (now(), row["id"]))
+        finally:
+            self._pending(sha256, -1)
+        return self.item(item_id), created
+
+    def _pending(self, sha256: str, delta: int) -> None:
+        with self._write() as conn:
+            if delta > 0:
+                conn.execute(
+                    "INSERT INTO pending (sha256, pid, started_at) VALUES (?, ?, ?)",
+                    (sha256, os.getpid(), now()),
+                )
+            else:
+                conn.execute(
+                    "DELETE FROM pending WHERE rowid = (SELECT rowid FROM pending WHERE sha256 = ? AND pid = ? LIMIT 1)",
+                    (sha256, os.getpid()),
+                )
+
+    def _item_from(self, conn: sqlite3.Connection, row: sqlite3.Row) -> Item:
+        tags = [
+            r[0] for r in conn.execute("SELECT tag FROM tags WHERE item_id = ? ORDER BY tag", (row["id"],))
+        ]
+        return Item(row["id"], row["case_id"], row["sha256"], row["file_name"], row["size_bytes"], row["added_at"],
+                    row["added_by"], row["status"], json.loads(row["result_json"]), tags)  # fmt: skip
+
+    def item(self, item_id: int) -> Item:
+        with self._read() as conn:
+            row = conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+            if row is None:
+                raise CaseError(f"no item {item_id}")
+            return self._item_from(conn, row)
+
+    def items(self, case: int | str, query: str = "") -> list[Item]:
+        """Items of a case; ``query`` matches a SHA-256 prefix, the file name, camera or generator."""
+        with self._read() as conn:
+            case_id = self._case_row(conn, case)["id"]
+            rows = conn.execute("SELECT * FROM items WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
+            items = [self._item_from(conn, r) for r in rows]
+        q = query.strip().lower()
+        return [i for i in items if not q or q in _search_text(i)]
+
+    def set_item_status(self, item_id: int, status: str, actor: str) -> Item:
+        if status not in ITEM_STATUSES:
+            raise CaseError(f"item status must be one of {ITEM_STATUSES}")
+        with self._write() as conn:
+            row = conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+            if row is None:
+                raise CaseError(f"no item {item_id}")
+            conn.execute("UPDATE items SET status = ? WHERE id = ?", (status, item_id))
+            self._audit(conn, row["case_id"], actor, "item_status",
+                        {"sha256": row["sha256"], "from": row["status"], "to": status})  # fmt: skip
+        return self.item(item_id)
+
+    def tag_item(self, item_id: int, tag: str, actor: str, remove: bool = False) -> Item:
+        tag = tag.strip()
+        if not tag:
+            raise CaseError("a tag cannot be empty")
+        with self._write() as conn:
+            row = conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+            if row is None:
+                raise CaseError(f"no item {item_id}")
+            if remove:
+                conn.execute("DELETE FROM tags WHERE item_id = ? AND tag = ?", (item_id, tag))
+            else:
+                conn.execute("INSERT OR IGNORE INTO tags (item_id, tag) VALUES (?, ?)", (item_id, tag))
+            self._audit(conn, row["case_id"], actor, "tag_removed" if remove else "tag_added",
+                        {"sha256": row["sha256"], "tag": tag})  # fmt: skip
+        return self.item(item_id)
+
+    def add_note(self, case: int | str, text: str, actor: str, item_id: int | None = None) -> None:
+        if not text.strip():
+            raise CaseError("a note cannot be empty")
+        with self._write() as conn:
+            case_id = self._case_row(conn, case)["id"]
+            sha = None
+            if item_id is not None:
+                row = conn.execute(
+                    "SELECT sha256 FROM items WHERE id = ? AND case_id = ?", (item_id, case_id)
+                ).fetchone()
+                if row is None:
+                    raise CaseError(f"no item {item_id} in this case")
+                sha = row["sha256"]
+            conn.execute("INSERT INTO notes (case_id, item_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+                         (case_id, item_id, actor, text, now()))  # fmt: skip
+            self._audit(conn, case_id, actor, "note_added", {"sha256": sha, "text": text})
+
+    def notes(self, case: int | str) -> list[dict]:
+        with self._read() as conn:
+            case_id = self._case_row(conn, case)["id"]
+            return [
+                dict(r) for r in conn.execute("SELECT * FROM notes WHERE case_id = ? ORDER BY id", (case_id,))
+            ]
+
+    def audit_log(self, case: int | str) -> list[dict]:
+        with self._read() as conn:
+            case_id = self._case_row(conn, case)["id"]
+            rows = conn.execute("SELECT * FROM audit WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
+        return [{**dict(r), "details": json.loads(r["details"])} for r in rows]
+
+    def find_by_hash(self, sha256_prefix: str) -> list[Item]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM items WHERE sha256 LIKE ? ORDER BY id", (sha256_prefix.lower() + "%",)
+            )
+            return [self._item_from(conn, r) for r in rows.fetchall()]
+
+
+def _search_text(item: Item) -> str:
+    r = item.result
+    cam = (r.get("metadata") or {}).get("camera") or {}
+    gen = (r.get("provenance") or {}).get("generator") or {}
+    return " ".join(str(x) for x in (item.sha256, item.file_name, cam.get("make"), cam.get("model"),
+                                     gen.get("tool"), gen.get("name"), " ".join(item.tags)) if x).lower()  # fmt: skip
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

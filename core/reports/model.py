@@ -1,0 +1,115 @@
+"""The one report model: everything any report format shows, built once from the store.
+
+HTML, PDF, JSON, CSV and the bundle all render this same dictionary, so they cannot
+disagree. Each item carries its full result in the CLI's schema (redacted on request)
+plus the case data: status, tags, notes, who added it and when.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import platform
+from datetime import UTC, datetime
+from importlib import metadata as package_metadata
+from typing import Any
+
+from PIL import Image
+
+from core import __version__, ledger
+from core.cases import CaseStore
+from core.schema import SCHEMA_VERSION, Camera
+
+from .redaction import redact_result
+
+LIBRARIES = (
+    "torch",
+    "transformers",
+    "pillow",
+    "pillow-heif",
+    "exifread",
+    "defusedxml",
+    "c2pa-python",
+    "numpy",
+)
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = package_metadata.version(name)
+        except package_metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def thumbnail_b64(path, size: int = 320) -> str | None:
+    """A small JPEG of an original, base64-encoded; None when it cannot be decoded."""
+    try:
+        with Image.open(path) as im:
+            im.draft("RGB", (size, size))
+            im.thumbnail((size, size))
+            buf = io.BytesIO()
+            im.convert("RGB").save(buf, "JPEG", quality=80)
+        return base64.b64encode(buf.getvalue()).decode()
+    except Exception:
+        return None
+
+
+def analysis_setup(items: list[dict]) -> dict[str, Any]:
+    """What produced the results: models and revisions seen, thresholds, libraries."""
+    models = sorted({(i["result"]["classifier"]["model"], i["result"]["classifier"]["revision"])
+                     for i in items if i["result"].get("classifier")})  # fmt: skip
+    return {
+        "tool_version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        "models": [{"model": m, "revision": r} for m, r in models],
+        "thresholds": {
+            "strong": ledger.STRONG_SIGNAL,
+            "moderate": ledger.MODERATE_SIGNAL,
+            "weak": ledger.WEAK_SIGNAL,
+            "low": ledger.LOW_SIGNAL,
+        },  # fmt: skip
+        "libraries": library_versions(),
+    }
+
+
+def build_report(
+    store: CaseStore, case: int | str, redact: bool = False, thumbnails: bool = True
+) -> dict[str, Any]:
+    c = store.case(case)
+    notes = store.notes(c.id)
+    items = []
+    for item in store.items(c.id):
+        result = redact_result(item.result) if redact else item.result
+        items.append({
+            "id": item.id,
+            "file_name": item.file_name,
+            "sha256": item.sha256,
+            "size_bytes": item.size_bytes,
+            "added_at": item.added_at,
+            "added_by": item.added_by,
+            "status": item.status,
+            "tags": item.tags,
+            "notes": [n for n in notes if n["item_id"] == item.id],
+            "camera": Camera(**((result.get("metadata") or {}).get("camera") or {})).display_name(),
+            "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256)) if thumbnails else None,
+            "result": result,
+        })  # fmt: skip
+    return {
+        "report_version": 1,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "redacted": redact,
+        "case": {
+            "id": c.id,
+            "name": c.name,
+            "status": c.status,
+            "created_at": c.created_at,
+            "updated_at": c.updated_at,
+        },
+        "case_notes": [n for n in notes if n["item_id"] is None],
+        "items": items,
+        "audit": store.audit_log(c.id),
+        "analysis": analysis_setup(items),
+    }
