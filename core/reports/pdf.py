@@ -74,7 +74,6 @@ def render_pdf(report: dict) -> bytes:
             _text(pdf, f"[{f['strength']}, {f['direction']}] {f['sentence']}", 8)
         _text(pdf, "Key facts", 10, "B")
         meta, file = r.get("metadata") or {}, r.get("file") or {}
-        cam = meta.get("camera") or {}
         gps = meta.get("gps")
         gen = (r.get("provenance") or {}).get("generator") or {}
         c2pa = (r.get("provenance") or {}).get("c2pa") or {}

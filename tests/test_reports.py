@@ -1,0 +1,121 @@
+"""Reports from a real case: escaping, PDF text and rendering, redaction, and the bundle check."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from PIL.PngImagePlugin import PngInfo
+
+from core.cases import CaseStore
+from core.pipeline import Source, analyze, make_context
+from core.reports import RENDERERS, build_report
+from core.reports.bundle import create_bundle, verify_bundle
+from core.settings import Settings
+from tests.images import camera_exif, encode, photo, xmp_packet
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory, tiny_model):
+    store = CaseStore(tmp_path_factory.mktemp("store"))
+    c = store.create_case("Report <b>test</b>", "ana")
+    ctx = make_context(Settings(model=str(tiny_model), stability=False))
+    exif = camera_exif(make=f"Evil{SCRIPT}", model="=cmd|' /C calc'!A0", serial="SN-123456")
+    xmp = xmp_packet(
+        "", f'dc:creator="{SCRIPT.replace("<", "&lt;").replace(">", "&gt;")}" photoshop:City="Secret Town"'
+    )
+    info = PngInfo()
+    info.add_text("parameters", "portrait of Jane Doe at her house\nSteps: 20, Seed: 7, Model: sdxl")
+    files = {
+        f"{SCRIPT}.jpg": encode(photo(seed=1), "JPEG", exif=exif, xmp=xmp),
+        "generated.png": encode(photo(seed=2), "PNG", pnginfo=info),
+    }
+    for name, data in files.items():
+        result = analyze(Source.from_bytes(name, data), ctx).to_dict()
+        store.add_item(c.id, name, data, result, "ana")
+    store.add_note(c.id, f"Note with {SCRIPT}", "ben")
+    return store, c.id
+
+
+def test_html_escapes_every_string_from_a_file(case):
+    store, case_id = case
+    html = RENDERERS["html"](build_report(store, case_id)).decode()
+    assert SCRIPT not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "Report &lt;b&gt;test&lt;/b&gt;" in html
+    assert "data:image/jpeg;base64," in html  # images are inlined
+    assert "Content-Security-Policy" in html
+
+
+def test_pdf_has_the_same_content_and_renders(case):
+    from pypdf import PdfReader
+
+    store, case_id = case
+    report = build_report(store, case_id)
+    data = RENDERERS["pdf"](report)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    for item in report["items"]:
+        assert item["sha256"] in text.replace("\n", "")
+    assert "Substantial evidence of AI generation" in text
+    assert "Chain of custody" in text
+    import pypdfium2 as pdfium
+
+    page = pdfium.PdfDocument(data)[0].render(scale=1).to_pil()
+    assert page.size[0] > 500 and page.getextrema() != ((255, 255), (255, 255), (255, 255))
+
+
+def test_json_and_csv(case):
+    store, case_id = case
+    report = json.loads(RENDERERS["json"](build_report(store, case_id)))
+    assert report["case"]["name"] == "Report <b>test</b>"
+    assert report["items"][1]["result"]["provenance"]["generator"]["tool"] == "automatic1111"
+    assert [a["action"] for a in report["audit"]] == [
+        "case_created",
+        "item_added",
+        "item_added",
+        "note_added",
+    ]
+    csv_text = RENDERERS["csv"](build_report(store, case_id)).decode()
+    assert "'=cmd|' /C calc'!A0" in csv_text
+    assert csv_text.splitlines()[0].startswith("item_id,item_status,tags,added_at,added_by,path,status")
+
+
+def test_redacted_report_leaves_out_gps_serials_names_and_prompts(case):
+    store, case_id = case
+    full = RENDERERS["json"](build_report(store, case_id)).decode()
+    redacted = RENDERERS["json"](build_report(store, case_id, redact=True)).decode()
+    html = RENDERERS["html"](build_report(store, case_id, redact=True)).decode()
+    for secret in ("48.8583", "SN-123456", "Jane Doe", "Secret Town", "alert"):
+        assert secret in full, secret
+        if secret != "alert":  # the file *name* holds markup and is not personal data
+            assert secret not in redacted and secret not in html, secret
+    assert "Redacted for external sharing" in html
+
+
+def test_bundle_verifies_and_catches_one_changed_byte(case, tmp_path):
+    store, case_id = case
+    path = tmp_path / "case.zip"
+    manifest = create_bundle(store, case_id, path)
+    assert verify_bundle(path) == []
+    assert {"results.json", "report.html", "report.pdf", "items.csv"} <= set(manifest["files"])
+    assert len([n for n in manifest["files"] if n.startswith("originals/")]) == 2
+    model = manifest["analysis"]["models"][0]
+    assert model["revision"].startswith("local-sha256:") and len(model["weights_sha256"]) == 64
+    assert model["preprocessing"]["size"] == {"height": 256, "width": 256}
+    assert manifest["analysis"]["libraries"]["torch"]
+    assert manifest["analysis"]["thresholds"]["strong"] == 0.9
+
+    tampered = tmp_path / "tampered.zip"
+    victim = next(n for n in manifest["files"] if n.startswith("originals/"))
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == victim:
+                data = data[:500] + bytes([data[500] ^ 1]) + data[501:]  # one byte of one file
+            dst.writestr(info, data)
+    problems = verify_bundle(tampered)
+    assert len(problems) == 1 and problems[0].startswith(victim) and "content changed" in problems[0]
