@@ -24,6 +24,7 @@ pages = {
         st.Page(str(VIEWS / "single_image.py"), title="One image", default=True),
         st.Page(str(VIEWS / "batch_review.py"), title="Batch review"),
     ],
+    "Cases": [st.Page(str(VIEWS / "cases.py"), title="Cases")],
     "About": [st.Page(str(VIEWS / "model_settings.py"), title="Model and settings")],
 }
 st.navigation(pages).run()

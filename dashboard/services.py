@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from core.cases import CaseStore
 from core.forensics import render_maps
 from core.intake import open_intake
 from core.intake.decode import full_resolution
@@ -89,3 +90,31 @@ def forensic_maps(name: str, data: bytes) -> dict:
         intake = open_intake(data, name, name, ctx.settings.max_pixels)
         cache[key] = render_maps(full_resolution(data, intake.decoded)) if intake.decoded else {}
     return cache[key]
+
+
+@st.cache_resource(show_spinner=False)
+def case_store() -> CaseStore:
+    """The case store of this server (setting ``case_store``); SQLite serialises concurrent writers."""
+    return CaseStore(analysis_context().settings.store_path())
+
+
+def analyst() -> str:
+    """Who is working, for the chain of custody (asked in the sidebar of the Cases page)."""
+    return st.session_state.get("analyst") or analysis_context().settings.analyst_name()
+
+
+def add_uploads_to_case(
+    case_id: int, files: list[tuple[str, bytes]], results: list[ScanResult]
+) -> tuple[int, int, int]:
+    """Add analysed uploads to a case: (added, already there, not added because unreadable)."""
+    ctx = analysis_context()
+    sources = [s for name, data in files for s in Source.from_upload(name, data, ctx.settings.max_file_bytes)]
+    added = present = skipped = 0
+    for source, result in zip(sources, results, strict=True):
+        if not result.file.sha256 or source.data is None:
+            skipped += 1
+            continue
+        _, created = case_store().add_item(case_id, source.path, source.data, result.to_dict(), analyst())
+        added += created
+        present += not created
+    return added, present, skipped

@@ -149,3 +149,65 @@ def test_settings_page_with_a_model_names_its_revision(monkeypatch, tiny_model):
     facts = dict(zip(at.dataframe[0].value.iloc[:, 0], at.dataframe[0].value["value"], strict=True))
     assert facts["Resolved revision"].startswith("local-sha256:")
     assert facts["Device"] == "cpu"
+
+
+CASES_PAGE = str(ROOT / "dashboard" / "views" / "cases.py")
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click()
+    return at.run()
+
+
+def test_cases_page_create_review_verify_and_report(monkeypatch, tmp_path):
+    monkeypatch.setenv("FORENSICS_CASE_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("FORENSICS_CLASSIFIER", "false")
+    monkeypatch.setenv("FORENSICS_ANALYST", "desk-editor")
+    at = AppTest.from_file(CASES_PAGE, default_timeout=120).run()
+    assert "No case yet" in at.info[0].value
+    at.text_input[0].set_value("Election <night>")
+    at = click(at, "Create case")
+    assert at.success[0].value.startswith("Case created")
+
+    from core.cases import CaseStore
+    from core.pipeline import Source, analyze, make_context
+    from core.settings import Settings
+
+    store = CaseStore(tmp_path / "store")
+    data = encode(photo(), "JPEG", exif=camera_exif())
+    result = analyze(Source.from_bytes("a.jpg", data), make_context(Settings(classifier=False))).to_dict()
+    item, _ = store.add_item(1, "a.jpg", data, result, "desk-editor")
+    at.run()
+    assert list(at.dataframe[1].value["file"]) == ["a.jpg"]
+    at.radio[0].set_value("flagged").run()
+    assert store.item(item.id).status == "flagged"
+    at.text_area[0].set_value("Second source confirms the location")
+    at = click(at, "Add note")
+    assert store.notes(1)[0]["text"] == "Second source confirms the location"
+    at = click(at, "Verify originals and chain of custody")
+    assert "chain of custody is intact" in at.success[0].value
+    at.selectbox[-1].set_value("bundle")
+    at = click(at, "Prepare report")
+    assert [d.label for d in at.get("download_button")] == ["Download case-1-bundle.zip"]
+    assert not at.exception
+    actions = [e["action"] for e in store.audit_log(1)]
+    assert actions == ["case_created", "item_added", "item_status", "note_added"]
+    assert {e["actor"] for e in store.audit_log(1)} == {"desk-editor"}
+
+
+def test_batch_files_can_be_added_to_a_case(batch_app, monkeypatch, tmp_path):
+    from core.cases import CaseStore
+
+    monkeypatch.setenv("FORENSICS_CASE_STORE", str(tmp_path / "store"))
+    import streamlit as st
+
+    st.cache_resource.clear()
+    CaseStore(tmp_path / "store").create_case("Submissions", "x")
+    at = AppTest.from_file(BATCH, default_timeout=180).run()
+    at.file_uploader[0].set_value(
+        [("a.jpg", encode(photo(seed=1), "JPEG"), "image/jpeg"), ("bad.png", b"xx", "image/png")]
+    )
+    at.run()
+    at = click(at, "Add to case")
+    assert "2 added, 0 already in the case, 0 unreadable" in at.success[0].value
+    assert [i.file_name for i in CaseStore(tmp_path / "store").items("Submissions")] == ["a.jpg", "bad.png"]

@@ -17,7 +17,7 @@ import streamlit as st
 from core.ledger import BANDS
 from core.output import write_results
 from core.similarity import near_duplicate_groups
-from dashboard.services import analysis_context, analyze_uploads
+from dashboard.services import add_uploads_to_case, analysis_context, analyze_uploads, case_store
 from dashboard.ui import safe
 
 st.title("Batch review")
@@ -110,6 +110,18 @@ a.download_button("Download CSV", buffer_csv.getvalue(), "results.csv", "text/cs
 b.download_button(
     "Download JSON", buffer_json.getvalue(), "results.json", "application/json", width="stretch"
 )
+
+with st.expander("Add these files to a case"):
+    open_cases = [c for c in case_store().cases() if c.status == "open"]
+    if not open_cases:
+        st.write("No open case yet: create one on the Cases page.")
+    else:
+        chosen = st.selectbox("Case", open_cases, format_func=lambda c: f"{c.name} ({c.items} items)")
+        if st.button("Add to case"):
+            added, present, skipped = add_uploads_to_case(
+                chosen.id, [(u.name, u.getvalue()) for u in uploads], results
+            )
+            st.success(f"{added} added, {present} already in the case, {skipped} unreadable and not added.")
 
 st.subheader("Charts")
 scored = table.dropna(subset=["AI score"])

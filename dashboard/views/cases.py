@@ -1,0 +1,137 @@
+"""Cases: list and open cases, review items (status, tags, notes), verify the chain of
+custody, and download reports. The store in ``core.cases`` does the work."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.cases import ITEM_STATUSES, CaseError, verify_case
+from core.reports import RENDERERS, build_report
+from core.reports.bundle import create_bundle
+from dashboard.services import analyst, case_store
+from dashboard.ui import safe
+
+st.title("Cases")
+store = case_store()
+st.sidebar.text_input("Your name (recorded in the chain of custody)", key="analyst", placeholder=analyst())
+
+with st.form("new_case", clear_on_submit=True):
+    name = st.text_input("New case name")
+    if st.form_submit_button("Create case") and name.strip():
+        try:
+            store.create_case(name, analyst())
+            st.success(f"Case created: {safe(name)}")
+        except CaseError as exc:
+            st.error(safe(exc))
+
+cases = store.cases()
+if not cases:
+    st.info("No case yet. Create one above, then add files from the Batch review page.")
+    st.stop()
+st.dataframe(
+    pd.DataFrame(
+        [
+            {"id": c.id, "case": c.name, "status": c.status, "items": c.items, "updated": c.updated_at}
+            for c in cases
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
+case = st.selectbox("Open a case", cases, format_func=lambda c: f"{c.id}: {c.name} ({c.status})")
+case = store.case(case.id)
+st.header(safe(case.name))
+
+a, b, c = st.columns(3)
+# Changes go through callbacks, which run before the page is drawn again: no explicit reruns.
+with a.popover("Rename"):
+    st.text_input("New name", value=case.name, key=f"rename-{case.id}")
+    st.button(
+        "Rename case",
+        on_click=lambda: store.rename_case(case.id, st.session_state[f"rename-{case.id}"], analyst()),
+    )
+b.button(
+    "Close case" if case.status == "open" else "Re-open case",
+    on_click=store.set_case_status,
+    args=(case.id, "closed" if case.status == "open" else "open", analyst()),
+)
+if c.button("Verify originals and chain of custody"):
+    problems = verify_case(store, case.id)
+    if problems:
+        st.error("Verification failed:\n\n" + "\n".join("- " + safe(p) for p in problems))
+    else:
+        st.success(f"All {case.items} originals match their SHA-256 and the chain of custody is intact.")
+
+query = st.text_input("Search items by hash, file name, camera, generator or tag")
+items = store.items(case.id, query)
+st.dataframe(
+    pd.DataFrame([{
+        "id": i.id, "file": i.file_name, "status": i.status, "tags": ", ".join(i.tags),
+        "verdict": (i.result.get("verdict") or {}).get("band", ""), "sha256": i.sha256, "added by": i.added_by,
+    } for i in items], columns=["id", "file", "status", "tags", "verdict", "sha256", "added by"]),
+    hide_index=True, width="stretch",
+)  # fmt: skip
+
+if items:
+    st.subheader("Review an item")
+    item = st.selectbox("Item", items, format_func=lambda i: f"{i.id}: {i.file_name}")
+    left, right = st.columns(2)
+    status_key = f"status-{item.id}"
+    left.radio(
+        "Status", ITEM_STATUSES, index=ITEM_STATUSES.index(item.status), horizontal=True, key=status_key,
+        on_change=lambda: store.set_item_status(item.id, st.session_state[status_key], analyst()),
+    )  # fmt: skip
+
+    def add_tag() -> None:
+        if st.session_state["new_tag"].strip():
+            store.tag_item(item.id, st.session_state["new_tag"], analyst())
+            st.session_state["new_tag"] = ""
+
+    def add_note() -> None:
+        if st.session_state["new_note"].strip():
+            store.add_note(case.id, st.session_state["new_note"], analyst(), item_id=item.id)
+            st.session_state["new_note"] = ""
+
+    right.text_input("Add a tag", key="new_tag")
+    right.button("Add tag", on_click=add_tag)
+    st.text_area("Note on this item", key="new_note")
+    st.button("Add note", on_click=add_note)
+
+notes = store.notes(case.id)
+if notes:
+    st.subheader("Notes")
+    st.dataframe(
+        pd.DataFrame(notes)[["created_at", "author", "item_id", "text"]], hide_index=True, width="stretch"
+    )
+
+st.subheader("Reports")
+fmt = st.selectbox("Format", ["html", "pdf", "json", "csv", "bundle"])
+redact = st.checkbox(
+    "Redact for sharing outside the newsroom (GPS, serial numbers, names, prompts)", disabled=fmt == "bundle"
+)
+if st.button("Prepare report"):
+    if fmt == "bundle":
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "bundle.zip"
+            create_bundle(store, case.id, path)
+            st.session_state["report"] = (f"case-{case.id}-bundle.zip", path.read_bytes(), "application/zip")
+    else:
+        data = RENDERERS[fmt](build_report(store, case.id, redact=redact))
+        mime = {"html": "text/html", "pdf": "application/pdf", "json": "application/json", "csv": "text/csv"}[
+            fmt
+        ]
+        st.session_state["report"] = (f"case-{case.id}{'-redacted' if redact else ''}.{fmt}", data, mime)
+if "report" in st.session_state:
+    file_name, data, mime = st.session_state["report"]
+    st.download_button(f"Download {file_name}", data, file_name, mime)
+
+with st.expander("Chain of custody"):
+    st.dataframe(
+        pd.DataFrame([{"#": e["id"], "when": e["at"], "who": e["actor"], "what": e["action"], "details": str(e["details"]),
+                       "hash": e["hash"][:16]} for e in store.audit_log(case.id)]),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
