@@ -92,7 +92,9 @@ def make_context(settings: Settings) -> Context:
     if not settings.classifier:
         return Context(settings, None, CLASSIFIER_DISABLED, pem)
     try:
-        detector = get_detector(settings.model, settings.revision, settings.device, settings.batch_size)
+        detector = get_detector(
+            settings.model, settings.revision, settings.device, settings.batch_size, settings.backend
+        )
     except ClassifierUnavailable as exc:
         return Context(settings, None, f"classifier unavailable: {exc}", pem)
     return Context(settings, detector, None, pem)

@@ -122,6 +122,7 @@ class ClassifierResult:
     label: str  # the model's top label, normalised to "artificial" or "real"
     device: str = "cpu"
     dtype: str = "float32"
+    backend: str = "pytorch"  # "pytorch" or "openvino" (the exported fast CPU path)
 
 
 @dataclass

@@ -31,6 +31,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("model", "Modotte/AIRealNet", "Hub id or local folder of the AI-vs-real image classifier."),
     Setting("revision", "main", "Hub branch, tag or commit of the model; the resolved commit is recorded."),
     Setting("device", "auto", "auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N or mps."),
+    Setting("backend", "auto", "auto (OpenVINO on CPU when installed, else PyTorch), openvino or pytorch."),
     Setting("batch_size", 8, "Images per classifier call (CPU gains little above 1; GPUs gain a lot)."),
     Setting("classifier", True, "Run the classifier; false analyses metadata and files only."),
     Setting(
@@ -87,6 +88,7 @@ class Settings:
     model: str = _BY_NAME["model"].default
     revision: str = _BY_NAME["revision"].default
     device: str = _BY_NAME["device"].default
+    backend: str = _BY_NAME["backend"].default
     batch_size: int = _BY_NAME["batch_size"].default
     classifier: bool = _BY_NAME["classifier"].default
     stability: bool = _BY_NAME["stability"].default

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
+# Exported models and other caches go to a throwaway folder, not the tester's home.
+os.environ["XDG_CACHE_HOME"] = __import__("tempfile").mkdtemp(prefix="forensics-test-cache-")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -135,3 +135,26 @@ def test_unavailable_device_is_a_reason_not_a_crash(tiny_model):
         pytest.skip("this machine has CUDA")
     with pytest.raises(ClassifierUnavailable, match="no CUDA GPU"):
         load_detector(str(tiny_model), device="cuda")
+
+
+def test_fast_path_agrees_with_pytorch_and_is_recorded(tiny_model):
+    from core.detector import openvino_backend
+
+    if not openvino_backend.available():
+        pytest.skip("openvino is not installed")
+    varied = images(6) + [photo((640, 480), seed=50).convert("L").convert("RGB"), photo((200, 800), seed=51)]
+    fast = load_detector(str(tiny_model), backend="openvino")
+    plain = load_detector(str(tiny_model), backend="pytorch")
+    assert (fast.backend, plain.backend) == ("openvino", "pytorch")
+    assert fast.model is None  # the exported copy replaced the PyTorch weights
+    a, b = fast.predict(varied), plain.predict(varied)
+    assert max(abs(x.p_artificial - y.p_artificial) for x, y in zip(a, b, strict=True)) <= 0.01
+    assert a[0].backend == "openvino" and a[0].dtype in ("float32", "bfloat16")
+    assert b[0].backend == "pytorch" and b[0].dtype == "float32"
+    again = load_detector(str(tiny_model), backend="openvino")  # loaded from the on-disk cache
+    assert [r.p_artificial for r in again.predict(varied)] == [r.p_artificial for r in a]
+
+
+def test_unknown_backend_is_refused(tiny_model):
+    with pytest.raises(ClassifierUnavailable, match="unknown backend"):
+        load_detector(str(tiny_model), backend="tensorrt")

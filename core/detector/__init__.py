@@ -49,12 +49,15 @@ class Detector:
     """A loaded classifier. Use :func:`get_detector` to share one per process."""
 
     files: ModelFiles
-    model: object
+    model: object  # the PyTorch model; None once the OpenVINO export replaced it
     processor: object
     device: str
     dtype: str
     artificial_index: int
     batch_size: int = 8
+    backend: str = "pytorch"
+    fast_model: object = None  # openvino_backend.OpenVINOModel when backend == "openvino"
+    backend_note: str | None = None  # why the fast path is not in use, when it was wanted
 
     def __post_init__(self) -> None:
         # Dashboard sessions share this object: one inference at a time keeps GPU
@@ -80,9 +83,12 @@ class Detector:
         import torch
 
         inputs = self.processor(images=[im.convert("RGB") for im in images], return_tensors="pt")
-        pixels = inputs["pixel_values"].to(self.device, dtype=getattr(torch, self.dtype))
-        with self._lock, torch.inference_mode():
-            logits = self.model(pixel_values=pixels).logits
+        if self.fast_model is not None:
+            logits = torch.from_numpy(self.fast_model.logits(inputs["pixel_values"].numpy()))
+        else:
+            pixels = inputs["pixel_values"].to(self.device, dtype=getattr(torch, self.dtype))
+            with self._lock, torch.inference_mode():
+                logits = self.model(pixel_values=pixels).logits
         probabilities = logits.float().softmax(dim=-1).cpu()
         return [
             ClassifierResult(
@@ -92,12 +98,15 @@ class Detector:
                 label="artificial" if float(p[self.artificial_index]) >= 0.5 else "real",
                 device=self.device,
                 dtype=self.dtype,
+                backend=self.backend,
             )
             for p in probabilities
         ]
 
 
-def load_detector(model: str, revision: str = "main", device: str = "auto", batch_size: int = 8) -> Detector:
+def load_detector(
+    model: str, revision: str = "main", device: str = "auto", batch_size: int = 8, backend: str = "auto"
+) -> Detector:
     """Load a classifier from a Hub id or a local folder, or raise ClassifierUnavailable."""
     import torch
     from transformers import AutoImageProcessor, AutoModelForImageClassification
@@ -124,7 +133,7 @@ def load_detector(model: str, revision: str = "main", device: str = "auto", batc
         enable_progress_bars()  # the next Hub download should show its progress again
     artificial_index, _ = map_labels(net.config.id2label)
     net.to(chosen).eval()
-    return Detector(
+    detector = Detector(
         files=files,
         model=net,
         processor=processor,
@@ -133,22 +142,61 @@ def load_detector(model: str, revision: str = "main", device: str = "auto", batc
         artificial_index=artificial_index,
         batch_size=max(1, int(batch_size)),
     )
+    _use_fast_path(detector, backend)
+    return detector
 
 
-_CACHE: dict[tuple[str, str, str], Detector] = {}
+def _use_fast_path(detector: Detector, backend: str) -> None:
+    """Switch a CPU detector to OpenVINO when asked for (or on ``auto`` when installed)."""
+    backend = (backend or "auto").lower()
+    if backend not in ("auto", "openvino", "pytorch"):
+        raise ClassifierUnavailable(f"unknown backend {backend!r}; use auto, openvino or pytorch")
+    if backend == "pytorch" or detector.device != "cpu":
+        return
+    from . import openvino_backend
+
+    if not openvino_backend.available():
+        if backend == "openvino":
+            raise ClassifierUnavailable(
+                "backend 'openvino' was requested but the openvino package is not installed"
+            )
+        detector.backend_note = "openvino is not installed: running PyTorch"
+        return
+    size = detector.processor.size.get("height", 256) if isinstance(detector.processor.size, dict) else 256
+    try:
+        processor = detector.processor
+        fast, _ = openvino_backend.load(
+            detector.model, f"{detector.model_id}@{detector.revision}", int(size), detector.artificial_index,
+            getattr(processor, "image_mean", None) or openvino_backend.IMAGENET_MEAN,
+            getattr(processor, "image_std", None) or openvino_backend.IMAGENET_STD,
+        )  # fmt: skip
+    except Exception as exc:  # export or parity failure: PyTorch stays correct, just slower
+        if backend == "openvino":
+            raise ClassifierUnavailable(f"the OpenVINO export failed: {type(exc).__name__}: {exc}") from exc
+        detector.backend_note = (
+            f"OpenVINO export unavailable ({type(exc).__name__}: {str(exc)[:200]}); running PyTorch"
+        )
+        return
+    detector.fast_model, detector.backend, detector.dtype = fast, "openvino", fast.precision
+    detector.model = None  # the exported copy replaces the PyTorch weights in memory
+
+
+_CACHE: dict[tuple[str, str, str, str], Detector] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def get_detector(model: str, revision: str = "main", device: str = "auto", batch_size: int = 8) -> Detector:
+def get_detector(
+    model: str, revision: str = "main", device: str = "auto", batch_size: int = 8, backend: str = "auto"
+) -> Detector:
     """The process-wide detector for these settings, loaded on first use.
 
     Failures are not cached: a dashboard that was offline can load the model later.
     """
-    key = (model, revision, device)
+    key = (model, revision, device, backend)
     with _CACHE_LOCK:
         detector = _CACHE.get(key)
         if detector is None:
-            detector = load_detector(model, revision, device, batch_size)
+            detector = load_detector(model, revision, device, batch_size, backend)
             _CACHE[key] = detector
     detector.batch_size = max(1, int(batch_size))
     return detector
