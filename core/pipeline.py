@@ -106,14 +106,22 @@ def analyze(source: Source, ctx: Context) -> ScanResult:
 
 def analyze_batch(sources: list[Source], ctx: Context) -> list[ScanResult]:
     """Analyse files; exactly one result per source, in order, whatever the input."""
-    rows = [_analyze_file(source, ctx) for source in sources]
+    return complete([prepare(source, ctx) for source in sources], ctx)
+
+
+def complete(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -> list[ScanResult]:
+    """The batch stage: classify every decoded image of the batch at once, then the ledger."""
     _classify(rows, ctx)
     for result, _ in rows:
         build_ledger(result)
     return [result for result, _ in rows]
 
 
-def _analyze_file(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image | None]:
+def prepare(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image | None]:
+    """The per-file stage (thread-safe): intake, metadata, provenance, forensics.
+
+    Returns the partial result and the pixels the classifier will read (None if none).
+    """
     settings = ctx.settings
     result = ScanResult(path=source.path, status="ok", tool_version=__version__)
     result.file.name = source.name

@@ -8,11 +8,16 @@ row, images or not, in a stable (sorted) order.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from core.pipeline import Context, Source, analyze_batch
+from core.pipeline import Context, Source, complete, prepare
 from core.schema import ScanResult
+
+# Batches being prepared ahead of the one being classified.
+LOOKAHEAD = 2
 
 
 def list_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -38,23 +43,41 @@ def scan(
     files: Iterable[Path],
     ctx: Context,
     on_progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> Iterator[ScanResult]:
-    """Analyse ``files`` in batches of ``settings.batch_size``, yielding results in order."""
-    batch: list[Source] = []
+    """Analyse ``files`` in batches of ``settings.batch_size``, yielding results in order.
+
+    Reading, hashing, decoding and metadata of the next batches run in worker threads
+    (Pillow, hashlib and the runtimes release the GIL) while the current batch is
+    classified; at most ``LOOKAHEAD`` batches wait, so memory stays flat.
+    """
     size = max(1, ctx.settings.batch_size)
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    pending: deque[list[Future]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prepare") as pool:
+        for batch in _batches(files, size):
+            pending.append([pool.submit(prepare, Source.from_path(path), ctx) for path in batch])
+            if len(pending) > LOOKAHEAD:
+                yield from _finish(pending.popleft(), ctx, on_progress)
+        while pending:
+            yield from _finish(pending.popleft(), ctx, on_progress)
+
+
+def _batches(files: Iterable[Path], size: int) -> Iterator[list[Path]]:
+    batch: list[Path] = []
     for path in files:
-        batch.append(Source.from_path(path))
+        batch.append(path)
         if len(batch) >= size:
-            yield from _run(batch, ctx, on_progress)
+            yield batch
             batch = []
     if batch:
-        yield from _run(batch, ctx, on_progress)
+        yield batch
 
 
-def _run(
-    batch: list[Source], ctx: Context, on_progress: Callable[[int], None] | None
+def _finish(
+    futures: list[Future], ctx: Context, on_progress: Callable[[int], None] | None
 ) -> Iterator[ScanResult]:
-    results = analyze_batch(batch, ctx)
+    results = complete([f.result() for f in futures], ctx)
     if on_progress:
         on_progress(len(results))
     yield from results

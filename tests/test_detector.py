@@ -158,3 +158,37 @@ def test_fast_path_agrees_with_pytorch_and_is_recorded(tiny_model):
 def test_unknown_backend_is_refused(tiny_model):
     with pytest.raises(ClassifierUnavailable, match="unknown backend"):
         load_detector(str(tiny_model), backend="tensorrt")
+
+
+def test_draft_decoding_feeds_the_model_nearly_the_same_input(tiny_model):
+    """JPEGs are decoded at 1/8 scale for the classifier. What the model receives (256x256,
+    normalised) must stay close to what a full decode gives; bench/ measures the scores."""
+    import io
+
+    from PIL import Image
+
+    from core.intake import open_intake
+
+    processor = load_detector(str(tiny_model), backend="pytorch").processor
+    for seed in range(3):
+        data = encode(photo((4000, 3000), seed=seed), "JPEG", quality=90)
+        reduced = open_intake(data, "x.jpg", "x.jpg", 10**9).decoded.pixels
+        full = Image.open(io.BytesIO(data)).convert("RGB")
+        assert reduced.size == (500, 375)
+        a, b = (processor(images=[im], return_tensors="pt")["pixel_values"] for im in (reduced, full))
+        assert float((a - b).abs().mean()) < 0.05  # normalised units (one 8-bit step is about 0.017)
+
+
+def test_pipelined_scan_gives_the_same_rows_as_one_by_one(tmp_path, tiny_model):
+    from core.pipeline import Source, analyze, make_context
+    from core.scan import list_files, scan
+    from core.settings import Settings
+
+    for i in range(11):
+        (tmp_path / f"{i:02}.jpg").write_bytes(encode(photo((300, 200), seed=i), "JPEG"))
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    ctx = make_context(Settings(model=str(tiny_model), batch_size=3, forensics=False))
+    files = list_files([tmp_path])
+    piped = [r.to_dict() for r in scan(files, ctx, workers=3)]
+    single = [analyze(Source.from_path(f), ctx).to_dict() for f in files]
+    assert piped == single

@@ -130,7 +130,7 @@ def test_large_jpeg_uses_a_reduced_working_copy_but_reports_full_size():
     data = encode(photo((4000, 3000)), "JPEG", quality=85)
     intake = open_intake(data, "big.jpg", "big.jpg", LIMIT)
     assert (intake.facts.width, intake.facts.height) == (4000, 3000)
-    assert min(intake.decoded.pixels.size) >= 512
+    assert 256 <= min(intake.decoded.pixels.size) < 512  # DCT-scaled by 1/8, not decoded whole
     assert max(intake.decoded.pixels.size) <= 2048
 
 
