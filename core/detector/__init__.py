@@ -120,6 +120,9 @@ def load_detector(
     # their own progress bar.
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
+    cached = _cached_fast_path(files, chosen, backend, batch_size)
+    if cached is not None:
+        return cached
     try:
         net = AutoModelForImageClassification.from_pretrained(files.folder, dtype=getattr(torch, dtype))
         processor = AutoImageProcessor.from_pretrained(files.folder, backend="pil")
@@ -146,6 +149,38 @@ def load_detector(
     return detector
 
 
+def _image_size(processor) -> int:
+    size = getattr(processor, "size", None)
+    return int(size.get("height", 256)) if isinstance(size, dict) else 256
+
+
+def _cached_fast_path(files: ModelFiles, device: str, backend: str, batch_size: int) -> Detector | None:
+    """A detector from an OpenVINO export made and checked before: the PyTorch weights are
+    never loaded (faster start, one copy of the model in memory)."""
+    if (backend or "auto").lower() not in ("auto", "openvino") or device != "cpu":
+        return None
+    from . import openvino_backend
+
+    if not openvino_backend.available():
+        return None
+    from transformers import AutoConfig, AutoImageProcessor
+
+    try:
+        processor = AutoImageProcessor.from_pretrained(files.folder, backend="pil")
+        found = openvino_backend.load_cached(f"{files.model_id}@{files.revision}", _image_size(processor))
+        if found is None:
+            return None
+        config = AutoConfig.from_pretrained(files.folder)
+    except Exception:
+        return None  # anything odd: take the full path, which reports errors properly
+    artificial_index, _ = map_labels(config.id2label)
+    fast, _ = found
+    return Detector(
+        files=files, model=None, processor=processor, device="cpu", dtype=fast.precision,
+        artificial_index=artificial_index, batch_size=max(1, int(batch_size)), backend="openvino", fast_model=fast,
+    )  # fmt: skip
+
+
 def _use_fast_path(detector: Detector, backend: str) -> None:
     """Switch a CPU detector to OpenVINO when asked for (or on ``auto`` when installed)."""
     backend = (backend or "auto").lower()
@@ -162,7 +197,7 @@ def _use_fast_path(detector: Detector, backend: str) -> None:
             )
         detector.backend_note = "openvino is not installed: running PyTorch"
         return
-    size = detector.processor.size.get("height", 256) if isinstance(detector.processor.size, dict) else 256
+    size = _image_size(detector.processor)
     try:
         processor = detector.processor
         fast, _ = openvino_backend.load(

@@ -87,6 +87,37 @@ class OpenVINOModel:
             return self.compiled({"pixel_values": pixel_values})[0]
 
 
+def _model_path(weights_key: str, image_size: int) -> Path:
+    import openvino as ov
+
+    key = hashlib.sha256(f"{weights_key}|{image_size}|{ov.__version__}".encode()).hexdigest()[:24]
+    return cache_dir() / key / "model.xml"
+
+
+def _compile(exported, precision: str) -> OpenVINOModel:
+    import openvino as ov
+
+    compiled = ov.Core().compile_model(exported, "CPU", {"INFERENCE_PRECISION_HINT": precision})
+    return OpenVINOModel(compiled, "bfloat16" if precision == "bf16" else "float32")
+
+
+def load_cached(weights_key: str, image_size: int) -> tuple[OpenVINOModel, float] | None:
+    """A model exported and parity-checked before, without loading the PyTorch weights at all
+    (saves the time and the memory of a second copy of the model)."""
+    path = _model_path(weights_key, image_size)
+    record = path.with_name("parity.json")
+    if not (path.exists() and record.exists()):
+        return None
+    import json
+
+    import openvino as ov
+
+    parity = json.loads(record.read_text())
+    if parity["precision"] == "bf16" and not native_bf16():
+        return None  # the cache was made on another CPU: check again
+    return _compile(ov.Core().read_model(path), parity["precision"]), parity["delta"]
+
+
 def load(
     torch_model,
     weights_key: str,
@@ -99,14 +130,14 @@ def load(
 
     Raises RuntimeError when neither precision agrees with PyTorch within PARITY_BOUND.
     """
+    import json
+
     import openvino as ov
     import torch
 
-    core = ov.Core()
-    key = hashlib.sha256(f"{weights_key}|{image_size}|{ov.__version__}".encode()).hexdigest()[:24]
-    path = cache_dir() / key / "model.xml"
+    path = _model_path(weights_key, image_size)
     if path.exists():
-        exported = core.read_model(path)
+        exported = ov.Core().read_model(path)
     else:
         example = torch.zeros(2, 3, image_size, image_size)
         with torch.no_grad(), warnings.catch_warnings():
@@ -124,9 +155,9 @@ def load(
         reference = torch_model.float()(pixel_values=torch.from_numpy(inputs)).logits.numpy()
     p_reference = _softmax(reference)[:, artificial_index]
     for precision in ["bf16", "f32"] if native_bf16() else ["f32"]:
-        compiled = core.compile_model(exported, "CPU", {"INFERENCE_PRECISION_HINT": precision})
-        candidate = OpenVINOModel(compiled, "bfloat16" if precision == "bf16" else "float32")
+        candidate = _compile(exported, precision)
         delta = float(np.abs(_softmax(candidate.logits(inputs))[:, artificial_index] - p_reference).max())
         if delta <= PARITY_BOUND * PARITY_MARGIN:
+            path.with_name("parity.json").write_text(json.dumps({"precision": precision, "delta": delta}))
             return candidate, delta
     raise RuntimeError(f"OpenVINO disagrees with PyTorch by more than {PARITY_BOUND} on the parity inputs")

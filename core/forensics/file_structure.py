@@ -35,7 +35,8 @@ def image_end(data: bytes, fmt: str | None) -> int | None:
     return None
 
 
-def _jpeg_end(data: bytes) -> int | None:
+def jpeg_header_end(data: bytes) -> int | None:
+    """Offset of the first start-of-scan marker (all metadata segments come before it)."""
     pos = 2
     while pos + 4 <= len(data):
         if data[pos] != 0xFF:
@@ -44,15 +45,23 @@ def _jpeg_end(data: bytes) -> int | None:
         if marker == 0xFF:  # fill byte
             pos += 1
             continue
-        if marker == 0xDA:  # start of scan: entropy-coded data follows; EOI ends it
-            eoi = data.find(b"\xff\xd9", pos)
-            return eoi + 2 if eoi >= 0 else None
+        if marker == 0xDA:
+            return pos
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
             pos += 2
             continue
         length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
         pos += 2 + length
     return None
+
+
+def _jpeg_end(data: bytes) -> int | None:
+    """After the first scan starts, entropy-coded data runs until EOI (FF D9 cannot occur inside it)."""
+    start = jpeg_header_end(data)
+    if start is None:
+        return None
+    eoi = data.find(b"\xff\xd9", start)
+    return eoi + 2 if eoi >= 0 else None
 
 
 def trailing_data(data: bytes, fmt: str | None) -> dict | None:

@@ -1,0 +1,181 @@
+"""Throughput benchmark: the plain transformers pipeline against this project, in one run.
+
+    python bench/bench.py [--images 12] [--scan-files 200] [--memory-files 2000]
+
+Builds a randomly initialised classifier with AIRealNet's exact geometry (seeded;
+speed does not depend on weight values) and a set of realistic test files (12 MP camera
+JPEGs with EXIF, 1 MP PNGs), then measures, on the same files and machine:
+
+  (a) transformers ``pipeline("image-classification")`` called once per file;
+  (b) this project's classifier alone (Detector.predict on decoded images);
+  (c) the full scan: intake, hashing, metadata, provenance and the classifier;
+  (d) the scan with ``--no-classifier``;
+  (e) peak memory (RSS) of a scan of many files, and how it grows with their number.
+
+Forensics and stability are off in (c), (d) and (e), as the targets define them.
+Nothing here is a test: the printed numbers are the measurement (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+AIREALNET_GEOMETRY = dict(
+    image_size=256, patch_size=4, window_size=16, num_channels=3, embed_dim=192, depths=[2, 2, 18, 2],
+    num_heads=[6, 12, 24, 48], pretrained_window_sizes=[12, 12, 12, 6], mlp_ratio=4.0, drop_path_rate=0.1,
+    encoder_stride=32, id2label={0: "artificial", 1: "real"}, label2id={"artificial": 0, "real": 1},
+)  # fmt: skip
+PREPROCESSOR = {
+    "image_mean": [0.485, 0.456, 0.406],
+    "image_std": [0.229, 0.224, 0.225],
+    "size": {"height": 256, "width": 256},
+}
+
+
+def build_model(folder: Path) -> Path:
+    if (folder / "config.json").exists():
+        return folder
+    import torch
+    from transformers import Swinv2Config, Swinv2ForImageClassification
+
+    torch.manual_seed(0)
+    model = Swinv2ForImageClassification(Swinv2Config(**AIREALNET_GEOMETRY)).eval()
+    model.save_pretrained(folder)
+    (folder / "preprocessor_config.json").write_text(json.dumps(PREPROCESSOR))
+    return folder
+
+
+def write_files(folder: Path, jpegs: int, pngs: int, size: tuple[int, int] = (4000, 3000)) -> list[Path]:
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    from tests.images import camera_exif, encode, photo
+
+    folder.mkdir(parents=True, exist_ok=True)
+    # A smooth scene with camera-like grain (a 12 MP file of about 4 MB at quality 92, as
+    # phones and cameras write), not pure noise, which would inflate every file.
+    base = photo(size, seed=1).filter(ImageFilter.GaussianBlur(3))
+    grain = np.random.default_rng(2).normal(0, 4, (size[1], size[0], 3))
+    base = Image.fromarray(np.clip(np.asarray(base, dtype=np.float32) + grain, 0, 255).astype("uint8"))
+    paths = []
+    for i in range(jpegs):
+        path = folder / f"DSC_{i:05}.JPG"
+        if not path.exists():
+            # Same content, different bytes: rotate a few pixels so every file hashes differently.
+            im = base.rotate(i % 360 / 100)
+            path.write_bytes(encode(im, "JPEG", quality=92, exif=camera_exif()))
+        paths.append(path)
+    for i in range(pngs):
+        path = folder / f"render_{i:05}.png"
+        if not path.exists():
+            path.write_bytes(encode(photo((1024, 1024), seed=100 + i), "PNG"))
+        paths.append(path)
+    return paths
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds else float("inf")
+
+
+def bench_pipeline(model: Path, files: list[Path]) -> float:
+    from transformers import pipeline
+
+    classify = pipeline("image-classification", model=str(model), device="cpu")
+    classify(str(files[0]))  # warm-up
+    start = time.perf_counter()
+    for path in files:
+        classify(str(path))
+    return rate(len(files), time.perf_counter() - start)
+
+
+def bench_classifier(model: Path, files: list[Path], backend: str) -> tuple[float, str]:
+    from core.detector import load_detector
+    from core.intake import open_intake
+
+    detector = load_detector(str(model), backend=backend, batch_size=1)
+    images = [open_intake(p.read_bytes(), p.name, str(p), 10**9).decoded.pixels for p in files]
+    detector.predict(images[:1])
+    start = time.perf_counter()
+    detector.predict(images)
+    return rate(len(images), time.perf_counter() - start), f"{detector.backend} {detector.dtype}"
+
+
+def bench_scan(model: Path | None, files: list[Path]) -> float:
+    from core.pipeline import make_context
+    from core.scan import scan
+    from core.settings import Settings
+
+    settings = Settings(model=str(model) if model else "none", classifier=model is not None, forensics=False,
+                        stability=False, batch_size=1 if model else 8)  # fmt: skip
+    ctx = make_context(settings)
+    list(scan(files[:2], ctx))  # warm-up (model load, imports)
+    start = time.perf_counter()
+    rows = sum(1 for _ in scan(files, ctx))
+    return rate(rows, time.perf_counter() - start)
+
+
+def peak_rss_of_scan(folder: Path, model: Path | None) -> float:
+    """Peak RSS (MiB) of a fresh ``python -m core scan`` process over ``folder``."""
+    args = [sys.executable, "-m", "core", "scan", str(folder), "--no-forensics", "--no-stability", "--quiet",
+            "--out", os.devnull]  # fmt: skip
+    args += ["--model", str(model)] if model else ["--no-classifier"]
+    code = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=12, help="files for (a), (b), (c)")
+    parser.add_argument("--scan-files", type=int, default=200, help="camera JPEGs for (d)")
+    parser.add_argument("--memory-files", type=int, default=2000, help="files for (e)")
+    parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "forensics-bench"))
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+    work = Path(args.work)
+    model = build_model(work / "airealnet-geometry")
+    files = write_files(work / "photos", args.images - args.images // 4, args.images // 4)
+    print(f"machine: {os.cpu_count()} CPU(s); files: {len(files)} ({args.images - args.images // 4} 12 MP JPEGs with EXIF, "
+          f"{args.images // 4} 1 MP PNGs); model: random weights, AIRealNet geometry")  # fmt: skip
+    a = bench_pipeline(model, files)
+    print(f"(a) transformers pipeline, one file per call: {a:.2f} images/s")
+    b_torch, torch_kind = bench_classifier(model, files, "pytorch")
+    print(f"    project classifier, {torch_kind}: {b_torch:.2f} images/s")
+    b, kind = bench_classifier(model, files, "auto")
+    print(f"(b) project classifier alone ({kind}): {b:.2f} images/s = {b / a:.2f}x (a)")
+    c = bench_scan(model, files)
+    print(f"(c) full scan (intake, hashes, metadata, provenance, classifier): {c:.2f} images/s = "
+          f"{c / b:.0%} of (b) = {c / a:.2f}x (a)")  # fmt: skip
+    jpegs = write_files(work / "camera", args.scan_files, 0)
+    d = bench_scan(None, jpegs)
+    print(f"(d) scan --no-classifier over {len(jpegs)} 12 MP camera JPEGs: {d:.1f} images/s")
+    if not args.skip_memory:
+        # 2 MP camera JPEGs keep writing thousands of test files quick; memory per file is what matters.
+        write_files(work / "memory-small", args.memory_files // 10, 0, (1600, 1200))
+        write_files(work / "memory", args.memory_files, 0, (1600, 1200))
+        rss_small = peak_rss_of_scan(work / "memory-small", model)
+        rss_large = peak_rss_of_scan(work / "memory", model)
+        print(f"(e) peak RSS of a scan with the classifier (2 MP JPEGs): {rss_small:.0f} MiB for {args.memory_files // 10} files, "
+              f"{rss_large:.0f} MiB for {args.memory_files} files")  # fmt: skip
+    print(f"    this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
