@@ -314,3 +314,14 @@ def test_camera_photos_are_never_ai_declared(make, model, software):
 def test_ordinary_words_in_software_are_not_declarations(software):
     p, _ = provenance(encode(photo(), "JPEG", exif=camera_exif(software=software)), "f.jpg")
     assert p.ai_declared is False
+
+
+def test_comfyui_workflow_larger_than_pillows_default_text_limit():
+    """Regression: Pillow refuses compressed PNG text over 1 MB by default, which large workflows exceed."""
+    nodes = [{"id": i, "type": "KSampler", "widgets_values": [i, "euler"]} for i in range(40_000)]
+    nodes.append({"id": 0, "type": "CheckpointLoaderSimple", "widgets_values": ["big_model.safetensors"]})
+    info = PngInfo()
+    info.add_itxt("workflow", json.dumps({"nodes": nodes}), zip=True)
+    p, r = provenance(encode(photo((64, 48)), "PNG", pnginfo=info))
+    assert r.status == "ok", r.error
+    assert (p.generator.tool, p.generator.model) == ("comfyui", "big_model.safetensors")

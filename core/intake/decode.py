@@ -17,10 +17,11 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, PngImagePlugin
 from PIL.JpegImagePlugin import JpegImageFile
 
 from core.errors import DecodeFailed, DecompressionBomb, UnsupportedFormat
+from core.metadata.png_text import MAX_TEXT_BYTES
 
 from .sniff import Sniffed
 
@@ -30,6 +31,11 @@ from .sniff import Sniffed
 # full decode, and the classifier's score moves far less than its parity bound.
 WORKING_MIN_SIDE = 256
 WORKING_MAX_SIDE = 2048
+
+# Pillow refuses to open a PNG whose compressed text chunk inflates past 1 MB, which
+# large ComfyUI workflows do. Our own reader bounds text at MAX_TEXT_BYTES, so Pillow may
+# accept up to that much before refusing (a larger chunk is still an error row).
+PngImagePlugin.MAX_TEXT_CHUNK = max(PngImagePlugin.MAX_TEXT_CHUNK, MAX_TEXT_BYTES)
 
 _HEIF_READY: bool | None = None
 
