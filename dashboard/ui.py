@@ -14,3 +14,14 @@ BASIS_COLOURS = {"verified": "red", "declared": "orange", "statistical": "blue",
 def safe(text: object) -> str:
     """Escape Markdown so that file-controlled text renders as the characters it holds."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def no_classifier_banner(ctx) -> None:
+    """The warning every analysis page shows when no classifier could be loaded."""
+    import streamlit as st
+
+    if ctx.detector is None:
+        st.warning(
+            "No classifier is loaded, so there is no AI-vs-real score. File facts, metadata, Content Credentials "
+            f"and forensics still work.\n\nReason: {safe(ctx.classifier_error)}"
+        )

@@ -18,15 +18,11 @@ from core.ledger import BANDS
 from core.output import write_results
 from core.similarity import near_duplicate_groups
 from dashboard.services import add_uploads_to_case, analysis_context, analyze_uploads, case_store
-from dashboard.ui import safe
+from dashboard.ui import no_classifier_banner
 
 st.title("Batch review")
 ctx = analysis_context()
-if ctx.detector is None:
-    st.warning(
-        "No classifier is loaded: the table has no AI scores, but metadata, Content Credentials and forensics "
-        f"still work. Reason: {safe(ctx.classifier_error)}",
-    )
+no_classifier_banner(ctx)
 
 uploads = st.file_uploader(
     "Choose images or ZIP archives of images",

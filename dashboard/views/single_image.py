@@ -12,15 +12,11 @@ import streamlit as st
 
 from core.detector.model_card import AIREALNET
 from dashboard.services import analysis_context, analyze_upload, forensic_maps
-from dashboard.ui import BASIS_COLOURS, safe
+from dashboard.ui import BASIS_COLOURS, no_classifier_banner, safe
 
 st.title("Analyse one image")
 ctx = analysis_context()
-if ctx.detector is None:
-    st.warning(
-        "No classifier is loaded, so there is no AI-vs-real score. File facts, metadata, Content Credentials "
-        f"and forensics still work.\n\nReason: {safe(ctx.classifier_error)}",
-    )
+no_classifier_banner(ctx)
 
 upload = st.file_uploader("Choose an image", type=None, accept_multiple_files=False)
 if upload is None:
