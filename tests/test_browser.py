@@ -149,3 +149,37 @@ def test_batch_upload_table_download_and_every_page(server, browser, tmp_path):
     assert console_errors == []
     log = log_path.read_text()
     assert "Traceback" not in log and "Error" not in log, log
+
+
+def test_two_sessions_at_once_while_a_batch_with_bad_files_runs(server, browser, tmp_path):
+    """One newsroom member runs a batch with broken files; another analyses one image meanwhile."""
+    url, log_path = server
+    batch = []
+    for i in range(16):
+        path = tmp_path / f"sub{i:02}.jpg"
+        path.write_bytes(encode(photo((1600, 1200), seed=i), "JPEG", exif=camera_exif()))
+        batch.append(str(path))
+    for name, data in (
+        ("empty.jpg", b""),
+        ("text.png", b"not an image"),
+        ("cut.jpg", encode(photo(), "JPEG")[:500]),
+    ):
+        (tmp_path / name).write_bytes(data)
+        batch.append(str(tmp_path / name))
+    single = tmp_path / "single.png"
+    single.write_bytes(encode(photo(seed=99), "PNG"))
+
+    errors: list[str] = []
+    first, second = browser.new_page(), browser.new_page()
+    for page in (first, second):
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(url)
+        page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
+    first.get_by_role("link", name="Batch review").click()
+    first.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
+    first.set_input_files("input[type=file]", batch)  # starts the long run in session one
+    second.set_input_files("input[type=file]", str(single))  # session two, at the same time
+    second.get_by_text("What this does not show").wait_for(timeout=120_000)
+    first.get_by_text(f"{len(batch)} files analysed, 3 with errors.").wait_for(timeout=240_000)
+    assert errors == []
+    assert "Traceback" not in log_path.read_text()
