@@ -325,3 +325,14 @@ def test_comfyui_workflow_larger_than_pillows_default_text_limit():
     p, r = provenance(encode(photo((64, 48)), "PNG", pnginfo=info))
     assert r.status == "ok", r.error
     assert (p.generator.tool, p.generator.model) == ("comfyui", "big_model.safetensors")
+
+
+def test_credit_line_naming_a_generator_with_an_iptc_source_type():
+    body = "<Iptc4xmpExt:DigitalSourceType>http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia</Iptc4xmpExt:DigitalSourceType>"
+    p, r = provenance(encode(photo(), "JPEG", xmp=xmp_packet(body, 'photoshop:Credit="Midjourney"')), "f.jpg")
+    assert (p.ai_declared, p.generator.tool, p.generator.where) == (
+        True,
+        "midjourney",
+        "xmp:photoshop:Credit",
+    )
+    assert r.verdict.band == "substantial evidence of AI generation"

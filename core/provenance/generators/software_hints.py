@@ -1,4 +1,5 @@
-"""Software fields (EXIF Software, XMP CreatorTool, PNG Software, IPTC program) that name
+"""Software and credit fields (EXIF Software, XMP CreatorTool, PNG Software, IPTC program,
+credit lines) that name
 an AI tool. A known generator's name is a declaration; a merely AI-looking string is
 reported as "possible", never as fact. Camera and editor names never match."""
 
@@ -23,6 +24,10 @@ def _candidates(src: GeneratorSource):
     yield "xmp:CreatorTool", src.xmp.get("xmp:CreatorTool")
     yield "png:Software", src.text("Software")
     yield "iptc:OriginatingProgram", src.iptc.get("OriginatingProgram")
+    # Generators that write no tool field often sign the credit line instead.
+    credit = src.xmp.get("photoshop:Credit")
+    yield "xmp:photoshop:Credit", credit[0] if isinstance(credit, list) and credit else credit
+    yield "iptc:Credit", src.iptc.get("Credit")
 
 
 def detect(src: GeneratorSource) -> Generator | None:
