@@ -1,7 +1,7 @@
 """Scan files and folders: list them, analyse them batch by batch, stream the results.
 
-Only one batch of files is in memory at a time, so a scan of 100,000 files uses the
-same memory as a scan of 100. Every regular file found yields exactly one result
+Only a few batches of files are in memory at a time (see LOOKAHEAD), so a scan of
+100,000 files uses the same memory as a scan of 100. Every regular file found yields exactly one result
 row, images or not, in a stable (sorted) order.
 """
 

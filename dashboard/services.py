@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 from collections.abc import Callable
 
 import streamlit as st
 
 from core.cases import CaseStore
 from core.forensics import render_maps
-from core.intake import open_intake
+from core.intake import open_intake, preview_jpeg
 from core.intake.decode import full_resolution
 from core.pipeline import Context, Source, analyze, analyze_batch, make_context
 from core.schema import ScanResult
@@ -69,16 +68,8 @@ def analyze_uploads(
 
 def thumbnail_uri(data: bytes | None, size: int = 96) -> str | None:
     """A small JPEG data URI of an image, for table thumbnails."""
-    if not data:
-        return None
-    intake = open_intake(data, "", "", analysis_context().settings.max_pixels)
-    if intake.decoded is None:
-        return None
-    thumb = intake.decoded.pixels.copy()
-    thumb.thumbnail((size, size))
-    buf = io.BytesIO()
-    thumb.save(buf, "JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+    preview = preview_jpeg(data, analysis_context().settings.max_pixels, size) if data else None
+    return "data:image/jpeg;base64," + base64.b64encode(preview).decode() if preview else None
 
 
 def forensic_maps(name: str, data: bytes) -> dict:

@@ -9,8 +9,9 @@ decode still leaves the hashes and the sniffed format in the result.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import imagehash
@@ -35,7 +36,6 @@ class Intake:
     sniffed: Sniffed
     decoded: Decoded | None = None
     error: AnalysisError | None = None  # why decoding failed; bytes and facts are still valid
-    extra: dict = field(default_factory=dict)
 
 
 def read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
@@ -98,3 +98,16 @@ def open_intake(data: bytes, name: str, path: str, max_pixels: int) -> Intake:
     facts.frames, facts.animated = d.frames, d.animated
     facts.phash = str(imagehash.phash(d.pixels))
     return intake
+
+
+def preview_jpeg(data: bytes, max_pixels: int, size: int) -> bytes | None:
+    """A small JPEG of the image as displayed (orientation applied, pixel limit enforced),
+    for tables and reports; None when the bytes hold no decodable image."""
+    intake = open_intake(data, "", "", max_pixels)
+    if intake.decoded is None:
+        return None
+    thumb = intake.decoded.pixels.copy()
+    thumb.thumbnail((size, size))
+    buf = io.BytesIO()
+    thumb.save(buf, "JPEG", quality=80)
+    return buf.getvalue()

@@ -8,17 +8,17 @@ plus the case data: status, tags, notes, who added it and when.
 from __future__ import annotations
 
 import base64
-import io
 import platform
 from datetime import UTC, datetime
 from importlib import metadata as package_metadata
+from pathlib import Path
 from typing import Any
-
-from PIL import Image
 
 from core import __version__, ledger
 from core.cases import CaseStore
+from core.intake import preview_jpeg
 from core.schema import SCHEMA_VERSION, Camera
+from core.settings import Settings
 
 from .redaction import redact_result
 
@@ -46,15 +46,8 @@ def library_versions() -> dict[str, str]:
 
 def thumbnail_b64(path, size: int = 320) -> str | None:
     """A small JPEG of an original, base64-encoded; None when it cannot be decoded."""
-    try:
-        with Image.open(path) as im:
-            im.draft("RGB", (size, size))
-            im.thumbnail((size, size))
-            buf = io.BytesIO()
-            im.convert("RGB").save(buf, "JPEG", quality=80)
-        return base64.b64encode(buf.getvalue()).decode()
-    except Exception:
-        return None
+    preview = preview_jpeg(Path(path).read_bytes(), Settings().max_pixels, size)
+    return base64.b64encode(preview).decode() if preview else None
 
 
 def analysis_setup(items: list[dict]) -> dict[str, Any]:
