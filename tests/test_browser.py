@@ -25,6 +25,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.images import camera_exif, encode, photo
 
+BATCH_INPUT = "input[type=file][multiple]"  # only the batch page accepts many files
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts"
 # Chromium as root in a container, with no background traffic to hosts that cannot be reached.
@@ -122,8 +123,9 @@ def test_batch_upload_table_download_and_every_page(server, browser, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "one-image.png"), full_page=True)
 
     page.get_by_role("link", name="Batch review").click()
-    page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
-    page.set_input_files("input[type=file]", files)
+    # The single-image uploader lingers until the batch page has rendered: wait for its own.
+    page.wait_for_selector(BATCH_INPUT, state="attached", timeout=60_000)
+    page.set_input_files(BATCH_INPUT, files)
     page.get_by_text("4 files analysed, 1 with errors.").wait_for(timeout=120_000)
     page.get_by_role("button", name="Download CSV").wait_for(timeout=60_000)
     wait_idle(page)
@@ -176,8 +178,8 @@ def test_two_sessions_at_once_while_a_batch_with_bad_files_runs(server, browser,
         page.goto(url)
         page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
     first.get_by_role("link", name="Batch review").click()
-    first.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
-    first.set_input_files("input[type=file]", batch)  # starts the long run in session one
+    first.wait_for_selector(BATCH_INPUT, state="attached", timeout=60_000)
+    first.set_input_files(BATCH_INPUT, batch)  # starts the long run in session one
     second.set_input_files("input[type=file]", str(single))  # session two, at the same time
     second.get_by_text("What this does not show").wait_for(timeout=120_000)
     first.get_by_text(f"{len(batch)} files analysed, 3 with errors.").wait_for(timeout=240_000)
