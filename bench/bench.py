@@ -9,7 +9,7 @@ JPEGs with EXIF, 1 MP PNGs), then measures, on the same files and machine:
   (a) transformers ``pipeline("image-classification")`` called once per file;
   (b) this project's classifier alone (Detector.predict on decoded images);
   (c) the full scan: intake, hashing, metadata, provenance and the classifier;
-  (d) the scan with ``--no-classifier``;
+  (d) the scan with ``--no-classifier`` (and, for triage, with ``--metadata-only``);
   (e) peak memory (RSS) of a scan of many files, and how it grows with their number.
 
 Forensics and stability are off in (c), (d) and (e), as the targets define them.
@@ -112,13 +112,13 @@ def bench_classifier(model: Path, files: list[Path], backend: str) -> tuple[floa
     return rate(len(images), time.perf_counter() - start), f"{detector.backend} {detector.dtype}"
 
 
-def bench_scan(model: Path | None, files: list[Path]) -> float:
+def bench_scan(model: Path | None, files: list[Path], pixels: bool = True) -> float:
     from core.pipeline import make_context
     from core.scan import scan
     from core.settings import Settings
 
     settings = Settings(model=str(model) if model else "none", classifier=model is not None, forensics=False,
-                        stability=False, batch_size=1 if model else 8)  # fmt: skip
+                        stability=False, batch_size=1 if model else 8, pixels=pixels)  # fmt: skip
     ctx = make_context(settings)
     list(scan(files[:2], ctx))  # warm-up (model load, imports)
     start = time.perf_counter()
@@ -166,6 +166,8 @@ def main() -> None:
     jpegs = write_files(work / "camera", args.scan_files, 0)
     d = bench_scan(None, jpegs)
     print(f"(d) scan --no-classifier over {len(jpegs)} 12 MP camera JPEGs: {d:.1f} images/s")
+    d_meta = bench_scan(None, jpegs, pixels=False)
+    print(f"    scan --metadata-only (no pixel decoding) over the same files: {d_meta:.1f} images/s")
     if not args.skip_memory:
         # 2 MP camera JPEGs keep writing thousands of test files quick; memory per file is what matters.
         write_files(work / "memory-small", args.memory_files // 10, 0, (1600, 1200))

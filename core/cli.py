@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-stability", action="store_true", help="skip re-scoring re-compressed and resized copies"
     )
     p.add_argument("--no-forensics", action="store_true", help="skip pixel and file forensics")
+    p.add_argument(
+        "--metadata-only",
+        action="store_true",
+        help="triage speed: hashes, metadata, provenance and header checks, no pixel decoding "
+        "(so no perceptual hash and no classifier; setting pixels=false)",
+    )
     p.add_argument("--max-pixels", type=int, help="refuse images declaring more pixels (setting max_pixels)")
     p.add_argument("--trust-anchors", help="PEM file of C2PA trust anchors (setting trust_anchors)")
     p.add_argument("--config", help="TOML file with settings (see the README)")
@@ -144,6 +150,7 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 "classifier": False if args.no_classifier else None,
                 "stability": False if args.no_stability else None,
                 "forensics": False if args.no_forensics else None,
+                "pixels": False if args.metadata_only else None,
             },
         )
         files = list_files(args.paths)
@@ -153,7 +160,7 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(f"{parser.prog} scan: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
 
-    if ctx.classifier_error and settings.classifier and not args.quiet:
+    if ctx.classifier_error and settings.classifier and settings.pixels and not args.quiet:
         print(f"warning: {ctx.classifier_error}", file=sys.stderr)
 
     from tqdm import tqdm

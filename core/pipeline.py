@@ -36,6 +36,12 @@ from core.schema import ErrorInfo, Notice, ScanResult
 from core.settings import Settings
 
 CLASSIFIER_DISABLED = "classifier disabled (--no-classifier, or the setting classifier=false)"
+CLASSIFIER_NEEDS_PIXELS = "classifier not run: a metadata-only scan decodes no pixels (setting pixels=false)"
+PIXELS_NOT_DECODED = (
+    "metadata-only scan: pixels were not decoded, so there is no perceptual hash, classifier score, "
+    "pixel forensics or hidden alpha-channel payload check, and damage inside the compressed image "
+    "data is not detected (a missing end marker is)"
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,8 @@ def make_context(settings: Settings) -> Context:
     pem = load_trust_anchors(settings.trust_anchors)
     if not settings.classifier:
         return Context(settings, None, CLASSIFIER_DISABLED, pem)
+    if not settings.pixels:
+        return Context(settings, None, CLASSIFIER_NEEDS_PIXELS, pem)
     try:
         detector = get_detector(
             settings.model, settings.revision, settings.device, settings.batch_size, settings.backend
@@ -129,18 +137,23 @@ def prepare(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image | Non
         if source.error is not None:
             raise source.error
         data = source.data if source.data is not None else read_bytes(source.file, settings.max_file_bytes)
-        intake = open_intake(data, source.name, source.path, settings.max_pixels)
+        intake = open_intake(data, source.name, source.path, settings.max_pixels, settings.pixels)
         result.file = intake.facts
         if intake.sniffed.format is not None:
             image = intake.decoded.image if intake.decoded else None
+            # Pixel-reading analyzers (stealth payloads, pixel forensics) are skipped in a
+            # metadata-only scan instead of decoding behind its back.
+            decoded = intake.decoded if intake.decoded and intake.decoded.pixels is not None else None
+            if intake.decoded and decoded is None:
+                result.notices.append(Notice("pixels_not_decoded", PIXELS_NOT_DECODED))
             result.metadata, notices, thumbnail = extract_metadata(data, image)
             result.notices.extend(notices)
             result.provenance, notices = analyze_provenance(
-                data, intake.facts.mime, result.metadata, lambda: image, ctx.trust_anchors_pem
+                data, intake.facts.mime, result.metadata, lambda: decoded and image, ctx.trust_anchors_pem
             )
             result.notices.extend(notices)
             if settings.forensics:
-                full = full_resolution(data, intake.decoded) if intake.decoded else None
+                full = full_resolution(data, decoded) if decoded else None
                 result.forensics, notices = run_forensics(data, intake.facts.format, full, thumbnail)
                 result.notices.extend(notices)
         if intake.error is not None:
@@ -167,9 +180,10 @@ def _fail(result: ScanResult, code: str, message: str) -> None:
 
 def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -> None:
     ready = [(result, pixels) for result, pixels in rows if pixels is not None]
-    if ctx.detector is None:
-        for result, _ in ready:
-            result.classifier_error = ctx.classifier_error
+    if ctx.detector is None:  # every image row says why it has no score (error rows say so already)
+        for result, _ in rows:
+            if result.status == "ok":
+                result.classifier_error = ctx.classifier_error
         return
     if not ready:
         return

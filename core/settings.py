@@ -35,6 +35,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("batch_size", 8, "Images per classifier call (CPU gains little above 1; GPUs gain a lot)."),
     Setting("classifier", True, "Run the classifier; false analyses metadata and files only."),
     Setting(
+        "pixels",
+        True,
+        "Decode pixels (perceptual hash, classifier, pixel forensics, stability); false is a "
+        "metadata-only triage scan, several times faster (see --metadata-only).",
+    ),
+    Setting(
         "stability", True, "Re-score each image after re-compression and resizing (5 more classifier runs)."
     ),
     Setting(
@@ -91,6 +97,7 @@ class Settings:
     backend: str = _BY_NAME["backend"].default
     batch_size: int = _BY_NAME["batch_size"].default
     classifier: bool = _BY_NAME["classifier"].default
+    pixels: bool = _BY_NAME["pixels"].default
     stability: bool = _BY_NAME["stability"].default
     forensics: bool = _BY_NAME["forensics"].default
     max_pixels: int = _BY_NAME["max_pixels"].default

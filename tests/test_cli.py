@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL.PngImagePlugin import PngInfo
 
 from core.cli import main
 from core.output import CSV_COLUMNS
@@ -106,6 +107,34 @@ def test_no_classifier_and_csv_output(mixed_folder, tmp_path, capsys):
     )
     assert cam["classifier_error"].startswith("classifier disabled")
     assert capsys.readouterr().err == ""
+
+
+def test_metadata_only_scan_skips_pixels_but_keeps_facts_and_catches_truncation(mixed_folder, capsys):
+    """Triage of a huge folder: no pixel decoding, yet the same facts, declarations and error rows."""
+    good_png = encode(photo(seed=6), "PNG")
+    (mixed_folder / "cut.png").write_bytes(good_png[: len(good_png) - 20])  # IEND cut off
+    info = PngInfo()
+    info.add_text("parameters", "a lighthouse\nSteps: 20, Sampler: Euler a, Seed: 7, Model: sdxl_base")
+    (mixed_folder / "ai.png").write_bytes(encode(photo(seed=7), "PNG", pnginfo=info))
+    assert main(["scan", str(mixed_folder), "--metadata-only", "--quiet"]) == 0
+    rows = {Path(r["path"]).name: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert len(rows) == 10
+    cam = rows["camera.jpg"]
+    assert (cam["status"], cam["file"]["width"], cam["metadata"]["camera"]["make"]) == ("ok", 640, "Canon")
+    assert cam["file"]["sha256"] and cam["file"]["phash"] is None and cam["classifier"] is None
+    assert cam["classifier_error"].startswith("classifier not run: a metadata-only scan")
+    assert [n["code"] for n in cam["notices"]] == ["pixels_not_decoded"]
+    assert rows["ai.png"]["provenance"]["generator"]["tool"] == "automatic1111"
+    assert rows["disguised.jpg"]["file"]["format"] == "png"
+    errors = {name: r["error"]["code"] for name, r in rows.items() if r["status"] == "error"}
+    assert errors == {
+        "truncated.jpg": "decode_failed",
+        "cut.png": "decode_failed",
+        "bomb.png": "decompression_bomb",
+        "empty.png": "empty_file",
+        "notes.txt": "not_an_image",
+    }
+    assert "end-of-image marker" in rows["truncated.jpg"]["error"]["message"]
 
 
 def test_json_array_output_is_valid_json(mixed_folder, capsys):

@@ -9,7 +9,7 @@ from PIL import Image
 
 from core.intake import open_intake
 from core.intake.sniff import sniff
-from tests.images import camera_exif, encode, photo, png_header_only
+from tests.images import camera_exif, encode, exif_with_thumbnail, photo, png_header_only
 
 LIMIT = 50_000_000
 
@@ -189,3 +189,17 @@ def test_camera_mpo_jpeg_is_a_jpeg_with_extra_images_not_an_animation():
     f = intake.facts
     assert (f.format, f.extension_matches_format, f.width, f.height) == ("jpeg", True, 400, 300)
     assert (f.frames, f.animated) == (2, False)
+
+
+def test_header_only_intake_reads_facts_without_pixels_and_still_catches_a_cut_jpeg():
+    """A metadata-only scan: a camera JPEG cut in half still fails, even though its EXIF
+    thumbnail (inside the header) carries an end-of-image marker of its own."""
+    thumb = encode(photo((160, 120), seed=3), "JPEG")
+    whole = encode(photo((1200, 900), seed=4), "JPEG", exif=exif_with_thumbnail(thumb))
+    intake = open_intake(whole, "a.jpg", "a.jpg", 10**9, pixels=False)
+    assert intake.error is None
+    assert (intake.facts.width, intake.facts.height, intake.facts.phash) == (1200, 900, None)
+    assert intake.decoded.pixels is None
+    cut = open_intake(whole[: len(whole) // 2], "a.jpg", "a.jpg", 10**9, pixels=False)
+    assert cut.error.code == "decode_failed" and "end-of-image marker" in cut.error.message
+    assert cut.facts.sha256 == hashlib.sha256(whole[: len(whole) // 2]).hexdigest()

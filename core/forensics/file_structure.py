@@ -64,6 +64,18 @@ def _jpeg_end(data: bytes) -> int | None:
     return eoi + 2 if eoi >= 0 else None
 
 
+def has_end_marker(data: bytes, fmt: str) -> bool:
+    """Whether a JPEG's image data or a PNG's chunks reach an end marker (a cut-off file does not).
+
+    Searches from the end, where the marker almost always is: a forward search costs
+    milliseconds on a 12 MP JPEG, whose entropy-coded data is full of FF bytes.
+    """
+    if fmt == "png":
+        return data.rfind(b"IEND") >= 4
+    start = jpeg_header_end(data)
+    return start is not None and data.rfind(b"\xff\xd9", start) >= 0
+
+
 def trailing_data(data: bytes, fmt: str | None) -> dict | None:
     end = image_end(data, fmt)
     if end is None:

@@ -76,8 +76,11 @@ def describe_bytes(data: bytes, name: str) -> tuple[FileFacts, Sniffed]:
     return facts, sniffed
 
 
-def open_intake(data: bytes, name: str, path: str, max_pixels: int) -> Intake:
-    """Describe and decode one file's bytes. Never raises for bad input: see ``Intake.error``."""
+def open_intake(data: bytes, name: str, path: str, max_pixels: int, pixels: bool = True) -> Intake:
+    """Describe and decode one file's bytes. Never raises for bad input: see ``Intake.error``.
+
+    ``pixels=False`` reads and checks the header only (see ``decode``): no perceptual hash.
+    """
     facts, sniffed = describe_bytes(data, name)
     intake = Intake(path=path, data=data, facts=facts, sniffed=sniffed)
     try:
@@ -87,7 +90,7 @@ def open_intake(data: bytes, name: str, path: str, max_pixels: int) -> Intake:
             raise NotAnImage(f"not an image: the content is a {sniffed.description}")
         if sniffed.format is None:
             raise UnsupportedFormat(f"{sniffed.description} is not a supported format")
-        intake.decoded = decode(data, sniffed, max_pixels)
+        intake.decoded = decode(data, sniffed, max_pixels, pixels)
     except AnalysisError as exc:
         intake.error = exc
         return intake
@@ -96,7 +99,8 @@ def open_intake(data: bytes, name: str, path: str, max_pixels: int) -> Intake:
     facts.stored_width, facts.stored_height = d.stored_width, d.stored_height
     facts.orientation, facts.mode = d.orientation, d.mode
     facts.frames, facts.animated = d.frames, d.animated
-    facts.phash = str(imagehash.phash(d.pixels))
+    if d.pixels is not None:
+        facts.phash = str(imagehash.phash(d.pixels))
     return intake
 
 

@@ -57,7 +57,8 @@ def _enable_heif() -> bool:
 @dataclass
 class Decoded:
     image: Image.Image  # the opened file, header and info parsed (for metadata cross-checks)
-    pixels: Image.Image  # RGB working copy, EXIF orientation applied, reduced in size
+    pixels: Image.Image | None  # RGB working copy, EXIF orientation applied, reduced in size;
+    # None in a metadata-only scan (header read and checked, pixels never decoded)
     stored_width: int
     stored_height: int
     width: int  # after orientation
@@ -68,8 +69,13 @@ class Decoded:
     animated: bool
 
 
-def decode(data: bytes, sniffed: Sniffed, max_pixels: int) -> Decoded:
-    """Open and decode ``data`` (already sniffed as a supported image format)."""
+def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) -> Decoded:
+    """Open and decode ``data`` (already sniffed as a supported image format).
+
+    With ``pixels=False`` only the header is read and checked (size, pixel limit, and for
+    JPEG and PNG that the image data reaches its end marker): a metadata-only scan skips
+    the entropy decoding that dominates its cost.
+    """
     if sniffed.format == "heif" and not _enable_heif():
         raise UnsupportedFormat("HEIF/HEIC image, but the pillow-heif plugin is not installed")
     with warnings.catch_warnings():
@@ -97,21 +103,44 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int) -> Decoded:
             frames = getattr(image, "n_frames", 1)
             mode = image.mode
             orientation = _orientation(image)
+            if not pixels:
+                return _decoded(
+                    _check_complete(data, sniffed, image),
+                    None,
+                    (stored_w, stored_h),
+                    orientation,
+                    frames,
+                    mode,
+                )
             if isinstance(image, JpegImageFile):  # also MPO, a JPEG with extra images appended
                 image.draft("RGB", _draft_request(stored_w, stored_h))
             image.load()
-            pixels = _to_rgb(image)
+            working = _to_rgb(image)
         except Image.DecompressionBombError as exc:
             raise DecompressionBomb(f"refused while decoding: {exc}") from exc
+        except DecodeFailed:
+            raise
         except Exception as exc:
             raise DecodeFailed(
                 f"{sniffed.description} whose pixel data is damaged: {_describe(exc)}"
             ) from exc
 
     if orientation and orientation != 1:
-        pixels = ImageOps.exif_transpose(pixels)
-    if max(pixels.size) > WORKING_MAX_SIDE:
-        pixels.thumbnail((WORKING_MAX_SIDE, WORKING_MAX_SIDE), Image.Resampling.BILINEAR)
+        working = ImageOps.exif_transpose(working)
+    if max(working.size) > WORKING_MAX_SIDE:
+        working.thumbnail((WORKING_MAX_SIDE, WORKING_MAX_SIDE), Image.Resampling.BILINEAR)
+    return _decoded(image, working, (stored_w, stored_h), orientation, frames, mode)
+
+
+def _decoded(
+    image: Image.Image,
+    pixels: Image.Image | None,
+    stored: tuple[int, int],  # the header's size (draft mode shrinks image.size)
+    orientation: int | None,
+    frames: int,
+    mode: str,
+) -> Decoded:
+    stored_w, stored_h = stored
     swaps = orientation in (5, 6, 7, 8)
     return Decoded(
         image=image,
@@ -127,6 +156,18 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int) -> Decoded:
         # but not an animation.
         animated=frames > 1 and image.format != "MPO",
     )
+
+
+def _check_complete(data: bytes, sniffed: Sniffed, image: Image.Image) -> Image.Image:
+    """Without decoding, a cut-off JPEG or PNG is still caught: its end marker is missing."""
+    from core.forensics.file_structure import has_end_marker  # not at import: forensics imports intake
+
+    if sniffed.format in ("jpeg", "png") and not has_end_marker(data, sniffed.format):
+        raise DecodeFailed(
+            f"{sniffed.description} that ends before its end-of-image marker (truncated); "
+            "found without decoding pixels (metadata-only scan)"
+        )
+    return image
 
 
 def _pillow_format(fmt: str | None) -> str:
