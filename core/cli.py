@@ -11,7 +11,7 @@ import sys
 from contextlib import ExitStack
 
 from core import __version__
-from core.output import FORMATS, write_results
+from core.output import FORMATS, write_parquet, write_results
 from core.pipeline import make_context
 from core.scan import list_files, scan
 from core.settings import load_settings
@@ -30,7 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "scan", help="analyse image files and folders (recursively), one result row per file"
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="image files or folders (with --engine ray also globs and pyarrow URIs such as s3://bucket/folder)",
+    )
     p.add_argument("--model", help="Hub id or local folder of the classifier (setting model)")
     p.add_argument("--revision", help="Hub branch, tag or commit (setting revision)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (setting device)")
@@ -51,7 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-pixels", type=int, help="refuse images declaring more pixels (setting max_pixels)")
     p.add_argument("--trust-anchors", help="PEM file of C2PA trust anchors (setting trust_anchors)")
     p.add_argument("--config", help="TOML file with settings (see the README)")
-    p.add_argument("--format", choices=FORMATS, default="jsonl", help="output format (default jsonl)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="jsonl",
+        help="output format (default jsonl; parquet needs --out)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local (this machine) or ray (a Ray cluster: requirements-ray.txt); same rows either way",
+    )
+    p.add_argument(
+        "--address", help="Ray cluster to join (host:port); without it a local Ray instance starts"
+    )
     p.add_argument("--out", help="write results to this file instead of standard output")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary on standard error")
 
@@ -153,36 +172,63 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 "pixels": False if args.metadata_only else None,
             },
         )
-        files = list_files(args.paths)
-        ctx = make_context(settings)
-    except (ValueError, OSError) as exc:
+        if args.format == "parquet" and not args.out:
+            raise ValueError("--format parquet writes a file: give --out FILE")
+        if args.engine == "ray":
+            results, total = _start_ray(args, settings)
+        else:
+            if args.address:
+                raise ValueError("--address is for --engine ray")
+            files = list_files(args.paths)
+            ctx = make_context(settings)
+            if ctx.classifier_error and settings.classifier and settings.pixels and not args.quiet:
+                print(f"warning: {ctx.classifier_error}", file=sys.stderr)
+            results, total = scan(files, ctx), len(files)
+    except (ValueError, OSError, ConnectionError) as exc:
         parser.print_usage(sys.stderr)
         print(f"{parser.prog} scan: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
 
-    if ctx.classifier_error and settings.classifier and settings.pixels and not args.quiet:
-        print(f"warning: {ctx.classifier_error}", file=sys.stderr)
-
     from tqdm import tqdm
 
     # tqdm hides itself when stderr is not a terminal (disable=None), so logs stay clean.
-    progress = tqdm(total=len(files), unit="file", file=sys.stderr, disable=True if args.quiet else None)
+    progress = tqdm(total=total, unit="file", file=sys.stderr, disable=True if args.quiet else None)
     errors = 0
+
+    def counted():
+        nonlocal errors
+        for result in results:
+            errors += result.status == "error"
+            progress.update(1)
+            yield result
+
     with progress, ExitStack() as stack:
-        if args.out:
-            out = stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
+        if args.format == "parquet":
+            rows = write_parquet(counted(), args.out)
         else:
-            out = sys.stdout
-            if hasattr(out, "reconfigure"):
-                out.reconfigure(encoding="utf-8")
-
-        def counted():
-            nonlocal errors
-            for result in scan(files, ctx, on_progress=progress.update):
-                errors += result.status == "error"
-                yield result
-
-        rows = write_results(counted(), args.format, out)
+            if args.out:
+                out = stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
+            else:
+                out = sys.stdout
+                if hasattr(out, "reconfigure"):
+                    out.reconfigure(encoding="utf-8")
+            rows = write_results(counted(), args.format, out)
     if not args.quiet:
         print(f"{rows} file(s) scanned, {errors} with errors", file=sys.stderr)
     return 0
+
+
+def _start_ray(args: argparse.Namespace, settings) -> tuple:
+    """List the sources, join (or start) the cluster; the results arrive as the scan runs."""
+    from core import ray_engine
+
+    if not ray_engine.ray_available():
+        raise ValueError("the Ray engine needs Ray: pip install -r requirements-ray.txt")
+    items = [item for source in args.paths for item in ray_engine.list_source(source)]
+    try:
+        ray_engine.connect(args.address)
+    except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...
+        raise ConnectionError(
+            f"cannot join the Ray cluster at {args.address or 'a new local instance'}: {exc}"
+        ) from exc
+    return ray_engine.scan_on_ray(items, settings), len(items)

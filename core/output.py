@@ -15,7 +15,9 @@ from typing import Any, TextIO
 
 from core.schema import ScanResult
 
-FORMATS = ("jsonl", "json", "csv")
+FORMATS = ("jsonl", "json", "csv", "parquet")
+# Rows per Parquet row group: the writer holds at most this many rows in memory.
+PARQUET_ROWS_PER_GROUP = 1000
 
 CSV_COLUMNS = (
     "path",
@@ -80,6 +82,41 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def write_parquet(results: Iterable[ScanResult], path: str) -> int:
+    """A Parquet file: the CSV columns as text (not formula-escaped: Parquet is not opened by
+    spreadsheets as text) plus ``result_json``, the full record. Needs pyarrow
+    (requirements-ray.txt)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ValueError("Parquet output needs pyarrow: pip install -r requirements-ray.txt") from None
+
+    columns = [*CSV_COLUMNS, "result_json"]
+    schema = pa.schema([(name, pa.string()) for name in columns])
+    count = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        chunk: list[dict] = []
+        for result in results:
+            row = result.to_dict()
+            flat = {c: _text(dig(row, c)) for c in CSV_COLUMNS}
+            flat["result_json"] = json.dumps(row, ensure_ascii=False)
+            chunk.append(flat)
+            count += 1
+            if len(chunk) >= PARQUET_ROWS_PER_GROUP:
+                writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+                chunk = []
+        if chunk or not count:
+            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+    return count
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def write_results(results: Iterable[ScanResult], fmt: str, out: TextIO) -> int:

@@ -1,0 +1,162 @@
+"""The Ray engine on a real cluster: a head and a worker started with ``ray start`` on loopback.
+
+The same mixed folder is scanned by both engines through the CLI, as a user runs them,
+and the rows must be identical, order aside (the Ray engine keeps the order anyway).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from PIL.PngImagePlugin import PngInfo
+
+from tests.conftest import ROOT
+from tests.images import camera_exif, encode, photo, png_header_only
+
+RAY = shutil.which("ray") or str(Path(sys.executable).with_name("ray"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # A short temp folder: Ray's unix sockets live under it and their paths are length-limited.
+    ray_tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    env = {**os.environ, "RAY_TMPDIR": ray_tmp, "RAY_AUTH_MODE": "token", "RAY_USAGE_STATS_ENABLED": "0"}
+    port = _free_port()
+    common = ["--node-ip-address=127.0.0.1", "--num-cpus=2", "--object-store-memory=150000000",
+              "--disable-usage-stats"]  # fmt: skip
+    head = [RAY, "start", "--head", f"--port={port}", "--include-dashboard=false", *common]
+    worker = [RAY, "start", f"--address=127.0.0.1:{port}", *common]
+    try:
+        for command in (head, worker):
+            subprocess.run(command, env=env, check=True, capture_output=True, timeout=180)
+        for _ in range(30):  # the worker registers with the head within seconds
+            status = subprocess.run([RAY, "status", f"--address=127.0.0.1:{port}"], env=env, capture_output=True,
+                                    text=True, timeout=60)  # fmt: skip
+            if status.stdout.count(" node_") == 2:
+                break
+            time.sleep(1)
+        assert status.stdout.count(" node_") == 2, status.stdout + status.stderr
+        yield f"127.0.0.1:{port}", env
+    finally:
+        subprocess.run([RAY, "stop", "--force"], env=env, capture_output=True, timeout=120)
+        shutil.rmtree(ray_tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("ray") / "submissions"
+    (root / "nested").mkdir(parents=True)
+    (root / "camera.jpg").write_bytes(encode(photo(seed=1), "JPEG", exif=camera_exif()))
+    info = PngInfo()
+    info.add_text("parameters", "a harbour at dusk\nSteps: 30, Sampler: DPM++ 2M, Seed: 42, Model: sdxl_base")
+    (root / "nested" / "render.png").write_bytes(encode(photo(seed=2), "PNG", pnginfo=info))
+    (root / "nested" / "disguised.jpg").write_bytes(encode(photo(seed=3), "PNG"))
+    (root / "clip.webp").write_bytes(encode(photo(seed=4), "WEBP"))
+    (root / "notes.txt").write_text("not an image")
+    (root / "empty.png").write_bytes(b"")
+    (root / "bomb.png").write_bytes(png_header_only(30_000, 30_000))
+    good = encode(photo((600, 400), seed=5), "JPEG")
+    (root / "truncated.jpg").write_bytes(good[: len(good) // 2])
+    for i in range(6):  # enough files for several blocks, spread over both nodes
+        (root / "nested" / f"photo{i}.jpg").write_bytes(encode(photo((320, 240), seed=10 + i), "JPEG"))
+    return root
+
+
+def scan(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "core", "scan", *args, "--quiet"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+# Classifier scores may differ in the last printed digit: the runtimes' parallel sums
+# depend on how many cores are free at that moment (a busy machine alone does it).
+SCORE_TOLERANCE = 1e-5
+
+
+def assert_same(a, b, where: str = "row") -> None:
+    """Equal rows: every key and value, floats within SCORE_TOLERANCE."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert abs(a - b) <= SCORE_TOLERANCE, f"{where}: {a} != {b}"
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_ray_engine_on_a_real_cluster_gives_the_local_rows(cluster, folder, tiny_model, tmp_path):
+    address, env = cluster
+    model = ["--model", str(tiny_model)]
+    scan(str(folder), *model, "--out", str(tmp_path / "local.jsonl"))
+    scan(
+        str(folder),
+        *model,
+        "--engine",
+        "ray",
+        "--address",
+        address,
+        "--out",
+        str(tmp_path / "ray.jsonl"),
+        env=env,
+    )
+    local, on_ray = rows(tmp_path / "local.jsonl"), rows(tmp_path / "ray.jsonl")
+    assert len(local) == 14
+    key = lambda r: r["path"]  # noqa: E731
+    assert_same(sorted(on_ray, key=key), sorted(local, key=key))
+    assert [r["path"] for r in on_ray] == [r["path"] for r in local]  # and in the same order
+    by_name = {Path(r["path"]).name: r for r in on_ray}
+    assert by_name["camera.jpg"]["classifier"]["backend"] == "openvino"
+    assert by_name["render.png"]["provenance"]["generator"]["seed"] == "42"
+    assert {n: r["error"]["code"] for n, r in by_name.items() if r["status"] == "error"} == {
+        "notes.txt": "not_an_image",
+        "empty.png": "empty_file",
+        "bomb.png": "decompression_bomb",
+        "truncated.jpg": "decode_failed",
+    }
+
+
+def test_ray_engine_reads_uris_and_globs_and_writes_parquet(cluster, folder, tmp_path):
+    """A pyarrow URI with a glob (the way object storage is read), results as Parquet."""
+    address, env = cluster
+    out = tmp_path / "rows.parquet"
+    uri = f"file://{folder}/nested/*.jpg"
+    scan(uri, "--no-classifier", "--engine", "ray", "--address", address, "--format", "parquet", "--out", str(out),
+         env=env)  # fmt: skip
+    table = pq.read_table(out).to_pylist()
+    names = [Path(r["file.name"]).name for r in table]
+    assert names == ["disguised.jpg", *(f"photo{i}.jpg" for i in range(6))]
+    assert all(r["path"].startswith(f"file://{folder}/nested/") for r in table)
+    scan(str(folder / "nested"), "--no-classifier", "--out", str(tmp_path / "local.jsonl"))
+    local = {Path(r["path"]).name: r for r in rows(tmp_path / "local.jsonl")}
+    for row in table:
+        record = json.loads(row["result_json"])
+        expected = local[row["file.name"]]
+        assert_same(record, {**expected, "path": row["path"]})  # only the path is spelled as the URI
+        assert row["file.sha256"] == expected["file"]["sha256"]
+    assert table[0]["file.format"] == "png" and table[0]["file.extension_matches_format"] == "false"
