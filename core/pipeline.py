@@ -25,9 +25,10 @@ from core import __version__, stability
 from core.detector import Detector, get_detector
 from core.errors import AnalysisError, ClassifierUnavailable
 from core.forensics import run_forensics
-from core.intake import open_intake, read_bytes
+from core.intake import describe_bytes, open_intake, read_bytes
 from core.intake.archive import expand_zip, is_zip
 from core.intake.decode import full_resolution
+from core.isolation import run_limited
 from core.ledger import build_ledger
 from core.metadata import extract_metadata
 from core.provenance import analyze_provenance
@@ -114,7 +115,7 @@ def analyze(source: Source, ctx: Context) -> ScanResult:
 
 def analyze_batch(sources: list[Source], ctx: Context) -> list[ScanResult]:
     """Analyse files; exactly one result per source, in order, whatever the input."""
-    return complete([prepare(source, ctx) for source in sources], ctx)
+    return complete([prepare_safely(source, ctx) for source in sources], ctx)
 
 
 def complete(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -> list[ScanResult]:
@@ -123,6 +124,58 @@ def complete(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) ->
     for result, _ in rows:
         build_ledger(result)
     return [result for result, _ in rows]
+
+
+def prepare_safely(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image | None]:
+    """``prepare`` in a worker process under the per-file time and memory limits.
+
+    A file that overruns them, or crashes a native decoder, becomes one error row (with
+    its hashes, read again here) and the worker is replaced; the scan goes on.
+    """
+    settings = ctx.settings
+    outcome = run_limited(
+        _prepare_job,
+        (source, settings, ctx.trust_anchors_pem),
+        settings.file_timeout_s,
+        settings.file_memory_mb,
+        warm_up="core.pipeline:warm_up_worker",
+    )
+    if outcome.status == "ok":
+        return outcome.value
+    result = ScanResult(path=source.path, status="ok", tool_version=__version__)
+    result.file.name = source.name
+    try:
+        data = source.data if source.data is not None else read_bytes(source.file, settings.max_file_bytes)
+        result.file, _ = describe_bytes(data, source.name)
+    except AnalysisError:
+        pass  # the row still says why the analysis stopped
+    code, message = {
+        "time_limit": ("time_limit", f"stopped after {settings.file_timeout_s:g} s (setting file_timeout_s)"),
+        "memory_limit": (
+            "memory_limit",
+            f"stopped: it needed more than {settings.file_memory_mb} MiB (setting file_memory_mb)",
+        ),
+        "crashed": ("worker_crashed", f"a decoder {outcome.message}; nothing else was lost"),
+    }.get(outcome.status, ("internal_error", f"unexpected failure: {outcome.message}"))
+    _fail(result, code, f"analysis of this file {message}" if code != "worker_crashed" else message)
+    return result, None
+
+
+def warm_up_worker() -> None:
+    """One small JPEG through every stage, so a new worker has imported what they import lazily."""
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 150)).save(buffer, "JPEG")
+    prepare(Source.from_bytes("warm-up.jpg", buffer.getvalue()), Context(Settings()))
+
+
+def _prepare_job(source: Source, settings: Settings, trust_anchors_pem: str):
+    """What a worker process runs for one file."""
+    result, pixels = prepare(source, Context(settings, trust_anchors_pem=trust_anchors_pem))
+    if pixels is not None:
+        pixels.info = {}  # the classifier needs the pixels only; file-made info need not travel
+    return result, pixels
 
 
 def prepare(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image | None]:
@@ -162,6 +215,8 @@ def prepare(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image | Non
         return result, intake.decoded.pixels
     except AnalysisError as exc:
         _fail(result, exc.code, exc.message)
+    except MemoryError:
+        raise  # prepare_safely reports the memory limit, with the file's hashes
     except Exception as exc:  # a bug or an unforeseen file: one error row, the batch goes on
         where = traceback.extract_tb(exc.__traceback__)[-1]
         _fail(

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import AnalysisError, FileTooLarge, ReadFailed
-from core.pipeline import Context, Source, complete, make_context, prepare
+from core.pipeline import Context, Source, complete, make_context, prepare_safely
 from core.provenance.c2pa_credentials import load_trust_anchors
 from core.scan import list_files
 from core.schema import ScanResult
@@ -109,7 +109,7 @@ def read_uri(uri: str, max_bytes: int) -> bytes:
                 f"file is {size:,} bytes, more than the limit of {max_bytes:,} (setting max_file_mb)"
             )
         with filesystem.open_input_file(path) as fh:
-            return fh.read(max_bytes + 1)
+            return fh.read()  # the size was checked above; objects do not grow while read
     except AnalysisError:
         raise
     except OSError as exc:
@@ -137,7 +137,8 @@ class PrepareFiles:
         partial = []
         for path, uri in zip(batch["path"], batch["uri"], strict=True):
             item = Listed(str(path), str(uri) if uri else None)
-            partial.append(pickle.dumps(prepare(_source(item, self.ctx.settings.max_file_bytes), self.ctx)))
+            source = _source(item, self.ctx.settings.max_file_bytes)
+            partial.append(pickle.dumps(prepare_safely(source, self.ctx)))
         return {"partial": partial}
 
 

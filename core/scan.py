@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from core.pipeline import Context, Source, complete, prepare
+from core.pipeline import Context, Source, complete, prepare_safely
 from core.schema import ScanResult
 
 # Batches being prepared ahead of the one being classified.
@@ -47,16 +47,17 @@ def scan(
 ) -> Iterator[ScanResult]:
     """Analyse ``files`` in batches of ``settings.batch_size``, yielding results in order.
 
-    Reading, hashing, decoding and metadata of the next batches run in worker threads
-    (Pillow, hashlib and the runtimes release the GIL) while the current batch is
-    classified; at most ``LOOKAHEAD`` batches wait, so memory stays flat.
+    Reading, hashing, decoding and metadata of the next batches run in worker processes,
+    each under the per-file time and memory limits (``prepare_safely``), fed by threads
+    while the current batch is classified; at most ``LOOKAHEAD`` batches wait, so memory
+    stays flat.
     """
     size = max(1, ctx.settings.batch_size)
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     pending: deque[list[Future]] = deque()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prepare") as pool:
         for batch in _batches(files, size):
-            pending.append([pool.submit(prepare, Source.from_path(path), ctx) for path in batch])
+            pending.append([pool.submit(prepare_safely, Source.from_path(path), ctx) for path in batch])
             if len(pending) > LOOKAHEAD:
                 yield from _finish(pending.popleft(), ctx, on_progress)
         while pending:

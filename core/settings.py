@@ -55,6 +55,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("max_file_mb", 512, "Files larger than this many MiB are refused without being read."),
     Setting(
+        "file_timeout_s", 120.0, "Seconds one file's parsing may take before it is stopped (time_limit)."
+    ),
+    Setting(
+        "file_memory_mb",
+        4096,
+        "MiB of memory one file's parsing may use before it is stopped (memory_limit).",
+    ),
+    Setting(
         "trust_anchors", "", "PEM file of C2PA trust anchors; without one no signer is reported as trusted."
     ),
     Setting(
@@ -78,11 +86,12 @@ def _parse(setting: Setting, raw: Any) -> Any:
         if text.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"setting {setting.name!r} expects true or false, got {text!r}")
-    if kind is int:
+    if kind in (int, float):
         try:
-            value = int(text)
+            value = kind(text)
         except ValueError:
-            raise ValueError(f"setting {setting.name!r} expects an integer, got {text!r}") from None
+            what = "an integer" if kind is int else "a number"
+            raise ValueError(f"setting {setting.name!r} expects {what}, got {text!r}") from None
         if value <= 0:
             raise ValueError(f"setting {setting.name!r} must be positive, got {value}")
         return value
@@ -102,6 +111,8 @@ class Settings:
     forensics: bool = _BY_NAME["forensics"].default
     max_pixels: int = _BY_NAME["max_pixels"].default
     max_file_mb: int = _BY_NAME["max_file_mb"].default
+    file_timeout_s: float = _BY_NAME["file_timeout_s"].default
+    file_memory_mb: int = _BY_NAME["file_memory_mb"].default
     trust_anchors: str = _BY_NAME["trust_anchors"].default
     case_store: str = _BY_NAME["case_store"].default
     analyst: str = _BY_NAME["analyst"].default

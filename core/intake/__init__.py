@@ -47,7 +47,16 @@ def read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
                 f"file is {size:,} bytes, more than the limit of {max_bytes:,} (setting max_file_mb)"
             )
         with open(path, "rb") as fh:
-            return fh.read(max_bytes + 1)
+            # read(n) reserves n bytes up front: ask for the stated size (and one more byte,
+            # to notice a file that grew), not for the whole limit.
+            data = fh.read(size + 1)
+            if len(data) > size:  # growing while being read (a log, a download): take the rest too
+                data += fh.read(max_bytes + 1 - len(data))
+        if len(data) > max_bytes:
+            raise FileTooLarge(
+                f"file grew past the limit of {max_bytes:,} bytes (setting max_file_mb) while read"
+            )
+        return data
     except AnalysisError:
         raise
     except OSError as exc:

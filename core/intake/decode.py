@@ -118,7 +118,7 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
             working = _to_rgb(image)
         except Image.DecompressionBombError as exc:
             raise DecompressionBomb(f"refused while decoding: {exc}") from exc
-        except DecodeFailed:
+        except (DecodeFailed, MemoryError):  # a memory limit is reported as such, not as damage
             raise
         except Exception as exc:
             raise DecodeFailed(

@@ -1,0 +1,178 @@
+"""Run one file's parsing in a worker process with a time limit and a memory limit.
+
+Decoders and parsers are native code fed with untrusted bytes. A file that makes one of
+them loop, exhaust memory or crash must cost one error row, never the scan or the
+dashboard server. Each job runs in a long-lived worker process (reused, so the cost is
+one pipe round trip per file, not a process start); the worker's address space is
+capped with ``setrlimit`` for the job, and a job that overruns its time is stopped by
+killing its worker, which is then replaced.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+try:
+    import resource
+except ImportError:  # Windows: no rlimits; the time limit still applies
+    resource = None  # type: ignore[assignment]
+
+
+@dataclass
+class Outcome:
+    """What a job ended with: ``ok`` (value set), ``time_limit``, ``memory_limit``, ``crashed``
+    (the process died) or ``failed`` (the function raised)."""
+
+    status: str
+    value: Any = None
+    message: str = ""
+
+
+def _resident_address_space() -> int:
+    """This process's current virtual size in bytes (Linux), 0 where unknown."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def _worker_main(jobs: Connection, replies: Connection, warm_up: str) -> None:
+    # Before the first job, so that no job's clock pays for imports.
+    if warm_up:
+        module, _, name = warm_up.partition(":")
+        getattr(importlib.import_module(module), name)()
+    replies.send("ready")
+    while True:
+        try:
+            job = jobs.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        fn, args, memory_bytes = job
+        if resource is not None and memory_bytes:
+            # On top of what the worker holds now, its libraries imported (receiving the
+            # first job imports them): the limit means "memory this job may use".
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            soft = _resident_address_space() + memory_bytes
+            resource.setrlimit(
+                resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard)
+            )
+        try:
+            reply = ("ok", fn(*args), "")
+        except MemoryError:
+            reply = ("memory_limit", None, "ran out of its memory limit")
+        except Exception as exc:
+            reply = ("failed", None, f"raised {type(exc).__name__}: {str(exc)[:300]}")
+        finally:
+            if resource is not None and memory_bytes:
+                resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+        try:
+            replies.send(reply)
+        except MemoryError:
+            replies.send(("memory_limit", None, "ran out of its memory limit"))
+
+
+class _Worker:
+    """A Python process that runs jobs from a pipe. Started as a plain subprocess rather than
+    through multiprocessing, so that no caller's main module is re-imported in it (the
+    dashboard's, the CLI's, a Ray worker's)."""
+
+    def __init__(self, warm_up: str) -> None:
+        jobs_r, jobs_w = os.pipe()
+        replies_r, replies_w = os.pipe()
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "core.isolation", str(jobs_r), str(replies_w), warm_up],
+            pass_fds=(jobs_r, replies_w),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        os.close(jobs_r)
+        os.close(replies_w)
+        self.jobs = Connection(jobs_w, readable=False)
+        self.replies = Connection(replies_r, writable=False)
+        try:
+            ready = self.replies.poll(STARTUP_TIMEOUT_S) and self.replies.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.stop()
+            raise RuntimeError("a worker process for file analysis did not start (see the error above)")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> int | None:
+        self.process.kill()
+        code = self.process.wait(timeout=30)
+        self.jobs.close()
+        self.replies.close()
+        return code
+
+
+# A worker must be ready (its modules imported) within this time.
+STARTUP_TIMEOUT_S = 120
+
+# Idle workers kept for reuse (each holds the parsers' libraries, ~150 MB).
+MAX_IDLE = 2 * (os.cpu_count() or 1)
+
+_idle: list[_Worker] = []
+_lock = threading.Lock()
+
+
+def run_limited(
+    fn: Callable[..., Any], args: tuple, timeout_s: float, memory_mb: int, warm_up: str = ""
+) -> Outcome:
+    """``fn(*args)`` in a worker process; ``fn`` and its arguments must pickle (module-level).
+
+    Workers are reused. A new one first runs ``warm_up`` ("module:function", e.g. one
+    small job that imports everything ``fn`` imports lazily), outside any limit.
+    """
+    with _lock:
+        worker = _idle.pop() if _idle else None
+    if worker is None or not worker.alive():
+        try:
+            worker = _Worker(warm_up)
+        except (RuntimeError, OSError) as exc:
+            return Outcome("failed", message=str(exc))
+    try:
+        worker.jobs.send((fn, args, memory_mb * 1024 * 1024))
+        if not worker.replies.poll(timeout_s):
+            worker.stop()
+            return Outcome("time_limit", message=f"took longer than its time limit of {timeout_s:g} s")
+        # Plain tuples cross the pipe: this module is __main__ in the worker.
+        outcome = Outcome(*worker.replies.recv())
+    except (EOFError, OSError):
+        code = worker.stop()
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return Outcome("crashed", message=f"crashed the worker process analysing it ({how})")
+    with _lock:
+        keep = len(_idle) < MAX_IDLE
+        if keep:
+            _idle.append(worker)
+    if not keep:
+        worker.stop()
+    return outcome
+
+
+if __name__ == "__main__":
+    _worker_main(
+        Connection(int(sys.argv[1]), writable=False),
+        Connection(int(sys.argv[2]), readable=False),
+        sys.argv[3],
+    )

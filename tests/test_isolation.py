@@ -1,0 +1,83 @@
+"""Per-file time and memory limits: one runaway or crashing file costs one row, not the scan."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+
+from PIL import Image
+
+from core.isolation import run_limited
+from tests.conftest import ROOT
+from tests.images import camera_exif, encode, photo, png_header_only
+
+
+def scan(folder, **env) -> dict[str, dict]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "scan", str(folder), "--no-classifier", "--quiet"],
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return {os.path.basename(r["path"]): r for r in map(json.loads, proc.stdout.splitlines())}
+
+
+def test_a_file_that_needs_too_much_memory_is_one_row_and_the_scan_goes_on(tmp_path):
+    # 12000 x 12000 declared in a few bytes: under the pixel limit, but decoding it needs
+    # 432 MB for the pixels alone.
+    (tmp_path / "huge.png").write_bytes(png_header_only(12_000, 12_000))
+    (tmp_path / "camera.jpg").write_bytes(encode(photo(seed=1), "JPEG", exif=camera_exif()))
+    (tmp_path / "notes.txt").write_text("hello")
+    rows = scan(tmp_path, FORENSICS_FILE_MEMORY_MB="300")
+    huge = rows["huge.png"]
+    assert huge["error"] == {
+        "code": "memory_limit",
+        "message": "analysis of this file stopped: it needed more than 300 MiB (setting file_memory_mb)",
+    }
+    assert huge["file"]["sha256"] and huge["file"]["format"] == "png"  # the row still identifies the file
+    assert (
+        rows["camera.jpg"]["status"] == "ok" and rows["camera.jpg"]["metadata"]["camera"]["make"] == "Canon"
+    )
+    assert rows["notes.txt"]["error"]["code"] == "not_an_image"
+    # With the default limit the same file is what it is: a PNG whose data is cut short.
+    assert scan(tmp_path)["huge.png"]["error"]["code"] == "decode_failed"
+
+
+def test_a_file_that_takes_too_long_is_stopped_and_the_scan_goes_on(tmp_path):
+    # 75 MP of noise: well over a second of decoding and forensics on any machine.
+    buffer = io.BytesIO()
+    Image.effect_noise((10_000, 7_500), 64).convert("RGB").save(buffer, "JPEG", quality=90)
+    (tmp_path / "big.jpg").write_bytes(buffer.getvalue())
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "empty.png").write_bytes(b"")
+    start = time.monotonic()
+    rows = scan(tmp_path, FORENSICS_FILE_TIMEOUT_S="0.25")
+    assert rows["big.jpg"]["error"] == {
+        "code": "time_limit",
+        "message": "analysis of this file stopped after 0.25 s (setting file_timeout_s)",
+    }
+    assert rows["big.jpg"]["file"]["size_bytes"] == len(buffer.getvalue())
+    assert (rows["notes.txt"]["error"]["code"], rows["empty.png"]["error"]["code"]) == (
+        "not_an_image",
+        "empty_file",
+    )
+    assert time.monotonic() - start < 60
+
+
+def test_a_crashing_or_hanging_job_costs_its_worker_only():
+    """What a native decoder crash (abort) or an endless loop does to the worker."""
+    crashed = run_limited(os.abort, (), 30, 512)
+    assert (crashed.status, crashed.message) == (
+        "crashed",
+        "crashed the worker process analysing it (signal 6)",
+    )
+    hung = run_limited(time.sleep, (60,), 0.5, 512)
+    assert (hung.status, hung.message) == ("time_limit", "took longer than its time limit of 0.5 s")
+    greedy = run_limited(bytearray, (2 * 1024**3,), 30, 256)
+    assert greedy.status == "memory_limit"
+    # Fresh workers take over: the next jobs run normally.
+    assert run_limited(sum, ([1, 2, 3],), 30, 512).value == 6
+    assert run_limited(max, ([4, 5],), 30, 512).value == 5
