@@ -10,7 +10,8 @@ JPEGs with EXIF, 1 MP PNGs), then measures, on the same files and machine:
   (b) this project's classifier alone (Detector.predict on decoded images);
   (c) the full scan: intake, hashing, metadata, provenance and the classifier;
   (d) the scan with ``--no-classifier`` (and, for triage, with ``--metadata-only``);
-  (e) peak memory (RSS) of a scan of many files, and how it grows with their number.
+  (e) peak memory (RSS of the scan and its file workers together) of a scan of many
+      files, and how it grows with their number.
 
 Forensics and stability are off in (c), (d) and (e), as the targets define them.
 Nothing here is a test: the printed numbers are the measurement (see bench/README.md).
@@ -126,19 +127,43 @@ def bench_scan(model: Path | None, files: list[Path], pixels: bool = True) -> fl
     return rate(rows, time.perf_counter() - start)
 
 
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (the scan's file workers included), Linux."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        rss[int(entry)] = int(fields[21]) * page
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo.extend(child for child, parent in parents.items() if parent == current)
+    return total
+
+
 def peak_rss_of_scan(folder: Path, model: Path | None) -> float:
-    """Peak RSS (MiB) of a fresh ``python -m core scan`` process over ``folder``."""
+    """Peak resident memory (MiB) of a fresh ``python -m core scan`` over ``folder``: the
+    process and its file workers together, sampled every 0.2 s."""
     args = [sys.executable, "-m", "core", "scan", str(folder), "--no-forensics", "--no-stability", "--quiet",
             "--out", os.devnull]  # fmt: skip
     args += ["--model", str(model)] if model else ["--no-classifier"]
-    code = (
-        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    return int(out.stdout.strip().splitlines()[-1]) / 1024
+    process = subprocess.Popen(args, cwd=ROOT)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.2)
+    if process.returncode:
+        raise RuntimeError(f"the scan failed with exit code {process.returncode}")
+    return peak / 2**20
 
 
 def main() -> None:
@@ -174,7 +199,7 @@ def main() -> None:
         write_files(work / "memory", args.memory_files, 0, (1600, 1200))
         rss_small = peak_rss_of_scan(work / "memory-small", model)
         rss_large = peak_rss_of_scan(work / "memory", model)
-        print(f"(e) peak RSS of a scan with the classifier (2 MP JPEGs): {rss_small:.0f} MiB for {args.memory_files // 10} files, "
+        print(f"(e) peak RSS of a scan with the classifier and its file workers (2 MP JPEGs): {rss_small:.0f} MiB for {args.memory_files // 10} files, "
               f"{rss_large:.0f} MiB for {args.memory_files} files")  # fmt: skip
     print(f"    this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
