@@ -92,7 +92,7 @@ def _list_uri(source: str) -> list[Listed]:
     for entry in sorted(infos, key=lambda i: i.path):
         if entry.type != pafs.FileType.File or (pattern and not fnmatch.fnmatchcase(entry.path, pattern)):
             continue
-        uri = f"{scheme}://{entry.path}" if scheme != "file" else f"file://{entry.path}"
+        uri = f"{scheme}://{entry.path}"
         found.append(Listed(uri, uri))
     return found
 
@@ -127,7 +127,8 @@ def _source(item: Listed, max_bytes: int) -> Source:
 
 
 class PrepareFiles:
-    """The CPU stage, as Ray tasks: one partial result (and the classifier's pixels) per file."""
+    """The CPU stage, a pool of Ray actors: one partial result (and the classifier's pixels) per
+    file, each file parsed under the per-file limits (``prepare_safely``)."""
 
     def __init__(self, settings: Settings):
         # No classifier here (that is the model stage's job): settings and trust anchors only.
@@ -146,6 +147,11 @@ class ClassifyFiles:
     """The model stage, as actors: each loads the classifier once, then scores batch after batch."""
 
     def __init__(self, settings: Settings):
+        import torch
+
+        # Ray limits an actor's OpenMP threads to its logical CPUs (one); a CPU replica is
+        # meant to use its node's cores, as the local engine does (OpenVINO ignores the cap).
+        torch.set_num_threads(os.cpu_count() or 1)
         self.ctx = make_context(settings)
 
     def __call__(self, batch: dict) -> dict:
