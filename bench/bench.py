@@ -1,6 +1,6 @@
 """Throughput benchmark: the plain transformers pipeline against this project, in one run.
 
-    python bench/bench.py [--images 12] [--scan-files 200] [--memory-files 2000]
+    python bench/bench.py [--images 24] [--rounds 3] [--scan-files 200] [--memory-files 2000]
 
 Builds a randomly initialised classifier with AIRealNet's exact geometry (seeded;
 speed does not depend on weight values) and a set of realistic test files (12 MP camera
@@ -27,7 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -90,30 +92,36 @@ def rate(count: int, seconds: float) -> float:
     return count / seconds if seconds else float("inf")
 
 
-def bench_pipeline(model: Path, files: list[Path]) -> float:
+def timer(count: int, run: Callable[[], object]) -> Callable[[], float]:
+    """A measurement to repeat: images per second of one call of ``run``."""
+
+    def measure() -> float:
+        start = time.perf_counter()
+        run()
+        return rate(count, time.perf_counter() - start)
+
+    return measure
+
+
+def pipeline_timer(model: Path, files: list[Path]) -> Callable[[], float]:
     from transformers import pipeline
 
     classify = pipeline("image-classification", model=str(model), device="cpu")
     classify(str(files[0]))  # warm-up
-    start = time.perf_counter()
-    for path in files:
-        classify(str(path))
-    return rate(len(files), time.perf_counter() - start)
+    return timer(len(files), lambda: [classify(str(path)) for path in files])
 
 
-def bench_classifier(model: Path, files: list[Path], backend: str) -> tuple[float, str]:
+def classifier_timer(model: Path, files: list[Path], backend: str) -> tuple[Callable[[], float], str]:
     from core.detector import load_detector
     from core.intake import open_intake
 
     detector = load_detector(str(model), backend=backend, batch_size=1)
     images = [open_intake(p.read_bytes(), p.name, str(p), 10**9).decoded.pixels for p in files]
     detector.predict(images[:1])
-    start = time.perf_counter()
-    detector.predict(images)
-    return rate(len(images), time.perf_counter() - start), f"{detector.backend} {detector.dtype}"
+    return timer(len(images), lambda: detector.predict(images)), f"{detector.backend} {detector.dtype}"
 
 
-def bench_scan(model: Path | None, files: list[Path], pixels: bool = True) -> float:
+def scan_timer(model: Path | None, files: list[Path], pixels: bool = True) -> Callable[[], float]:
     from core.pipeline import make_context
     from core.scan import scan
     from core.settings import Settings
@@ -121,10 +129,8 @@ def bench_scan(model: Path | None, files: list[Path], pixels: bool = True) -> fl
     settings = Settings(model=str(model) if model else "none", classifier=model is not None, forensics=False,
                         stability=False, batch_size=1 if model else 8, pixels=pixels)  # fmt: skip
     ctx = make_context(settings)
-    list(scan(files[:2], ctx))  # warm-up (model load, imports)
-    start = time.perf_counter()
-    rows = sum(1 for _ in scan(files, ctx))
-    return rate(rows, time.perf_counter() - start)
+    list(scan(files[:2], ctx))  # warm-up (model load, imports, file workers)
+    return timer(len(files), lambda: sum(1 for _ in scan(files, ctx)))
 
 
 def tree_rss(pid: int) -> int:
@@ -168,10 +174,11 @@ def peak_rss_of_scan(folder: Path, model: Path | None) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", type=int, default=12, help="files for (a), (b), (c)")
+    parser.add_argument("--images", type=int, default=24, help="files for (a), (b), (c)")
     parser.add_argument("--scan-files", type=int, default=200, help="camera JPEGs for (d)")
     parser.add_argument("--memory-files", type=int, default=2000, help="files for (e)")
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "forensics-bench"))
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of (a), (b), (c); medians are reported")
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
     work = Path(args.work)
@@ -179,19 +186,32 @@ def main() -> None:
     files = write_files(work / "photos", args.images - args.images // 4, args.images // 4)
     print(f"machine: {os.cpu_count()} CPU(s); files: {len(files)} ({args.images - args.images // 4} 12 MP JPEGs with EXIF, "
           f"{args.images // 4} 1 MP PNGs); model: random weights, AIRealNet geometry")  # fmt: skip
-    a = bench_pipeline(model, files)
-    print(f"(a) transformers pipeline, one file per call: {a:.2f} images/s")
-    b_torch, torch_kind = bench_classifier(model, files, "pytorch")
-    print(f"    project classifier, {torch_kind}: {b_torch:.2f} images/s")
-    b, kind = bench_classifier(model, files, "auto")
-    print(f"(b) project classifier alone ({kind}): {b:.2f} images/s = {b / a:.2f}x (a)")
-    c = bench_scan(model, files)
-    print(f"(c) full scan (intake, hashes, metadata, provenance, classifier): {c:.2f} images/s = "
-          f"{c / b:.0%} of (b) = {c / a:.2f}x (a)")  # fmt: skip
+    torch_timer, torch_kind = classifier_timer(model, files, "pytorch")
+    fast_timer, kind = classifier_timer(model, files, "auto")
+    timers = {
+        "a": pipeline_timer(model, files),
+        "torch": torch_timer,
+        "b": fast_timer,
+        "c": scan_timer(model, files),
+    }
+    # Rounds of a, b, c back to back: a shared machine's speed drifts over minutes, and the
+    # ratios are taken within each round before the median is.
+    rounds = [{name: measure() for name, measure in timers.items()} for _ in range(args.rounds)]
+    med = {name: median(r[name] for r in rounds) for name in timers}
+    b_over_a = median(r["b"] / r["a"] for r in rounds)
+    c_over_b = median(r["c"] / r["b"] for r in rounds)
+    c_over_a = median(r["c"] / r["a"] for r in rounds)
+    print(f"medians of {args.rounds} rounds (per round: " + "; ".join(
+        " ".join(f"{k} {v:.2f}" for k, v in r.items()) for r in rounds) + ")")  # fmt: skip
+    print(f"(a) transformers pipeline, one file per call: {med['a']:.2f} images/s")
+    print(f"    project classifier, {torch_kind}: {med['torch']:.2f} images/s")
+    print(f"(b) project classifier alone ({kind}): {med['b']:.2f} images/s = {b_over_a:.2f}x (a)")
+    print(f"(c) full scan (intake, hashes, metadata, provenance, classifier): {med['c']:.2f} images/s = "
+          f"{c_over_b:.0%} of (b) = {c_over_a:.2f}x (a)")  # fmt: skip
     jpegs = write_files(work / "camera", args.scan_files, 0)
-    d = bench_scan(None, jpegs)
+    d = scan_timer(None, jpegs)()
     print(f"(d) scan --no-classifier over {len(jpegs)} 12 MP camera JPEGs: {d:.1f} images/s")
-    d_meta = bench_scan(None, jpegs, pixels=False)
+    d_meta = scan_timer(None, jpegs, pixels=False)()
     print(f"    scan --metadata-only (no pixel decoding) over the same files: {d_meta:.1f} images/s")
     if not args.skip_memory:
         # 2 MP camera JPEGs keep writing thousands of test files quick; memory per file is what matters.
