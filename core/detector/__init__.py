@@ -86,7 +86,11 @@ class Detector:
         if self.fast_model is not None:
             logits = torch.from_numpy(self.fast_model.logits(inputs["pixel_values"].numpy()))
         else:
-            pixels = inputs["pixel_values"].to(self.device, dtype=getattr(torch, self.dtype))
+            pixels = inputs["pixel_values"]
+            if self.device.startswith("cuda"):
+                # Page-locked memory lets the copy to the GPU run asynchronously.
+                pixels = pixels.pin_memory()
+            pixels = pixels.to(self.device, dtype=getattr(torch, self.dtype), non_blocking=True)
             with self._lock, torch.inference_mode():
                 logits = self.model(pixel_values=pixels).logits
         probabilities = logits.float().softmax(dim=-1).cpu()
