@@ -110,6 +110,19 @@ def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def test_without_an_address_a_local_ray_instance_runs_the_scan(folder, tmp_path):
+    """Runs before the cluster fixture starts: no cluster to join, so the CLI starts its own."""
+    ray_tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    env = {**os.environ, "RAY_TMPDIR": ray_tmp, "RAY_USAGE_STATS_ENABLED": "0"}
+    try:
+        scan(str(folder), "--no-classifier", "--engine", "ray", "--out", str(tmp_path / "ray.jsonl"), env=env)
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
+    scan(str(folder), "--no-classifier", "--out", str(tmp_path / "local.jsonl"))
+    assert_same(rows(tmp_path / "ray.jsonl"), rows(tmp_path / "local.jsonl"))
+    assert len(rows(tmp_path / "local.jsonl")) == 14
+
+
 def test_ray_engine_on_a_real_cluster_gives_the_local_rows(cluster, folder, tiny_model, tmp_path):
     address, env = cluster
     model = ["--model", str(tiny_model)]
