@@ -37,7 +37,7 @@ class Outcome:
     message: str = ""
 
 
-def _resident_address_space() -> int:
+def _address_space_in_use() -> int:
     """This process's current virtual size in bytes (Linux), 0 where unknown."""
     try:
         with open("/proc/self/statm") as fh:
@@ -64,7 +64,7 @@ def _worker_main(jobs: Connection, replies: Connection, warm_up: str) -> None:
             # On top of what the worker holds now, its libraries imported (receiving the
             # first job imports them): the limit means "memory this job may use".
             _, hard = resource.getrlimit(resource.RLIMIT_AS)
-            soft = _resident_address_space() + memory_bytes
+            soft = _address_space_in_use() + memory_bytes
             resource.setrlimit(
                 resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard)
             )

@@ -14,6 +14,7 @@ Nothing here writes to disk or imports a UI.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import traceback
 from dataclasses import dataclass
@@ -72,6 +73,14 @@ class Source:
         except AnalysisError as exc:
             return [cls(path=name, data=data, error=exc)]
         return [cls(path=m.name, data=m.data if m.data is not None else b"", error=m.error) for m in members]
+
+    def read(self, max_bytes: int) -> bytes:
+        """The file's bytes: as given, or read from disk under the size limit.
+
+        Raises the error already known for this source, or the reading error."""
+        if self.error is not None:
+            raise self.error
+        return self.data if self.data is not None else read_bytes(self.file, max_bytes)
 
     @property
     def name(self) -> str:
@@ -144,20 +153,16 @@ def prepare_safely(source: Source, ctx: Context) -> tuple[ScanResult, Image.Imag
         return outcome.value
     result = ScanResult(path=source.path, status="ok", tool_version=__version__)
     result.file.name = source.name
-    try:
-        data = source.data if source.data is not None else read_bytes(source.file, settings.max_file_bytes)
-        result.file, _ = describe_bytes(data, source.name)
-    except AnalysisError:
-        pass  # the row still says why the analysis stopped
-    code, message = {
-        "time_limit": ("time_limit", f"stopped after {settings.file_timeout_s:g} s (setting file_timeout_s)"),
-        "memory_limit": (
-            "memory_limit",
-            f"stopped: it needed more than {settings.file_memory_mb} MiB (setting file_memory_mb)",
-        ),
-        "crashed": ("worker_crashed", f"a decoder {outcome.message}; nothing else was lost"),
-    }.get(outcome.status, ("internal_error", f"unexpected failure: {outcome.message}"))
-    _fail(result, code, f"analysis of this file {message}" if code != "worker_crashed" else message)
+    with contextlib.suppress(AnalysisError):  # unreadable now: the row still says why it stopped
+        result.file, _ = describe_bytes(source.read(settings.max_file_bytes), source.name)
+    messages = {
+        "time_limit": f"analysis of this file stopped after {settings.file_timeout_s:g} s (setting file_timeout_s)",
+        "memory_limit": "analysis of this file stopped: it needed more than "
+        f"{settings.file_memory_mb} MiB (setting file_memory_mb)",
+        "crashed": f"a decoder {outcome.message}; nothing else was lost",
+    }
+    code = {"crashed": "worker_crashed", "failed": "internal_error"}.get(outcome.status, outcome.status)
+    _fail(result, code, messages.get(outcome.status, f"unexpected failure: {outcome.message}"))
     return result, None
 
 
@@ -187,9 +192,7 @@ def prepare(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image | Non
     result = ScanResult(path=source.path, status="ok", tool_version=__version__)
     result.file.name = source.name
     try:
-        if source.error is not None:
-            raise source.error
-        data = source.data if source.data is not None else read_bytes(source.file, settings.max_file_bytes)
+        data = source.read(settings.max_file_bytes)
         intake = open_intake(data, source.name, source.path, settings.max_pixels, settings.pixels)
         result.file = intake.facts
         if intake.sniffed.format is not None:
@@ -202,7 +205,11 @@ def prepare(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image | Non
             result.metadata, notices, thumbnail = extract_metadata(data, image)
             result.notices.extend(notices)
             result.provenance, notices = analyze_provenance(
-                data, intake.facts.mime, result.metadata, lambda: decoded and image, ctx.trust_anchors_pem
+                data,
+                intake.facts.mime,
+                result.metadata,
+                lambda: image if decoded else None,
+                ctx.trust_anchors_pem,
             )
             result.notices.extend(notices)
             if settings.forensics:

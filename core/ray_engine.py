@@ -28,7 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import AnalysisError, FileTooLarge, ReadFailed
+from core.errors import AnalysisError, ReadFailed
+from core.intake import refuse_oversized
 from core.pipeline import Context, Source, complete, make_context, prepare_safely
 from core.provenance.c2pa_credentials import load_trust_anchors
 from core.scan import list_files
@@ -103,11 +104,7 @@ def read_uri(uri: str, max_bytes: int) -> bytes:
 
     try:
         filesystem, path = pafs.FileSystem.from_uri(uri)
-        size = filesystem.get_file_info(path).size or 0
-        if size > max_bytes:
-            raise FileTooLarge(
-                f"file is {size:,} bytes, more than the limit of {max_bytes:,} (setting max_file_mb)"
-            )
+        refuse_oversized(filesystem.get_file_info(path).size or 0, max_bytes)
         with filesystem.open_input_file(path) as fh:
             return fh.read()  # the size was checked above; objects do not grow while read
     except AnalysisError:
@@ -119,11 +116,10 @@ def read_uri(uri: str, max_bytes: int) -> bytes:
 def _source(item: Listed, max_bytes: int) -> Source:
     if item.uri is None:
         return Source.from_path(item.path)
-    name = item.uri.rsplit("/", 1)[-1]
-    try:
-        return Source(path=item.path, data=read_uri(item.uri, max_bytes), file=Path(name))
+    try:  # the file name shown is the URI's last part (Source.name)
+        return Source(path=item.path, data=read_uri(item.uri, max_bytes))
     except AnalysisError as exc:
-        return Source(path=item.path, file=Path(name), error=exc)
+        return Source(path=item.path, error=exc)
 
 
 class PrepareFiles:

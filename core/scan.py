@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,7 +42,6 @@ def list_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
 def scan(
     files: Iterable[Path],
     ctx: Context,
-    on_progress: Callable[[int], None] | None = None,
     workers: int | None = None,
 ) -> Iterator[ScanResult]:
     """Analyse ``files`` in batches of ``settings.batch_size``, yielding results in order.
@@ -59,9 +58,9 @@ def scan(
         for batch in _batches(files, size):
             pending.append([pool.submit(prepare_safely, Source.from_path(path), ctx) for path in batch])
             if len(pending) > LOOKAHEAD:
-                yield from _finish(pending.popleft(), ctx, on_progress)
+                yield from _finish(pending.popleft(), ctx)
         while pending:
-            yield from _finish(pending.popleft(), ctx, on_progress)
+            yield from _finish(pending.popleft(), ctx)
 
 
 def _batches(files: Iterable[Path], size: int) -> Iterator[list[Path]]:
@@ -75,10 +74,5 @@ def _batches(files: Iterable[Path], size: int) -> Iterator[list[Path]]:
         yield batch
 
 
-def _finish(
-    futures: list[Future], ctx: Context, on_progress: Callable[[int], None] | None
-) -> Iterator[ScanResult]:
-    results = complete([f.result() for f in futures], ctx)
-    if on_progress:
-        on_progress(len(results))
-    yield from results
+def _finish(futures: list[Future], ctx: Context) -> Iterator[ScanResult]:
+    yield from complete([f.result() for f in futures], ctx)

@@ -54,9 +54,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Images declaring more pixels than this are refused as decompression bombs.",
     ),
     Setting("max_file_mb", 512, "Files larger than this many MiB are refused without being read."),
-    Setting(
-        "file_timeout_s", 60.0, "Seconds one file's parsing may take before it is stopped (time_limit)."
-    ),
+    Setting("file_timeout_s", 60.0, "Seconds one file's parsing may take before it is stopped (time_limit)."),
     Setting(
         "file_memory_mb",
         4096,

@@ -38,14 +38,19 @@ class Intake:
     error: AnalysisError | None = None  # why decoding failed; bytes and facts are still valid
 
 
+def refuse_oversized(size: int, max_bytes: int) -> None:
+    """Raise FileTooLarge before a file of ``size`` bytes is read, if it is over the limit."""
+    if size > max_bytes:
+        raise FileTooLarge(
+            f"file is {size:,} bytes, more than the limit of {max_bytes:,} (setting max_file_mb)"
+        )
+
+
 def read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
     """Read a file once, refusing oversized files before reading them."""
     try:
         size = os.stat(path).st_size
-        if size > max_bytes:
-            raise FileTooLarge(
-                f"file is {size:,} bytes, more than the limit of {max_bytes:,} (setting max_file_mb)"
-            )
+        refuse_oversized(size, max_bytes)
         with open(path, "rb") as fh:
             # read(n) reserves n bytes up front: ask for the stated size (and one more byte,
             # to notice a file that grew), not for the whole limit.

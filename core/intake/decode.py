@@ -103,28 +103,24 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
             frames = getattr(image, "n_frames", 1)
             mode = image.mode
             orientation = _orientation(image)
-            if not pixels:
-                return _decoded(
-                    _check_complete(data, sniffed, image),
-                    None,
-                    (stored_w, stored_h),
-                    orientation,
-                    frames,
-                    mode,
-                )
-            if isinstance(image, JpegImageFile):  # also MPO, a JPEG with extra images appended
-                image.draft("RGB", _draft_request(stored_w, stored_h))
-            image.load()
-            working = _to_rgb(image)
+            working = None
+            if pixels:
+                if isinstance(image, JpegImageFile):  # also MPO, a JPEG with extra images appended
+                    image.draft("RGB", _draft_request(stored_w, stored_h))
+                image.load()
+                working = _to_rgb(image)
         except Image.DecompressionBombError as exc:
             raise DecompressionBomb(f"refused while decoding: {exc}") from exc
-        except (DecodeFailed, MemoryError):  # a memory limit is reported as such, not as damage
+        except MemoryError:  # a memory limit is reported as such, not as damage
             raise
         except Exception as exc:
             raise DecodeFailed(
                 f"{sniffed.description} whose pixel data is damaged: {_describe(exc)}"
             ) from exc
 
+    if working is None:
+        _check_complete(data, sniffed)
+        return _decoded(image, None, (stored_w, stored_h), orientation, frames, mode)
     if orientation and orientation != 1:
         working = ImageOps.exif_transpose(working)
     if max(working.size) > WORKING_MAX_SIDE:
@@ -158,7 +154,7 @@ def _decoded(
     )
 
 
-def _check_complete(data: bytes, sniffed: Sniffed, image: Image.Image) -> Image.Image:
+def _check_complete(data: bytes, sniffed: Sniffed) -> None:
     """Without decoding, a cut-off JPEG or PNG is still caught: its end marker is missing."""
     from core.forensics.file_structure import has_end_marker  # not at import: forensics imports intake
 
@@ -167,7 +163,6 @@ def _check_complete(data: bytes, sniffed: Sniffed, image: Image.Image) -> Image.
             f"{sniffed.description} that ends before its end-of-image marker (truncated); "
             "found without decoding pixels (metadata-only scan)"
         )
-    return image
 
 
 def _pillow_format(fmt: str | None) -> str:
