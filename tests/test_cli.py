@@ -35,6 +35,15 @@ def has_key(row: dict, dotted: str) -> bool:
     return True
 
 
+# The error rows of ``mixed_folder``, whichever way it is scanned.
+MIXED_FOLDER_ERRORS = {
+    "notes.txt": "not_an_image",
+    "empty.png": "empty_file",
+    "bomb.png": "decompression_bomb",
+    "truncated.jpg": "decode_failed",
+}
+
+
 @pytest.fixture
 def mixed_folder(tmp_path) -> Path:
     root = tmp_path / "submissions"
@@ -70,12 +79,7 @@ def test_scan_folder_one_row_per_file_with_contract_keys(mixed_folder, tiny_mode
     ok = {n for n, r in by_name.items() if r["status"] == "ok"}
     assert ok == {"camera.jpg", "render.png", "disguised.jpg", "clip.webp"}
     errors = {n: r["error"]["code"] for n, r in by_name.items() if r["status"] == "error"}
-    assert errors == {
-        "notes.txt": "not_an_image",
-        "empty.png": "empty_file",
-        "bomb.png": "decompression_bomb",
-        "truncated.jpg": "decode_failed",
-    }
+    assert errors == MIXED_FOLDER_ERRORS
     cam = by_name["camera.jpg"]
     assert cam["metadata"]["camera"] == {
         "make": "Canon", "model": "Canon EOS R5", "lens": "RF24-105mm F4 L IS USM", "serial": "031021001234"
@@ -127,13 +131,7 @@ def test_metadata_only_scan_skips_pixels_but_keeps_facts_and_catches_truncation(
     assert rows["ai.png"]["provenance"]["generator"]["tool"] == "automatic1111"
     assert rows["disguised.jpg"]["file"]["format"] == "png"
     errors = {name: r["error"]["code"] for name, r in rows.items() if r["status"] == "error"}
-    assert errors == {
-        "truncated.jpg": "decode_failed",
-        "cut.png": "decode_failed",
-        "bomb.png": "decompression_bomb",
-        "empty.png": "empty_file",
-        "notes.txt": "not_an_image",
-    }
+    assert errors == {**MIXED_FOLDER_ERRORS, "cut.png": "decode_failed"}
     assert "end-of-image marker" in rows["truncated.jpg"]["error"]["message"]
 
 
