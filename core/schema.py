@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Major bumps break readers; minor bumps only add keys.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass
@@ -109,6 +109,12 @@ class Metadata:
     thumbnail: Thumbnail | None = None
     sources: list[str] = field(default_factory=list)  # which blocks were found: exif, xmp, iptc, ...
     cross_check: list[dict[str, Any]] = field(default_factory=list)  # exifread vs Pillow disagreements
+    # Values that are a device's default, not a fact (GPS 0,0; a clock never set):
+    # {"field", "value", "reason"}. They are left out of gps / datetime_original.
+    placeholders: list[dict[str, Any]] = field(default_factory=list)
+    # Editing software the metadata names: {"where", "software", and for history events
+    # "action", "when", "changed"}.
+    editing: list[dict[str, Any]] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -173,6 +179,18 @@ class C2PAAction:
     software_agent: str | None = None
     when: str | None = None
     manifest: str | None = None  # label of the manifest that holds it
+    claim_generator: str | None = None  # the claim generator of that manifest
+    model: str | None = None  # the AI model its parameters name (e.g. vendor details, modelVersion)
+
+
+@dataclass
+class C2PAFailure:
+    """One failed C2PA validation check, with what it means for a reader."""
+
+    code: str  # the C2PA validation status code, e.g. "assertion.dataHash.mismatch"
+    kind: str  # see core.provenance.c2pa_credentials.FAILURE_KINDS
+    scope: str  # "active" (the file's own credentials) or "ingredient" (an earlier version's)
+    explanation: str | None = None  # the validator's own words
 
 
 @dataclass
@@ -189,14 +207,22 @@ class C2PAState:
 
     ``state``: ``trusted`` (valid, signer chains to a configured trust anchor),
     ``valid`` (valid signature, signer not on a configured trust list), ``invalid``
-    (validation failed: see ``failure_codes``), ``remote_only`` (the file points to a
-    manifest stored elsewhere, which is never fetched), ``unreadable`` (a manifest is
-    there but cannot be parsed); ``null`` when no credentials are present.
+    (validation failed: see ``problem`` and ``failures``), ``remote_only`` (the file
+    points to a manifest stored online, which is never fetched), ``unreadable`` (a
+    manifest is there but cannot be parsed), ``stripped`` (the XMP names a manifest
+    embedded in this file, and none is there: the credentials were removed); ``null``
+    when no credentials are present or referenced.
+
+    ``problem`` is the most serious kind of failure, for the headline: ``content_changed``,
+    ``signature_invalid``, ``credentials_damaged``, ``certificate_revoked``,
+    ``certificate_not_valid``, ``ingredient_invalid``; ``null`` when nothing failed.
     """
 
     present: bool | None = None
     state: str | None = None
-    failure_codes: list[str] = field(default_factory=list)
+    problem: str | None = None
+    failure_codes: list[str] = field(default_factory=list)  # every failure code, once each
+    failures: list[C2PAFailure] = field(default_factory=list)
     signer: str | None = None
     issuer: str | None = None
     signed_at: str | None = None
@@ -205,6 +231,7 @@ class C2PAState:
     ingredients: list[C2PAIngredient] = field(default_factory=list)
     manifests: int = 0
     remote_url: str | None = None
+    xmp_provenance: str | None = None  # the XMP dcterms:provenance value, as found
     error: str | None = None
 
 

@@ -16,12 +16,16 @@ from PIL import Image
 from core.schema import Camera, Metadata, Notice
 
 from . import exif as exif_reader
-from .dates import iptc_datetime, iso_datetime
+from .dates import iptc_datetime, iso_datetime, placeholder_date
+from .editing import editing_software
 from .icc import read_icc
 from .iptc import read_iptc
 from .png_text import read_png_text
 from .thumbnail import describe_thumbnail
 from .xmp import first_text, read_xmp, xmp_gps
+
+# Both coordinates within this many degrees of zero (about 11 m) are a placeholder position.
+NULL_ISLAND_DEGREES = 1e-4
 
 
 def _text(value: Any) -> str | None:
@@ -109,7 +113,14 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
         or _text(png_keys.get("software"))
         or _text(iptc.get("OriginatingProgram"))
     )
-    meta.gps = exif_reader.gps_from_fields(fields) or xmp_gps(props)
+    gps = exif_reader.gps_from_fields(fields) or xmp_gps(props)
+    if gps is not None and abs(gps.lat) < NULL_ISLAND_DEGREES and abs(gps.lon) < NULL_ISLAND_DEGREES:
+        meta.placeholders.append({
+            "field": "gps", "value": f"{gps.lat}, {gps.lon}",
+            "reason": "0° N 0° E ('Null Island', open sea) is what devices write without a position fix",
+        })  # fmt: skip
+    else:
+        meta.gps = gps
     meta.exif_dimensions = exif_reader.dimensions_from_fields(fields)
 
     for source, value in (
@@ -117,7 +128,15 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
         ("xmp", iso_datetime(first_text(props, "exif:DateTimeOriginal", "photoshop:DateCreated"))),
         ("iptc", iptc_datetime(_text(iptc.get("DateCreated")), _text(iptc.get("TimeCreated")))),
     ):
-        if value:
+        if value and (reason := placeholder_date(value)):
+            meta.placeholders.append(
+                {"field": f"datetime_original ({source})", "value": value, "reason": reason}
+            )
+        elif value:
             meta.datetime_original, meta.datetime_original_source = value, source
             break
+
+    meta.editing, problem = editing_software(_text(fields.get("software")), props)
+    if problem:
+        notices.append(Notice("xmp_history_problem", problem))
     return meta, notices, exif.thumbnail

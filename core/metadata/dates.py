@@ -82,3 +82,29 @@ def iptc_datetime(date: object, time: object) -> str | None:
                 _offset(m.group(4)) or ""
             )
     return f"{y:04d}-{mo:02d}-{day:02d}"
+
+
+# Clock defaults that devices and software write when no time was set: computer epochs
+# (Unix, DOS/FAT, classic Mac OS, Windows, Apple's 2001 reference date) and the common
+# camera reset date. Exactly these instants, to the second; any other time is kept.
+CLOCK_DEFAULTS = {
+    "1970-01-01T00:00:00": "the Unix epoch",
+    "1980-01-01T00:00:00": "the DOS/FAT epoch",
+    "1904-01-01T00:00:00": "the classic Mac OS epoch",
+    "1601-01-01T00:00:00": "the Windows epoch",
+    "2000-01-01T00:00:00": "a common camera reset date",
+    "2001-01-01T00:00:00": "Apple's reference date",
+}
+FIRST_PHOTOGRAPH_YEAR = 1826
+
+
+def placeholder_date(iso: str | None) -> str | None:
+    """Why a normalised date is a placeholder rather than a time (None when it looks real)."""
+    if not iso:
+        return None
+    second = iso[:19]
+    if second in CLOCK_DEFAULTS:
+        return f"{CLOCK_DEFAULTS[second]}, written when a device's clock was never set"
+    if iso[:4].isdigit() and int(iso[:4]) < FIRST_PHOTOGRAPH_YEAR:
+        return "a year before any photograph was taken"
+    return None

@@ -33,6 +33,31 @@ def _c2pa_tool(*names: str | None) -> tuple[str | None, str | None]:
     return slug(re.sub(r"[\s/]+v?\d[\w.\-]*$", "", first)), first
 
 
+def _c2pa_generator(prov: Provenance) -> Generator | None:
+    """The tool (and model) behind the first C2PA action that declares AI generation, else AI
+    editing: named by the action's software agent, then by the claim generator of the
+    manifest that holds the action (an ingredient's manifest for a history), then the signer."""
+    ai = []
+    for action in prov.c2pa.actions:
+        st = parse_source_type(action.digital_source_type, "c2pa")
+        if st is not None and st.category in ("ai_generated", "ai_edited"):
+            ai.append((st.category != "ai_generated", action))
+    if not ai:
+        return None
+    ai.sort(key=lambda pair: pair[0])  # generation before editing, otherwise in manifest order
+    edit_only, action = ai[0]
+    tool, name = _c2pa_tool(action.software_agent, action.claim_generator, prov.c2pa.claim_generator,
+                            prov.c2pa.signer, prov.c2pa.issuer)  # fmt: skip
+    model = next((a.model for _, a in ai if a.model), None)
+    return declared(
+        tool or "unknown",
+        name or "Content Credentials",
+        "c2pa",
+        "edit" if edit_only else "generation",
+        model=model,
+    )
+
+
 def analyze_provenance(
     data: bytes,
     mime: str | None,
@@ -45,8 +70,8 @@ def analyze_provenance(
     xmp = raw.get("xmp") or {}
     prov = Provenance(analyzed=True)
 
-    remote = xmp.get("dcterms:provenance") if isinstance(xmp.get("dcterms:provenance"), str) else None
-    prov.c2pa = read_c2pa(data, mime, trust_anchors_pem, remote_url=remote)
+    reference = xmp.get("dcterms:provenance") if isinstance(xmp.get("dcterms:provenance"), str) else None
+    prov.c2pa = read_c2pa(data, mime, trust_anchors_pem, xmp_provenance=reference)
     if prov.c2pa.error:
         notices.append(Notice("c2pa_unreadable", f"Content Credentials could not be read: {prov.c2pa.error}"))
 
@@ -75,16 +100,9 @@ def analyze_provenance(
         if g.error
     )
 
-    c2pa_ai = [a for a in prov.c2pa.actions if (st := parse_source_type(a.digital_source_type, "c2pa"))
-               and st.category in ("ai_generated", "ai_edited")]  # fmt: skip
-    if c2pa_ai:
-        first = c2pa_ai[0]
-        tool, name = _c2pa_tool(
-            first.software_agent, prov.c2pa.claim_generator, prov.c2pa.signer, prov.c2pa.issuer
-        )
-        category = parse_source_type(first.digital_source_type, "c2pa").category
-        declares = "generation" if category == "ai_generated" else "edit"
-        generators.insert(0, declared(tool or "unknown", name or "Content Credentials", "c2pa", declares))
+    generator = _c2pa_generator(prov)
+    if generator is not None:
+        generators.insert(0, generator)
 
     categories = {st.category for st in prov.source_types}
     signatures = [g for g in generators if g.confidence == "declared"]

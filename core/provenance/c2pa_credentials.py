@@ -6,6 +6,14 @@ Trust is judged only against the trust anchors the user configures (setting
 ``trust_anchors``); without them a cryptographically valid manifest is ``valid``
 ("valid signature, signer not on a configured trust list"), never ``trusted``.
 Absence is not an error: ``Reader.try_create`` returns None and so do we.
+
+Every failed check is sorted into what it means for a reader (``FAILURE_KINDS``,
+after the C2PA 2.x "Existing manifests" status codes): the signed content no longer
+matches, the signature does not verify, the credentials are malformed, the
+certificate was revoked, the certificate is expired or not trusted (the signature
+itself verifies), or only an earlier version's credentials fail. An XMP
+``dcterms:provenance`` of ``self#jumbf=...`` names a manifest embedded in the file
+itself: when none is there, the credentials were stripped.
 """
 
 from __future__ import annotations
@@ -17,13 +25,35 @@ from pathlib import Path
 from typing import Any
 
 from core.metadata.jsonsafe import clean_text
-from core.schema import C2PAAction, C2PAIngredient, C2PAState
+from core.schema import C2PAAction, C2PAFailure, C2PAIngredient, C2PAState
 
 # Byte patterns that any embedded manifest (JUMBF "jumb" boxes) or remote reference
 # (XMP dcterms:provenance) contains. Files without them skip the native reader entirely.
 _MARKERS = (b"jumb", b"dcterms:provenance", b"c2pa")
 # Vendor parameters that carry a digital source type in older manifests.
 _SOURCE_TYPE_PARAMETERS = ("com.adobe.digitalSourceType", "digitalSourceType")
+
+# Failure kinds, most serious first: the headline names the first one present.
+FAILURE_KINDS = (
+    "content_changed",  # a hash over the file's data or a signed assertion no longer matches
+    "signature_invalid",  # the claim signature does not verify (or is missing)
+    "credentials_damaged",  # malformed or inconsistent manifest, unsupported algorithm, ...
+    "certificate_revoked",  # the signing certificate was revoked by its issuer
+    "certificate_not_valid",  # expired, outside its validity, not trusted, time-stamp problems
+    "ingredient_invalid",  # only an earlier version's (an ingredient's) credentials fail
+)
+# Hard bindings: hashes over the file's own bytes.
+_DATA_HASHES = (
+    "assertion.dataHash.",
+    "assertion.bmffHash.",
+    "assertion.boxesHash.",
+    "assertion.collectionHash.",
+)
+# Where XMP names a manifest inside the file itself (JUMBF URI) rather than online.
+_EMBEDDED_REFERENCE = "self#jumbf="
+# Parameters of an action that name the AI model behind it (vendor details, model version).
+_MODEL_KEYS = ("details", "model", "modelname", "model_name", "name_of_model")
+_MODEL_VERSION_KEYS = ("modelversion", "model_version", "modelid", "model_id")
 
 
 @functools.lru_cache(maxsize=4)
@@ -59,9 +89,10 @@ def load_trust_anchors(path: str) -> str:
 
 
 def read_c2pa(
-    data: bytes, mime: str | None, trust_anchors_pem: str = "", remote_url: str | None = None
+    data: bytes, mime: str | None, trust_anchors_pem: str = "", xmp_provenance: str | None = None
 ) -> C2PAState:
-    """Credentials of one file. ``remote_url`` is the XMP dcterms:provenance value, if any."""
+    """Credentials of one file. ``xmp_provenance`` is the XMP dcterms:provenance value, if any."""
+    reference = clean_text(xmp_provenance).strip() if xmp_provenance else None
     if not any(marker in _search_region(data, mime) for marker in _MARKERS):
         return C2PAState(present=False)
     try:
@@ -75,15 +106,18 @@ def read_c2pa(
     except Exception as exc:  # C2paError and its subclasses, or a native failure
         message = str(exc)
         if type(exc).__name__.endswith("RemoteManifest") or message.startswith("Remote"):
-            url = remote_url or message.rsplit("url ", 1)[-1].strip() or None
-            return C2PAState(present=True, state="remote_only", remote_url=clean_text(url) if url else None)
+            url = reference or message.rsplit("url ", 1)[-1].strip() or None
+            return _referenced_only(clean_text(url) if url else None)
+        if type(exc).__name__.endswith("ManifestNotFound"):
+            return _referenced_only(reference) if reference else C2PAState(present=False)
         return C2PAState(
-            present=True, state="unreadable", error=clean_text(f"{type(exc).__name__}: {message}")[:500]
+            present=True,
+            state="unreadable",
+            xmp_provenance=reference,
+            error=clean_text(f"{type(exc).__name__}: {message}")[:500],
         )
     if reader is None:
-        if remote_url:
-            return C2PAState(present=True, state="remote_only", remote_url=clean_text(remote_url))
-        return C2PAState(present=False)
+        return _referenced_only(reference) if reference else C2PAState(present=False)
     try:
         with reader:
             store = json.loads(reader.json())
@@ -95,13 +129,61 @@ def read_c2pa(
             present=True, state="unreadable", error=clean_text(f"{type(exc).__name__}: {exc}")[:500]
         )
     result = _describe(store)
+    result.xmp_provenance = reference
     result.state = state if state in ("trusted", "valid", "invalid") else "invalid"
     if result.state == "trusted" and not trust_anchors_pem:
         # "Trusted" must mean "on the trust list this user configured", nothing else.
         result.state = "valid"
+    result.problem = _problem(result.failures, result.state)
     if not embedded and url:
         result.remote_url = clean_text(url)
     return result
+
+
+def _referenced_only(reference: str | None) -> C2PAState:
+    """No manifest in the file, but XMP (or the reader) names one: online, or stripped from here."""
+    if reference and reference.startswith(_EMBEDDED_REFERENCE):
+        # The XMP was written together with an embedded manifest that is no longer there.
+        return C2PAState(present=False, state="stripped", xmp_provenance=reference)
+    if reference and reference.lower().startswith(("http://", "https://")):
+        return C2PAState(present=True, state="remote_only", remote_url=reference, xmp_provenance=reference)
+    return C2PAState(
+        present=True,
+        state="unreadable",
+        xmp_provenance=reference,
+        error="the XMP names Content Credentials at a place that is neither in this file nor a web address",
+    )
+
+
+def failure_kind(code: str, scope: str) -> str:
+    """What one failed C2PA check means (see ``FAILURE_KINDS``)."""
+    if scope == "ingredient" or code.startswith("ingredient."):
+        return "ingredient_invalid"
+    if code.startswith("assertion.") and code.endswith(".mismatch"):
+        return "content_changed"
+    if code.startswith("claimSignature.") and code != "claimSignature.outsideValidity":
+        return "signature_invalid"
+    if code.endswith(".revoked"):
+        return "certificate_revoked"
+    if code.startswith(("signingCredential.", "timeStamp.", "claimSignature.outsideValidity")) or (
+        code.startswith("cawg.") and code.endswith(".untrusted")
+    ):
+        return "certificate_not_valid"
+    return "credentials_damaged"
+
+
+def _problem(failures: list[C2PAFailure], state: str) -> str | None:
+    """The most serious failure kind. "Untrusted" alone is no problem when the validator
+    says valid: without a configured trust list every signer is untrusted."""
+    kinds = {
+        f.kind for f in failures if not (f.code.endswith(".untrusted") and state in ("valid", "trusted"))
+    }
+    return next((k for k in FAILURE_KINDS if k in kinds), None)
+
+
+def touches_data(failure: C2PAFailure) -> bool:
+    """A hard-binding mismatch: the file's own bytes changed (not only a signed statement)."""
+    return failure.code.startswith(_DATA_HASHES)
 
 
 def _text(value: Any) -> str | None:
@@ -123,6 +205,7 @@ def _claim_generator(manifest: dict[str, Any]) -> str | None:
 
 def _actions(manifest: dict[str, Any], label: str) -> list[C2PAAction]:
     actions: list[C2PAAction] = []
+    generator = _claim_generator(manifest)
     for assertion in manifest.get("assertions") or []:
         if not isinstance(assertion, dict) or not str(assertion.get("label", "")).startswith("c2pa.actions"):
             continue
@@ -140,24 +223,67 @@ def _actions(manifest: dict[str, Any], label: str) -> list[C2PAAction]:
                     software_agent=_text(act.get("softwareAgent")),
                     when=_text(act.get("when")),
                     manifest=label,
+                    claim_generator=generator,
+                    model=_model(params),
                 )
             )
     return actions
 
 
-def _failure_codes(store: dict[str, Any]) -> list[str]:
-    codes: list[str] = []
+def _model(params: dict[str, Any]) -> str | None:
+    """The AI model an action's parameters name: vendor details ("com.adobe.details") and a
+    model version, looked for by key name at any vendor prefix, two levels deep at most."""
+    names: list[str] = []
+    versions: list[str] = []
+
+    def walk(value: Any, depth: int) -> None:
+        if not isinstance(value, dict) or depth > 2:
+            return
+        for key, item in list(value.items())[:100]:
+            last = str(key).lower().rsplit(".", 1)[-1]
+            if isinstance(item, dict):
+                walk(item, depth + 1)
+            elif (text := _text(item)) and not text.lower().startswith(("http://", "https://")):
+                if last in _MODEL_VERSION_KEYS:
+                    versions.append(text[:120])
+                elif last in _MODEL_KEYS:
+                    names.append(text[:120])
+
+    walk(params, 0)
+    name = next(iter(names), None)
+    version = next((v for v in versions if not name or v.lower() not in name.lower()), None)
+    if name and version:
+        return f"{name} ({version})"
+    return name or version
+
+
+def _failures(store: dict[str, Any]) -> list[C2PAFailure]:
+    """Every failed check once (code and scope), the file's own credentials first."""
+    found: list[tuple[dict, str]] = []
     results = store.get("validation_results") or {}
-    for entry in (results.get("activeManifest") or {}).get("failure") or []:
-        codes.append(str(entry.get("code")))
-    for delta in results.get("ingredientDeltas") or []:
-        for entry in ((delta or {}).get("validationDeltas") or {}).get("failure") or []:
-            codes.append(str(entry.get("code")))
-    for entry in store.get("validation_status") or []:  # older stores
-        code = str(entry.get("code"))
-        if code not in codes:
-            codes.append(code)
-    return [clean_text(c) for c in codes if c and c != "None"]
+    if isinstance(results, dict):
+        found += [(e, "active") for e in _entries((results.get("activeManifest") or {}).get("failure"))]
+        for delta in results.get("ingredientDeltas") or []:
+            deltas = (delta or {}).get("validationDeltas") if isinstance(delta, dict) else None
+            found += [(e, "ingredient") for e in _entries((deltas or {}).get("failure"))]
+    if not found:  # older stores list only validation_status
+        found = [(e, "active") for e in _entries(store.get("validation_status"))]
+    failures: list[C2PAFailure] = []
+    seen: set[tuple[str, str]] = set()
+    for entry, scope in found:
+        code = clean_text(str(entry.get("code") or ""), 120).strip()
+        if not code or code == "None" or (code, scope) in seen:
+            continue
+        seen.add((code, scope))
+        explanation = _text(entry.get("explanation"))
+        failures.append(
+            C2PAFailure(code, failure_kind(code, scope), scope, explanation[:300] if explanation else None)
+        )
+    return failures
+
+
+def _entries(value: Any) -> list[dict]:
+    return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
 
 
 def _describe(store: dict[str, Any]) -> C2PAState:
@@ -165,9 +291,11 @@ def _describe(store: dict[str, Any]) -> C2PAState:
     active_label = store.get("active_manifest")
     active = manifests.get(active_label) or {}
     signature = active.get("signature_info") or {}
+    failures = _failures(store)
     result = C2PAState(
         present=True,
-        failure_codes=_failure_codes(store),
+        failure_codes=list(dict.fromkeys(f.code for f in failures)),
+        failures=failures,
         signer=_text(signature.get("common_name")),
         issuer=_text(signature.get("issuer")),
         signed_at=_text(signature.get("time")),
@@ -176,7 +304,7 @@ def _describe(store: dict[str, Any]) -> C2PAState:
     )
     # The active manifest first, then the manifests of its ingredients (the history).
     for label in [active_label, *[k for k in manifests if k != active_label]]:
-        if label in manifests:
+        if isinstance(manifests.get(label), dict):
             result.actions.extend(_actions(manifests[label], label))
     for ing in active.get("ingredients") or []:
         if isinstance(ing, dict):
