@@ -304,7 +304,7 @@ def test_camera_photos_are_never_ai_declared(make, model, software):
     data = encode(photo(), "JPEG", exif=camera_exif(make=make, model=model, software=software))
     p, r = provenance(data, "DSC_0001.JPG")
     assert (p.ai_declared, p.ai_edit_declared, p.generator.tool) == (False, False, None)
-    assert r.verdict.band == "no conclusion"
+    assert r.verdict.band == "camera metadata present, no AI declaration"
     assert not any(f.direction == "synthesis" for f in r.findings)
     # Pillow wrote this JPEG with libjpeg's standard tables although EXIF names a camera:
     assert "jpeg.reencoded" in [f.rule for f in r.findings]

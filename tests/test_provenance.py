@@ -78,7 +78,7 @@ def test_tampered_file_is_invalid_and_only_declared(chain):
     assert r.provenance.ai_declared is True
     assert r.verdict.band == "substantial evidence of AI generation"
     assert "fail validation" in r.verdict.sentence
-    assert r.findings[0].rule == "c2pa.invalid"
+    assert r.findings[0].rule == "c2pa.content_changed"
 
 
 def test_vendor_parameter_source_type_and_openai_claim_generator(chain):

@@ -128,15 +128,21 @@ def read_c2pa(
         return C2PAState(
             present=True, state="unreadable", error=clean_text(f"{type(exc).__name__}: {exc}")[:500]
         )
-    result = _describe(store)
+    result = credentials_from_store(store, state, bool(trust_anchors_pem))
     result.xmp_provenance = reference
-    result.state = state if state in ("trusted", "valid", "invalid") else "invalid"
-    if result.state == "trusted" and not trust_anchors_pem:
+    if not embedded and url:
+        result.remote_url = clean_text(url)
+    return result
+
+
+def credentials_from_store(store: dict[str, Any], validation_state: str | None, trust_list: bool) -> C2PAState:
+    """Interpret the reader's JSON report and validation state (``trusted``/``valid``/``invalid``)."""
+    result = _describe(store)
+    result.state = validation_state if validation_state in ("trusted", "valid", "invalid") else "invalid"
+    if result.state == "trusted" and not trust_list:
         # "Trusted" must mean "on the trust list this user configured", nothing else.
         result.state = "valid"
     result.problem = _problem(result.failures, result.state)
-    if not embedded and url:
-        result.remote_url = clean_text(url)
     return result
 
 
