@@ -336,3 +336,100 @@ def test_credit_line_naming_a_generator_with_an_iptc_source_type():
         "xmp:photoshop:Credit",
     )
     assert r.verdict.band == "substantial evidence of AI generation"
+
+
+# The executed graph of ComfyUI's Flux example: the prompt sits behind
+# SamplerCustomAdvanced -> BasicGuider -> FluxGuidance -> CLIPTextEncode.
+FLUX_PROMPT = {
+    "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a lighthouse in a storm", "clip": ["11", 0]}},
+    "8": {"class_type": "VAEDecode", "inputs": {"samples": ["13", 0], "vae": ["10", 0]}},
+    "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "ComfyUI", "images": ["8", 0]}},
+    "10": {"class_type": "VAELoader", "inputs": {"vae_name": "ae.safetensors"}},
+    "11": {"class_type": "DualCLIPLoader", "inputs": {"clip_name1": "t5xxl_fp16.safetensors",
+                                                      "clip_name2": "clip_l.safetensors", "type": "flux"}},
+    "12": {"class_type": "UNETLoader", "inputs": {"unet_name": "flux1-dev.safetensors", "weight_dtype": "default"}},
+    "13": {"class_type": "SamplerCustomAdvanced", "inputs": {"noise": ["25", 0], "guider": ["22", 0],
+           "sampler": ["16", 0], "sigmas": ["17", 0], "latent_image": ["27", 0]}},
+    "16": {"class_type": "KSamplerSelect", "inputs": {"sampler_name": "euler"}},
+    "17": {"class_type": "BasicScheduler", "inputs": {"scheduler": "simple", "steps": 20, "denoise": 1.0,
+                                                      "model": ["30", 0]}},
+    "22": {"class_type": "BasicGuider", "inputs": {"model": ["30", 0], "conditioning": ["26", 0]}},
+    "25": {"class_type": "RandomNoise", "inputs": {"noise_seed": 219670278747233}},
+    "26": {"class_type": "FluxGuidance", "inputs": {"guidance": 3.5, "conditioning": ["6", 0]}},
+    "27": {"class_type": "EmptySD3LatentImage", "inputs": {"width": 1024, "height": 768, "batch_size": 1}},
+    "30": {"class_type": "LoraLoaderModelOnly", "inputs": {"lora_name": "film.safetensors", "strength_model": 0.8,
+                                                           "model": ["12", 0]}},
+}  # fmt: skip
+
+
+def test_comfyui_flux_graph_through_guider_nodes():
+    p, r = provenance(png(prompt=json.dumps(FLUX_PROMPT)))
+    g = p.generator
+    assert (g.model, g.prompt, g.negative_prompt, g.seed) == (
+        "flux1-dev.safetensors", "a lighthouse in a storm", None, "219670278747233"
+    )
+    assert g.settings == {
+        "sampler_name": "euler", "steps": "20", "scheduler": "simple", "denoise": "1.0", "size": "1024x768",
+        "guidance": "3.5", "loras": "film.safetensors (0.8)",
+    }  # fmt: skip
+
+
+def test_comfyui_controlnet_conditioning_keeps_positive_and_negative_apart():
+    graph = {
+        "1": {"class_type": "CLIPTextEncode", "inputs": {"text": "a red fox", "clip": ["4", 1]}},
+        "2": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["4", 1]}},
+        "3": {"class_type": "ControlNetApplyAdvanced", "inputs": {"positive": ["1", 0], "negative": ["2", 0],
+                                                                  "control_net": ["5", 0], "strength": 0.7}},
+        "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sdxl.safetensors"}},
+        "5": {"class_type": "ControlNetLoader", "inputs": {"control_net_name": "canny.safetensors"}},
+        "6": {"class_type": "KSampler", "inputs": {"seed": 7, "steps": 30, "cfg": 6.0, "model": ["4", 0],
+                                                   "positive": ["3", 0], "negative": ["3", 1]}},
+        "7": {"class_type": "ConditioningZeroOut", "inputs": {"conditioning": ["1", 0]}},
+    }  # fmt: skip
+    g = provenance(png(prompt=json.dumps(graph)))[0].generator
+    assert (g.prompt, g.negative_prompt, g.model, g.seed) == ("a red fox", "blurry", "sdxl.safetensors", "7")
+    # A negative that is the positive conditioning zeroed out holds no text.
+    graph["6"]["inputs"]["negative"] = ["7", 0]
+    g = provenance(png(prompt=json.dumps(graph)))[0].generator
+    assert (g.prompt, g.negative_prompt) == ("a red fox", None)
+
+
+def test_comfyui_prompt_from_a_string_node_and_from_the_editor_graph_alone():
+    graph = {
+        "1": {"class_type": "PrimitiveStringMultiline", "inputs": {"value": "misty harbour at dawn"}},
+        "2": {"class_type": "CLIPTextEncode", "inputs": {"text": ["1", 0], "clip": ["3", 1]}},
+        "3": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "base.safetensors"}},
+        "4": {"class_type": "KSampler", "inputs": {"seed": 1, "model": ["3", 0], "positive": ["2", 0]}},
+    }
+    assert provenance(png(prompt=json.dumps(graph)))[0].generator.prompt == "misty harbour at dawn"
+    workflow = {
+        "nodes": [
+            {"id": 3, "type": "KSampler", "widgets_values": [42, "fixed", 25, 7.5, "dpmpp_2m", "karras", 1.0],
+             "inputs": [{"name": "positive", "link": 1}, {"name": "negative", "link": 2}]},
+            {"id": 6, "type": "CLIPTextEncode", "widgets_values": ["a quiet street"]},
+            {"id": 7, "type": "CLIPTextEncode", "widgets_values": ["text, watermark"]},
+            {"id": 4, "type": "CheckpointLoaderSimple", "widgets_values": ["dreamshaper.safetensors"]},
+        ],
+        "links": [[1, 6, 0, 3, 1, "CONDITIONING"], [2, 7, 0, 3, 2, "CONDITIONING"]],
+    }  # fmt: skip
+    g = provenance(png(workflow=json.dumps(workflow)))[0].generator
+    assert (g.prompt, g.negative_prompt, g.model, g.seed) == (
+        "a quiet street", "text, watermark", "dreamshaper.safetensors", "42"
+    )
+    assert (g.settings["steps"], g.settings["sampler_name"], g.settings["scheduler"]) == ("25", "dpmpp_2m", "karras")
+
+
+def test_comfyui_cyclic_and_enormous_graphs_are_bounded():
+    cyclic = {
+        "1": {"class_type": "CLIPTextEncode", "inputs": {"text": "loop", "clip": ["2", 0]}},
+        "2": {"class_type": "Weird", "inputs": {"a": ["1", 0]}},
+        "3": {"class_type": "KSampler", "inputs": {"positive": ["1", 0], "seed": 5}},
+    }
+    p, r = provenance(png(prompt=json.dumps(cyclic)))
+    assert (r.status, p.generator.prompt, p.generator.seed) == ("ok", "loop", "5")
+    chain = {str(i): {"class_type": "Reroute", "inputs": {"x": [str(i + 1), 0]}} for i in range(150_000)}
+    chain["150000"] = {"class_type": "CLIPTextEncode", "inputs": {"text": "far away"}}
+    p, r = provenance(png(prompt=json.dumps(chain)))
+    assert r.status == "ok"
+    assert "only part of it was read" in p.generator.error
+    assert "generator_payload_damaged" in [n.code for n in r.notices]

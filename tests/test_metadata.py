@@ -284,3 +284,65 @@ def test_heif_exif_that_exifread_cannot_walk_falls_back_to_pillow():
     assert meta.raw["exif"]["Image Model"] == "Canon EOS R5"
     assert meta.raw["exif"]["GPS GPSLatitudeRef"] == "N"
     assert [n.code for n in notices] in ([], ["exif_partial"])
+
+
+def test_null_island_gps_is_a_placeholder_not_a_place():
+    exif = camera_exif(make="SAMSUNG", model="GT-I9000", gps=("N", (0.0, 0.0, 0.0), "E", (0.0, 0.0, 0.0)), altitude=0.0)
+    meta, _ = read(encode(photo(), "JPEG", exif=exif))
+    assert meta.gps is None
+    assert meta.placeholders == [{
+        "field": "gps", "value": "0.0, 0.0",
+        "reason": "0° N 0° E ('Null Island', open sea) is what devices write without a position fix",
+    }]  # fmt: skip
+    # A real place near the equator stays a place.
+    exif = camera_exif(gps=("S", (0.0, 22.0, 16.68), "E", (36.0, 3.0, 23.1)))
+    assert read(encode(photo(), "JPEG", exif=exif))[0].gps.lat == -0.3713
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [("1970:01:01 00:00:00", None), ("2000:01:01 00:00:00", None), ("1601:01:01 00:00:00", None),
+     ("1800:06:01 10:00:00", None), ("2000:01:01 00:00:01", "2000-01-01T00:00:01"),
+     ("1998:01:01 00:00:00", "1998-01-01T00:00:00")],
+)  # fmt: skip
+def test_clock_default_dates_are_placeholders(written, kept):
+    meta, _ = read(encode(photo(), "JPEG", exif=camera_exif(datetime_original=written, offset=None, subsec=None)))
+    assert meta.datetime_original == kept
+    assert [p["field"] for p in meta.placeholders] == ([] if kept else ["datetime_original (exif)"])
+
+
+def test_editing_software_from_exif_creator_tool_and_history():
+    history = (
+        "<xmpMM:History><rdf:Seq>"
+        '<rdf:li stEvt:action="created" stEvt:softwareAgent="Canon EOS R5 Firmware 1.8"/>'
+        '<rdf:li stEvt:action="saved" stEvt:softwareAgent="Adobe Photoshop Lightroom Classic 13.1 (Windows)" '
+        'stEvt:when="2024-05-02T09:10:11+02:00" stEvt:changed="/metadata"/>'
+        "</rdf:Seq></xmpMM:History>"
+    )
+    attrs = ('xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#" '
+             'xmp:CreatorTool="GIMP 2.10.36"')  # fmt: skip
+    data = encode(photo(), "JPEG", exif=camera_exif(software="Adobe Photoshop 25.0 (Macintosh)"),
+                  xmp=xmp_packet(history, attrs))  # fmt: skip
+    meta, notices = read(data)
+    assert notices == []
+    assert meta.editing == [
+        {"where": "exif:Software", "software": "Adobe Photoshop 25.0 (Macintosh)"},
+        {"where": "xmp:CreatorTool", "software": "GIMP 2.10.36"},
+        {"where": "xmp:History", "software": "Adobe Photoshop Lightroom Classic 13.1 (Windows)", "action": "saved",
+         "when": "2024-05-02T09:10:11+02:00", "changed": "/metadata"},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("software", ["Firmware Version 1.8.1", "HDR+ 1.0.540104024zd", "Ver.1.00", "14.4.1"])
+def test_camera_firmware_is_not_editing_software(software):
+    assert read(encode(photo(), "JPEG", exif=camera_exif(software=software)))[0].editing == []
+
+
+def test_absurd_edit_history_is_cut_with_a_notice():
+    events = '<rdf:li stEvt:action="saved" stEvt:softwareAgent="GIMP"/>' * 500
+    attrs = 'xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#"'
+    meta, notices = read(encode(photo(), "JPEG", xmp=xmp_packet(f"<xmpMM:History><rdf:Seq>{events}</rdf:Seq></xmpMM:History>", attrs)))
+    assert len(meta.editing) == 20
+    assert [(n.code, n.message) for n in notices] == [
+        ("xmp_history_problem", "the XMP edit history lists 500 events; the first 200 were examined")
+    ]

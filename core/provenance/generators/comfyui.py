@@ -42,6 +42,8 @@ LATER_OUTPUT_DEPTH = 1_000_000
 TEXT_KEYS = ("text", "text_g", "t5xxl", "clip_l", "text_l", "clip_g", "prompt", "positive_prompt", "string", "value")
 # Inputs that name the diffusion model (not upscalers, VAEs or text encoders).
 MODEL_KEYS = ("ckpt_name", "unet_name", "checkpoint", "model_path")
+# Inputs that mark a sampler or guider (which reads both conditionings), not a pass-through.
+SAMPLER_INPUTS = frozenset(("model", "seed", "noise_seed", "steps", "cfg", "latent_image", "sampler", "sigmas"))
 SETTING_KEYS = {
     "seed": "seed",
     "noise_seed": "seed",
@@ -184,7 +186,9 @@ def walk_prompt_graph(graph: dict[str, Any]) -> dict[str, Any]:
         _read_settings(node, found)
         inputs = node["inputs"]
         # positive/negative pass-through: output 0 carries the positive side, output 1 the negative.
-        passthrough = _link(inputs.get("positive")) and _link(inputs.get("negative")) and "model" not in inputs
+        passthrough = (
+            _link(inputs.get("positive")) and _link(inputs.get("negative")) and not SAMPLER_INPUTS.intersection(inputs)
+        )
         for name, value in inputs.items():
             if not (src := _link(value)):
                 continue
