@@ -9,7 +9,7 @@ from core.intake import archive
 from core.pipeline import Source, analyze_batch, make_context
 from core.schema import FileFacts, ScanResult
 from core.settings import Settings
-from core.similarity import near_duplicate_groups
+from core.similarity import featureless_rows, near_duplicate_groups
 from tests.images import encode, photo
 
 
@@ -79,3 +79,17 @@ def test_near_duplicate_groups():
     ]
     assert near_duplicate_groups(results) == [[0, 1, 4]]
     assert near_duplicate_groups(results, max_bits=1) == []
+
+
+def test_flat_images_are_not_near_duplicates():
+    """Regression: flat and 1x1 images (hashes 0000... and 8000...) were grouped as look-alikes."""
+    import imagehash
+    from PIL import Image
+
+    hashes = [str(imagehash.phash(Image.new("RGB", size, colour)))
+              for size, colour in (((1, 1), (0, 0, 0)), ((64, 64), (200, 10, 10)), ((640, 480), (255, 255, 255)))]
+    results = [ScanResult(path=h, status="ok", file=FileFacts(phash=h)) for h in hashes]
+    results.append(ScanResult(path="photo", status="ok", file=FileFacts(phash=str(imagehash.phash(photo())))))
+    assert {h[1:] for h in hashes} == {"000000000000000"}
+    assert near_duplicate_groups(results) == []
+    assert featureless_rows(results) == [0, 1, 2]

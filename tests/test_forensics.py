@@ -43,6 +43,26 @@ def test_jpeg_ghost_finds_an_earlier_lower_quality_save():
     assert "jpeg.double_compression" in [f.rule for f in r.findings]
 
 
+def flat(size: int) -> Image.Image:
+    """A nearly flat picture: one colour with a faint gradient."""
+    ramp = np.linspace(118, 122, size, dtype=np.float32)
+    return Image.fromarray(np.dstack([np.tile(ramp, (size, 1))] * 3).astype("uint8"), "RGB")
+
+
+def test_double_compression_is_not_assessable_on_flat_or_small_images():
+    for image, quality, reason in (
+        (flat(64), 75, "the image is smaller than 256 pixels on a side"),
+        (photo((200, 200)), 75, "the image is smaller than 256 pixels on a side"),
+        (flat(1024), 90, "the image is too flat or smooth: re-compressing it changes almost nothing at any quality"),
+    ):
+        double = jpeg_quant.analyze(jpeg_image(encode(image, "JPEG", quality=quality)))["double_compression"]
+        assert double == {"assessable": False, "not_assessable_because": reason, "earlier_quality": None,
+                          "dip_depth": None, "indicated": False}  # fmt: skip
+    r = scan(encode(flat(1024), "JPEG", quality=90))
+    rules = [f.rule for f in r.findings]
+    assert "jpeg.double_compression" not in rules and "jpeg.double_compression_not_assessable" in rules
+
+
 def test_ela_is_uneven_where_a_region_was_pasted():
     base = photo((512, 512), seed=1)
     clean = jpeg_image(encode(base, "JPEG", quality=90))

@@ -95,6 +95,12 @@ def forensic_findings(forensics: dict[str, Any], camera_named: bool) -> list[Fin
             {"estimated_quality": jpeg["estimated_quality"]},
         ))  # fmt: skip
     double = jpeg.get("double_compression") or {}
+    if double.get("assessable") is False:
+        findings.append(Finding(
+            "jpeg.double_compression_not_assessable", "neutral", "context",
+            f"The double-compression check is not assessable here: {double['not_assessable_because']}.",
+            double,
+        ))  # fmt: skip
     if double.get("indicated"):
         findings.append(Finding(
             "jpeg.double_compression", "editing", "statistical",

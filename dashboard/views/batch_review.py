@@ -16,7 +16,7 @@ import streamlit as st
 
 from core.ledger import BANDS
 from core.output import write_results
-from core.similarity import near_duplicate_groups
+from core.similarity import featureless_rows, near_duplicate_groups
 from dashboard.services import add_uploads_to_case, analysis_context, analyze_uploads, case_store
 from dashboard.ui import no_classifier_banner
 
@@ -144,6 +144,11 @@ st.subheader("Near-duplicate groups")
 groups = near_duplicate_groups(results)
 if not groups:
     st.write("No two images look alike (perceptual hash).")
+if flat := featureless_rows(results):
+    st.caption(
+        f"{len(flat)} image(s) are too flat or small to compare: their perceptual hash holds almost no "
+        "structure, so they are left out of the groups."
+    )
 for n, group in enumerate(groups, 1):
     with st.expander(f"Group {n}: {len(group)} images"):
         st.dataframe(table.iloc[group][["thumbnail", "file", "verdict", "AI score", "sha256"]], hide_index=True,
