@@ -11,6 +11,7 @@ carries the caveats that say what the evidence does not show.
 
 from __future__ import annotations
 
+from core.escaping import escape_unprintable
 from core.forensics import forensic_findings
 from core.provenance.c2pa_credentials import touches_data
 from core.schema import C2PAState, Finding, ScanResult, Verdict
@@ -107,7 +108,7 @@ DAMAGE_NOTICES = {
 
 
 def _quote(value: object, limit: int = 80) -> str:
-    text = str(value).replace("\n", " ").strip()
+    text = escape_unprintable(str(value).replace("\n", " ").strip())
     return "“" + (text[:limit] + "…" if len(text) > limit else text) + "”"
 
 

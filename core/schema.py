@@ -14,6 +14,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.escaping import escape_unprintable
+
 # Major bumps break readers; minor bumps only add keys.
 SCHEMA_VERSION = "1.2"
 
@@ -25,6 +27,9 @@ class ErrorInfo:
     code: str
     message: str
 
+    def __post_init__(self) -> None:
+        self.message = escape_unprintable(self.message)  # messages may quote a file's bytes or name
+
 
 @dataclass
 class Notice:
@@ -32,6 +37,9 @@ class Notice:
 
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        self.message = escape_unprintable(self.message)
 
 
 @dataclass

@@ -133,3 +133,44 @@ def test_one_batch_with_all_of_them_completes():
         [Source.from_bytes(n, d) for n, d in files.items()], make_context(Settings(classifier=False))
     )
     assert [r.path for r in results] == list(files)
+
+
+def test_png_whose_pixel_data_does_not_decode_is_an_error_row_with_its_hashes():
+    """Regression: Pillow's PNG getexif() loaded the pixels inside a lookup that ignored errors."""
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    from core.pipeline import Source, analyze, make_context
+    from core.settings import Settings
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (10, 200, 30)).save(buf, "PNG")
+    data = bytearray(buf.getvalue())
+    at = data.find(b"IDAT") + 4
+    data[at : at + 4] = b"}&\x95\r"  # the zlib stream's first bytes
+    r = analyze(Source.from_bytes("broken.png", bytes(data)), make_context(Settings(classifier=False)))
+    assert (r.status, r.error.code) == ("error", "decode_failed")
+    assert r.error.message == "PNG image whose pixel data is damaged: OSError: broken data stream when reading image file"
+    assert (r.file.sha256, r.file.format) == (hashlib.sha256(bytes(data)).hexdigest(), "png")
+
+
+def test_bytes_from_a_file_are_escaped_in_messages():
+    import io
+    import struct
+
+    from PIL import Image
+
+    from core.pipeline import Source, analyze, make_context
+    from core.settings import Settings
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (10, 200, 30)).save(buf, "PNG")
+    data = buf.getvalue()
+    cut = data[: data.find(b"IEND") - 4] + struct.pack(">I", 1000) + b"}&\x95\r" + b"xx"
+    r = analyze(Source.from_bytes("cut.png", cut), make_context(Settings(classifier=False)))
+    notice = next(n for n in r.notices if n.code == "png_chunk_truncated")
+    assert notice.message == "the }&\\x95\\x0d chunk at byte 145 is cut short"
+    assert all(n.message.isprintable() for n in r.notices)
+    assert all(f.sentence.isprintable() for f in r.findings)

@@ -102,13 +102,15 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
         try:
             frames = getattr(image, "n_frames", 1)
             mode = image.mode
-            orientation = _orientation(image)
             working = None
             if pixels:
                 if isinstance(image, JpegImageFile):  # also MPO, a JPEG with extra images appended
                     image.draft("RGB", _draft_request(stored_w, stored_h))
-                image.load()
+                # Before reading the orientation: Pillow's PNG getexif() loads the pixels itself,
+                # and a damaged data stream must fail here, not inside a lookup that ignores errors.
+                _load(image)
                 working = _to_rgb(image)
+            orientation = _orientation(image)
         except Image.DecompressionBombError as exc:
             raise DecompressionBomb(f"refused while decoding: {exc}") from exc
         except MemoryError:  # a memory limit is reported as such, not as damage
@@ -126,6 +128,18 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
     if max(working.size) > WORKING_MAX_SIDE:
         working.thumbnail((WORKING_MAX_SIDE, WORKING_MAX_SIDE), Image.Resampling.BILINEAR)
     return _decoded(image, working, (stored_w, stored_h), orientation, frames, mode)
+
+
+def _load(image: Image.Image) -> None:
+    """Decode the pixels. A PNG text chunk *after* the image data that inflates past Pillow's
+    limit fails Pillow's load once the pixels are decoded: that is oversized text (our own
+    reader cuts it and says so), not damaged pixels."""
+    try:
+        image.load()
+    except ValueError as exc:
+        text_too_large = isinstance(image, PngImagePlugin.PngImageFile) and "MAX_TEXT_CHUNK" in str(exc)
+        if not (text_too_large and getattr(image, "_im", None) is not None and not image.tile):
+            raise
 
 
 def _decoded(
