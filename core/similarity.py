@@ -38,7 +38,9 @@ def near_duplicate_groups(results: list[ScanResult], max_bits: int = NEAR_DUPLIC
 
     Featureless hashes (see ``featureless``) are never grouped."""
     indexed = [
-        (i, int(r.file.phash, 16)) for i, r in enumerate(results) if r.file.phash and not featureless(r.file.phash)
+        (i, int(r.file.phash, 16))
+        for i, r in enumerate(results)
+        if r.file.phash and not featureless(r.file.phash)
     ]
     if len(indexed) < 2:
         return []

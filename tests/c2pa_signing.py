@@ -33,13 +33,17 @@ def _name(common_name: str, org: str) -> x509.Name:
     )
 
 
-def make_chain(signer: str = "Test Signer", org: str = "Newsroom Test CA", expired_root: bool = False) -> SigningChain:
+def make_chain(
+    signer: str = "Test Signer", org: str = "Newsroom Test CA", expired_root: bool = False
+) -> SigningChain:
     """A root and a signer certificate. ``expired_root`` lets the root's validity end
     yesterday while the signer's certificate is still current (the SDK refuses to sign
     with an expired certificate of its own; a validator reports the chain as expired)."""
     now = datetime.datetime.now(datetime.UTC)
     validity = (now - datetime.timedelta(days=1), now + datetime.timedelta(days=30))
-    root_validity = (now - datetime.timedelta(days=60), now - datetime.timedelta(days=1)) if expired_root else validity
+    root_validity = (
+        (now - datetime.timedelta(days=60), now - datetime.timedelta(days=1)) if expired_root else validity
+    )
     root_key = ec.generate_private_key(ec.SECP256R1())
     root = (
         x509.CertificateBuilder().subject_name(_name("Test Root", org)).issuer_name(_name("Test Root", org))

@@ -86,8 +86,10 @@ def test_flat_images_are_not_near_duplicates():
     import imagehash
     from PIL import Image
 
-    hashes = [str(imagehash.phash(Image.new("RGB", size, colour)))
-              for size, colour in (((1, 1), (0, 0, 0)), ((64, 64), (200, 10, 10)), ((640, 480), (255, 255, 255)))]
+    hashes = [
+        str(imagehash.phash(Image.new("RGB", size, colour)))
+        for size, colour in (((1, 1), (0, 0, 0)), ((64, 64), (200, 10, 10)), ((640, 480), (255, 255, 255)))
+    ]
     results = [ScanResult(path=h, status="ok", file=FileFacts(phash=h)) for h in hashes]
     results.append(ScanResult(path="photo", status="ok", file=FileFacts(phash=str(imagehash.phash(photo())))))
     assert {h[1:] for h in hashes} == {"000000000000000"}

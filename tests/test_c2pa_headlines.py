@@ -17,7 +17,6 @@ from core.settings import Settings
 from tests.c2pa_signing import AI_GENERATED, CAPTURE, make_chain, manifest, sign
 from tests.images import camera_exif, encode, photo, xmp_packet
 
-
 DCTERMS = 'xmlns:dcterms="http://purl.org/dc/terms/"'
 
 
@@ -32,7 +31,9 @@ def scan(data: bytes, name: str = "f.jpg"):
 
 def signed_capture(chain) -> bytes:
     actions = [{"action": "c2pa.created", "digitalSourceType": CAPTURE}]
-    return sign(encode(photo(), "JPEG", quality=90, exif=camera_exif()), chain, manifest("Truepic Lens", actions))
+    return sign(
+        encode(photo(), "JPEG", quality=90, exif=camera_exif()), chain, manifest("Truepic Lens", actions)
+    )
 
 
 def test_pixels_changed_after_signing_is_the_headline(chain):
@@ -104,7 +105,9 @@ def ledger_for(c2pa_state) -> ScanResult:
 
 
 def test_expired_and_untrusted_certificate_is_not_called_tampering():
-    c = credentials_from_store(store(["signingCredential.untrusted", "signingCredential.expired"]), "invalid", False)
+    c = credentials_from_store(
+        store(["signingCredential.untrusted", "signingCredential.expired"]), "invalid", False
+    )
     assert (c.state, c.problem) == ("invalid", "certificate_not_valid")
     r = ledger_for(c)
     assert r.verdict.band == "declared camera capture"
@@ -145,14 +148,18 @@ def test_expired_certificate_without_a_capture_declaration_is_named_in_the_headl
     ],
 )  # fmt: skip
 def test_each_integrity_failure_has_its_own_wording(failures, band, phrase):
-    r = ledger_for(credentials_from_store(store(["signingCredential.untrusted", *failures]), "invalid", False))
+    r = ledger_for(
+        credentials_from_store(store(["signingCredential.untrusted", *failures]), "invalid", False)
+    )
     assert r.verdict.band == band
     assert phrase in r.verdict.sentence
     assert f"({failures[0]})" in r.verdict.sentence
 
 
 def test_only_an_ingredient_failing_is_context_not_an_integrity_problem():
-    c = credentials_from_store(store([], ingredient_failures=("assertion.dataHash.mismatch",)), "valid", False)
+    c = credentials_from_store(
+        store([], ingredient_failures=("assertion.dataHash.mismatch",)), "valid", False
+    )
     assert (c.problem, [(f.code, f.kind, f.scope) for f in c.failures]) == (
         "ingredient_invalid",
         [("assertion.dataHash.mismatch", "ingredient_invalid", "ingredient")],

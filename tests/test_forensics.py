@@ -53,7 +53,11 @@ def test_double_compression_is_not_assessable_on_flat_or_small_images():
     for image, quality, reason in (
         (flat(64), 75, "the image is smaller than 256 pixels on a side"),
         (photo((200, 200)), 75, "the image is smaller than 256 pixels on a side"),
-        (flat(1024), 90, "the image is too flat or smooth: re-compressing it changes almost nothing at any quality"),
+        (
+            flat(1024),
+            90,
+            "the image is too flat or smooth: re-compressing it changes almost nothing at any quality",
+        ),
     ):
         double = jpeg_quant.analyze(jpeg_image(encode(image, "JPEG", quality=quality)))["double_compression"]
         assert double == {"assessable": False, "not_assessable_because": reason, "earlier_quality": None,

@@ -366,7 +366,10 @@ def test_comfyui_flux_graph_through_guider_nodes():
     p, r = provenance(png(prompt=json.dumps(FLUX_PROMPT)))
     g = p.generator
     assert (g.model, g.prompt, g.negative_prompt, g.seed) == (
-        "flux1-dev.safetensors", "a lighthouse in a storm", None, "219670278747233"
+        "flux1-dev.safetensors",
+        "a lighthouse in a storm",
+        None,
+        "219670278747233",
     )
     assert g.settings == {
         "sampler_name": "euler", "steps": "20", "scheduler": "simple", "denoise": "1.0", "size": "1024x768",
@@ -414,9 +417,16 @@ def test_comfyui_prompt_from_a_string_node_and_from_the_editor_graph_alone():
     }  # fmt: skip
     g = provenance(png(workflow=json.dumps(workflow)))[0].generator
     assert (g.prompt, g.negative_prompt, g.model, g.seed) == (
-        "a quiet street", "text, watermark", "dreamshaper.safetensors", "42"
+        "a quiet street",
+        "text, watermark",
+        "dreamshaper.safetensors",
+        "42",
     )
-    assert (g.settings["steps"], g.settings["sampler_name"], g.settings["scheduler"]) == ("25", "dpmpp_2m", "karras")
+    assert (g.settings["steps"], g.settings["sampler_name"], g.settings["scheduler"]) == (
+        "25",
+        "dpmpp_2m",
+        "karras",
+    )
 
 
 def test_comfyui_cyclic_and_enormous_graphs_are_bounded():

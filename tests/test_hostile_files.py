@@ -152,7 +152,10 @@ def test_png_whose_pixel_data_does_not_decode_is_an_error_row_with_its_hashes():
     data[at : at + 4] = b"}&\x95\r"  # the zlib stream's first bytes
     r = analyze(Source.from_bytes("broken.png", bytes(data)), make_context(Settings(classifier=False)))
     assert (r.status, r.error.code) == ("error", "decode_failed")
-    assert r.error.message == "PNG image whose pixel data is damaged: OSError: broken data stream when reading image file"
+    assert (
+        r.error.message
+        == "PNG image whose pixel data is damaged: OSError: broken data stream when reading image file"
+    )
     assert (r.file.sha256, r.file.format) == (hashlib.sha256(bytes(data)).hexdigest(), "png")
 
 

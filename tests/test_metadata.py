@@ -287,7 +287,9 @@ def test_heif_exif_that_exifread_cannot_walk_falls_back_to_pillow():
 
 
 def test_null_island_gps_is_a_placeholder_not_a_place():
-    exif = camera_exif(make="SAMSUNG", model="GT-I9000", gps=("N", (0.0, 0.0, 0.0), "E", (0.0, 0.0, 0.0)), altitude=0.0)
+    exif = camera_exif(
+        make="SAMSUNG", model="GT-I9000", gps=("N", (0.0, 0.0, 0.0), "E", (0.0, 0.0, 0.0)), altitude=0.0
+    )
     meta, _ = read(encode(photo(), "JPEG", exif=exif))
     assert meta.gps is None
     assert meta.placeholders == [{
@@ -306,7 +308,9 @@ def test_null_island_gps_is_a_placeholder_not_a_place():
      ("1998:01:01 00:00:00", "1998-01-01T00:00:00")],
 )  # fmt: skip
 def test_clock_default_dates_are_placeholders(written, kept):
-    meta, _ = read(encode(photo(), "JPEG", exif=camera_exif(datetime_original=written, offset=None, subsec=None)))
+    meta, _ = read(
+        encode(photo(), "JPEG", exif=camera_exif(datetime_original=written, offset=None, subsec=None))
+    )
     assert meta.datetime_original == kept
     assert [p["field"] for p in meta.placeholders] == ([] if kept else ["datetime_original (exif)"])
 
@@ -341,7 +345,13 @@ def test_camera_firmware_is_not_editing_software(software):
 def test_absurd_edit_history_is_cut_with_a_notice():
     events = '<rdf:li stEvt:action="saved" stEvt:softwareAgent="GIMP"/>' * 500
     attrs = 'xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#"'
-    meta, notices = read(encode(photo(), "JPEG", xmp=xmp_packet(f"<xmpMM:History><rdf:Seq>{events}</rdf:Seq></xmpMM:History>", attrs)))
+    meta, notices = read(
+        encode(
+            photo(),
+            "JPEG",
+            xmp=xmp_packet(f"<xmpMM:History><rdf:Seq>{events}</rdf:Seq></xmpMM:History>", attrs),
+        )
+    )
     assert len(meta.editing) == 20
     assert [(n.code, n.message) for n in notices] == [
         ("xmp_history_problem", "the XMP edit history lists 500 events; the first 200 were examined")

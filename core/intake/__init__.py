@@ -101,7 +101,14 @@ def open_intake(data: bytes, name: str, path: str, max_pixels: int, pixels: bool
         if not data:
             raise EmptyFile("the file is empty (0 bytes)")
         if sniffed.kind == "not-image":
-            raise NotAnImage(f"not an image: the content is a {sniffed.description}")
+            article = (
+                ""
+                if sniffed.description.startswith("unrecognised")
+                else "an "
+                if sniffed.description[0] in "AEIOUaeiou"
+                else "a "
+            )
+            raise NotAnImage(f"not an image: the content is {article}{sniffed.description}")
         if sniffed.format is None:
             raise UnsupportedFormat(f"{sniffed.description} is not a supported format")
         intake.decoded = decode(data, sniffed, max_pixels, pixels)

@@ -38,6 +38,27 @@ EXTENSIONS = {
     "avif": {"avif"},
 }
 
+# Raster formats that other software (and Pillow) opens, but this tool does not analyse:
+# named, so that their rows say "unsupported format" rather than "not an image".
+# (signature, offset, name)
+OTHER_RASTER_FORMATS = (
+    (b"DDS ", 0, "DirectDraw Surface (DDS)"),
+    (b"qoif", 0, "QOI"),
+    (b"icns", 0, "Apple icon (ICNS)"),
+    (b"\x00\x00\x01\x00", 0, "Windows icon (ICO)"),
+    (b"\x00\x00\x02\x00", 0, "Windows cursor (CUR)"),
+    (b"\x01\xda", 0, "SGI"),
+    (b"\xb1\x68\xde\x3a", 0, "multi-page PCX (DCX)"),
+    (b"\x11\xaf", 4, "FLIC animation (FLI)"),
+    (b"\x12\xaf", 4, "FLIC animation (FLC)"),
+    (b"Image type", 0, "IFUNC (IM)"),
+    (b"DanM", 0, "Microsoft Paint (MSP)"),
+    (b"LinS", 0, "Microsoft Paint (MSP)"),
+    (b"SIMPLE  =", 0, "FITS"),
+    (b"GIMP", 20, "GIMP brush (GBR)"),
+    (b"#define", 0, "X bitmap (XBM)"),
+    (b"%!PS-Adobe", 0, "PostScript/EPS"),
+)
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 _AVIF_BRANDS = {b"avif", b"avis"}
 
@@ -95,6 +116,13 @@ def sniff(head: bytes) -> Sniffed:
         return Sniffed(None, "unsupported-image", "Photoshop document")
     if head.startswith(b"\x00\x00\x00\x0cjP  \r\n\x87\n") or head.startswith(b"\xff\x4f\xff\x51"):
         return Sniffed(None, "unsupported-image", "JPEG 2000 image")
+    for signature, offset, name in OTHER_RASTER_FORMATS:
+        if head[offset : offset + len(signature)] == signature:
+            return Sniffed(None, "unsupported-image", f"{name} image")
+    if head[:1] == b"P" and head[1:2] in b"1234567fF" and head[2:3] in (b" ", b"\t", b"\r", b"\n"):
+        return Sniffed(None, "unsupported-image", "Netpbm (PBM/PGM/PPM/PFM) image")
+    if head[:1] == b"\x0a" and head[1:2] in b"\x00\x02\x03\x04\x05" and head[2:3] == b"\x01":
+        return Sniffed(None, "unsupported-image", "PCX image")
     if head.startswith(b"%PDF"):
         return Sniffed(None, "not-image", "PDF document")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):

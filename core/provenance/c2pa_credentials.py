@@ -135,7 +135,9 @@ def read_c2pa(
     return result
 
 
-def credentials_from_store(store: dict[str, Any], validation_state: str | None, trust_list: bool) -> C2PAState:
+def credentials_from_store(
+    store: dict[str, Any], validation_state: str | None, trust_list: bool
+) -> C2PAState:
     """Interpret the reader's JSON report and validation state (``trusted``/``valid``/``invalid``)."""
     result = _describe(store)
     result.state = validation_state if validation_state in ("trusted", "valid", "invalid") else "invalid"

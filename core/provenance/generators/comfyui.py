@@ -39,11 +39,24 @@ MAX_OUTPUTS = 50
 # Depth given to the outputs after the first, so that they only fill what the first lacks.
 LATER_OUTPUT_DEPTH = 1_000_000
 # Text inputs of text-encoder nodes, in the order they are preferred.
-TEXT_KEYS = ("text", "text_g", "t5xxl", "clip_l", "text_l", "clip_g", "prompt", "positive_prompt", "string", "value")
+TEXT_KEYS = (
+    "text",
+    "text_g",
+    "t5xxl",
+    "clip_l",
+    "text_l",
+    "clip_g",
+    "prompt",
+    "positive_prompt",
+    "string",
+    "value",
+)
 # Inputs that name the diffusion model (not upscalers, VAEs or text encoders).
 MODEL_KEYS = ("ckpt_name", "unet_name", "checkpoint", "model_path")
 # Inputs that mark a sampler or guider (which reads both conditionings), not a pass-through.
-SAMPLER_INPUTS = frozenset(("model", "seed", "noise_seed", "steps", "cfg", "latent_image", "sampler", "sigmas"))
+SAMPLER_INPUTS = frozenset(
+    ("model", "seed", "noise_seed", "steps", "cfg", "latent_image", "sampler", "sigmas")
+)
 SETTING_KEYS = {
     "seed": "seed",
     "noise_seed": "seed",
@@ -92,7 +105,12 @@ def _exif_payloads(src: GeneratorSource) -> dict[str, str]:
 
 def _link(value: Any) -> str | None:
     """A link is ``[source node id, output index]``."""
-    if isinstance(value, list) and len(value) == 2 and isinstance(value[1], int) and isinstance(value[0], str | int):
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[1], int)
+        and isinstance(value[0], str | int)
+    ):
         return str(value[0])
     return None
 
@@ -106,7 +124,10 @@ def _nodes(graph: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out = {}
     for node_id, node in graph.items():
         if isinstance(node, dict) and isinstance(node.get("inputs", {}), dict):
-            out[str(node_id)] = {"class_type": str(node.get("class_type", "")), "inputs": node.get("inputs") or {}}
+            out[str(node_id)] = {
+                "class_type": str(node.get("class_type", "")),
+                "inputs": node.get("inputs") or {},
+            }
     return out
 
 
@@ -187,13 +208,19 @@ def walk_prompt_graph(graph: dict[str, Any]) -> dict[str, Any]:
         inputs = node["inputs"]
         # positive/negative pass-through: output 0 carries the positive side, output 1 the negative.
         passthrough = (
-            _link(inputs.get("positive")) and _link(inputs.get("negative")) and not SAMPLER_INPUTS.intersection(inputs)
+            _link(inputs.get("positive"))
+            and _link(inputs.get("negative"))
+            and not SAMPLER_INPUTS.intersection(inputs)
         )
         for name, value in inputs.items():
             if not (src := _link(value)):
                 continue
             lowered = str(name).lower()
-            if passthrough and lowered in ("positive", "negative") and lowered != ("positive", "negative")[min(slot, 1)]:
+            if (
+                passthrough
+                and lowered in ("positive", "negative")
+                and lowered != ("positive", "negative")[min(slot, 1)]
+            ):
                 continue
             behind = "negative" if "negative" in lowered else role
             order += 1
