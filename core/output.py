@@ -56,6 +56,7 @@ CSV_COLUMNS = (
     "provenance.generator.confidence",
     "provenance.c2pa.present",
     "provenance.c2pa.state",
+    "provenance.c2pa.problem",
     "verdict.band",
     "verdict.sentence",
     "schema_version",

@@ -229,3 +229,20 @@ def test_generator_comes_from_the_manifest_that_declares_generation(chain):
     r = scan(sign(original, chain, manifest("Adobe Photoshop", edit),
                   ingredient=({"title": "firefly.jpg", "relationship": "parentOf"}, original)))  # fmt: skip
     assert (r.provenance.ai_declared, r.provenance.generator.tool) == (True, "adobe-firefly")
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        {"manifests": [], "active_manifest": 3},
+        {"active_manifest": "m", "manifests": {"m": {"assertions": "x", "signature_info": [1]}},
+         "validation_results": {"activeManifest": {"failure": ["x", {"code": None}]}}},
+        {"active_manifest": "m", "manifests": {"m": {"assertions": [{"label": "c2pa.actions", "data": {
+            "actions": [{"action": 5, "parameters": {"a": {"b": {"c": {"model": "deep"}}}}}]}}]}}},
+    ],
+)  # fmt: skip
+def test_malformed_reports_never_raise(report):
+    c = credentials_from_store(report, "invalid", False)
+    assert c.present is True and c.state in ("invalid", "unreadable")
+    r = ledger_for(c)
+    assert r.verdict.band in ("no conclusion", "integrity problem: credentials do not verify")

@@ -138,8 +138,15 @@ def read_c2pa(
 def credentials_from_store(
     store: dict[str, Any], validation_state: str | None, trust_list: bool
 ) -> C2PAState:
-    """Interpret the reader's JSON report and validation state (``trusted``/``valid``/``invalid``)."""
-    result = _describe(store)
+    """Interpret the reader's JSON report and validation state (``trusted``/``valid``/``invalid``).
+
+    A report of an unexpected shape (a crafted manifest) is ``unreadable``, never an exception."""
+    try:
+        result = _describe(store)
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        return C2PAState(
+            present=True, state="unreadable", error=clean_text(f"manifest not understood: {exc}")[:500]
+        )
     result.state = validation_state if validation_state in ("trusted", "valid", "invalid") else "invalid"
     if result.state == "trusted" and not trust_list:
         # "Trusted" must mean "on the trust list this user configured", nothing else.

@@ -87,7 +87,11 @@ with tabs[0]:
         "GPS": f"{m.gps.lat}, {m.gps.lon}" if m.gps else None,
         "ICC profile": m.icc_profile,
         "Blocks found": ", ".join(m.sources) or "none",
+        "Editing software": "; ".join(dict.fromkeys(e["software"] for e in m.editing if e.get("software")))
+        or None,
     }
+    for p in m.placeholders:  # a device default is named as such, never shown as a place or time
+        declared[f"{p['field']} (placeholder)"] = f"{p['value']}: {p['reason']}"
     st.dataframe(
         pd.DataFrame(
             {"field": list(declared), "value": ["" if v is None else str(v) for v in declared.values()]}
@@ -115,7 +119,12 @@ with tabs[0]:
     st.dataframe(pd.DataFrame(rows, columns=["block", "key", "value"]), hide_index=True, width="stretch")
 with tabs[1]:
     c2 = prov.c2pa
-    if not c2.present:
+    if c2.state == "stripped":
+        st.warning(
+            "Content Credentials were removed: the XMP metadata names credentials embedded in this file "
+            f"({c2.xmp_provenance}), but none are there. What they stated cannot be checked."
+        )
+    elif not c2.present:
         st.write(
             "No Content Credentials. Most cameras and platforms do not add them: this proves nothing either way."
         )
@@ -123,13 +132,15 @@ with tabs[1]:
         st.dataframe(
             pd.DataFrame(
                 {
-                    "field": ["State", "Signer", "Issuer", "Signed at", "Claim generator", "Failure codes", "Remote URL"],
-                    "value": [str(v or "") for v in (c2.state, c2.signer, c2.issuer, c2.signed_at, c2.claim_generator,
-                                                     ", ".join(c2.failure_codes), c2.remote_url)],
+                    "field": ["State", "Problem", "Signer", "Issuer", "Signed at", "Claim generator", "Remote URL"],
+                    "value": [str(v or "") for v in (c2.state, c2.problem, c2.signer, c2.issuer, c2.signed_at,
+                                                     c2.claim_generator, c2.remote_url)],
                 }
             ),
             hide_index=True,
         )  # fmt: skip
+        if c2.failures:
+            st.dataframe(pd.DataFrame([f.__dict__ for f in c2.failures]), hide_index=True, width="stretch")
         if c2.actions:
             st.dataframe(pd.DataFrame([a.__dict__ for a in c2.actions]), hide_index=True, width="stretch")
         if c2.ingredients:
