@@ -119,3 +119,23 @@ def test_bundle_verifies_and_catches_one_changed_byte(case, tmp_path):
             dst.writestr(info, data)
     problems = verify_bundle(tampered)
     assert len(problems) == 1 and problems[0].startswith(victim) and "content changed" in problems[0]
+
+
+def test_pdf_shows_bytes_from_files_escaped(tmp_path, tiny_model):
+    """Regression: a PNG notice quoting raw chunk-type bytes, and control characters in EXIF, reach the PDF."""
+    import struct
+
+    from pypdf import PdfReader
+
+    store = CaseStore(tmp_path / "store")
+    c = store.create_case("Escapes", "ana")
+    png = encode(photo((64, 64)), "PNG")
+    cut = png[: png.find(b"IEND") - 4] + struct.pack(">I", 1000) + b"}&\x95\r" + b"xx"
+    camera = encode(photo(), "JPEG", exif=camera_exif(make="Cam\x1b[31mera", model="Model\u202eZ"))
+    ctx = make_context(Settings(classifier=False))
+    for name, data in (("cut.png", cut), ("cam.jpg", camera)):
+        store.add_item(c.id, name, data, analyze(Source.from_bytes(name, data), ctx).to_dict(), "ana")
+    data = RENDERERS["pdf"](build_report(store, c.id))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).replace("\n", "")
+    assert "the }&\\x95\\x0d chunk at byte" in text
+    assert "Cam\\x1b[31mera" in text and "\x1b" not in text and "\u202e" not in text

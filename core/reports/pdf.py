@@ -14,6 +14,8 @@ import os
 import matplotlib
 from fpdf import FPDF
 
+from core.escaping import escape_unprintable
+
 from .charts import score_chart
 
 FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
@@ -30,7 +32,9 @@ def _pdf() -> FPDF:
 
 def _text(pdf: FPDF, text: str, size: float = 9, style: str = "", family: str = "DejaVu") -> None:
     pdf.set_font(family, style, size)
-    pdf.multi_cell(0, size * 0.5, str(text), new_x="LMARGIN", new_y="NEXT", wrapmode="WORD")
+    # Values from files may hold control characters or bytes no font draws: shown escaped.
+    shown = "\n".join(escape_unprintable(line) for line in str(text).split("\n"))
+    pdf.multi_cell(0, size * 0.5, shown, new_x="LMARGIN", new_y="NEXT", wrapmode="WORD")
 
 
 def render_pdf(report: dict) -> bytes:
@@ -85,7 +89,8 @@ def render_pdf(report: dict) -> bytes:
             ("Software", meta.get("software")),
             ("Date-time original", meta.get("datetime_original")),
             ("GPS", f"{gps['lat']}, {gps['lon']}" if isinstance(gps, dict) else gps),
-            ("Content Credentials", c2pa.get("state") or ("absent" if c2pa.get("present") is False else "")),
+            ("Content Credentials", " ".join(filter(None, (c2pa.get("state"), c2pa.get("problem") and f"({c2pa['problem']})")))
+             or ("absent" if c2pa.get("present") is False else "")),
             ("Generator", gen.get("name") or gen.get("tool")),
             ("Prompt", gen.get("prompt")),
             ("Classifier", f"{r['classifier']['p_artificial']:.2f} for 'artificial' ({r['classifier']['model']} @ "
