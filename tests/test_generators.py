@@ -429,6 +429,45 @@ def test_comfyui_prompt_from_a_string_node_and_from_the_editor_graph_alone():
     )
 
 
+def test_comfyui_prompts_typed_into_a_loader_node():
+    graph = {
+        "1": {"class_type": "Efficient Loader", "inputs": {"ckpt_name": "juggernaut.safetensors",
+                                                           "positive": "a harbour at night", "negative": "blurry"}},
+        "2": {"class_type": "KSampler (Efficient)", "inputs": {"seed": 3, "steps": 12, "model": ["1", 0],
+                                                               "positive": ["1", 1], "negative": ["1", 2]}},
+    }  # fmt: skip
+    g = provenance(png(prompt=json.dumps(graph)))[0].generator
+    assert (g.prompt, g.negative_prompt, g.model, g.seed) == (
+        "a harbour at night",
+        "blurry",
+        "juggernaut.safetensors",
+        "3",
+    )
+
+
+def test_comfyui_editor_subgraph_holds_the_prompt():
+    workflow = {
+        "nodes": [{"id": 9, "type": "5d6c-subgraph-uuid", "widgets_values": []}],
+        "links": [],
+        "definitions": {"subgraphs": [{
+            "nodes": [
+                {"id": 1, "type": "CLIPTextEncode", "widgets_values": ["red kite over a cliff"]},
+                {"id": 2, "type": "KSampler", "widgets_values": [11, "fixed", 8, 2.0, "euler", "simple", 1.0],
+                 "inputs": [{"name": "positive", "link": 5}]},
+                {"id": 3, "type": "UNETLoader", "widgets_values": ["flux1-schnell.safetensors", "default"]},
+            ],
+            "links": [{"id": 5, "origin_id": 1, "origin_slot": 0, "target_id": 2, "target_slot": 1}],
+        }]},
+    }  # fmt: skip
+    g = provenance(png(workflow=json.dumps(workflow)))[0].generator
+    assert (g.prompt, g.model, g.seed, g.settings["steps"]) == (
+        "red kite over a cliff",
+        "flux1-schnell.safetensors",
+        "11",
+        "8",
+    )
+
+
 def test_comfyui_cyclic_and_enormous_graphs_are_bounded():
     cyclic = {
         "1": {"class_type": "CLIPTextEncode", "inputs": {"text": "loop", "clip": ["2", 0]}},

@@ -34,6 +34,8 @@ from .common import GeneratorSource, PayloadError, declared, load_json, short
 _EXIF_KEYS = ("Image Make", "Image Model", "Image ImageDescription", "Image Software", "EXIF UserComment")
 # Nodes visited in one walk (real graphs hold tens to a few hundred); a larger graph is cut.
 MAX_VISITS = 100_000
+# Subgraphs of an editor graph that are read.
+MAX_SUBGRAPHS = 20
 # Output nodes considered; the others of a graph with more are not walked from.
 MAX_OUTPUTS = 50
 # Depth given to the outputs after the first, so that they only fill what the first lacks.
@@ -184,6 +186,17 @@ def _encoder_text(nodes: dict[str, dict[str, Any]], node: dict[str, Any]) -> str
     return None
 
 
+def _named_prompts(node: dict[str, Any]) -> list[tuple[str, str]]:
+    """Prompts typed straight into a loader or styler node (Efficiency Nodes' "Efficient
+    Loader", prompt stylers): string inputs named positive/negative."""
+    found = []
+    for name, value in node["inputs"].items():
+        lowered = str(name).lower()
+        if isinstance(value, str) and value.strip() and ("positive" in lowered or "negative" in lowered):
+            found.append(("negative" if "negative" in lowered else "positive", value))
+    return found
+
+
 def walk_prompt_graph(graph: dict[str, Any]) -> dict[str, Any]:
     """Prompts, model, LoRAs and settings of an executed (API) graph."""
     nodes = _nodes(graph)
@@ -204,6 +217,8 @@ def walk_prompt_graph(graph: dict[str, Any]) -> dict[str, Any]:
         text = _encoder_text(nodes, node)
         if text is not None:
             texts[role].append((depth, text))
+        for side, named in _named_prompts(node):
+            texts[side].append((depth, named))
         _read_settings(node, found)
         inputs = node["inputs"]
         # positive/negative pass-through: output 0 carries the positive side, output 1 the negative.
@@ -293,6 +308,17 @@ def workflow_as_prompt_graph(workflow: dict[str, Any]) -> dict[str, Any]:
     return graph
 
 
+def _workflows(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    """The editor's graph, then its subgraphs (nodes grouped into one, kept under
+    ``definitions.subgraphs``): their encoders and samplers fill what the outer graph lacks."""
+    definitions = workflow.get("definitions")
+    subgraphs = definitions.get("subgraphs") if isinstance(definitions, dict) else None
+    inner = (
+        [g for g in subgraphs if isinstance(g, dict)][:MAX_SUBGRAPHS] if isinstance(subgraphs, list) else []
+    )
+    return [workflow, *inner]
+
+
 def detect(src: GeneratorSource) -> Generator | None:
     payloads = {k: v for k in ("prompt", "workflow") if (v := src.text(k))}
     where = "png:" + "+".join(payloads)
@@ -314,15 +340,19 @@ def detect(src: GeneratorSource) -> Generator | None:
         if not isinstance(graph, dict):
             errors.append(f"{key}: not a JSON object")
             continue
-        parsed = walk_prompt_graph(graph if key == "prompt" else workflow_as_prompt_graph(graph))
-        if parsed.pop("error", None):
-            errors.append(f"{key}: the graph is larger than {MAX_VISITS:,} nodes; only part of it was read")
-        for k, v in parsed.items():
-            if k == "settings":
-                for name, value in v.items():
-                    found.setdefault("settings", {}).setdefault(name, value)
-            elif v not in (None, [], ""):
-                found.setdefault(k, v)
+        graphs = [graph] if key == "prompt" else [workflow_as_prompt_graph(w) for w in _workflows(graph)]
+        for one in graphs:
+            parsed = walk_prompt_graph(one)
+            if parsed.pop("error", None):
+                errors.append(
+                    f"{key}: the graph is larger than {MAX_VISITS:,} nodes; only part of it was read"
+                )
+            for k, v in parsed.items():
+                if k == "settings":
+                    for name, value in v.items():
+                        found.setdefault("settings", {}).setdefault(name, value)
+                elif v not in (None, [], ""):
+                    found.setdefault(k, v)
     if _plain_text_prompt_only(payloads, found, errors):
         return None
     settings = {str(k): str(v)[:300] for k, v in (found.get("settings") or {}).items()}
