@@ -529,6 +529,9 @@ def decide(result: ScanResult) -> Verdict:
                 if summary["status"] == "inconsistent"
                 else ""
             )
+            editors = list(dict.fromkeys(e["software"] for e in result.metadata.editing if e.get("software")))
+            if editors:
+                fit += f" The metadata also names editing software ({_quote(editors[0], 60)})."
             return Verdict(
                 "camera metadata present, no AI declaration",
                 f"Camera metadata present ({_quote(summary['camera'])}{taken}) and nothing in the file declares AI "
