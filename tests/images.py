@@ -150,3 +150,27 @@ def exif_with_huge_makernote(count: int = 0xFFFFFFF0) -> bytes:
         struct.pack("<H", 1) + struct.pack("<HHII", 0x927C, 7, count, exif_at + 18) + struct.pack("<I", 0)
     )
     return b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd0 + exif_ifd + make
+
+
+def exif_with_canon_lens(lens: str, model: str = "Canon EOS 5D Mark II") -> bytes:
+    """A little-endian EXIF block: IFD0 (Make, Model, Exif pointer) -> Exif IFD (MakerNote) -> a
+    Canon MakerNote IFD holding only tag 0x0095 LensModel. Canon MakerNote offsets count from
+    the TIFF header, like every other offset here."""
+    make_b, model_b, lens_b = b"Canon\x00", model.encode() + b"\x00", lens.encode() + b"\x00"
+    ifd0_at = 8
+    ifd0_size = 2 + 3 * 12 + 4
+    exif_at = ifd0_at + ifd0_size
+    exif_size = 2 + 12 + 4
+    note_at = exif_at + exif_size
+    note_size = 2 + 12 + 4
+    make_at = note_at + note_size
+    model_at = make_at + len(make_b)
+    lens_at = model_at + len(model_b)
+    out = b"II*\x00" + struct.pack("<I", ifd0_at)
+    out += struct.pack("<H", 3)
+    out += struct.pack("<HHII", 0x010F, 2, len(make_b), make_at)
+    out += struct.pack("<HHII", 0x0110, 2, len(model_b), model_at)
+    out += struct.pack("<HHII", 0x8769, 4, 1, exif_at) + struct.pack("<I", 0)
+    out += struct.pack("<H", 1) + struct.pack("<HHII", 0x927C, 7, note_size, note_at) + struct.pack("<I", 0)
+    out += struct.pack("<H", 1) + struct.pack("<HHII", 0x0095, 2, len(lens_b), lens_at) + struct.pack("<I", 0)
+    return b"Exif\x00\x00" + out + make_b + model_b + lens_b

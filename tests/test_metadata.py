@@ -356,3 +356,21 @@ def test_absurd_edit_history_is_cut_with_a_notice():
     assert [(n.code, n.message) for n in notices] == [
         ("xmp_history_problem", "the XMP edit history lists 500 events; the first 200 were examined")
     ]
+
+
+def test_lens_from_canons_makernote_when_exif_has_none():
+    from tests.images import exif_with_canon_lens
+
+    jpeg = encode(photo(), "JPEG")
+    meta, _ = read(insert_jpeg_segment(jpeg, 0xE1, exif_with_canon_lens("EF24-105mm f/4L IS USM")))
+    assert (meta.camera.make, meta.camera.model, meta.camera.lens) == (
+        "Canon",
+        "Canon EOS 5D Mark II",
+        "EF24-105mm f/4L IS USM",
+    )
+
+
+def test_a_lens_make_alone_names_no_lens():
+    exif = camera_exif(lens=None)
+    exif.get_ifd(0x8769)[0xA433] = "Apple"
+    assert read(encode(photo(), "JPEG", exif=exif))[0].camera.lens is None

@@ -101,9 +101,11 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
     meta.camera = Camera(
         make=_text(fields.get("make")) or first_text(props, "tiff:Make"),
         model=_text(fields.get("model")) or first_text(props, "tiff:Model"),
+        # EXIF LensModel, else the one Canon's MakerNote records (what exiftool reports as
+        # LensModel too), else XMP. A lens make alone (LensMake) names no lens.
         lens=_text(fields.get("lens_model"))
-        or first_text(props, "exifEX:LensModel", "aux:Lens")
-        or _text(fields.get("lens_make")),
+        or _text((meta.raw.get("exif") or {}).get("MakerNote LensModel"))
+        or first_text(props, "exifEX:LensModel", "aux:Lens"),
         serial=_text(fields.get("serial"))
         or first_text(props, "exifEX:BodySerialNumber", "aux:SerialNumber"),
     )
