@@ -246,3 +246,15 @@ def test_malformed_reports_never_raise(report):
     assert c.present is True and c.state in ("invalid", "unreadable")
     r = ledger_for(c)
     assert r.verdict.band in ("no conclusion", "integrity problem: credentials do not verify")
+
+
+def test_a_manifest_the_validator_calls_valid_is_never_an_integrity_problem():
+    """Codes listed beside a "Valid" state (older manifests, informational checks) do not turn it
+    into tampering: the headline must not contradict the reference validator."""
+    c = credentials_from_store(
+        store(["signingCredential.untrusted", "assertion.action.malformed"]), "valid", False
+    )
+    assert (c.state, c.problem) == ("valid", None)
+    assert [f.kind for f in c.failures] == ["certificate_not_valid", "credentials_damaged"]
+    r = ledger_for(c)
+    assert r.verdict.band == "declared camera capture" and r.verdict.basis == "verified"

@@ -188,11 +188,13 @@ def failure_kind(code: str, scope: str) -> str:
 
 
 def _problem(failures: list[C2PAFailure], state: str) -> str | None:
-    """The most serious failure kind. "Untrusted" alone is no problem when the validator
-    says valid: without a configured trust list every signer is untrusted."""
-    kinds = {
-        f.kind for f in failures if not (f.code.endswith(".untrusted") and state in ("valid", "trusted"))
-    }
+    """The most serious failure kind. When the validator calls the manifest valid, only a
+    failing ingredient is reported: the codes it lists then (above all "untrusted": without
+    a configured trust list every signer is) did not invalidate the file's own credentials,
+    and the headline must not contradict the validator."""
+    kinds = {f.kind for f in failures}
+    if state in ("valid", "trusted"):
+        kinds &= {"ingredient_invalid"}
     return next((k for k in FAILURE_KINDS if k in kinds), None)
 
 
