@@ -11,6 +11,8 @@ import hashlib
 import sys
 
 from core.cases import CaseError, CaseStore, verify_case
+from core.escaping import say
+from core.intake import read_bytes
 from core.pipeline import make_context
 from core.reports import RENDERERS, build_report
 from core.scan import list_files, scan
@@ -30,7 +32,7 @@ def run_case(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         store = CaseStore(settings.store_path())
         return _dispatch(store, settings, args)
     except (CaseError, ValueError, OSError) as exc:
-        print(f"{parser.prog} case: error: {exc}", file=sys.stderr)
+        say(f"{parser.prog} case: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
 
 
@@ -39,39 +41,37 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
     cmd = args.case_command
     if cmd == "list":
         for c in store.cases():
-            print(f"{c.id}\t{c.name}\t{c.status}\t{c.items} item(s)\tupdated {c.updated_at}")
+            say(f"{c.id}\t{c.name}\t{c.status}\t{c.items} item(s)\tupdated {c.updated_at}")
     elif cmd == "new":
         c = store.create_case(args.name, who)
-        print(f"created case {c.id}: {c.name}")
+        say(f"created case {c.id}: {c.name}")
     elif cmd == "add":
         return _add(store, settings, args, who)
     elif cmd == "show":
         c = store.case(args.case)
-        print(f"case {c.id}: {c.name} ({c.status}), {c.items} item(s)")
+        say(f"case {c.id}: {c.name} ({c.status}), {c.items} item(s)")
         for i in store.items(c.id, args.search):
             verdict = (i.result.get("verdict") or {}).get("band", "")
             tags = f" [{', '.join(i.tags)}]" if i.tags else ""
-            print(f"{i.id}\t{i.status}\t{i.sha256[:16]}\t{i.file_name}\t{verdict}{tags}")
+            say(f"{i.id}\t{i.status}\t{i.sha256[:16]}\t{i.file_name}\t{verdict}{tags}")
     elif cmd == "rename":
-        print(f"renamed to {store.rename_case(args.case, args.new_name, who).name}")
+        say(f"renamed to {store.rename_case(args.case, args.new_name, who).name}")
     elif cmd in ("close", "reopen"):
         c = store.set_case_status(args.case, "closed" if cmd == "close" else "open", who)
-        print(f"case {c.name} is {c.status}")
+        say(f"case {c.name} is {c.status}")
     elif cmd == "status":
-        print(f"item {args.item}: {store.set_item_status(args.item, args.status, who).status}")
+        say(f"item {args.item}: {store.set_item_status(args.item, args.status, who).status}")
     elif cmd == "tag":
-        print(
-            f"item {args.item} tags: {', '.join(store.tag_item(args.item, args.tag, who, args.remove).tags)}"
-        )
+        say(f"item {args.item} tags: {', '.join(store.tag_item(args.item, args.tag, who, args.remove).tags)}")
     elif cmd == "note":
         store.add_note(args.case, args.text, who, args.item)
-        print("note added")
+        say("note added")
     elif cmd == "verify":
         problems = verify_case(store, args.case)
         for problem in problems:
-            print(problem)
+            say(problem)
         c = store.case(args.case)
-        print(f"case {c.name}: {c.items} original(s) and the chain of custody verify" if not problems
+        say(f"case {c.name}: {c.items} original(s) and the chain of custody verify" if not problems
               else f"case {c.name}: {len(problems)} problem(s)")  # fmt: skip
         return 1 if problems else 0
     elif cmd == "report":
@@ -81,12 +81,12 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
             if args.redact:
                 raise CaseError("the bundle is the internal record and is never redacted; use another format")
             manifest = create_bundle(store, args.case, args.out)
-            print(f"bundle written: {args.out} ({len(manifest['files'])} files)")
+            say(f"bundle written: {args.out} ({len(manifest['files'])} files)")
         else:
             data = RENDERERS[args.format](build_report(store, args.case, redact=args.redact))
             with open(args.out, "wb") as fh:
                 fh.write(data)
-            print(f"{args.format} report written: {args.out}")
+            say(f"{args.format} report written: {args.out}")
     return 0
 
 
@@ -99,20 +99,25 @@ def _add(store: CaseStore, settings, args: argparse.Namespace, who: str) -> int:
     added = duplicates = failed = 0
     for path, result in zip(files, scan(files, ctx), strict=True):
         if not result.file.sha256:
-            print(
-                f"not added: {path}: {result.error.message if result.error else 'unreadable'}",
+            say(
+                f"not added: {result.path}: {result.error.message if result.error else 'unreadable'}",
                 file=sys.stderr,
             )
             failed += 1
             continue
-        # Bytes are read again only to store them; the hash check below proves they are the ones analysed.
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != result.file.sha256:
-            print(f"not added: {path}: the file changed while it was analysed", file=sys.stderr)
+        try:
+            # Bytes are read again only to store them; the hash check below proves they are the ones analysed.
+            data = read_bytes(path, settings.max_file_bytes)
+            if hashlib.sha256(data).hexdigest() != result.file.sha256:
+                say(f"not added: {result.path}: the file changed while it was analysed", file=sys.stderr)
+                failed += 1
+                continue
+            _, created = store.add_item(c.id, result.file.name, data, result.to_dict(), who)
+        except Exception as exc:  # one item that cannot be stored never stops the others
+            say(f"not added: {result.path}: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
             failed += 1
             continue
-        _, created = store.add_item(c.id, path.name, data, result.to_dict(), who)
         added += created
         duplicates += not created
-    print(f"case {c.name}: {added} added, {duplicates} already in the case, {failed} not added")
+    say(f"case {c.name}: {added} added, {duplicates} already in the case, {failed} not added")
     return 0

@@ -11,6 +11,7 @@ import sys
 from contextlib import ExitStack
 
 from core import __version__
+from core.escaping import say
 from core.output import FORMATS, write_parquet, write_results
 from core.pipeline import make_context
 from core.scan import list_files, scan
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
             problems = verify_bundle(args.file)
             for problem in problems:
-                print(problem)
+                say(problem)
             print(
                 "bundle verifies: every file matches its manifest"
                 if not problems

@@ -24,6 +24,12 @@ class ReadFailed(AnalysisError):
     code = "read_failed"
 
 
+class NotARegularFile(AnalysisError):
+    """A symbolic link, named pipe, socket, device or folder: never opened as a file."""
+
+    code = "not_a_regular_file"
+
+
 class EmptyFile(AnalysisError):
     code = "empty_file"
 

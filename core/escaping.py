@@ -21,3 +21,33 @@ def escape_unprintable(text: str) -> str:
         else:
             out.append(f"\\U{ord(ch):08x}")
     return "".join(out)
+
+
+def printable_path(text: str) -> str:
+    """A file name or path as shown in results and outputs: lossless and always encodable.
+
+    On POSIX a name is bytes; Python carries the bytes that are not UTF-8 as lone
+    surrogates, which no UTF-8 output can write. They are shown as ``\\xff`` escapes, as
+    are control characters and bidi overrides (``invoice\\u202egnp.exe``)."""
+    import os
+
+    try:
+        raw = os.fsencode(text)
+    except UnicodeEncodeError:  # surrogates that did not come from the file system
+        raw = text.encode("utf-8", "surrogatepass")
+    return escape_unprintable(raw.decode("utf-8", "backslashreplace"))
+
+
+def escape_lines(text: str) -> str:
+    """``escape_unprintable`` for multi-line output (terminal, PDF): newlines and tabs stay,
+    every other control character (ANSI escape sequences, OSC 52) becomes visible text."""
+    return "\n".join(
+        "\t".join(escape_unprintable(cell) for cell in line.split("\t")) for line in text.split("\n")
+    )
+
+
+def say(*parts: object, file=None) -> None:
+    """``print`` for text that may hold names or values from files: escaped for a terminal."""
+    import sys
+
+    print(escape_lines(" ".join(str(p) for p in parts)), file=file or sys.stdout)

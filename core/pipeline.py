@@ -25,6 +25,7 @@ from PIL import Image
 from core import __version__, stability
 from core.detector import Detector, get_detector
 from core.errors import AnalysisError, ClassifierUnavailable
+from core.escaping import printable_path
 from core.forensics import run_forensics
 from core.intake import describe_bytes, open_intake, read_bytes
 from core.intake.archive import expand_zip, is_zip
@@ -57,11 +58,11 @@ class Source:
 
     @classmethod
     def from_path(cls, path: str | os.PathLike) -> Source:
-        return cls(path=str(path), file=Path(path))
+        return cls(path=printable_path(str(path)), file=Path(path))
 
     @classmethod
     def from_bytes(cls, name: str, data: bytes) -> Source:
-        return cls(path=name, data=data)
+        return cls(path=printable_path(name), data=data)
 
     @classmethod
     def from_upload(cls, name: str, data: bytes, max_member_bytes: int) -> list[Source]:
@@ -72,7 +73,10 @@ class Source:
             members = expand_zip(name, data, max_member_bytes)
         except AnalysisError as exc:
             return [cls(path=name, data=data, error=exc)]
-        return [cls(path=m.name, data=m.data if m.data is not None else b"", error=m.error) for m in members]
+        return [
+            cls(path=printable_path(m.name), data=m.data if m.data is not None else b"", error=m.error)
+            for m in members
+        ]
 
     def read(self, max_bytes: int) -> bytes:
         """The file's bytes: as given, or read from disk under the size limit.
@@ -84,7 +88,9 @@ class Source:
 
     @property
     def name(self) -> str:
-        return self.file.name if self.file is not None else Path(self.path.replace("\\", "/")).name
+        if self.file is not None:
+            return printable_path(self.file.name)
+        return Path(self.path.replace("\\", "/")).name
 
 
 @dataclass

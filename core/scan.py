@@ -21,18 +21,28 @@ LOOKAHEAD = 2
 
 
 def list_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Every regular file under ``paths`` (folders walked recursively, symlinked folders not followed).
+    """Every entry under ``paths`` that gets a row: files (folders walked recursively, in
+    sorted order), plus symbolic links, special files and folders that could not be listed,
+    whose rows say why they were not read (links are never followed).
 
     Raises FileNotFoundError for a path that does not exist: that is a usage error.
     """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
+        if path.is_dir() and not path.is_symlink():
+            unlisted: list[Path] = []
+
+            def note(exc: OSError, unlisted: list[Path] = unlisted) -> None:
+                unlisted.append(Path(exc.filename))
+
+            for root, dirs, files in os.walk(path, onerror=note):
                 dirs.sort()
-                found.extend(Path(root) / name for name in sorted(files))
-        elif path.exists():
+                # A linked folder is listed (its row says it was not followed), never entered.
+                links = [name for name in dirs if (Path(root) / name).is_symlink()]
+                found.extend(Path(root) / name for name in sorted([*files, *links]))
+            found.extend(unlisted)  # each gives an error row
+        elif path.exists() or path.is_symlink():
             found.append(path)
         else:
             raise FileNotFoundError(f"no such file or folder: {raw}")

@@ -8,15 +8,25 @@ decode still leaves the hashes and the sniffed format in the result.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import imagehash
 
-from core.errors import AnalysisError, EmptyFile, FileTooLarge, NotAnImage, ReadFailed, UnsupportedFormat
+from core.errors import (
+    AnalysisError,
+    EmptyFile,
+    FileTooLarge,
+    NotAnImage,
+    NotARegularFile,
+    ReadFailed,
+    UnsupportedFormat,
+)
 from core.schema import FileFacts
 
 from .decode import Decoded, decode
@@ -46,12 +56,45 @@ def refuse_oversized(size: int, max_bytes: int) -> None:
         )
 
 
+_SPECIAL_FILES = (
+    (stat.S_ISLNK, "a symbolic link (links are not followed)"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _refuse_special(mode: int, path: str | os.PathLike) -> None:
+    """Only regular files are opened: a FIFO would block the read for ever, a link could
+    point anywhere (a reader's "photo" linking to a private key)."""
+    if stat.S_ISREG(mode):
+        return
+    kind = next((text for test, text in _SPECIAL_FILES if test(mode)), "not a regular file")
+    if stat.S_ISDIR(mode):
+        try:
+            os.listdir(path)
+        except OSError as exc:
+            kind = f"a folder that could not be listed: {exc.strerror or exc}"
+    raise NotARegularFile(f"not read: {kind}")
+
+
 def read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
-    """Read a file once, refusing oversized files before reading them."""
+    """Read a regular file once, refusing oversized files before reading them.
+
+    The path is checked with ``lstat`` and opened without following a final symbolic link
+    and without blocking, and the opened file is checked again (it may have been swapped)."""
     try:
-        size = os.stat(path).st_size
-        refuse_oversized(size, max_bytes)
-        with open(path, "rb") as fh:
+        _refuse_special(os.lstat(path).st_mode, path)
+        fd = os.open(
+            path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        )
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            _refuse_special(info.st_mode, path)
+            size = info.st_size
+            refuse_oversized(size, max_bytes)
             # read(n) reserves n bytes up front: ask for the stated size (and one more byte,
             # to notice a file that grew), not for the whole limit.
             data = fh.read(size + 1)
@@ -65,6 +108,8 @@ def read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
     except AnalysisError:
         raise
     except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a link created after the check
+            raise NotARegularFile("not read: a symbolic link (links are not followed)") from exc
         raise ReadFailed(f"cannot read the file: {exc.strerror or exc}") from exc
 
 
