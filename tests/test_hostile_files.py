@@ -177,3 +177,26 @@ def test_bytes_from_a_file_are_escaped_in_messages():
     assert notice.message == "the }&\\x95\\x0d chunk at byte 145 is cut short"
     assert all(n.message.isprintable() for n in r.notices)
     assert all(f.sentence.isprintable() for f in r.findings)
+
+
+def test_exif_thumbnail_is_opened_as_jpeg_only_and_within_a_pixel_bound():
+    """Regression: any Pillow plugin opened the thumbnail (EPS runs Ghostscript), with no pixel limit."""
+    import io
+
+    from PIL import Image
+
+    from core.metadata import extract_metadata
+    from tests.images import exif_with_thumbnail, insert_jpeg_segment
+
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
+    big = io.BytesIO()
+    Image.new("L", (2500, 2000)).save(big, "JPEG", quality=10)  # a 5 MP "thumbnail" of a few KB
+    for thumbnail, reason in (
+        (eps, "cannot identify image file"),
+        (big.getvalue(), "more than a thumbnail can be"),
+    ):
+        data = insert_jpeg_segment(encode(photo((64, 48)), "JPEG"), 0xE1, exif_with_thumbnail(thumbnail))
+        meta, notices, _ = extract_metadata(data, Image.open(io.BytesIO(data)))
+        notice = next(n for n in notices if n.code == "thumbnail_malformed")
+        assert reason in notice.message
+        assert meta.thumbnail.width is None

@@ -9,13 +9,13 @@ image means the picture was changed by software that did not refresh the thumbna
 
 from __future__ import annotations
 
-import io
 import struct
 
 import numpy as np
 from PIL import Image
 
 from core.intake.sniff import sniff
+from core.metadata.thumbnail import open_thumbnail
 
 # Mean absolute difference (0-255) between the thumbnail and the downscaled main image
 # above which they are reported as different pictures.
@@ -95,9 +95,9 @@ def thumbnail_mismatch(thumbnail: bytes | None, main: Image.Image) -> dict | Non
     if not thumbnail:
         return None
     try:
-        with Image.open(io.BytesIO(thumbnail)) as im:
+        with open_thumbnail(thumbnail) as im:
             thumb = im.convert("L")
-    except Exception:
+    except Exception:  # describe_thumbnail already gave a notice
         return None
     tw, th = thumb.size
     mw, mh = main.size
