@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -97,7 +98,7 @@ class _Worker:
             "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "core.isolation", str(jobs_r), str(replies_w), warm_up],
+            [sys.executable, "-m", "core.isolation", str(jobs_r), str(replies_w), warm_up, str(os.getpid())],
             pass_fds=(jobs_r, replies_w),
             stdin=subprocess.DEVNULL,
             env=env,
@@ -170,7 +171,33 @@ def run_limited(
     return outcome
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive the scan that started it (a ``kill -9`` of the scan would
+    leave it parsing on): on Linux the kernel kills it when its parent dies; elsewhere a
+    watchdog thread notices the new parent."""
+    import signal
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before the call
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 if __name__ == "__main__":
+    _die_with_parent(int(sys.argv[4]))
     _worker_main(
         Connection(int(sys.argv[1]), writable=False),
         Connection(int(sys.argv[2]), readable=False),

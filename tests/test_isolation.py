@@ -81,3 +81,33 @@ def test_a_crashing_or_hanging_job_costs_its_worker_only():
     # Fresh workers take over: the next jobs run normally.
     assert run_limited(sum, ([1, 2, 3],), 30, 512).value == 6
     assert run_limited(max, ([4, 5],), 30, 512).value == 5
+
+
+def test_workers_die_with_a_killed_scan(tmp_path):
+    """Regression: after ``kill -9`` of a scan, its file worker went on parsing with parent 1."""
+    import signal
+
+    script = (
+        "import time\n"
+        "from core.isolation import run_limited\n"
+        "print('started', flush=True)\n"
+        "run_limited(time.sleep, (600,), 900, 0)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert parent.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while not workers and time.monotonic() < deadline:  # the worker, once it runs the job
+        out = subprocess.run(
+            ["pgrep", "-P", str(parent.pid), "-f", "core.isolation"], capture_output=True, text=True
+        )
+        workers = [int(p) for p in out.stdout.split()]
+        time.sleep(0.2)
+    assert workers, "no worker process started"
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{w}") for w in workers):
+        time.sleep(0.1)
+    assert not any(os.path.exists(f"/proc/{w}") and open(f"/proc/{w}/stat").read().split()[2] != "Z"
+                   for w in workers)  # fmt: skip
