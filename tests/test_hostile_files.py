@@ -200,3 +200,23 @@ def test_exif_thumbnail_is_opened_as_jpeg_only_and_within_a_pixel_bound():
         notice = next(n for n in notices if n.code == "thumbnail_malformed")
         assert reason in notice.message
         assert meta.thumbnail.width is None
+
+
+def test_many_text_bombs_are_bounded_across_the_file():
+    """Regression: 80 zTXt chunks of 16 MiB each (a 1.3 MB file) made a 1.34 GB row."""
+    import zlib
+
+    from core.metadata.png_text import MAX_TOTAL_TEXT_BYTES, read_png_text
+    from tests.images import png_chunk
+
+    png = encode(photo((16, 16)), "PNG")
+    bomb = png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"A" * (16 * 1024 * 1024), 9))
+    data = png[:-12] + bomb * 80 + png[-12:]
+    assert len(data) < 2_000_000
+    read = read_png_text(data)
+    assert sum(len(e["text"]) for e in read.entries) == MAX_TOTAL_TEXT_BYTES
+    assert len(read.entries) == 2
+    assert read.problems[-1] == (
+        "png_text_too_large",
+        f"78 more text chunk(s) left out: the file's text passed {MAX_TOTAL_TEXT_BYTES:,} bytes",
+    )

@@ -18,6 +18,9 @@ from .jsonsafe import clean_text
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Largest inflated text kept from one chunk (ComfyUI workflows reach a few MB).
 MAX_TEXT_BYTES = 16 * 1024 * 1024
+# Inflated text kept from all chunks of one file together: beyond it, later text chunks are
+# left out with a notice (80 chunks of 16 MiB in a 1.3 MB file would make a 1.3 GB row).
+MAX_TOTAL_TEXT_BYTES = 24 * 1024 * 1024
 # Chunks walked before giving up (real files have tens).
 MAX_CHUNKS = 100_000
 
@@ -33,6 +36,7 @@ def read_png_text(data: bytes) -> PngTextRead:
     if not data.startswith(PNG_SIGNATURE):
         return out
     pos = len(PNG_SIGNATURE)
+    kept = skipped = 0
     for _ in range(MAX_CHUNKS):
         if pos + 8 > len(data):
             break
@@ -43,9 +47,13 @@ def read_png_text(data: bytes) -> PngTextRead:
                 ("png_chunk_truncated", f"the {_ctype(ctype)} chunk at byte {pos} is cut short")
             )
             break
-        if ctype in (b"tEXt", b"zTXt", b"iTXt"):
+        if ctype in (b"tEXt", b"zTXt", b"iTXt") and kept >= MAX_TOTAL_TEXT_BYTES:
+            skipped += 1
+        elif ctype in (b"tEXt", b"zTXt", b"iTXt"):
             try:
-                out.entries.append(_parse(ctype, body))
+                entry = _parse(ctype, body, MAX_TOTAL_TEXT_BYTES - kept)
+                kept += len(entry["text"])
+                out.entries.append(entry)
             except (ValueError, zlib.error) as exc:
                 out.problems.append(
                     ("png_text_malformed", f"a {_ctype(ctype)} chunk is malformed: {str(exc)[:200]}")
@@ -58,10 +66,15 @@ def read_png_text(data: bytes) -> PngTextRead:
             out.problems.append(
                 (
                     "png_text_too_large",
-                    f"the {entry['chunk']} chunk {entry['keyword']!r} inflates past {MAX_TEXT_BYTES:,} bytes; "
-                    "only the first part is kept",
+                    f"the {entry['chunk']} chunk {entry['keyword']!r} inflates past the text kept "
+                    f"({MAX_TEXT_BYTES:,} bytes a chunk, {MAX_TOTAL_TEXT_BYTES:,} a file); only the first part is kept",
                 )
             )
+    if skipped:
+        out.problems.append(
+            ("png_text_too_large", f"{skipped} more text chunk(s) left out: the file's text passed "
+             f"{MAX_TOTAL_TEXT_BYTES:,} bytes")
+        )  # fmt: skip
     return out
 
 
@@ -69,13 +82,15 @@ def _ctype(ctype: bytes) -> str:
     return ctype.decode("latin-1", "replace")
 
 
-def _inflate(payload: bytes) -> tuple[bytes, bool]:
+def _inflate(payload: bytes, limit: int) -> tuple[bytes, bool]:
     inflater = zlib.decompressobj()
-    text = inflater.decompress(payload, MAX_TEXT_BYTES)
+    text = inflater.decompress(payload, limit)
     return text, bool(inflater.unconsumed_tail)
 
 
-def _parse(ctype: bytes, body: bytes) -> dict[str, Any]:
+def _parse(ctype: bytes, body: bytes, room: int) -> dict[str, Any]:
+    """One text chunk, keeping at most ``room`` bytes of text (the file's remaining allowance)."""
+    limit = max(1, min(MAX_TEXT_BYTES, room))
     keyword, sep, rest = body.partition(b"\x00")
     if not sep or not 1 <= len(keyword) <= 79:
         raise ValueError("keyword missing or longer than 79 bytes")
@@ -86,7 +101,7 @@ def _parse(ctype: bytes, body: bytes) -> dict[str, Any]:
     elif ctype == b"zTXt":
         if not rest or rest[0] != 0:
             raise ValueError("unknown compression method")
-        raw, truncated = _inflate(rest[1:])
+        raw, truncated = _inflate(rest[1:], limit)
         text = raw.decode("latin-1")
     else:  # iTXt
         if len(rest) < 2:
@@ -97,10 +112,11 @@ def _parse(ctype: bytes, body: bytes) -> dict[str, Any]:
         if compressed:
             if method != 0:
                 raise ValueError("unknown compression method")
-            payload, truncated = _inflate(payload)
+            payload, truncated = _inflate(payload, limit)
         text = payload.decode("utf-8", "replace")
         entry["language"] = clean_text(language.decode("latin-1")) or None
         entry["translated_keyword"] = clean_text(translated.decode("utf-8", "replace")) or None
-    entry["text"] = clean_text(text, limit=MAX_TEXT_BYTES)
+    truncated = truncated or len(text) > limit
+    entry["text"] = text[:limit].replace("\x00", "")
     entry["_truncated"] = truncated
     return entry
