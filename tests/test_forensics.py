@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from core.forensics import RENDERERS, ela, file_structure, jpeg_quant, noise, spectrum
+from core.intake import containers
 from core.pipeline import Source, analyze, make_context
 from core.settings import Settings
 from tests.images import encode, exif_with_thumbnail, photo
@@ -126,7 +127,7 @@ def test_appended_mpf_images_and_padding_are_not_findings():
 def test_jpeg_end_skips_the_thumbnail_inside_exif():
     thumb = encode(photo((160, 120), seed=3), "JPEG")
     data = encode(photo(), "JPEG", exif=exif_with_thumbnail(thumb))
-    assert file_structure.image_end(data, "jpeg") == len(data)
+    assert containers.image_end(data, "jpeg") == len(data)
 
 
 def test_thumbnail_of_another_picture_is_a_mismatch():

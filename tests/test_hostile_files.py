@@ -220,3 +220,21 @@ def test_many_text_bombs_are_bounded_across_the_file():
         "png_text_too_large",
         f"78 more text chunk(s) left out: the file's text passed {MAX_TOTAL_TEXT_BYTES:,} bytes",
     )
+
+
+def test_text_and_icc_bombs_do_not_fail_an_image_that_browsers_render():
+    """Regression: a 17 MiB zTXt or a 20 MiB iCCP chunk made Pillow refuse a PNG whose pixels are fine."""
+    import zlib
+
+    from core.pipeline import Source, analyze, make_context
+    from core.settings import Settings
+    from tests.images import png_chunk
+
+    png = encode(photo((32, 32)), "PNG")
+    text = png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"A" * (17 * 1024 * 1024), 9))
+    icc = png_chunk(b"iCCP", b"icc\x00\x00" + zlib.compress(b"\x00" * (20 * 1024 * 1024), 9))
+    for extra in (text, icc):
+        data = png[:33] + extra + png[33:]  # right after IHDR, before the image data
+        r = analyze(Source.from_bytes("bomb.png", data), make_context(Settings(classifier=False)))
+        assert (r.status, r.error, r.file.width) == ("ok", None, 32)
+    assert "png_text_too_large" in [n.code for n in r.notices] or r.metadata.icc_profile is None

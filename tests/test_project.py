@@ -52,3 +52,40 @@ def test_settings_resolution_order(tmp_path):
     env = {"FORENSICS_BATCH_SIZE": "2", "FORENSICS_CLASSIFIER": "false"}
     s = load_settings(config, env=env, overrides={"batch_size": 16, "model": None})
     assert (s.model, s.batch_size, s.classifier) == ("/models/from-file", 16, False)
+
+
+def test_every_core_package_imports_on_its_own():
+    """Import cycles show only in some import orders: each package is imported first, in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    packages = sorted(
+        p.parent.relative_to(ROOT).as_posix().replace("/", ".") for p in (ROOT / "core").rglob("__init__.py")
+    )
+    code = "import importlib, sys; importlib.import_module(sys.argv[1])"
+    failed = {
+        name: proc.stderr.strip().splitlines()[-1]
+        for name in packages
+        if (
+            proc := subprocess.run(
+                [sys.executable, "-c", code, name], cwd=ROOT, capture_output=True, text=True
+            )
+        ).returncode
+    }
+    assert failed == {}
+
+
+def test_intake_and_metadata_import_nothing_above_them():
+    """Containers are walked in core.intake, so intake never reaches up into forensics or provenance."""
+    offenders = []
+    for path in [*(ROOT / "core" / "intake").rglob("*.py"), *(ROOT / "core" / "metadata").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith(
+                    ("core.forensics", "core.provenance", "core.ledger", "core.pipeline")
+                )
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}: {node.module}")
+    assert offenders == []

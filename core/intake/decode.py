@@ -15,14 +15,15 @@ from __future__ import annotations
 import io
 import re
 import warnings
+import zlib
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, PngImagePlugin
 from PIL.JpegImagePlugin import JpegImageFile
 
 from core.errors import DecodeFailed, DecompressionBomb, UnsupportedFormat
-from core.metadata.png_text import MAX_TEXT_BYTES
 
+from .containers import has_end_marker, png_chunks
 from .sniff import Sniffed
 
 # The working copy of the pixels keeps at least this many pixels on its short side (the
@@ -32,10 +33,6 @@ from .sniff import Sniffed
 WORKING_MIN_SIDE = 256
 WORKING_MAX_SIDE = 2048
 
-# Pillow refuses to open a PNG whose compressed text chunk inflates past 1 MB, which
-# large ComfyUI workflows do. Our own reader bounds text at MAX_TEXT_BYTES, so Pillow may
-# accept up to that much before refusing (a larger chunk is still an error row).
-PngImagePlugin.MAX_TEXT_CHUNK = max(PngImagePlugin.MAX_TEXT_CHUNK, MAX_TEXT_BYTES)
 
 _HEIF_READY: bool | None = None
 
@@ -83,7 +80,8 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
         # Pillow's warnings ("Corrupt EXIF data", ...) would only be noise on stderr.
         warnings.simplefilter("ignore")
         try:
-            image = Image.open(io.BytesIO(data), formats=[_pillow_format(sniffed.format)])
+            for_pillow = png_for_pixels(data) if sniffed.format == "png" else data
+            image = Image.open(io.BytesIO(for_pillow), formats=[_pillow_format(sniffed.format)])
         except Image.DecompressionBombError as exc:
             raise DecompressionBomb(f"refused before decoding: {exc}") from exc
         except Exception as exc:  # Pillow plugins raise many types for broken headers
@@ -108,7 +106,7 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
                     image.draft("RGB", _draft_request(stored_w, stored_h))
                 # Before reading the orientation: Pillow's PNG getexif() loads the pixels itself,
                 # and a damaged data stream must fail here, not inside a lookup that ignores errors.
-                _load(image)
+                image.load()
                 working = _to_rgb(image)
             orientation = _orientation(image)
         except Image.DecompressionBombError as exc:
@@ -130,16 +128,33 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
     return _decoded(image, working, (stored_w, stored_h), orientation, frames, mode)
 
 
-def _load(image: Image.Image) -> None:
-    """Decode the pixels. A PNG text chunk *after* the image data that inflates past Pillow's
-    limit fails Pillow's load once the pixels are decoded: that is oversized text (our own
-    reader cuts it and says so), not damaged pixels."""
+def png_for_pixels(data: bytes) -> bytes:
+    """The PNG as Pillow needs it for pixels and ICC: text chunks left out (our own reader
+    takes them, under its limits), and an ICC profile that inflates past Pillow's limit left
+    out too. Text bombs and oversized profiles that browsers skip must not fail the image."""
+    kept: list[bytes] = []
+    last = 0
+    for pos, ctype, body, complete in png_chunks(data):
+        if not complete:
+            break
+        drop = ctype in (b"tEXt", b"zTXt", b"iTXt") or (
+            ctype == b"iCCP" and _inflates_past(body.partition(b"\x00")[2][1:], PngImagePlugin.MAX_TEXT_CHUNK)
+        )
+        if drop:
+            kept.append(data[last:pos])
+            last = pos + 12 + len(body)
+    if not kept:
+        return data
+    return b"".join(kept) + data[last:]
+
+
+def _inflates_past(stream: bytes, limit: int) -> bool:
+    inflater = zlib.decompressobj()
     try:
-        image.load()
-    except ValueError as exc:
-        text_too_large = isinstance(image, PngImagePlugin.PngImageFile) and "MAX_TEXT_CHUNK" in str(exc)
-        if not (text_too_large and getattr(image, "_im", None) is not None and not image.tile):
-            raise
+        inflater.decompress(stream, limit)
+    except zlib.error:
+        return False  # damaged: Pillow reports it
+    return bool(inflater.unconsumed_tail)
 
 
 def _decoded(
@@ -170,8 +185,6 @@ def _decoded(
 
 def _check_complete(data: bytes, sniffed: Sniffed) -> None:
     """Without decoding, a cut-off JPEG or PNG is still caught: its end marker is missing."""
-    from core.forensics.file_structure import has_end_marker  # not at import: forensics imports intake
-
     if sniffed.format in ("jpeg", "png") and not has_end_marker(data, sniffed.format):
         raise DecodeFailed(
             f"{sniffed.description} that ends before its end-of-image marker (truncated); "

@@ -8,21 +8,18 @@ size limit: a 50 KB zTXt chunk can inflate to gigabytes.
 
 from __future__ import annotations
 
-import struct
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.intake.containers import MAX_TEXT_BYTES, png_chunks
+
 from .jsonsafe import clean_text
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Largest inflated text kept from one chunk (ComfyUI workflows reach a few MB).
-MAX_TEXT_BYTES = 16 * 1024 * 1024
+TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 # Inflated text kept from all chunks of one file together: beyond it, later text chunks are
 # left out with a notice (80 chunks of 16 MiB in a 1.3 MB file would make a 1.3 GB row).
 MAX_TOTAL_TEXT_BYTES = 24 * 1024 * 1024
-# Chunks walked before giving up (real files have tens).
-MAX_CHUNKS = 100_000
 
 
 @dataclass
@@ -33,23 +30,16 @@ class PngTextRead:
 
 def read_png_text(data: bytes) -> PngTextRead:
     out = PngTextRead()
-    if not data.startswith(PNG_SIGNATURE):
-        return out
-    pos = len(PNG_SIGNATURE)
     kept = skipped = 0
-    for _ in range(MAX_CHUNKS):
-        if pos + 8 > len(data):
-            break
-        length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        if len(body) < length:
+    for pos, ctype, body, complete in png_chunks(data):
+        if not complete:
             out.problems.append(
                 ("png_chunk_truncated", f"the {_ctype(ctype)} chunk at byte {pos} is cut short")
             )
             break
-        if ctype in (b"tEXt", b"zTXt", b"iTXt") and kept >= MAX_TOTAL_TEXT_BYTES:
+        if ctype in TEXT_CHUNKS and kept >= MAX_TOTAL_TEXT_BYTES:
             skipped += 1
-        elif ctype in (b"tEXt", b"zTXt", b"iTXt"):
+        elif ctype in TEXT_CHUNKS:
             try:
                 entry = _parse(ctype, body, MAX_TOTAL_TEXT_BYTES - kept)
                 kept += len(entry["text"])
@@ -58,9 +48,6 @@ def read_png_text(data: bytes) -> PngTextRead:
                 out.problems.append(
                     ("png_text_malformed", f"a {_ctype(ctype)} chunk is malformed: {str(exc)[:200]}")
                 )
-        if ctype == b"IEND":
-            break
-        pos += 12 + length
     for entry in out.entries:
         if entry.pop("_truncated", False):
             out.problems.append(

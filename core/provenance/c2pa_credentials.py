@@ -24,6 +24,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from core.intake.containers import jpeg_header_end
 from core.metadata.jsonsafe import clean_text
 from core.schema import C2PAAction, C2PAFailure, C2PAIngredient, C2PAState
 
@@ -72,8 +73,6 @@ def _search_region(data: bytes, mime: str | None) -> memoryview | bytes:
     entropy-coded data; in other containers, the whole file."""
     if mime != "image/jpeg":
         return data
-    from core.forensics.file_structure import jpeg_header_end
-
     end = jpeg_header_end(data)
     return data if end is None else data[:end]
 
