@@ -13,8 +13,34 @@ from core.schema import Generator
 
 from .common import GeneratorSource, declared, plain_settings, short
 
-_SETTING = re.compile(r'\s*([\w \-/().]+?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
 _STEPS_LINE = re.compile(r"^Steps:\s*\d+", re.M)
+# Longest setting name kept (real ones are a few words).
+MAX_KEY_CHARS = 80
+
+
+def _settings(line: str) -> dict[str, str]:
+    """``Key: value, Key: "quoted, value"`` in one linear pass: a regex with a lazy key can
+    backtrack for minutes on a crafted line such as ``"a " * 200000``."""
+    items: list[str] = []
+    start, quoted, escaped = 0, False, False
+    for i, ch in enumerate(line):
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quoted:
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            items.append(line[start:i])
+            start = i + 1
+    items.append(line[start:])
+    settings: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition(":")
+        key = key.strip()
+        if sep and key and len(key) <= MAX_KEY_CHARS:
+            settings[key] = value.strip().strip('"')
+    return settings
 
 
 def parse_infotext(text: str) -> tuple[str | None, str | None, dict[str, str]] | None:
@@ -25,7 +51,7 @@ def parse_infotext(text: str) -> tuple[str | None, str | None, dict[str, str]] |
     start = matches[-1].start()
     settings_line = text[start:].splitlines()[0]
     head = text[:start].rstrip("\n")
-    settings = {k.strip(): v.strip().strip('"') for k, v in _SETTING.findall(settings_line) if k.strip()}
+    settings = _settings(settings_line)
     prompt, _, negative = head.partition("Negative prompt:")
     if not _:
         negative = ""
