@@ -238,3 +238,42 @@ def test_text_and_icc_bombs_do_not_fail_an_image_that_browsers_render():
         r = analyze(Source.from_bytes("bomb.png", data), make_context(Settings(classifier=False)))
         assert (r.status, r.error, r.file.width) == ("ok", None, 32)
     assert "png_text_too_large" in [n.code for n in r.notices] or r.metadata.icc_profile is None
+
+
+def test_cheap_tricks_do_not_hide_a_declaration():
+    """An AI declaration in a PNG's 5th XMP packet, a parameters chunk after 100,001 empty
+    chunks, and Extended XMP split over JPEG segments are all read; XMP in a JPEG comment is not
+    the file's metadata."""
+    import struct
+
+    from core.pipeline import Source, analyze, make_context
+    from core.settings import Settings
+    from tests.images import insert_jpeg_segment, png_chunk, xmp_packet
+
+    def scan(name, data):
+        return analyze(Source.from_bytes(name, data), make_context(Settings(classifier=False)))
+
+    ai = "<Iptc4xmpExt:DigitalSourceType>http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia</Iptc4xmpExt:DigitalSourceType>"
+    png = encode(photo((16, 16)), "PNG")
+    packets = [xmp_packet("", 'photoshop:City="x"')] * 4 + [xmp_packet(ai)]
+    chunks = b"".join(png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + p) for p in packets)
+    assert scan("five.png", png[:-12] + chunks + png[-12:]).provenance.ai_declared is True
+
+    empty = png_chunk(b"abCd", b"") * 100_001
+    params = png_chunk(b"tEXt", b"parameters\x00a fox\nSteps: 20, Seed: 1, Model: sdxl")
+    assert (
+        scan("late.png", png[:-12] + empty + params + png[-12:]).provenance.generator.tool == "automatic1111"
+    )
+
+    jpeg = encode(photo((16, 16)), "JPEG")
+    extended = xmp_packet(ai)
+    guid = b"0123456789ABCDEF0123456789ABCDEF"
+    half = len(extended) // 2
+    for offset, piece in ((half, extended[half:]), (0, extended[:half])):  # pieces may come in any order
+        header = b"http://ns.adobe.com/xmp/extension/\x00" + guid + struct.pack(">II", len(extended), offset)
+        jpeg = insert_jpeg_segment(jpeg, 0xE1, header + piece)
+    assert scan("extended.jpg", jpeg).provenance.ai_declared is True
+
+    in_comment = insert_jpeg_segment(encode(photo((16, 16)), "JPEG"), 0xFE, xmp_packet(ai))
+    r = scan("comment.jpg", in_comment)
+    assert (r.provenance.ai_declared, r.metadata.raw.get("xmp")) == (False, None)

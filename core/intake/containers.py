@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Chunks walked before giving up (real files have tens).
-MAX_PNG_CHUNKS = 100_000
+# Chunks walked before giving up (real files have tens; each chunk is at least 12 bytes, so
+# this is also about 12 MB of empty chunks). Readers say when they stopped here.
+MAX_PNG_CHUNKS = 1_000_000
 # Largest inflated text kept from one PNG text chunk (ComfyUI workflows reach a few MB).
 MAX_TEXT_BYTES = 16 * 1024 * 1024
 
@@ -25,6 +26,36 @@ class PngChunk(NamedTuple):
     ctype: bytes
     body: bytes  # shorter than declared when the file is cut
     complete: bool
+
+
+class JpegSegment(NamedTuple):
+    marker: int  # 0xE0..0xEF for APP0..APP15, 0xFE for COM, ...
+    pos: int  # offset of the FF byte
+    payload: bytes  # after the two length bytes
+
+
+def jpeg_segments(data: bytes) -> Iterator[JpegSegment]:
+    """A JPEG's marker segments before its image data (up to the first start of scan)."""
+    if not data.startswith(b"\xff\xd8"):
+        return
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xDA or marker == 0xD9:
+            return
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+        if length < 2:
+            return
+        yield JpegSegment(marker, pos, data[pos + 4 : pos + 2 + length])
+        pos += 2 + length
 
 
 def png_chunks(data: bytes) -> Iterator[PngChunk]:

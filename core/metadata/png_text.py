@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.intake.containers import MAX_TEXT_BYTES, png_chunks
+from core.intake.containers import MAX_PNG_CHUNKS, MAX_TEXT_BYTES, png_chunks
 
 from .jsonsafe import clean_text
 
@@ -30,8 +30,9 @@ class PngTextRead:
 
 def read_png_text(data: bytes) -> PngTextRead:
     out = PngTextRead()
-    kept = skipped = 0
+    kept = skipped = walked = 0
     for pos, ctype, body, complete in png_chunks(data):
+        walked += 1
         if not complete:
             out.problems.append(
                 ("png_chunk_truncated", f"the {_ctype(ctype)} chunk at byte {pos} is cut short")
@@ -57,6 +58,13 @@ def read_png_text(data: bytes) -> PngTextRead:
                     f"({MAX_TEXT_BYTES:,} bytes a chunk, {MAX_TOTAL_TEXT_BYTES:,} a file); only the first part is kept",
                 )
             )
+    if walked >= MAX_PNG_CHUNKS:
+        out.problems.append(
+            (
+                "png_text_too_large",
+                f"the file has more than {MAX_PNG_CHUNKS:,} chunks; text after them was not read",
+            )
+        )
     if skipped:
         out.problems.append(
             ("png_text_too_large", f"{skipped} more text chunk(s) left out: the file's text passed "

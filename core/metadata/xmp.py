@@ -11,6 +11,7 @@ reported and skipped, never expanded. The RDF graph is flattened to
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -18,6 +19,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from core.intake.containers import jpeg_segments
 from core.schema import GPS
 
 from .jsonsafe import clean_text
@@ -26,8 +28,13 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML = "http://www.w3.org/XML/1998/namespace"
 # Largest packet parsed, in bytes (real packets are a few KB; Photoshop's can reach ~1 MB).
 MAX_PACKET_BYTES = 4 * 1024 * 1024
-# Packets parsed per file (a JPEG may carry a main and an extended packet).
-MAX_PACKETS = 4
+# Packets parsed per file; more are left out with a notice (real files carry one or two).
+MAX_PACKETS = 32
+# JPEG: XMP lives in APP1 segments with these headers (XMP Specification Part 3, 1.1.3).
+JPEG_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
+JPEG_EXTENDED_XMP = b"http://ns.adobe.com/xmp/extension/\x00"
+# Extended XMP is split into pieces keyed by a 32-character GUID; at most this many are assembled.
+MAX_EXTENDED_XMP = 4
 # Deepest RDF structure flattened; deeper ones are cut with a marker.
 MAX_DEPTH = 12
 
@@ -59,11 +66,63 @@ class XmpRead:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (notice code, message)
 
 
-def find_packets(data: bytes) -> list[bytes]:
-    """Raw XMP packets in file order."""
+def find_packets(data: bytes) -> tuple[list[bytes], list[tuple[str, str]]]:
+    """Raw XMP packets in file order, and the problems met finding them.
+
+    In a JPEG only APP1 segments are XMP (a packet in a comment or in the image data is
+    not the file's metadata), and Extended XMP, split over several APP1 segments, is put
+    back together. Other containers are searched whole for the packet wrapper."""
+    if not data.startswith(b"\xff\xd8"):
+        return _scan_packets(data)
+    packets: list[bytes] = []
+    problems: list[tuple[str, str]] = []
+    pieces: dict[bytes, dict] = {}
+    for segment in jpeg_segments(data):
+        if segment.marker != 0xE1:
+            continue
+        payload = segment.payload
+        if payload.startswith(JPEG_EXTENDED_XMP):
+            _add_extended_piece(pieces, payload[len(JPEG_EXTENDED_XMP) :], problems)
+        elif payload.startswith(JPEG_XMP) or not payload.startswith(b"Exif\x00"):
+            found, found_problems = _scan_packets(payload)
+            packets += found
+            problems += found_problems
+    for parts in list(pieces.values())[:MAX_EXTENDED_XMP]:
+        whole = bytearray(parts["length"])
+        for offset, chunk in parts["chunks"]:
+            whole[offset : offset + len(chunk)] = chunk[: max(0, parts["length"] - offset)]
+        found, found_problems = _scan_packets(bytes(whole))
+        packets += found
+        problems += found_problems
+    if len(pieces) > MAX_EXTENDED_XMP:
+        problems.append(
+            ("xmp_packets_skipped", f"{len(pieces) - MAX_EXTENDED_XMP} Extended XMP packet(s) not read")
+        )
+    if len(packets) > MAX_PACKETS:
+        problems.append(("xmp_packets_skipped", f"{len(packets) - MAX_PACKETS} XMP packet(s) beyond the first "
+                                                f"{MAX_PACKETS} were not read"))  # fmt: skip
+    return packets[:MAX_PACKETS], problems
+
+
+def _add_extended_piece(pieces: dict[bytes, dict], body: bytes, problems: list[tuple[str, str]]) -> None:
+    """One Extended XMP piece: GUID (32 bytes), full length and this piece's offset (4 bytes each)."""
+    if len(body) < 40:
+        problems.append(("xmp_malformed", "an Extended XMP segment is too short to read"))
+        return
+    guid, (length, offset), chunk = body[:32], struct.unpack(">II", body[32:40]), body[40:]
+    if length > MAX_PACKET_BYTES:
+        problems.append(("xmp_too_large", f"an Extended XMP packet declares {length:,} bytes; not read"))
+        return
+    parts = pieces.setdefault(guid, {"length": length, "chunks": []})
+    if parts["length"] == length and offset < length:
+        parts["chunks"].append((offset, chunk))
+
+
+def _scan_packets(data: bytes) -> tuple[list[bytes], list[tuple[str, str]]]:
+    """Packets found by their wrapper, anywhere in ``data``."""
     packets: list[bytes] = []
     pos = 0
-    while len(packets) < MAX_PACKETS:
+    while len(packets) <= MAX_PACKETS:
         m = _next_start(data, pos)
         if not m:
             break
@@ -72,7 +131,10 @@ def find_packets(data: bytes) -> list[bytes]:
         start = _prolog_start(data, pos, m.start())
         packets.append(data[start:end])
         pos = end
-    return packets
+    problems = []
+    if len(packets) > MAX_PACKETS:
+        problems.append(("xmp_packets_skipped", f"XMP packets beyond the first {MAX_PACKETS} were not read"))
+    return packets[:MAX_PACKETS], problems
 
 
 def _next_start(data: bytes, pos: int) -> re.Match | None:
@@ -115,7 +177,8 @@ def _find_end(data: bytes, start: int, tag: bytes) -> int:
 
 def read_xmp(data: bytes) -> XmpRead:
     out = XmpRead()
-    for packet in find_packets(data):
+    packets, out.problems = find_packets(data)
+    for packet in packets:
         out.packets += 1
         if len(packet) > MAX_PACKET_BYTES:
             out.problems.append(
