@@ -173,24 +173,13 @@ def run_limited(
 
 def _die_with_parent(parent: int) -> None:
     """A worker must not outlive the scan that started it (a ``kill -9`` of the scan would
-    leave it parsing on): on Linux the kernel kills it when its parent dies; elsewhere a
-    watchdog thread notices the new parent."""
-    import signal
-
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
-            if os.getppid() != parent:  # the parent died before the call
-                os._exit(1)
-            return
-    except (OSError, AttributeError):
-        pass
+    leave it parsing on): a watchdog thread ends it once its parent is gone. (Linux's
+    PR_SET_PDEATHSIG would fire when the *thread* that started the worker ends, and workers
+    are started from the scan's short-lived reader threads.)"""
 
     def watch() -> None:
         while os.getppid() == parent:
-            time.sleep(1)
+            time.sleep(0.5)
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
