@@ -10,7 +10,7 @@ import argparse
 import hashlib
 import sys
 
-from core.cases import CaseError, CaseStore, verify_case
+from core.cases import CaseError, CaseStore, audit_head, verify_case
 from core.escaping import say
 from core.intake import read_bytes
 from core.pipeline import make_context
@@ -29,7 +29,7 @@ def run_case(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if getattr(args, "model", None):
             overrides["model"] = args.model
         settings = load_settings(args.config, overrides=overrides)
-        store = CaseStore(settings.store_path())
+        store = settings.open_store()
         return _dispatch(store, settings, args)
     except (CaseError, ValueError, OSError) as exc:
         say(f"{parser.prog} case: error: {exc}", file=sys.stderr)
@@ -73,6 +73,10 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
         c = store.case(args.case)
         say(f"case {c.name}: {c.items} original(s) and the chain of custody verify" if not problems
               else f"case {c.name}: {len(problems)} problem(s)")  # fmt: skip
+        head = audit_head(store, args.case)
+        say(
+            f"audit head: {head['hash']} ({head['entries']} entries); keep it apart from the store to check later"
+        )
         return 1 if problems else 0
     elif cmd == "report":
         if args.format == "bundle":

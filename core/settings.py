@@ -66,6 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "case_store", "", "Folder of the case store (default: a per-user data folder, never the source tree)."
     ),
+    Setting(
+        "case_key",
+        "",
+        "File of the secret key that anchors each case's audit log (default: a per-user config folder, "
+        "outside the store; created with mode 0600 on first use).",
+    ),
     Setting("analyst", "", "Name recorded in the chain of custody (default: the operating-system user)."),
 )
 
@@ -113,12 +119,19 @@ class Settings:
     file_memory_mb: int = _BY_NAME["file_memory_mb"].default
     trust_anchors: str = _BY_NAME["trust_anchors"].default
     case_store: str = _BY_NAME["case_store"].default
+    case_key: str = _BY_NAME["case_key"].default
     analyst: str = _BY_NAME["analyst"].default
 
     def store_path(self) -> str:
         from core.cases import default_store_path
 
         return self.case_store or default_store_path()
+
+    def open_store(self):
+        """The case store these settings name, with its anchor key."""
+        from core.cases import CaseStore
+
+        return CaseStore(self.store_path(), key_path=self.case_key or None)
 
     def analyst_name(self) -> str:
         import getpass

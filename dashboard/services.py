@@ -86,7 +86,7 @@ def forensic_maps(name: str, data: bytes) -> dict:
 @st.cache_resource(show_spinner=False)
 def case_store() -> CaseStore:
     """The case store of this server (setting ``case_store``); SQLite serialises concurrent writers."""
-    return CaseStore(analysis_context().settings.store_path())
+    return analysis_context().settings.open_store()
 
 
 def analyst() -> str:

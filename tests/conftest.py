@@ -10,6 +10,8 @@ from pathlib import Path
 os.environ["HF_HUB_OFFLINE"] = "1"
 # Exported models and other caches go to a throwaway folder, not the tester's home.
 os.environ["XDG_CACHE_HOME"] = __import__("tempfile").mkdtemp(prefix="forensics-test-cache-")
+# The case stores' anchor key (per-user config folder by default) too.
+os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="forensics-test-config-")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 ROOT = Path(__file__).resolve().parent.parent

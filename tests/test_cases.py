@@ -66,7 +66,7 @@ def test_case_workflow_and_search(store):
         add(store, case.id, "new.jpg", encode(photo(seed=2), "JPEG"))
     store.set_case_status(case.id, "open", "ana")
     assert verify_case(store, case.id) == []
-    assert store.schema_version() == 1
+    assert store.schema_version() == 2
 
 
 def test_originals_are_content_addressed_read_only_and_names_never_become_paths(store, tmp_path):
@@ -110,8 +110,10 @@ def test_verify_catches_a_deleted_audit_entry(store):
     store.add_note(case.id, "first", "ana")
     with sqlite3.connect(store.db_path) as db:
         db.execute("DELETE FROM audit WHERE action = 'item_added'")
-    (problem,) = verify_case(store, case.id)
-    assert "(note_added) does not follow the entry before it" in problem
+    problems = verify_case(store, case.id)
+    assert any("(note_added) does not follow the entry before it" in p for p in problems)
+    assert any("does not end where it was anchored" in p for p in problems)
+    assert "item 1 (a.jpg): not in the audit log (added or moved here outside the tool)" in problems
 
 
 def test_cli_verify_exit_codes(tmp_path):

@@ -12,8 +12,12 @@ removed when the store opens, so a kill leaves no orphan behind.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import re
+import secrets
 import sqlite3
 import tempfile
 import time
@@ -49,7 +53,14 @@ MIGRATIONS = (
     CREATE INDEX audit_by_case ON audit (case_id, id);
     CREATE TABLE pending (sha256 TEXT NOT NULL, pid INTEGER NOT NULL, started_at TEXT NOT NULL);
     """,
+    # The anchor of each case's audit log: its length and head hash under an HMAC whose key
+    # lives outside the database (see ``anchor``).
+    """
+    CREATE TABLE anchors (case_id INTEGER PRIMARY KEY, entries INTEGER NOT NULL, head TEXT NOT NULL,
+                          mac TEXT NOT NULL);
+    """,
 )
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class CaseError(Exception):
@@ -82,18 +93,69 @@ class Item:
     status: str
     result: dict[str, Any]
     tags: list[str]
+    result_sha256: str = ""  # of the stored result text, as the audit log records it
+
+
+def default_key_path() -> Path:
+    """The anchor key's default home: the per-user config folder, apart from the store."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("image-evidence-desk", appauthor=False)) / "case-store.key"
+
+
+def result_digest(result_json: str) -> str:
+    """The hash of a stored result, as the audit log records it."""
+    return hashlib.sha256(result_json.encode("utf-8")).hexdigest()
 
 
 class CaseStore:
-    """One store folder: ``cases.sqlite3`` and ``originals/``."""
+    """One store folder: ``cases.sqlite3`` and ``originals/``, and the anchor key kept elsewhere."""
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, key_path: str | os.PathLike | None = None):
         self.root = Path(root).expanduser()
         self.originals = self.root / "originals"
         self.originals.mkdir(parents=True, exist_ok=True)
         self.db_path = self.root / "cases.sqlite3"
+        self.key_path = Path(key_path).expanduser() if key_path else default_key_path()
+        self._key: bytes | None = None
         self._migrate()
         self._sweep_orphans()
+
+    # -- anchor ---------------------------------------------------------------------
+    def _anchor_key(self) -> bytes:
+        """The secret that anchors audit heads, created once (mode 0600) where no one edits the database."""
+        if self._key is None:
+            self.key_path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32))
+            except FileExistsError:
+                pass
+            self._key = bytes.fromhex(self.key_path.read_text().strip())
+        return self._key
+
+    def anchor_mac(self, case_id: int, entries: int, head: str) -> str:
+        message = f"{case_id}:{entries}:{head}".encode()
+        return hmac.new(self._anchor_key(), message, hashlib.sha256).hexdigest()
+
+    def _anchor(self, conn: sqlite3.Connection, case_id: int) -> None:
+        row = conn.execute(
+            "SELECT COUNT(*) AS n, (SELECT hash FROM audit WHERE case_id = ? ORDER BY id DESC LIMIT 1) AS head "
+            "FROM audit WHERE case_id = ?",
+            (case_id, case_id),
+        ).fetchone()
+        conn.execute(
+            "INSERT OR REPLACE INTO anchors (case_id, entries, head, mac) VALUES (?, ?, ?, ?)",
+            (case_id, row["n"], row["head"], self.anchor_mac(case_id, row["n"], row["head"])),
+        )
+
+    def anchor(self, case: int | str) -> dict | None:
+        """The recorded anchor of a case's audit log: ``entries``, ``head``, ``mac``."""
+        with self._read() as conn:
+            case_id = self._case_row(conn, case)["id"]
+            row = conn.execute("SELECT * FROM anchors WHERE case_id = ?", (case_id,)).fetchone()
+        return dict(row) if row else None
 
     # -- plumbing -------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -135,6 +197,9 @@ class CaseStore:
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
+                if number == 2:  # a store from before anchors: its current heads are anchored as found
+                    for (case_id,) in conn.execute("SELECT DISTINCT case_id FROM audit").fetchall():
+                        self._anchor(conn, case_id)
 
     def schema_version(self) -> int:
         with self._read() as conn:
@@ -158,6 +223,7 @@ class CaseStore:
                 entry_hash(entry),
             ),
         )
+        self._anchor(conn, case_id)
 
     def _case_row(self, conn: sqlite3.Connection, case: int | str) -> sqlite3.Row:
         key = "id" if isinstance(case, int) or str(case).isdigit() else "name"
@@ -170,6 +236,10 @@ class CaseStore:
 
     # -- originals --------------------------------------------------------------------
     def original_path(self, sha256: str) -> Path:
+        """Where an original is kept. Only a well-formed SHA-256 names a path (a tampered row
+        holding ``../../etc/hostname`` must never reach the file system)."""
+        if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+            raise CaseError(f"not a SHA-256, so it names no original: {str(sha256)[:80]!r}")
         return self.originals / sha256[:2] / sha256
 
     def _store_original(self, sha256: str, data: bytes) -> None:
@@ -200,6 +270,14 @@ class CaseStore:
                 else:
                     conn.execute("DELETE FROM pending WHERE rowid = ?", (row["rowid"],))
             referenced = {r[0] for r in conn.execute("SELECT DISTINCT sha256 FROM items")}
+            # An original the audit log says was added is never swept, even if its item row is gone:
+            # a deleted row is tampering for ``verify`` to report, not an orphan to clean up.
+            referenced |= {
+                r[0]
+                for r in conn.execute(
+                    "SELECT json_extract(details, '$.sha256') FROM audit WHERE action = 'item_added'"
+                )
+            }
             for path in self.originals.glob("*/*"):
                 name = path.name
                 if name.startswith(".incoming-"):
@@ -290,14 +368,16 @@ class CaseStore:
                     )
                     item_id, created = existing["id"], False
                 else:
+                    result_json = json.dumps(result)
                     cur = conn.execute(
                         "INSERT INTO items (case_id, sha256, file_name, size_bytes, added_at, added_by, result_json) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (row["id"], sha256, file_name, len(data), now(), actor, json.dumps(result)),
+                        (row["id"], sha256, file_name, len(data), now(), actor, result_json),
                     )
                     item_id, created = cur.lastrowid, True
                     self._audit(conn, row["id"], actor, "item_added",
-                                {"sha256": sha256, "file_name": file_name, "size_bytes": len(data)})  # fmt: skip
+                                {"item_id": item_id, "sha256": sha256, "file_name": file_name, "size_bytes": len(data),
+                                 "result_sha256": result_digest(result_json)})  # fmt: skip
                 conn.execute("UPDATE cases SET updated_at = ? WHERE id = ?", (now(), row["id"]))
         finally:
             self._pending(sha256, -1)
@@ -321,7 +401,8 @@ class CaseStore:
             r[0] for r in conn.execute("SELECT tag FROM tags WHERE item_id = ? ORDER BY tag", (row["id"],))
         ]
         return Item(row["id"], row["case_id"], row["sha256"], row["file_name"], row["size_bytes"], row["added_at"],
-                    row["added_by"], row["status"], json.loads(row["result_json"]), tags)  # fmt: skip
+                    row["added_by"], row["status"], json.loads(row["result_json"]), tags,
+                    result_digest(row["result_json"]))  # fmt: skip
 
     def item(self, item_id: int) -> Item:
         with self._read() as conn:
@@ -348,7 +429,7 @@ class CaseStore:
                 raise CaseError(f"no item {item_id}")
             conn.execute("UPDATE items SET status = ? WHERE id = ?", (status, item_id))
             self._audit(conn, row["case_id"], actor, "item_status",
-                        {"sha256": row["sha256"], "from": row["status"], "to": status})  # fmt: skip
+                        {"item_id": item_id, "sha256": row["sha256"], "from": row["status"], "to": status})  # fmt: skip
         return self.item(item_id)
 
     def tag_item(self, item_id: int, tag: str, actor: str, remove: bool = False) -> Item:
@@ -364,7 +445,7 @@ class CaseStore:
             else:
                 conn.execute("INSERT OR IGNORE INTO tags (item_id, tag) VALUES (?, ?)", (item_id, tag))
             self._audit(conn, row["case_id"], actor, "tag_removed" if remove else "tag_added",
-                        {"sha256": row["sha256"], "tag": tag})  # fmt: skip
+                        {"item_id": item_id, "sha256": row["sha256"], "tag": tag})  # fmt: skip
         return self.item(item_id)
 
     def add_note(self, case: int | str, text: str, actor: str, item_id: int | None = None) -> None:
@@ -380,9 +461,10 @@ class CaseStore:
                 if row is None:
                     raise CaseError(f"no item {item_id} in this case")
                 sha = row["sha256"]
-            conn.execute("INSERT INTO notes (case_id, item_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
-                         (case_id, item_id, actor, text, now()))  # fmt: skip
-            self._audit(conn, case_id, actor, "note_added", {"sha256": sha, "text": text})
+            cur = conn.execute("INSERT INTO notes (case_id, item_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+                               (case_id, item_id, actor, text, now()))  # fmt: skip
+            self._audit(conn, case_id, actor, "note_added",
+                        {"note_id": cur.lastrowid, "item_id": item_id, "sha256": sha, "text": text})  # fmt: skip
 
     def notes(self, case: int | str) -> list[dict]:
         with self._read() as conn:

@@ -49,7 +49,7 @@ def create_bundle(store: CaseStore, case: int | str, out_path: str | Path) -> di
         "bundle_version": 1,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "case": report["case"],
-        "audit_head": report["audit"][-1]["hash"] if report["audit"] else None,
+        "audit_head": report["audit_head"],
         "analysis": analysis,
         "originals": originals,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},

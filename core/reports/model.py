@@ -103,6 +103,8 @@ def build_report(
         },
         "case_notes": [n for n in notes if n["item_id"] is None],
         "items": items,
-        "audit": store.audit_log(c.id),
+        "audit": (audit := store.audit_log(c.id)),
+        # Written into every report and bundle, so a later check can compare with the store.
+        "audit_head": {"entries": len(audit), "hash": audit[-1]["hash"] if audit else None},
         "analysis": analysis_setup(items),
     }

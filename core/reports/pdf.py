@@ -108,6 +108,10 @@ def render_pdf(report: dict) -> bytes:
             _text(pdf, f"Note, {note['created_at']}, {note['author']}: {note['text']}", 8)
     pdf.add_page()
     _text(pdf, "Chain of custody", 12, "B")
+    head = report["audit_head"]
+    _text(
+        pdf, f"Audit head: {head['hash']} ({head['entries']} entries). Compare with `case verify` later.", 7.5
+    )
     for a in report["audit"]:
         _text(
             pdf,

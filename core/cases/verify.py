@@ -1,0 +1,158 @@
+"""``case verify``: everything the store holds for a case, checked against its audit log.
+
+The audit log is the record: each entry commits (by hash, chained to the one before) to
+what it changed, including each item's SHA-256, name, size, who added it and the hash of
+its stored result, every status, tag and note. ``verify`` replays the log into the state
+it describes and compares that with every table, re-hashes every original, walks the
+chain, and checks the chain's head against its anchor: an HMAC, under a key kept outside
+the database, of the number of entries and the last entry's hash. So it detects:
+
+- an original changed, swapped, missing or made writable;
+- any edit of an item, result, status, tag, note or case row, and rows added, deleted or
+  moved between cases;
+- an audit entry changed, removed, reordered or moved (the chain breaks), and trailing
+  entries removed or the whole chain recomputed after an edit (the anchor no longer fits).
+
+It cannot detect tampering by someone who holds the key file and the database at once
+(they can rewrite the log and re-anchor it), nor anything done on a compromised machine
+while the tool runs; keep the key where the people who handle the store cannot write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from typing import Any
+
+from .audit import verify_chain
+from .store import CaseError, CaseStore
+
+
+def expected_state(entries: list[dict]) -> dict[str, Any]:
+    """The case as its audit log describes it: name, status, items by SHA-256, notes."""
+    case: dict[str, Any] = {"name": None, "status": "open"}
+    items: dict[str, dict[str, Any]] = {}
+    notes: list[tuple] = []
+    for entry in entries:
+        d, action = entry["details"] if isinstance(entry["details"], dict) else {}, entry["action"]
+        if action == "case_created":
+            case["name"] = d.get("name")
+        elif action == "case_renamed":
+            case["name"] = d.get("to")
+        elif action in ("case_closed", "case_reopened"):
+            case["status"] = "closed" if action == "case_closed" else "open"
+        elif action == "item_added":
+            items[d.get("sha256")] = {
+                "item_id": d.get("item_id"), "file_name": d.get("file_name"), "size_bytes": d.get("size_bytes"),
+                "added_by": entry["actor"], "status": "to_check", "tags": set(),
+                "result_sha256": d.get("result_sha256"),
+            }  # fmt: skip
+        elif action in ("item_status", "tag_added", "tag_removed") and d.get("sha256") in items:
+            item = items[d["sha256"]]
+            if action == "item_status":
+                item["status"] = d.get("to")
+            elif action == "tag_added":
+                item["tags"].add(d.get("tag"))
+            else:
+                item["tags"].discard(d.get("tag"))
+        elif action == "note_added":
+            notes.append((entry["actor"], d.get("text"), d.get("sha256")))
+    return {"case": case, "items": items, "notes": notes}
+
+
+def verify_case(store: CaseStore, case: int | str) -> list[str]:
+    """Every way the store differs from the case's audit log; an empty list means it verifies."""
+    entries = store.audit_log(case)
+    problems = verify_chain(entries)
+    problems += _anchor_problems(store, case, entries)
+    state = expected_state(entries)
+    current = store.case(case)
+    for field in ("name", "status"):
+        if getattr(current, field) != state["case"][field]:
+            problems.append(f"the case's {field} is {getattr(current, field)!r}, the audit log says "
+                            f"{state['case'][field]!r}")  # fmt: skip
+    stored = {}
+    for item in store.items(case):
+        stored[item.sha256] = item
+        label = f"item {item.id} ({item.file_name})"
+        expected = state["items"].get(item.sha256)
+        if expected is None:
+            problems.append(f"{label}: not in the audit log (added or moved here outside the tool)")
+        else:
+            actual = {"item_id": item.id, "file_name": item.file_name, "size_bytes": item.size_bytes,
+                      "added_by": item.added_by, "status": item.status, "tags": set(item.tags),
+                      "result_sha256": item.result_sha256}  # fmt: skip
+            for field, value in expected.items():
+                if value is not None and actual[field] != value:
+                    what = "stored result" if field == "result_sha256" else field.replace("_", " ")
+                    problems.append(f"{label}: its {what} differs from the audit log")
+        problems += _original_problems(store, item, label)
+    for sha256, expected in state["items"].items():
+        if sha256 not in stored:
+            problems.append(f"item {expected['item_id'] or '?'} ({expected['file_name']}): in the audit log but "
+                            "missing from the case")  # fmt: skip
+    notes = Counter((n["author"], n["text"], _note_sha(store, n)) for n in store.notes(case))
+    logged = Counter(state["notes"])
+    for note in sorted((notes - logged).elements(), key=str):
+        problems.append(f"a note by {note[0]!r} is not in the audit log (added or edited outside the tool)")
+    for note in sorted((logged - notes).elements(), key=str):
+        problems.append(f"a note by {note[0]!r} recorded in the audit log is missing or was edited")
+    return problems
+
+
+def audit_head(store: CaseStore, case: int | str) -> dict[str, Any]:
+    """The audit log's length and last hash: print it, and keep it apart from the store."""
+    entries = store.audit_log(case)
+    return {"entries": len(entries), "hash": entries[-1]["hash"] if entries else None}
+
+
+def _anchor_problems(store: CaseStore, case: int | str, entries: list[dict]) -> list[str]:
+    anchor = store.anchor(case)
+    head = entries[-1]["hash"] if entries else None
+    if anchor is None:
+        return ["the audit log has no anchor: it may have been recomputed or replaced"]
+    case_id = store.case(case).id
+    if not _same(anchor["mac"], store.anchor_mac(case_id, anchor["entries"], anchor["head"])):
+        return ["the audit log's anchor does not verify with this store's key: it was forged, or the key "
+                f"({store.key_path}) is not the one the store was anchored with"]  # fmt: skip
+    if (anchor["entries"], anchor["head"]) != (len(entries), head):
+        return [f"the audit log does not end where it was anchored ({anchor['entries']} entries ending "
+                f"{str(anchor['head'])[:16]}...; found {len(entries)} ending {str(head)[:16]}...): entries were "
+                "removed, added or recomputed"]  # fmt: skip
+    return []
+
+
+def _same(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(str(a), str(b))
+
+
+def _note_sha(store: CaseStore, note: dict) -> str | None:
+    if note.get("item_id") is None:
+        return None
+    try:
+        return store.item(note["item_id"]).sha256
+    except CaseError:
+        return None
+
+
+def _original_problems(store: CaseStore, item, label: str) -> list[str]:
+    try:
+        path = store.original_path(item.sha256)
+    except CaseError as exc:
+        return [f"{label}: {exc}"]
+    if not path.exists():
+        return [f"{label}: the original {item.sha256[:16]}... is missing"]
+    problems = []
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != item.sha256:
+        problems.append(f"{label}: the original was modified: it hashes to {digest[:16]}..., the case recorded "
+                        f"{item.sha256[:16]}...")  # fmt: skip
+    if os.stat(path).st_mode & 0o222:
+        problems.append(f"{label}: the original is writable (it should be read-only)")
+    recorded = (item.result.get("file") or {}).get("sha256")
+    if recorded != item.sha256:
+        problems.append(f"{label}: its stored result describes another file ({recorded})")
+    return problems

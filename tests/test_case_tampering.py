@@ -1,0 +1,137 @@
+"""``case verify`` against plain database tampering: every edit below is one that an editor of
+the SQLite file (without the anchor key) can make; each must be reported."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from core.cases import CaseError, CaseStore, audit_head, verify_case
+from core.pipeline import Source, analyze, make_context
+from core.settings import Settings
+from tests.images import encode, photo
+
+
+def analysed(name: str, data: bytes) -> dict:
+    return analyze(
+        Source.from_bytes(name, data), make_context(Settings(classifier=False, forensics=False))
+    ).to_dict()
+
+
+@pytest.fixture
+def case(tmp_path):
+    store = CaseStore(tmp_path / "store", key_path=tmp_path / "keys" / "anchor.key")
+    c = store.create_case("Evidence", "ana")
+    for seed, name in ((1, "a.jpg"), (2, "b.jpg")):
+        data = encode(photo((64, 48), seed=seed), "JPEG")
+        store.add_item(c.id, name, data, analysed(name, data), "ana")
+    store.set_item_status(1, "flagged", "ben")
+    store.tag_item(1, "source-known", "ben")
+    store.add_note(c.id, "Sender confirmed", "ben", item_id=1)
+    store.create_case("Other", "ana")
+    assert verify_case(store, c.id) == []
+    return store, c.id
+
+
+def sql(store: CaseStore, *statements: str) -> None:
+    with sqlite3.connect(store.db_path) as db:
+        for statement in statements:
+            db.execute(statement)
+
+
+VERDICT = "json_set(result_json, '$.verdict.band', 'little evidence of AI generation')"
+TAMPERINGS = {
+    "a result's verdict rewritten": [f"UPDATE items SET result_json = {VERDICT} WHERE id = 1"],
+    "an item row deleted": ["DELETE FROM tags WHERE item_id = 2", "DELETE FROM items WHERE id = 2"],
+    "the file name edited": ["UPDATE items SET file_name = 'other.jpg' WHERE id = 1"],
+    "who added it edited": ["UPDATE items SET added_by = 'mallory' WHERE id = 1"],
+    "the status edited": ["UPDATE items SET status = 'checked' WHERE id = 1"],
+    "a tag inserted": ["INSERT INTO tags (item_id, tag) VALUES (2, 'verified-by-desk')"],
+    "a note rewritten": ["UPDATE notes SET text = 'Sender unknown'"],
+    "the case renamed and closed": ["UPDATE cases SET name = 'Nothing here', status = 'closed' WHERE id = 1"],
+    "the last 3 audit entries deleted": ["DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE case_id = 1 "
+                                         "ORDER BY id DESC LIMIT 3)"],
+    "an item moved to another case": ["UPDATE items SET case_id = 2 WHERE id = 2"],
+    "audit entries moved to another case": ["UPDATE audit SET case_id = 2 WHERE action = 'tag_added'"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("what", sorted(TAMPERINGS))
+def test_each_tampering_is_reported(case, what):
+    store, case_id = case
+    sql(store, *TAMPERINGS[what])
+    assert verify_case(store, case_id) != [], what
+
+
+def test_a_recomputed_chain_is_caught_by_its_anchor(case):
+    """Edit an entry, then recompute every hash after it: the chain is whole again, the anchor is not."""
+    from core.cases.audit import GENESIS, entry_hash
+
+    store, case_id = case
+    sql(store, "UPDATE items SET status = 'checked' WHERE id = 1")
+    with sqlite3.connect(store.db_path) as db:
+        db.row_factory = sqlite3.Row
+        rows = [dict(r) for r in db.execute("SELECT * FROM audit WHERE case_id = ? ORDER BY id", (case_id,))]
+        previous = GENESIS
+        for row in rows:
+            details = json.loads(row["details"])
+            if row["action"] == "item_status":
+                details["to"] = "checked"
+            entry = {**row, "details": details, "prev_hash": previous}
+            row_hash = entry_hash(entry)
+            db.execute("UPDATE audit SET details = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                       (json.dumps(details, sort_keys=True), previous, row_hash, row["id"]))  # fmt: skip
+            previous = row_hash
+    problems = verify_case(store, case_id)
+    assert len(problems) == 1 and "does not end where it was anchored" in problems[0]
+
+
+def test_a_swapped_original_with_updated_hashes_is_caught(case):
+    store, case_id = case
+    item = store.item(1)
+    other = encode(photo((64, 48), seed=9), "JPEG")
+    fake = analysed("a.jpg", other)
+    fake_sha = fake["file"]["sha256"]
+    path = store.original_path(fake_sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(other)
+    path.chmod(0o444)
+    sql(
+        store,
+        f"UPDATE items SET sha256 = '{fake_sha}', result_json = '{json.dumps(fake)}' WHERE id = {item.id}",
+    )
+    problems = verify_case(store, case_id)
+    assert any("not in the audit log" in p for p in problems)
+    assert any("in the audit log but missing from the case" in p for p in problems)
+
+
+def test_a_deleted_item_keeps_its_original_for_verify_to_report(case, tmp_path):
+    store, case_id = case
+    sha = store.item(2).sha256
+    sql(store, "DELETE FROM tags WHERE item_id = 2", "DELETE FROM items WHERE id = 2")
+    reopened = CaseStore(store.root, key_path=store.key_path)  # opening sweeps orphans
+    assert reopened.original_path(sha).exists()
+    assert "item 2 (b.jpg): in the audit log but missing from the case" in verify_case(reopened, case_id)
+
+
+def test_a_path_in_the_hash_column_never_names_a_file(case):
+    store, case_id = case
+    sql(store, "UPDATE items SET sha256 = '../../../../etc/hostname' WHERE id = 1")
+    with pytest.raises(CaseError, match="not a SHA-256"):
+        store.original_path("../../../../etc/hostname")
+    assert any("not a SHA-256" in p for p in verify_case(store, case_id))
+
+
+def test_another_key_does_not_verify_the_anchor(case, tmp_path):
+    store, case_id = case
+    other = CaseStore(store.root, key_path=tmp_path / "elsewhere.key")
+    assert any("does not verify with this store's key" in p for p in verify_case(other, case_id))
+    assert (tmp_path / "elsewhere.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_head_is_printed_for_keeping_elsewhere(case):
+    store, case_id = case
+    head = audit_head(store, case_id)
+    assert head["entries"] == 6 and len(head["hash"]) == 64
