@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
+from pathlib import Path
 
 from core.cases import CaseError, CaseStore, audit_head, verify_case
 from core.escaping import say
@@ -84,7 +85,8 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
 
             if args.redact:
                 raise CaseError("the bundle is the internal record and is never redacted; use another format")
-            manifest = create_bundle(store, args.case, args.out)
+            key = Path(args.sign_key).read_bytes() if args.sign_key else None
+            manifest = create_bundle(store, args.case, args.out, signing_key_pem=key)
             say(f"bundle written: {args.out} ({len(manifest['files'])} files)")
         else:
             data = RENDERERS[args.format](build_report(store, args.case, redact=args.redact))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import ExitStack
+from pathlib import Path
 
 from core import __version__
 from core.escaping import say
@@ -118,12 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--format", choices=("html", "pdf", "json", "csv", "bundle"), default="html")
     x.add_argument("--out", required=True)
     x.add_argument("--redact", action="store_true", help="leave out GPS, serial numbers, names and prompts")
+    x.add_argument(
+        "--sign-key", help="bundle: sign its manifest with this Ed25519 private key (bundle keygen)"
+    )
 
     b = commands.add_parser("bundle", help="case bundles")
     bundle_commands = b.add_subparsers(dest="bundle_command", required=True)
-    bundle_commands.add_parser(
-        "verify", help="check every file of a bundle against its manifest"
-    ).add_argument("file")
+    x = bundle_commands.add_parser(
+        "verify", help="check a bundle: structure, every file, audit head, signature"
+    )
+    x.add_argument("file")
+    x.add_argument("--public-key", help="require a signature that verifies with this Ed25519 public key")
+    x.add_argument("--head", help="require this audit head (the hash `case verify` printed)")
+    x = bundle_commands.add_parser("keygen", help="make an Ed25519 key pair for signing bundles")
+    x.add_argument("--out", required=True, help="writes OUT.key (private, mode 0600) and OUT.pub")
     return parser
 
 
@@ -135,10 +144,17 @@ def main(argv: list[str] | None = None) -> int:
             from core.case_cli import run_case
 
             return run_case(parser, args)
+        if args.command == "bundle" and args.bundle_command == "keygen":
+            from core.reports.bundle import generate_signing_key
+
+            private, public = generate_signing_key(args.out)
+            say(f"private key: {private} (keep it secret); public key: {public}")
+            return 0
         if args.command == "bundle":
             from core.reports.bundle import verify_bundle
 
-            problems = verify_bundle(args.file)
+            key = Path(args.public_key).read_bytes() if args.public_key else None
+            problems = verify_bundle(args.file, public_key_pem=key, expected_head=args.head)
             for problem in problems:
                 say(problem)
             print(
