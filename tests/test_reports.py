@@ -139,3 +139,43 @@ def test_pdf_shows_bytes_from_files_escaped(tmp_path, tiny_model):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).replace("\n", "")
     assert "the }&\\x95\\x0d chunk at byte" in text
     assert "Cam\\x1b[31mera" in text and "\x1b" not in text and "\u202e" not in text
+
+
+def test_redaction_is_an_allow_list_over_every_format(tmp_path):
+    """Regression: the redacted JSON kept PersonInImage, face-region names, dc:title/subject and
+    photoshop:Headline/Credit/State/City. Every personal field a file can carry is withheld, in
+    every format; technical facts stay."""
+    from pypdf import PdfReader
+
+    from tests.images import iptc_app13, insert_jpeg_segment
+
+    secrets = {
+        "dc:creator": "Creator Person", "dc:title": "Title Secret", "dc:subject": "Subject Secret",
+        "photoshop:Headline": "Headline Secret", "photoshop:Credit": "Credit Secret",
+        "photoshop:State": "State Secret", "photoshop:City": "City Secret",
+        "Iptc4xmpExt:PersonInImage": "Person In Image", "mwg-rs:Name": "Face Region Name",
+    }  # fmt: skip
+    ns = ('xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/" '
+          'xmlns:mwg-rs2="http://example.com/other/"')  # fmt: skip
+    body = "".join(f"<{k}>{v}</{k}>" for k, v in secrets.items())
+    exif = camera_exif(make="Canon", model="Canon EOS R5", serial="SN-987654")
+    exif[0x013B] = "Artist Person"
+    exif[0x8298] = "Copyright Person"
+    exif[0x010E] = "Description Secret"
+    data = encode(photo(), "JPEG", exif=exif, xmp=xmp_packet(body, ns))
+    data = insert_jpeg_segment(data, 0xED, iptc_app13({(2, 80): b"Byline Person", (2, 90): b"Iptc City"}))
+    store = CaseStore(tmp_path / "store")
+    c = store.create_case("Redaction", "ana")
+    store.add_item(c.id, "photo.jpg", data, analyze(Source.from_bytes("photo.jpg", data),
+                   make_context(Settings(classifier=False))).to_dict(), "ana")  # fmt: skip
+    full = RENDERERS["json"](build_report(store, c.id)).decode()
+    report = build_report(store, c.id, redact=True)
+    outputs = {fmt: RENDERERS[fmt](report) for fmt in ("json", "html", "csv", "pdf")}
+    outputs["pdf"] = "".join(p.extract_text() for p in PdfReader(io.BytesIO(outputs["pdf"])).pages).encode()
+    personal = [*secrets.values(), "SN-987654", "Artist Person", "Copyright Person", "Description Secret",
+                "Byline Person", "Iptc City", "48.858"]  # fmt: skip
+    for value in personal:
+        assert value in full, value  # the unredacted report has it
+        for fmt, out in outputs.items():
+            assert value not in out.decode("utf-8", "replace"), (fmt, value)
+    assert "Canon EOS R5" in outputs["json"].decode()  # technical facts stay

@@ -1,9 +1,14 @@
-"""Redaction for reports shared outside the newsroom.
+"""Redaction for reports shared outside the newsroom: an allow-list of what may be shared.
 
-Removes what identifies people or places: GPS positions, camera and lens serial
-numbers, owner, artist, author and contact names, and generation prompts (which can
-name people). The internal case bundle always keeps everything; redaction only
-applies to a report that asks for it, and the report says that it is redacted.
+A redacted result keeps the evidence (hashes, format, verdict, findings, classifier,
+forensics, Content Credentials states and signers, generator tool and settings) and,
+from the file's own metadata, only technical fields named below: camera make and model,
+lens, software, capture settings and dates, image structure. Everything else a file
+carries (GPS, serial numbers, owner, artist, author and creator names, captions,
+keywords, titles, places, people in the image, face regions, prompts, free text of every
+kind) is replaced by ``[redacted]``, whatever its key, so a field we have never seen is
+withheld rather than leaked. The internal case bundle always keeps everything; the
+report says that it is redacted.
 """
 
 from __future__ import annotations
@@ -14,13 +19,52 @@ from typing import Any
 
 REDACTED = "[redacted]"
 
-# Metadata keys (EXIF "IFD Tag", XMP "prefix:Name", IPTC dataset, PNG keyword) to remove.
-_SENSITIVE_KEY = re.compile(
-    r"gps|serial|artist|owner|author|creator|by-?line|writer|contact|copyright|"
-    r"usercomment|imagedescription|description|caption|prompt|parameters|workflow|comment|"
-    r"invokeai|sd-metadata|dream|sui_image_params|location|city|country|province|sub-location",
-    re.I,
+# EXIF tag names (the part after "IFD " in "EXIF ExposureTime") that describe the camera,
+# the exposure and the image structure, never a person or a place.
+EXIF_SHAREABLE = re.compile(
+    r"(Make|Model|Software|DateTime\w*|SubSecTime\w*|OffsetTime\w*|ExposureTime|FNumber|ExposureProgram|"
+    r"ISOSpeedRatings|PhotographicSensitivity|SensitivityType|RecommendedExposureIndex|ExifVersion|"
+    r"FlashPixVersion|ComponentsConfiguration|CompressedBitsPerPixel|ShutterSpeedValue|ApertureValue|"
+    r"BrightnessValue|ExposureBiasValue|MaxApertureValue|SubjectDistance|MeteringMode|LightSource|Flash|"
+    r"FocalLength|FocalLengthIn35mmFilm|ColorSpace|ExifImageWidth|ExifImageLength|PixelXDimension|"
+    r"PixelYDimension|FocalPlane\w+|SensingMethod|FileSource|SceneType|CustomRendered|ExposureMode|"
+    r"WhiteBalance|DigitalZoomRatio|SceneCaptureType|GainControl|Contrast|Saturation|Sharpness|"
+    r"SubjectDistanceRange|LensMake|LensModel|LensSpecification|Orientation|XResolution|YResolution|"
+    r"ResolutionUnit|YCbCrPositioning|YCbCrSubSampling|Compression|JPEGInterchangeFormat\w*|BitsPerSample|"
+    r"ImageWidth|ImageLength|PhotometricInterpretation|SamplesPerPixel|PlanarConfiguration|"
+    r"InteroperabilityIndex|InteroperabilityVersion|ExifOffset|CompositeImage)"
 )
+# XMP properties: whole namespaces of technical fields, minus the personal ones in them.
+XMP_SHAREABLE = re.compile(
+    r"(tiff|exif|exifEX|aux|crs|xmpMM|stEvt|stRef|xmpTPg|GCamera|photoshop|xmp|dc|Iptc4xmpExt):"
+    r"(?!GPS|.*Serial|.*Owner|CameraOwnerName|Artist|Copyright|ImageDescription|UserComment|"
+    r"Rating|Label|Nickname|Identifier|Headline|Credit|City|State|Country|Location|Source|"
+    r"Instructions|TransmissionReference|AuthorsPosition|CaptionWriter|Category|SupplementalCategories|"
+    r"DocumentAncestors|creator|title|subject|description|rights|contributor|publisher|relation|coverage|"
+    r"PersonInImage\w*|LocationCreated|LocationShown|Event|OrganisationInImage\w*|Artwork\w*|"
+    r"ModelReleaseID|PropertyReleaseID|AddlModelInfo|MaxAvail\w*)"
+    r"\w+"
+)
+# Of IPTC IIM datasets and PNG text keywords, only these.
+IPTC_SHAREABLE = {"OriginatingProgram", "ProgramVersion", "DateCreated", "TimeCreated", "DigitalCreationDate",
+                  "DigitalCreationTime", "CodedCharacterSet", "RecordVersion", "ApplicationRecordVersion"}  # fmt: skip
+PNG_SHAREABLE = {"software", "creation time"}
+
+
+def shareable(block: str, key: str) -> bool:
+    """Whether one metadata field may appear in a redacted report."""
+    if block == "icc":
+        return True  # colour profile descriptions name vendors, never people
+    if block == "exif":
+        tag = key.split(" ", 1)[-1]
+        return not key.startswith(("GPS ", "MakerNote ")) and bool(EXIF_SHAREABLE.fullmatch(tag))
+    if block == "xmp":
+        return bool(XMP_SHAREABLE.fullmatch(key))
+    if block == "iptc":
+        return key in IPTC_SHAREABLE
+    if block == "png_text":
+        return key.lower() in PNG_SHAREABLE
+    return False
 
 
 def redact_result(result: dict[str, Any]) -> dict[str, Any]:
@@ -33,15 +77,20 @@ def redact_result(result: dict[str, Any]) -> dict[str, Any]:
     if camera.get("serial"):
         camera["serial"] = REDACTED
     raw = meta.get("raw") or {}
-    for block in ("exif", "xmp", "iptc", "icc"):
-        values = raw.get(block)
+    for block, values in raw.items():
         if isinstance(values, dict):
             for key in list(values):
-                if _SENSITIVE_KEY.search(key):
+                if not shareable(block, key):
                     values[key] = REDACTED
-    for entry in raw.get("png_text") or []:
-        if _SENSITIVE_KEY.search(entry.get("keyword", "")):
-            entry["text"] = REDACTED
+        elif block == "png_text" and isinstance(values, list):
+            for entry in values:
+                if isinstance(entry, dict) and not shareable("png_text", str(entry.get("keyword", ""))):
+                    entry["text"] = REDACTED
+        else:
+            raw[block] = REDACTED
+    for ingredient in ((r.get("provenance") or {}).get("c2pa") or {}).get("ingredients") or []:
+        if ingredient.get("title"):
+            ingredient["title"] = REDACTED  # earlier file names can name people and places
     prov = r.get("provenance") or {}
     for gen in [prov.get("generator") or {}, *(prov.get("generators") or [])]:
         for key in ("prompt", "negative_prompt"):
@@ -49,7 +98,7 @@ def redact_result(result: dict[str, Any]) -> dict[str, Any]:
                 gen[key] = REDACTED
         settings = gen.get("settings") or {}
         for key in list(settings):
-            if _SENSITIVE_KEY.search(key) or key.lower() in ("author", "job_id"):
+            if re.search(r"prompt|author|job_id|comment|description|user|name", key, re.I):
                 settings[key] = REDACTED
     r["redacted"] = True
     return r
