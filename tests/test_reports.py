@@ -147,7 +147,7 @@ def test_redaction_is_an_allow_list_over_every_format(tmp_path):
     every format; technical facts stay."""
     from pypdf import PdfReader
 
-    from tests.images import iptc_app13, insert_jpeg_segment
+    from tests.images import insert_jpeg_segment, iptc_app13
 
     secrets = {
         "dc:creator": "Creator Person", "dc:title": "Title Secret", "dc:subject": "Subject Secret",
