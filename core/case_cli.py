@@ -86,10 +86,12 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
             if args.redact:
                 raise CaseError("the bundle is the internal record and is never redacted; use another format")
             key = Path(args.sign_key).read_bytes() if args.sign_key else None
-            manifest = create_bundle(store, args.case, args.out, signing_key_pem=key)
+            manifest = create_bundle(store, args.case, args.out, signing_key_pem=key, settings=settings)
             say(f"bundle written: {args.out} ({len(manifest['files'])} files)")
         else:
-            data = RENDERERS[args.format](build_report(store, args.case, redact=args.redact))
+            data = RENDERERS[args.format](
+                build_report(store, args.case, redact=args.redact, settings=settings)
+            )
             with open(args.out, "wb") as fh:
                 fh.write(data)
             say(f"{args.format} report written: {args.out}")

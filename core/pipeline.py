@@ -27,7 +27,7 @@ from core.detector import Detector, get_detector
 from core.errors import AnalysisError, ClassifierUnavailable
 from core.escaping import printable_path
 from core.forensics import run_forensics
-from core.intake import describe_bytes, open_intake, read_bytes
+from core.intake import describe_bytes, open_intake, preview_jpeg, read_bytes
 from core.intake.archive import expand_zip, is_zip
 from core.intake.decode import full_resolution
 from core.isolation import run_limited
@@ -170,6 +170,43 @@ def prepare_safely(source: Source, ctx: Context) -> tuple[ScanResult, Image.Imag
     code = {"crashed": "worker_crashed", "failed": "internal_error"}.get(outcome.status, outcome.status)
     _fail(result, code, messages.get(outcome.status, f"unexpected failure: {outcome.message}"))
     return result, None
+
+
+def preview_safely(data: bytes, settings: Settings, size: int) -> bytes | None:
+    """A small JPEG of an image as displayed, made in a worker under the per-file limits, so
+    that the dashboard and the reports never decode untrusted bytes in their own process.
+    None when the bytes hold no image that decodes within the limits."""
+    outcome = run_limited(
+        preview_jpeg, (data, settings.max_pixels, size), settings.file_timeout_s, settings.file_memory_mb,
+        warm_up="core.pipeline:warm_up_worker",
+    )  # fmt: skip
+    return outcome.value if outcome.status == "ok" else None
+
+
+def maps_safely(data: bytes, settings: Settings) -> dict[str, bytes]:
+    """The forensic maps (ELA, noise, spectrum) of an image as PNG bytes, drawn in a worker
+    under the per-file limits; empty when the image does not decode within them."""
+    outcome = run_limited(
+        _maps_job, (data, settings.max_pixels), settings.file_timeout_s, settings.file_memory_mb,
+        warm_up="core.pipeline:warm_up_worker",
+    )  # fmt: skip
+    return outcome.value if outcome.status == "ok" and outcome.value else {}
+
+
+def _maps_job(data: bytes, max_pixels: int) -> dict[str, bytes]:
+    import io
+
+    from core.forensics import render_maps
+
+    intake = open_intake(data, "", "", max_pixels)
+    if intake.decoded is None or intake.decoded.pixels is None:
+        return {}
+    maps = {}
+    for name, image in render_maps(full_resolution(data, intake.decoded)).items():
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        maps[name] = buffer.getvalue()
+    return maps
 
 
 def warm_up_worker() -> None:

@@ -14,10 +14,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.cases import CaseStore
-from core.forensics import render_maps
-from core.intake import open_intake, preview_jpeg
-from core.intake.decode import full_resolution
-from core.pipeline import Context, Source, analyze, analyze_batch, make_context
+from core.pipeline import Context, Source, analyze, analyze_batch, make_context, maps_safely, preview_safely
 from core.schema import ScanResult
 from core.settings import load_settings
 
@@ -67,19 +64,27 @@ def analyze_uploads(
 
 
 def thumbnail_uri(data: bytes | None, size: int = 96) -> str | None:
-    """A small JPEG data URI of an image, for table thumbnails."""
-    preview = preview_jpeg(data, analysis_context().settings.max_pixels, size) if data else None
+    """A small JPEG data URI of an image, for table thumbnails (made in a file worker)."""
+    preview = preview_safely(data, analysis_context().settings, size) if data else None
     return "data:image/jpeg;base64," + base64.b64encode(preview).decode() if preview else None
 
 
-def forensic_maps(name: str, data: bytes) -> dict:
-    """Forensic maps of an uploaded image, drawn once per session."""
+def preview(name: str, data: bytes, size: int = 1024) -> bytes | None:
+    """The upright preview of an upload, made once per session in a file worker: this
+    process never hands untrusted bytes to an image decoder."""
+    cache = st.session_state.setdefault("previews", {})
+    key = _key(name, data) + (size,)
+    if key not in cache:
+        cache[key] = preview_safely(data, analysis_context().settings, size)
+    return cache[key]
+
+
+def forensic_maps(name: str, data: bytes) -> dict[str, bytes]:
+    """Forensic maps of an uploaded image (PNG bytes), drawn once per session in a file worker."""
     cache = st.session_state.setdefault("maps", {})
     key = _key(name, data)
     if key not in cache:
-        ctx = analysis_context()
-        intake = open_intake(data, name, name, ctx.settings.max_pixels)
-        cache[key] = render_maps(full_resolution(data, intake.decoded)) if intake.decoded else {}
+        cache[key] = maps_safely(data, analysis_context().settings)
     return cache[key]
 
 

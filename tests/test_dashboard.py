@@ -214,3 +214,45 @@ def test_batch_files_can_be_added_to_a_case(batch_app, monkeypatch, tmp_path):
     at = click(at, "Add to case")
     assert "2 added, 0 already in the case, 0 unreadable" in at.success[0].value
     assert [i.file_name for i in CaseStore(tmp_path / "store").items("Submissions")] == ["a.jpg", "bad.png"]
+
+
+def test_the_dashboard_process_never_decodes_an_upload(app, monkeypatch):
+    """Previews and forensic maps are made in file workers: in this (the server's) process the
+    image decoder is booby-trapped, and the page still shows the preview and the maps."""
+    import sys
+
+    import core.intake
+
+    def trapped(*args, **kwargs):
+        raise AssertionError("an upload was decoded in the dashboard's process")
+
+    monkeypatch.setattr(sys.modules["core.intake.decode"], "decode", trapped)
+    monkeypatch.setattr(core.intake, "decode", trapped)
+    at = upload(app, "cam.jpg", encode(photo(), "JPEG", exif=camera_exif()), "image/jpeg")
+    assert not at.exception
+    assert len(at.get("image")) == 4  # the preview and the three forensic maps
+
+
+def test_reports_never_decode_originals_in_their_process(tmp_path, monkeypatch):
+    import sys
+
+    import core.intake
+    from core.cases import CaseStore
+    from core.pipeline import Source, analyze, make_context
+    from core.reports import RENDERERS, build_report
+    from core.settings import Settings
+
+    store = CaseStore(tmp_path / "store")
+    c = store.create_case("c", "ana")
+    data = encode(photo(), "JPEG")
+    store.add_item(c.id, "a.jpg", data, analyze(Source.from_bytes("a.jpg", data),
+                   make_context(Settings(classifier=False))).to_dict(), "ana")  # fmt: skip
+
+    def trapped(*args, **kwargs):
+        raise AssertionError("an original was decoded in the report's process")
+
+    monkeypatch.setattr(sys.modules["core.intake.decode"], "decode", trapped)
+    monkeypatch.setattr(core.intake, "decode", trapped)
+    report = build_report(store, c.id, settings=Settings(classifier=False))
+    assert report["items"][0]["thumbnail_jpeg_b64"]
+    assert RENDERERS["pdf"](report).startswith(b"%PDF")

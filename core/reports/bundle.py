@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from core.cases import CaseStore
 from core.detector.loader import describe_local_model
+from core.settings import Settings
 
 from . import RENDERERS, build_report
 
@@ -43,10 +44,14 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def create_bundle(
-    store: CaseStore, case: int | str, out_path: str | Path, signing_key_pem: bytes | None = None
+    store: CaseStore,
+    case: int | str,
+    out_path: str | Path,
+    signing_key_pem: bytes | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Write the bundle ZIP (signed with an Ed25519 key when one is given); returns its manifest."""
-    report = build_report(store, case, redact=False)
+    report = build_report(store, case, redact=False, settings=settings)
     files: dict[str, bytes] = {
         "results.json": RENDERERS["json"](report),
         "report.html": RENDERERS["html"](report),

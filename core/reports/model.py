@@ -11,14 +11,14 @@ import base64
 import platform
 from datetime import UTC, datetime
 from importlib import metadata as package_metadata
-from pathlib import Path
 from typing import Any
 
 from core import __version__, ledger
 from core.cases import CaseStore
-from core.intake import preview_jpeg
+from core.intake import read_bytes
+from core.pipeline import preview_safely
 from core.schema import SCHEMA_VERSION, Camera
-from core.settings import Settings
+from core.settings import Settings, load_settings
 
 from .redaction import redact_result
 
@@ -44,9 +44,10 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def thumbnail_b64(path, size: int = 320) -> str | None:
-    """A small JPEG of an original, base64-encoded; None when it cannot be decoded."""
-    preview = preview_jpeg(Path(path).read_bytes(), Settings().max_pixels, size)
+def thumbnail_b64(path, settings: Settings, size: int = 320) -> str | None:
+    """A small JPEG of an original, base64-encoded, made in a file worker under the per-file
+    limits of ``settings``; None when it does not decode within them."""
+    preview = preview_safely(read_bytes(path, settings.max_file_bytes), settings, size)
     return base64.b64encode(preview).decode() if preview else None
 
 
@@ -69,8 +70,13 @@ def analysis_setup(items: list[dict]) -> dict[str, Any]:
 
 
 def build_report(
-    store: CaseStore, case: int | str, redact: bool = False, thumbnails: bool = True
+    store: CaseStore,
+    case: int | str,
+    redact: bool = False,
+    thumbnails: bool = True,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
+    settings = settings or load_settings()  # the user's limits for thumbnails, not the defaults
     c = store.case(case)
     notes = store.notes(c.id)
     items = []
@@ -87,7 +93,7 @@ def build_report(
             "tags": item.tags,
             "notes": [n for n in notes if n["item_id"] == item.id],
             "camera": Camera(**((result.get("metadata") or {}).get("camera") or {})).display_name(),
-            "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256)) if thumbnails else None,
+            "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256), settings) if thumbnails else None,
             "result": result,
         })  # fmt: skip
     return {

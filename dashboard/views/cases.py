@@ -12,7 +12,7 @@ import streamlit as st
 from core.cases import ITEM_STATUSES, CaseError, verify_case
 from core.reports import RENDERERS, build_report
 from core.reports.bundle import create_bundle
-from dashboard.services import analyst, case_store
+from dashboard.services import analysis_context, analyst, case_store
 from dashboard.ui import safe
 
 st.title("Cases")
@@ -117,10 +117,12 @@ if st.button("Prepare report"):
     if fmt == "bundle":
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bundle.zip"
-            create_bundle(store, case.id, path)
+            create_bundle(store, case.id, path, settings=analysis_context().settings)
             st.session_state["report"] = (f"case-{case.id}-bundle.zip", path.read_bytes(), "application/zip")
     else:
-        data = RENDERERS[fmt](build_report(store, case.id, redact=redact))
+        data = RENDERERS[fmt](
+            build_report(store, case.id, redact=redact, settings=analysis_context().settings)
+        )
         mime = {"html": "text/html", "pdf": "application/pdf", "json": "application/json", "csv": "text/csv"}[
             fmt
         ]

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.detector.model_card import AIREALNET
-from dashboard.services import analysis_context, analyze_upload, forensic_maps
+from dashboard.services import analysis_context, analyze_upload, forensic_maps, preview
 from dashboard.ui import BASIS_COLOURS, no_classifier_banner, safe
 
 st.title("Analyse one image")
@@ -39,8 +39,9 @@ if verdict is not None:
 
 left, right = st.columns([1, 1])
 with left:
-    if result.status == "ok":
-        st.image(data, caption=safe(upload.name), width="stretch")
+    shown = preview(upload.name, data) if result.status == "ok" else None
+    if shown:
+        st.image(shown, caption=safe(upload.name), width="stretch")
 with right:
     st.subheader("Evidence ledger")
     if result.findings:
