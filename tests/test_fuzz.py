@@ -62,3 +62,80 @@ def test_mutated_files_never_raise(seed, mutations, cut):
     assert result.status in ("ok", "error")
     assert result.error is None or result.error.code != "internal_error", result.error
     assert result.verdict is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.binary(min_size=1, max_size=40).filter(lambda b: b"/" not in b and b"\x00" not in b))
+def test_any_file_name_is_shown_losslessly_and_writes_to_every_format(name):
+    import io
+    import json
+    import os
+
+    from core.output import write_results
+    from core.schema import ScanResult
+
+    source = Source.from_path("/in/" + os.fsdecode(name))
+    assert source.path.isprintable() and source.name.isprintable()
+    source.path.encode("utf-8")  # never a surrogate
+    row = ScanResult(path=source.path, status="ok")
+    row.file.name = source.name
+    for fmt in ("jsonl", "csv", "json"):
+        out = io.StringIO()
+        write_results([row], fmt, out)
+        if fmt == "jsonl":
+            assert json.loads(out.getvalue())["path"] == source.path
+
+
+COLUMNS = {
+    "items": ("sha256", "file_name", "size_bytes", "added_by", "status", "result_json", "case_id"),
+    "notes": ("text", "author", "item_id", "case_id"),
+    "tags": ("tag", "item_id"),
+    "audit": ("details", "actor", "action", "prev_hash", "hash", "case_id"),
+    "anchors": ("entries", "head", "mac"),
+    "cases": ("name", "status"),
+}
+SQL_VALUES = st.one_of(st.none(), st.integers(-5, 10**12), st.text(max_size=30), st.binary(max_size=30),
+                       st.sampled_from(["{}", "[]", "null", '{"file": 1}', "../../etc/hostname", "0" * 64]))  # fmt: skip
+
+
+@cache
+def fuzz_store():
+    import tempfile
+    from pathlib import Path
+
+    from core.cases import CaseStore
+
+    root = Path(tempfile.mkdtemp(prefix="fuzz-store-"))
+    store = CaseStore(root / "store", key_path=root / "key")
+    c = store.create_case("Fuzz", "ana")
+    data = encode(photo((32, 24)), "JPEG")
+    result = analyze_batch([Source.from_bytes("a.jpg", data)], context())[0].to_dict()
+    store.add_item(c.id, "a.jpg", data, result, "ana")
+    store.tag_item(1, "t", "ana")
+    store.add_note(c.id, "n", "ana", item_id=1)
+    return root, store
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=st.sampled_from(sorted(COLUMNS)), data=st.data(), value=SQL_VALUES)
+def test_tampered_sql_rows_give_problems_never_exceptions(table, data, value):
+    import shutil
+    import sqlite3
+    import tempfile
+    from pathlib import Path
+
+    from core.cases import CaseStore, verify_case
+
+    root, _ = fuzz_store()
+    work = Path(tempfile.mkdtemp(prefix="fuzz-copy-"))
+    shutil.copytree(root / "store", work / "store")
+    column = data.draw(st.sampled_from(COLUMNS[table]))
+    try:
+        with sqlite3.connect(work / "store" / "cases.sqlite3") as db:
+            db.execute(f"UPDATE {table} SET {column} = ?", (value,))
+    except sqlite3.IntegrityError:
+        return  # the schema itself refuses this edit
+    store = CaseStore(work / "store", key_path=root / "key")
+    problems = verify_case(store, 1) if store.cases() else []
+    assert all(isinstance(p, str) for p in problems)
+    shutil.rmtree(work, ignore_errors=True)

@@ -272,12 +272,10 @@ class CaseStore:
             referenced = {r[0] for r in conn.execute("SELECT DISTINCT sha256 FROM items")}
             # An original the audit log says was added is never swept, even if its item row is gone:
             # a deleted row is tampering for ``verify`` to report, not an orphan to clean up.
-            referenced |= {
-                r[0]
-                for r in conn.execute(
-                    "SELECT json_extract(details, '$.sha256') FROM audit WHERE action = 'item_added'"
-                )
-            }
+            for (details,) in conn.execute("SELECT details FROM audit WHERE action = 'item_added'"):
+                parsed = _details(_cell(details))
+                if isinstance(parsed, dict) and isinstance(parsed.get("sha256"), str):
+                    referenced.add(parsed["sha256"])
             for path in self.originals.glob("*/*"):
                 name = path.name
                 if name.startswith(".incoming-"):
@@ -330,7 +328,8 @@ class CaseStore:
         with self._read() as conn:
             row = self._case_row(conn, case)
             count = conn.execute("SELECT COUNT(*) FROM items WHERE case_id = ?", (row["id"],)).fetchone()[0]
-        return Case(row["id"], row["name"], row["status"], row["created_at"], row["updated_at"], count)
+        return Case(row["id"], _cell(row["name"]), _cell(row["status"]), _cell(row["created_at"]),
+                    _cell(row["updated_at"]), count)  # fmt: skip
 
     def cases(self) -> list[Case]:
         with self._read() as conn:
@@ -400,9 +399,12 @@ class CaseStore:
         tags = [
             r[0] for r in conn.execute("SELECT tag FROM tags WHERE item_id = ? ORDER BY tag", (row["id"],))
         ]
-        return Item(row["id"], row["case_id"], row["sha256"], row["file_name"], row["size_bytes"], row["added_at"],
-                    row["added_by"], row["status"], json.loads(row["result_json"]), tags,
-                    result_digest(row["result_json"]))  # fmt: skip
+        raw = _cell(row["result_json"])
+        result = _details(raw)
+        return Item(row["id"], row["case_id"], _cell(row["sha256"]), _cell(row["file_name"]), row["size_bytes"],
+                    _cell(row["added_at"]), _cell(row["added_by"]), _cell(row["status"]),
+                    result if isinstance(result, dict) else {}, [_cell(t) for t in tags],
+                    result_digest(str(raw)))  # fmt: skip
 
     def item(self, item_id: int) -> Item:
         with self._read() as conn:
@@ -470,14 +472,18 @@ class CaseStore:
         with self._read() as conn:
             case_id = self._case_row(conn, case)["id"]
             return [
-                dict(r) for r in conn.execute("SELECT * FROM notes WHERE case_id = ? ORDER BY id", (case_id,))
+                {k: _cell(v) for k, v in dict(r).items()}
+                for r in conn.execute("SELECT * FROM notes WHERE case_id = ? ORDER BY id", (case_id,))
             ]
 
     def audit_log(self, case: int | str) -> list[dict]:
         with self._read() as conn:
             case_id = self._case_row(conn, case)["id"]
             rows = conn.execute("SELECT * FROM audit WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
-        return [{**dict(r), "details": json.loads(r["details"])} for r in rows]
+        return [
+            {**{k: _cell(v) for k, v in dict(r).items()}, "details": _details(_cell(r["details"]))}
+            for r in rows
+        ]
 
     def find_by_hash(self, sha256_prefix: str) -> list[Item]:
         with self._read() as conn:
@@ -485,6 +491,20 @@ class CaseStore:
                 "SELECT * FROM items WHERE sha256 LIKE ? ORDER BY id", (sha256_prefix.lower() + "%",)
             )
             return [self._item_from(conn, r) for r in rows.fetchall()]
+
+
+def _cell(value: Any) -> Any:
+    """A text column as text, also when a tampered row holds bytes (SQLite stores any type)."""
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
+
+
+def _details(text: Any) -> Any:
+    """An audit entry's details; text that is not JSON (a tampered row) is kept as it is, so
+    that its hash check reports it instead of an exception."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
 
 
 def _search_text(item: Item) -> str:

@@ -42,14 +42,16 @@ def expected_state(entries: list[dict]) -> dict[str, Any]:
             case["name"] = d.get("to")
         elif action in ("case_closed", "case_reopened"):
             case["status"] = "closed" if action == "case_closed" else "open"
-        elif action == "item_added":
-            items[d.get("sha256")] = {
+        elif action == "item_added" and isinstance(d.get("sha256"), str):
+            items[d["sha256"]] = {
                 "item_id": d.get("item_id"), "file_name": d.get("file_name"), "size_bytes": d.get("size_bytes"),
                 "added_by": entry["actor"], "status": "to_check", "tags": set(),
                 "result_sha256": d.get("result_sha256"),
             }  # fmt: skip
-        elif action in ("item_status", "tag_added", "tag_removed") and d.get("sha256") in items:
-            item = items[d["sha256"]]
+        elif action in ("item_status", "tag_added", "tag_removed") and isinstance(d.get("sha256"), str):
+            item = items.get(d["sha256"])
+            if item is None:
+                continue
             if action == "item_status":
                 item["status"] = d.get("to")
             elif action == "tag_added":
@@ -109,6 +111,10 @@ def audit_head(store: CaseStore, case: int | str) -> dict[str, Any]:
 
 def _anchor_problems(store: CaseStore, case: int | str, entries: list[dict]) -> list[str]:
     anchor = store.anchor(case)
+    if anchor is not None:
+        anchor = {
+            k: v.decode("utf-8", "backslashreplace") if isinstance(v, bytes) else v for k, v in anchor.items()
+        }
     head = entries[-1]["hash"] if entries else None
     if anchor is None:
         return ["the audit log has no anchor: it may have been recomputed or replaced"]
@@ -123,10 +129,12 @@ def _anchor_problems(store: CaseStore, case: int | str, entries: list[dict]) -> 
     return []
 
 
-def _same(a: str, b: str) -> bool:
+def _same(a: object, b: object) -> bool:
     import hmac
 
-    return hmac.compare_digest(str(a), str(b))
+    return hmac.compare_digest(
+        str(a).encode("utf-8", "backslashreplace"), str(b).encode("utf-8", "backslashreplace")
+    )
 
 
 def _note_sha(store: CaseStore, note: dict) -> str | None:
