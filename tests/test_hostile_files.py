@@ -277,3 +277,20 @@ def test_cheap_tricks_do_not_hide_a_declaration():
     in_comment = insert_jpeg_segment(encode(photo((16, 16)), "JPEG"), 0xFE, xmp_packet(ai))
     r = scan("comment.jpg", in_comment)
     assert (r.provenance.ai_declared, r.metadata.raw.get("xmp")) == (False, None)
+
+
+@pytest.mark.parametrize(
+    "message", ["Failed to decode image: Out of memory", "AVIF: memory allocation failed"]
+)
+def test_a_native_decoders_out_of_memory_is_a_memory_limit_not_damage(monkeypatch, message):
+    """Regression: libavif/libwebp out-of-memory was reported as decode_failed."""
+    from PIL import PngImagePlugin
+
+    from core.intake import open_intake
+
+    def failing_load(self):
+        raise OSError(message)
+
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", failing_load, raising=False)
+    with pytest.raises(MemoryError):
+        open_intake(encode(photo((32, 32)), "PNG"), "x.png", "x.png", 10**8)

@@ -114,6 +114,8 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
         except MemoryError:  # a memory limit is reported as such, not as damage
             raise
         except Exception as exc:
+            if _out_of_memory(exc):  # libavif, libwebp and others report a failed allocation as an error
+                raise MemoryError(str(exc)) from exc
             raise DecodeFailed(
                 f"{sniffed.description} whose pixel data is damaged: {_describe(exc)}"
             ) from exc
@@ -240,6 +242,14 @@ def _convert(image: Image.Image) -> Image.Image:
     if image.mode == "P" and "transparency" in image.info:
         return image.convert("RGBA").convert("RGB")
     return image.convert("RGB")
+
+
+_OOM = re.compile(r"out of memory|memory allocation|failed to allocate|cannot allocate|allocation fail", re.I)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """A native decoder's way of saying that its allocation failed (under the worker's limit)."""
+    return bool(_OOM.search(str(exc)))
 
 
 def _describe(exc: BaseException) -> str:
