@@ -85,3 +85,38 @@ def test_case_add_keeps_going_and_case_show_escapes_names(hostile_folder, tmp_pa
     shown = run("case", "show", "Hostile", env=env)
     assert b"\x1b" not in shown.stdout + shown.stderr
     assert "\u202e".encode() not in shown.stdout
+
+
+def test_a_folder_that_cannot_be_listed_gets_a_row(tmp_path, monkeypatch):
+    """As root every folder is readable, so the refusal is simulated where os.walk lists it."""
+    from core.pipeline import Source, analyze, make_context
+    from core.scan import list_files
+    from core.settings import Settings
+
+    (tmp_path / "ok.jpg").write_bytes(encode(photo((32, 24)), "JPEG"))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == os.fspath(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(
+        os, "listdir", lambda path=".": (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+    )
+    files = list_files([tmp_path])
+    assert [f.name for f in files] == ["ok.jpg", "locked"]
+    from core.errors import NotARegularFile
+    from core.intake import read_bytes
+
+    with pytest.raises(
+        NotARegularFile, match="^not read: a folder that could not be listed: Permission denied$"
+    ):
+        read_bytes(files[1], 10**6)  # in this process, where listing is refused
+    row = analyze(
+        Source.from_path(files[1]), make_context(Settings(classifier=False))
+    )  # a worker: listing works
+    assert (row.status, row.error.code) == ("error", "not_a_regular_file")
