@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench import build_model  # noqa: E402
+from bench import build_model  # noqa: E402  (run as a script, bench/ is on the path: bench.py)
 
 
 def write_jpegs(folder: Path, count: int, size=(4000, 3000)) -> list[Path]:
