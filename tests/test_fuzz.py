@@ -64,7 +64,8 @@ def test_mutated_files_never_raise(seed, mutations, cut):
     assert result.verdict is not None
 
 
-@settings(max_examples=300, deadline=None)
+# Derandomised: the same examples every run, so a new find is a reproducible failure, not a flaky CI.
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(name=st.binary(min_size=1, max_size=40).filter(lambda b: b"/" not in b and b"\x00" not in b))
 def test_any_file_name_is_shown_losslessly_and_writes_to_every_format(name):
     import io
@@ -116,7 +117,7 @@ def fuzz_store():
     return root, store
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(table=st.sampled_from(sorted(COLUMNS)), data=st.data(), value=SQL_VALUES)
 def test_tampered_sql_rows_give_problems_never_exceptions(table, data, value):
     import shutil

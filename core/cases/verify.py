@@ -55,11 +55,11 @@ def expected_state(entries: list[dict]) -> dict[str, Any]:
             if action == "item_status":
                 item["status"] = d.get("to")
             elif action == "tag_added":
-                item["tags"].add(d.get("tag"))
+                item["tags"].add(str(d.get("tag")))
             else:
-                item["tags"].discard(d.get("tag"))
+                item["tags"].discard(str(d.get("tag")))
         elif action == "note_added":
-            notes.append((entry["actor"], d.get("text"), d.get("sha256")))
+            notes.append((str(entry["actor"]), str(d.get("text")), str(d.get("sha256"))))
     return {"case": case, "items": items, "notes": notes}
 
 
@@ -83,7 +83,7 @@ def verify_case(store: CaseStore, case: int | str) -> list[str]:
             problems.append(f"{label}: not in the audit log (added or moved here outside the tool)")
         else:
             actual = {"item_id": item.id, "file_name": item.file_name, "size_bytes": item.size_bytes,
-                      "added_by": item.added_by, "status": item.status, "tags": set(item.tags),
+                      "added_by": item.added_by, "status": item.status, "tags": {str(t) for t in item.tags},
                       "result_sha256": item.result_sha256}  # fmt: skip
             for field, value in expected.items():
                 if value is not None and actual[field] != value:
@@ -94,7 +94,7 @@ def verify_case(store: CaseStore, case: int | str) -> list[str]:
         if sha256 not in stored:
             problems.append(f"item {expected['item_id'] or '?'} ({expected['file_name']}): in the audit log but "
                             "missing from the case")  # fmt: skip
-    notes = Counter((n["author"], n["text"], _note_sha(store, n)) for n in store.notes(case))
+    notes = Counter((str(n["author"]), str(n["text"]), str(_note_sha(store, n))) for n in store.notes(case))
     logged = Counter(state["notes"])
     for note in sorted((notes - logged).elements(), key=str):
         problems.append(f"a note by {note[0]!r} is not in the audit log (added or edited outside the tool)")
@@ -160,7 +160,8 @@ def _original_problems(store: CaseStore, item, label: str) -> list[str]:
                         f"{item.sha256[:16]}...")  # fmt: skip
     if os.stat(path).st_mode & 0o222:
         problems.append(f"{label}: the original is writable (it should be read-only)")
-    recorded = (item.result.get("file") or {}).get("sha256")
+    facts = item.result.get("file")
+    recorded = facts.get("sha256") if isinstance(facts, dict) else None
     if recorded != item.sha256:
         problems.append(f"{label}: its stored result describes another file ({recorded})")
     return problems
