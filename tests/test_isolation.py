@@ -84,6 +84,14 @@ def test_a_crashing_or_hanging_job_costs_its_worker_only():
     assert run_limited(max, ([4, 5],), 30, 512).value == 5
 
 
+def _child_worker(proc: Path, parent: int) -> bool:
+    try:
+        ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        return ppid == parent and b"core.isolation" in (proc / "cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return False
+
+
 def test_workers_die_with_a_killed_scan(tmp_path):
     """Regression: after ``kill -9`` of a scan, its file worker went on parsing with parent 1."""
     import signal
@@ -99,10 +107,9 @@ def test_workers_die_with_a_killed_scan(tmp_path):
     deadline = time.monotonic() + 60
     workers: list[int] = []
     while not workers and time.monotonic() < deadline:  # the worker, once it runs the job
-        out = subprocess.run(
-            ["pgrep", "-P", str(parent.pid), "-f", "core.isolation"], capture_output=True, text=True
-        )
-        workers = [int(p) for p in out.stdout.split()]
+        workers = [
+            int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit() and _child_worker(d, parent.pid)
+        ]
         time.sleep(0.2)
     assert workers, "no worker process started"
     os.kill(parent.pid, signal.SIGKILL)
