@@ -127,7 +127,7 @@ def scan_timer(model: Path | None, files: list[Path], pixels: bool = True) -> Ca
     from core.settings import Settings
 
     settings = Settings(model=str(model) if model else "none", classifier=model is not None, forensics=False,
-                        stability=False, batch_size=1 if model else 8, pixels=pixels)  # fmt: skip
+                        stability="never", batch_size=1 if model else 8, pixels=pixels)  # fmt: skip
     ctx = make_context(settings)
     list(scan(files[:2], ctx))  # warm-up (model load, imports, file workers)
     return timer(len(files), lambda: sum(1 for _ in scan(files, ctx)))

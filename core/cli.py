@@ -46,8 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-classifier", action="store_true", help="skip the classifier; metadata and file facts only"
     )
     p.add_argument(
-        "--no-stability", action="store_true", help="skip re-scoring re-compressed and resized copies"
+        "--no-stability", action="store_true", help="never re-score re-compressed and resized copies"
     )
+    p.add_argument(
+        "--stability", choices=("auto", "always", "never"),
+        help="re-score re-compressed and resized copies: auto (default: where the score decides), always, never",
+    )  # fmt: skip
     p.add_argument("--no-forensics", action="store_true", help="skip pixel and file forensics")
     p.add_argument(
         "--metadata-only",
@@ -184,7 +188,7 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 "max_pixels": args.max_pixels,
                 "trust_anchors": args.trust_anchors,
                 "classifier": False if args.no_classifier else None,
-                "stability": False if args.no_stability else None,
+                "stability": "never" if args.no_stability else args.stability,
                 "forensics": False if args.no_forensics else None,
                 "pixels": False if args.metadata_only else None,
             },

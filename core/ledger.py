@@ -21,6 +21,9 @@ STRONG_SIGNAL = 0.90
 MODERATE_SIGNAL = 0.75
 WEAK_SIGNAL = 0.60
 LOW_SIGNAL = 0.40  # below this: little evidence of AI generation from the classifier
+# Stability (setting ``stability=auto``) is computed only where the verdict rests on the score
+# and the score is at least this: below it the score is clearly low.
+STABILITY_MIN_SCORE = 0.25
 
 STRENGTH_ORDER = ("verified", "declared", "statistical", "context")
 
@@ -178,6 +181,11 @@ def collect_findings(result: ScanResult) -> list[Finding]:
                 {"variants": s.variants},
             ))  # fmt: skip
 
+    if result.stability is None and result.stability_skipped:
+        findings.append(Finding(
+            "stability.skipped", "neutral", "context",
+            f"Stability under re-compression was {result.stability_skipped}.", {"reason": result.stability_skipped},
+        ))  # fmt: skip
     cam = result.metadata.camera
     findings.extend(forensic_findings(result.forensics, camera_named=bool(cam.make or cam.model)))
 
@@ -600,6 +608,17 @@ def _score_sentence(result: ScanResult, with_band: bool = True) -> str:
     if s is not None and not s.unstable:
         text += f" It stays between {s.min:.2f} and {s.max:.2f} after re-compression and resizing."
     return text
+
+
+def stability_needed(result: ScanResult) -> str | None:
+    """Why re-scoring re-shipped copies cannot change what a person concludes (None when it can):
+    the verdict rests on a declaration or an integrity check, or the score is clearly low."""
+    verdict = decide(result)
+    if verdict.basis != "statistical":
+        return f"not computed: the verdict rests on {verdict.basis} evidence, not on the score"
+    if result.classifier is not None and result.classifier.p_artificial < STABILITY_MIN_SCORE:
+        return f"not computed: the score is clearly low (below {STABILITY_MIN_SCORE:.2f})"
+    return None
 
 
 def build_ledger(result: ScanResult) -> None:

@@ -31,7 +31,7 @@ from core.intake import describe_bytes, open_intake, preview_jpeg, read_bytes
 from core.intake.archive import expand_zip, is_zip
 from core.intake.decode import full_resolution
 from core.isolation import run_limited
-from core.ledger import build_ledger
+from core.ledger import build_ledger, stability_needed
 from core.metadata import extract_metadata
 from core.provenance import analyze_provenance
 from core.provenance.c2pa_credentials import load_trust_anchors
@@ -301,7 +301,14 @@ def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -
         return
     for (result, _), score in zip(ready, scores, strict=True):
         result.classifier = score
-    if ctx.settings.stability:
+    mode = ctx.settings.stability
+    if mode == "never":
+        return
+    if mode == "auto":  # only where the verdict rests on the score and the score is not clearly low
+        for result, _ in ready:
+            result.stability_skipped = stability_needed(result)
+        ready = [(result, pixels) for result, pixels in ready if result.stability_skipped is None]
+    if ready:
         _score_stability(ready, ctx.detector)
 
 

@@ -303,6 +303,7 @@ class ScanResult:
     provenance: Provenance = field(default_factory=Provenance)
     forensics: dict[str, Any] = field(default_factory=dict)  # one entry per pixel/file analyzer
     stability: Stability | None = None
+    stability_skipped: str | None = None  # why stability was not computed for a scored image
     findings: list[Finding] = field(default_factory=list)  # ordered by strength
     verdict: Verdict | None = None
     notices: list[Notice] = field(default_factory=list)

@@ -41,7 +41,10 @@ SETTINGS: tuple[Setting, ...] = (
         "metadata-only triage scan, several times faster (see --metadata-only).",
     ),
     Setting(
-        "stability", True, "Re-score each image after re-compression and resizing (5 more classifier runs)."
+        "stability",
+        "auto",
+        "Re-score images after re-compression and resizing (5 more classifier runs): auto (only where the "
+        "verdict rests on the score and the score is not clearly low), always, or never.",
     ),
     Setting(
         "forensics",
@@ -99,7 +102,16 @@ def _parse(setting: Setting, raw: Any) -> Any:
         if value <= 0:
             raise ValueError(f"setting {setting.name!r} must be positive, got {value}")
         return value
+    if setting.name == "stability":  # true/false, as before, mean always/never
+        text = {"true": "always", "false": "never", "1": "always", "0": "never"}.get(
+            text.lower(), text.lower()
+        )
+        if text not in STABILITY_MODES:
+            raise ValueError(f"setting 'stability' expects one of {', '.join(STABILITY_MODES)}, got {text!r}")
     return text
+
+
+STABILITY_MODES = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ class Settings:
     batch_size: int = _BY_NAME["batch_size"].default
     classifier: bool = _BY_NAME["classifier"].default
     pixels: bool = _BY_NAME["pixels"].default
-    stability: bool = _BY_NAME["stability"].default
+    stability: str = _BY_NAME["stability"].default
     forensics: bool = _BY_NAME["forensics"].default
     max_pixels: int = _BY_NAME["max_pixels"].default
     max_file_mb: int = _BY_NAME["max_file_mb"].default
@@ -121,6 +133,10 @@ class Settings:
     case_store: str = _BY_NAME["case_store"].default
     case_key: str = _BY_NAME["case_key"].default
     analyst: str = _BY_NAME["analyst"].default
+
+    def __post_init__(self) -> None:
+        if isinstance(self.stability, bool):  # Settings(stability=False) as before: never
+            object.__setattr__(self, "stability", "always" if self.stability else "never")
 
     def store_path(self) -> str:
         from core.cases import default_store_path

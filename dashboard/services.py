@@ -8,6 +8,7 @@ own inference with a lock, so concurrent sessions are safe.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 from collections.abc import Callable
 
@@ -33,7 +34,11 @@ def analyze_upload(name: str, data: bytes) -> ScanResult:
     cache = st.session_state.setdefault("results", {})
     key = _key(name, data)
     if key not in cache:
-        cache[key] = analyze(Source.from_bytes(name, data), analysis_context())
+        # One image gets the whole check: unless switched off, stability is computed whatever the score.
+        ctx = analysis_context()
+        if ctx.settings.stability == "auto":
+            ctx = dataclasses.replace(ctx, settings=ctx.settings.replace(stability="always"))
+        cache[key] = analyze(Source.from_bytes(name, data), ctx)
     return cache[key]
 
 

@@ -192,3 +192,40 @@ def test_pipelined_scan_gives_the_same_rows_as_one_by_one(tmp_path, tiny_model):
     piped = [r.to_dict() for r in scan(files, ctx, workers=3)]
     single = [analyze(Source.from_path(f), ctx).to_dict() for f in files]
     assert piped == single
+
+
+def test_auto_stability_runs_where_the_score_decides_and_says_why_elsewhere(tmp_path, tiny_model_swapped):
+    """The swapped-label model scores these photos from about 0.06 to 0.47: both sides of the rule."""
+    tiny_model = tiny_model_swapped
+    from core.pipeline import Source, analyze_batch, make_context
+    from core.settings import Settings
+    from tests.images import xmp_packet
+
+    ai = "<Iptc4xmpExt:DigitalSourceType>http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia</Iptc4xmpExt:DigitalSourceType>"
+    plain = [Source.from_bytes(f"{i}.jpg", encode(photo((300, 200), seed=i), "JPEG")) for i in range(6)]
+    declared = Source.from_bytes(
+        "declared.jpg", encode(photo((300, 200), seed=9), "JPEG", xmp=xmp_packet(ai))
+    )
+    auto = make_context(Settings(model=str(tiny_model), forensics=False))
+    assert auto.settings.stability == "auto"
+    rows = analyze_batch([*plain, declared], auto)
+    scores = [r.classifier.p_artificial for r in rows[:-1]]
+    assert min(scores) < 0.25 <= max(scores)  # both branches are exercised
+    for r in rows:
+        low = r.classifier.p_artificial < 0.25
+        if r.path == "declared.jpg":
+            assert r.stability is None
+            assert (
+                r.stability_skipped
+                == "not computed: the verdict rests on declared evidence, not on the score"
+            )
+        elif low:
+            assert (r.stability, r.stability_skipped) == (
+                None,
+                "not computed: the score is clearly low (below 0.25)",
+            )
+            assert any(f.rule == "stability.skipped" for f in r.findings)
+        else:
+            assert r.stability is not None and r.stability_skipped is None
+    always = make_context(Settings(model=str(tiny_model), forensics=False, stability="always"))
+    assert all(r.stability is not None for r in analyze_batch([*plain, declared], always))

@@ -130,3 +130,15 @@ def test_hostile_or_damaged_metadata_becomes_a_finding():
     finding = next(f for f in r.findings if f.rule == "metadata.xmp_unsafe")
     assert finding.strength == "context"
     assert "known attack pattern" in finding.sentence
+
+
+def test_stability_is_needed_only_where_the_score_decides():
+    from core.ledger import STABILITY_MIN_SCORE, stability_needed
+
+    assert stability_needed(result(0.8)) is None
+    assert stability_needed(result(STABILITY_MIN_SCORE)) is None
+    assert stability_needed(result(0.1)) == "not computed: the score is clearly low (below 0.25)"
+    declared = result(0.8, sources=[SourceType("trainedAlgorithmicMedia", "ai_generated", "xmp")])
+    assert (
+        stability_needed(declared) == "not computed: the verdict rests on declared evidence, not on the score"
+    )

@@ -23,7 +23,7 @@ SCRIPT = "<script>alert('x')</script>"
 def case(tmp_path_factory, tiny_model):
     store = CaseStore(tmp_path_factory.mktemp("store"))
     c = store.create_case("Report <b>test</b>", "ana")
-    ctx = make_context(Settings(model=str(tiny_model), stability=False))
+    ctx = make_context(Settings(model=str(tiny_model), stability="never"))
     exif = camera_exif(make=f"Evil{SCRIPT}", model="=cmd|' /C calc'!A0", serial="SN-123456")
     xmp = xmp_packet(
         "", f'dc:creator="{SCRIPT.replace("<", "&lt;").replace(">", "&gt;")}" photoshop:City="Secret Town"'
