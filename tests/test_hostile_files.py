@@ -294,3 +294,25 @@ def test_a_native_decoders_out_of_memory_is_a_memory_limit_not_damage(monkeypatc
     monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", failing_load, raising=False)
     with pytest.raises(MemoryError):
         open_intake(encode(photo((32, 32)), "PNG"), "x.png", "x.png", 10**8)
+
+
+def test_an_avif_whose_size_box_was_patched_is_refused_before_decoding():
+    """Regression: a 320-byte AVIF with its ispe box set to 15000x11900 decoded, scaled up, as "ok"."""
+    import io
+    import struct
+
+    from core.pipeline import Source, analyze, make_context
+    from core.settings import Settings
+
+    buf = io.BytesIO()
+    photo((64, 48)).save(buf, "AVIF")
+    data = bytearray(buf.getvalue())
+    at = data.find(b"ispe")
+    data[at + 8 : at + 16] = struct.pack(">II", 15000, 11900)
+    ctx = make_context(Settings(classifier=False))
+    r = analyze(Source.from_bytes("patched.avif", bytes(data)), ctx)
+    assert (r.status, r.error.code) == ("error", "decode_failed")
+    assert r.error.message == (
+        "AVIF image that declares 15000x11900 pixels, but its image data holds at most 64x48: the declared size was altered"
+    )
+    assert analyze(Source.from_bytes("fine.avif", buf.getvalue()), ctx).status == "ok"

@@ -127,3 +127,92 @@ def has_end_marker(data: bytes, fmt: str) -> bool:
         return data.rfind(b"IEND") >= 4
     start = jpeg_header_end(data)
     return start is not None and data.rfind(b"\xff\xd9", start) >= 0
+
+
+class _Bits:
+    """A big-endian bit reader for AV1 headers (AV1 specification, 4.10)."""
+
+    def __init__(self, data: bytes):
+        self.data, self.pos = data, 0
+
+    def f(self, n: int) -> int:
+        value = 0
+        for _ in range(n):
+            byte = self.data[self.pos >> 3] if (self.pos >> 3) < len(self.data) else 0
+            value = (value << 1) | ((byte >> (7 - (self.pos & 7))) & 1)
+            self.pos += 1
+        if self.pos > len(self.data) * 8:
+            raise ValueError("AV1 header cut short")
+        return value
+
+    def uvlc(self) -> int:
+        zeros = 0
+        while not self.f(1):
+            zeros += 1
+            if zeros >= 32:
+                raise ValueError("AV1 uvlc too long")
+        return (1 << zeros) - 1 + self.f(zeros)
+
+
+def av1_coded_size(data: bytes) -> tuple[int, int] | None:
+    """The largest frame an AVIF's AV1 data can hold (its sequence header's max frame size),
+    or None when it cannot be found. A grid image (tiles) is not checked: its tiles are smaller
+    than the picture by design."""
+    meta_end = data.find(b"mdat")
+    if meta_end < 4 or b"grid" in data[:meta_end]:
+        return None
+    size = struct.unpack(">I", data[meta_end - 4 : meta_end])[0]
+    pos = meta_end + (12 if size == 1 else 4)  # a 64-bit box size follows when size is 1
+    for _ in range(8):  # the first OBUs of the first item: temporal delimiter, sequence header
+        if pos >= len(data):
+            return None
+        header = data[pos]
+        obu_type, extension, has_size = (header >> 3) & 0xF, (header >> 2) & 1, (header >> 1) & 1
+        pos += 1 + extension
+        if not has_size:
+            return None
+        length, shift = 0, 0
+        while True:  # leb128
+            byte = data[pos]
+            pos += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80 or shift > 56:
+                break
+        if obu_type == 1:
+            return _sequence_header_size(data[pos : pos + length])
+        pos += length
+    return None
+
+
+def _sequence_header_size(payload: bytes) -> tuple[int, int] | None:
+    try:
+        b = _Bits(payload)
+        b.f(3)  # seq_profile
+        b.f(1)  # still_picture
+        if b.f(1):  # reduced_still_picture_header
+            b.f(5)
+        else:
+            decoder_model = False
+            delay_bits = 0
+            if b.f(1):  # timing_info_present_flag
+                b.f(32), b.f(32)
+                if b.f(1):
+                    b.uvlc()
+                decoder_model = bool(b.f(1))
+                if decoder_model:
+                    delay_bits = b.f(5) + 1
+                    b.f(32), b.f(5), b.f(5)
+            initial_display_delay = b.f(1)
+            for _ in range(b.f(5) + 1):  # operating points
+                b.f(12)
+                if b.f(5) > 7:
+                    b.f(1)
+                if decoder_model and b.f(1):
+                    b.f(delay_bits), b.f(delay_bits), b.f(1)
+                if initial_display_delay and b.f(1):
+                    b.f(4)
+        width_bits, height_bits = b.f(4) + 1, b.f(4) + 1
+        return b.f(width_bits) + 1, b.f(height_bits) + 1
+    except (ValueError, IndexError):
+        return None

@@ -23,7 +23,7 @@ from PIL.JpegImagePlugin import JpegImageFile
 
 from core.errors import DecodeFailed, DecompressionBomb, UnsupportedFormat
 
-from .containers import has_end_marker, png_chunks
+from .containers import av1_coded_size, has_end_marker, png_chunks
 from .sniff import Sniffed
 
 # The working copy of the pixels keeps at least this many pixels on its short side (the
@@ -92,6 +92,14 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
         stored_w, stored_h = image.size
         if stored_w <= 0 or stored_h <= 0:
             raise DecodeFailed(f"{sniffed.description} declares an empty size {stored_w}x{stored_h}")
+        coded = av1_coded_size(data) if sniffed.format == "avif" else None
+        if coded and stored_w * stored_h > coded[0] * coded[1]:
+            # libavif would scale the small coded picture up to the declared size: a few hundred
+            # bytes then become hundreds of megabytes of pixels.
+            raise DecodeFailed(
+                f"{sniffed.description} that declares {stored_w}x{stored_h} pixels, but its image data holds at "
+                f"most {coded[0]}x{coded[1]}: the declared size was altered"
+            )
         if stored_w * stored_h > max_pixels:
             raise DecompressionBomb(
                 f"{sniffed.description} declares {stored_w}x{stored_h} = {stored_w * stored_h:,} pixels, "
