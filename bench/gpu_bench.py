@@ -28,25 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import build_model  # noqa: E402  (run as a script, bench/ is on the path: bench.py)
-
-
-def write_jpegs(folder: Path, count: int, size=(4000, 3000)) -> list[Path]:
-    import numpy as np
-    from PIL import Image, ImageFilter
-
-    from tests.images import photo
-
-    folder.mkdir(parents=True, exist_ok=True)
-    base = photo(size, seed=1).filter(ImageFilter.GaussianBlur(3))
-    grain = np.random.default_rng(2).normal(0, 4, (size[1], size[0], 3))
-    base = Image.fromarray(np.clip(np.asarray(base, dtype=np.float32) + grain, 0, 255).astype("uint8"))
-    paths = []
-    for i in range(count):
-        path = folder / f"DSC_{i:05}.JPG"
-        base.rotate(i % 360 / 100).save(path, "JPEG", quality=92)
-        paths.append(path)
-    return paths
+from bench import build_model, write_files  # noqa: E402  (run as a script, bench/ is on the path: bench.py)
 
 
 def draft_decode(path: Path):
@@ -84,7 +66,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="gpu-bench-"))
     model = build_model(work / "model")
     t = time.perf_counter()
-    files = write_jpegs(work / "jpegs", args.files)
+    files = write_files(work / "jpegs", args.files, 0)
     out = {
         "gpu": torch.cuda.get_device_name(0),
         "torch": torch.__version__,

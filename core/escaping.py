@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 
 def escape_unprintable(text: str) -> str:
     """Show characters that are not printable as escapes (``\\x95``, ``\\u202e``): control
@@ -29,8 +32,6 @@ def printable_path(text: str) -> str:
     On POSIX a name is bytes; Python carries the bytes that are not UTF-8 as lone
     surrogates, which no UTF-8 output can write. They are shown as ``\\xff`` escapes, as
     are control characters and bidi overrides (``invoice\\u202egnp.exe``)."""
-    import os
-
     try:
         raw = os.fsencode(text)
     except UnicodeEncodeError:  # surrogates that did not come from the file system
@@ -48,6 +49,4 @@ def escape_lines(text: str) -> str:
 
 def say(*parts: object, file=None) -> None:
     """``print`` for text that may hold names or values from files: escaped for a terminal."""
-    import sys
-
     print(escape_lines(" ".join(str(p) for p in parts)), file=file or sys.stdout)

@@ -21,6 +21,7 @@ while the tool runs; keep the key where the people who handle the store cannot w
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from collections import Counter
 from typing import Any
@@ -130,8 +131,6 @@ def _anchor_problems(store: CaseStore, case: int | str, entries: list[dict]) -> 
 
 
 def _same(a: object, b: object) -> bool:
-    import hmac
-
     return hmac.compare_digest(
         str(a).encode("utf-8", "backslashreplace"), str(b).encode("utf-8", "backslashreplace")
     )

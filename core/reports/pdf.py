@@ -14,7 +14,7 @@ import os
 import matplotlib
 from fpdf import FPDF
 
-from core.escaping import escape_unprintable
+from core.escaping import escape_lines
 
 from .charts import score_chart
 
@@ -33,8 +33,7 @@ def _pdf() -> FPDF:
 def _text(pdf: FPDF, text: str, size: float = 9, style: str = "", family: str = "DejaVu") -> None:
     pdf.set_font(family, style, size)
     # Values from files may hold control characters or bytes no font draws: shown escaped.
-    shown = "\n".join(escape_unprintable(line) for line in str(text).split("\n"))
-    pdf.multi_cell(0, size * 0.5, shown, new_x="LMARGIN", new_y="NEXT", wrapmode="WORD")
+    pdf.multi_cell(0, size * 0.5, escape_lines(str(text)), new_x="LMARGIN", new_y="NEXT", wrapmode="WORD")
 
 
 def render_pdf(report: dict) -> bytes:
