@@ -50,3 +50,9 @@ def escape_lines(text: str) -> str:
 def say(*parts: object, file=None) -> None:
     """``print`` for text that may hold names or values from files: escaped for a terminal."""
     print(escape_lines(" ".join(str(p) for p in parts)), file=file or sys.stdout)
+
+
+def quote(value: object, limit: int = 80) -> str:
+    """A value from a file inside a fixed sentence: on one line, escaped, shortened, in quotes."""
+    text = escape_unprintable(str(value).replace("\n", " ").strip())
+    return "“" + (text[:limit] + "…" if len(text) > limit else text) + "”"

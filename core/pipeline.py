@@ -15,31 +15,26 @@ Nothing here writes to disk or imports a UI.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
-from core import __version__, stability
-from core.detector import Detector, get_detector
-from core.errors import AnalysisError, ClassifierUnavailable
+from core import __version__, analyzers, stability
+from core.context import Context, make_context
+from core.detector import Detector
+from core.errors import AnalysisError
 from core.escaping import printable_path
-from core.forensics import run_forensics
 from core.intake import describe_bytes, open_intake, preview_jpeg, read_bytes
 from core.intake.archive import expand_zip, is_zip
-from core.intake.decode import full_resolution
 from core.isolation import run_limited
 from core.ledger import build_ledger, stability_needed
-from core.metadata import extract_metadata
-from core.provenance import analyze_provenance
-from core.provenance.c2pa_credentials import load_trust_anchors
 from core.schema import ErrorInfo, Notice, ScanResult
 from core.settings import Settings
 
-CLASSIFIER_DISABLED = "classifier disabled (--no-classifier, or the setting classifier=false)"
-CLASSIFIER_NEEDS_PIXELS = "classifier not run: a metadata-only scan decodes no pixels (setting pixels=false)"
+CLASSIFIER, STABILITY = analyzers.BATCHED
 PIXELS_NOT_DECODED = (
     "metadata-only scan: pixels were not decoded, so there is no perceptual hash, classifier score, "
     "pixel forensics or hidden alpha-channel payload check, and damage inside the compressed image "
@@ -93,37 +88,6 @@ class Source:
         return Path(self.path.replace("\\", "/")).name
 
 
-@dataclass
-class Context:
-    """Settings plus what is loaded once for them: the classifier (or the reason there is
-    none) and the C2PA trust anchors."""
-
-    settings: Settings
-    detector: Detector | None = None
-    classifier_error: str | None = None
-    trust_anchors_pem: str = ""
-
-
-def make_context(settings: Settings) -> Context:
-    """Load the classifier once for these settings; an unavailable one is a reason, not a crash.
-
-    Raises ValueError or OSError for a trust-anchors file that cannot be used: a
-    configuration error, reported before any file is analysed.
-    """
-    pem = load_trust_anchors(settings.trust_anchors)
-    if not settings.classifier:
-        return Context(settings, None, CLASSIFIER_DISABLED, pem)
-    if not settings.pixels:
-        return Context(settings, None, CLASSIFIER_NEEDS_PIXELS, pem)
-    try:
-        detector = get_detector(
-            settings.model, settings.revision, settings.device, settings.batch_size, settings.backend
-        )
-    except ClassifierUnavailable as exc:
-        return Context(settings, None, f"classifier unavailable: {exc}", pem)
-    return Context(settings, detector, None, pem)
-
-
 def analyze(source: Source, ctx: Context) -> ScanResult:
     return analyze_batch([source], ctx)[0]
 
@@ -159,6 +123,7 @@ def prepare_safely(source: Source, ctx: Context) -> tuple[ScanResult, Image.Imag
         return outcome.value
     result = ScanResult(path=source.path, status="ok", tool_version=__version__)
     result.file.name = source.name
+    result.analyzers = analyzers.not_run(f"not completed: the analysis of this file stopped ({outcome.status})")
     with contextlib.suppress(AnalysisError):  # unreadable now: the row still says why it stopped
         result.file, _ = describe_bytes(source.read(settings.max_file_bytes), source.name)
     messages = {
@@ -194,15 +159,11 @@ def maps_safely(data: bytes, settings: Settings) -> dict[str, bytes]:
 
 
 def _maps_job(data: bytes, max_pixels: int) -> dict[str, bytes]:
-    import io
-
-    from core.forensics import render_maps
-
     intake = open_intake(data, "", "", max_pixels)
-    if intake.decoded is None or intake.decoded.pixels is None:
+    if intake.pixels is None:
         return {}
     maps = {}
-    for name, image in render_maps(full_resolution(data, intake.decoded)).items():
+    for name, image in analyzers.render_maps(intake.full_pixels()).items():
         buffer = io.BytesIO()
         image.save(buffer, "PNG")
         maps[name] = buffer.getvalue()
@@ -211,8 +172,6 @@ def _maps_job(data: bytes, max_pixels: int) -> dict[str, bytes]:
 
 def warm_up_worker() -> None:
     """One small JPEG through every stage, so a new worker has imported what they import lazily."""
-    import io
-
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (90, 120, 150)).save(buffer, "JPEG")
     prepare(Source.from_bytes("warm-up.jpg", buffer.getvalue()), Context(Settings()))
@@ -236,45 +195,20 @@ def prepare(source: Source, ctx: Context) -> tuple[ScanResult, Image.Image | Non
     result.file.name = source.name
     try:
         data = source.read(settings.max_file_bytes)
-        intake = open_intake(data, source.name, source.path, settings.max_pixels, settings.pixels)
-        result.file = intake.facts
-        if intake.sniffed.format is not None:
-            image = intake.decoded.image if intake.decoded else None
-            # Pixel-reading analyzers (stealth payloads, pixel forensics) are skipped in a
-            # metadata-only scan instead of decoding behind its back.
-            decoded = intake.decoded if intake.decoded and intake.decoded.pixels is not None else None
-            if intake.decoded and decoded is None:
-                result.notices.append(Notice("pixels_not_decoded", PIXELS_NOT_DECODED))
-            result.metadata, notices, thumbnail = extract_metadata(data, image)
-            result.notices.extend(notices)
-            result.provenance, notices = analyze_provenance(
-                data,
-                intake.facts.mime,
-                result.metadata,
-                lambda: image if decoded else None,
-                ctx.trust_anchors_pem,
-            )
-            result.notices.extend(notices)
-            if settings.forensics:
-                full = full_resolution(data, decoded) if decoded else None
-                result.forensics, notices = run_forensics(data, intake.facts.format, full, thumbnail)
-                result.notices.extend(notices)
-        if intake.error is not None:
-            _fail(result, intake.error.code, intake.error.message)
-            return result, None
-        return result, intake.decoded.pixels
     except AnalysisError as exc:
+        result.analyzers = analyzers.not_run("the file could not be read")
         _fail(result, exc.code, exc.message)
-    except MemoryError:
-        raise  # prepare_safely reports the memory limit, with the file's hashes
-    except Exception as exc:  # a bug or an unforeseen file: one error row, the batch goes on
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        _fail(
-            result,
-            "internal_error",
-            f"unexpected {type(exc).__name__} in {Path(where.filename).name}:{where.lineno}: {str(exc)[:300]}",
-        )
-    return result, None
+        return result, None
+    intake = open_intake(data, source.name, source.path, settings.max_pixels, settings.pixels)
+    result.file = intake.facts
+    if intake.decoded is not None and intake.pixels is None:
+        # Pixel-reading analyzers are skipped in a metadata-only scan instead of decoding behind its back.
+        result.notices.append(Notice("pixels_not_decoded", PIXELS_NOT_DECODED))
+    analyzers.run(intake, ctx, result)
+    if intake.error is not None:
+        _fail(result, intake.error.code, intake.error.message)
+        return result, None
+    return result, intake.pixels
 
 
 def _fail(result: ScanResult, code: str, message: str) -> None:
@@ -284,6 +218,13 @@ def _fail(result: ScanResult, code: str, message: str) -> None:
 
 
 def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -> None:
+    """Score every decoded image of the batch in one call, then stability where it is needed;
+    every row records what the two batched stages did for it."""
+    for result, pixels in rows:
+        if pixels is None or ctx.detector is None:
+            reason = ctx.classifier_error if result.status == "ok" else analyzers.NO_PIXELS
+            analyzers.record(result, CLASSIFIER, "skipped", reason=reason)
+            analyzers.record(result, STABILITY, "skipped", reason="no classifier score")
     ready = [(result, pixels) for result, pixels in rows if pixels is not None]
     if ctx.detector is None:  # every image row says why it has no score (error rows say so already)
         for result, _ in rows:
@@ -298,30 +239,43 @@ def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -
         for result, _ in ready:
             result.classifier_error = f"classifier failed: {type(exc).__name__}: {str(exc)[:300]}"
             result.notices.append(Notice("classifier_failed", result.classifier_error))
+            analyzers.record(result, CLASSIFIER, "failed", code="classifier_failed", message=result.classifier_error)
+            analyzers.record(result, STABILITY, "skipped", reason="no classifier score")
         return
     for (result, _), score in zip(ready, scores, strict=True):
         result.classifier = score
+        analyzers.record(result, CLASSIFIER, "ok")
     mode = ctx.settings.stability
-    if mode == "never":
-        return
     if mode == "auto":  # only where the verdict rests on the score and the score is not clearly low
         for result, _ in ready:
             result.stability_skipped = stability_needed(result)
-        ready = [(result, pixels) for result, pixels in ready if result.stability_skipped is None]
-    if ready:
-        _score_stability(ready, ctx.detector)
+    for result, _ in ready:
+        if mode == "never" or result.stability_skipped:
+            reason = "switched off (setting stability=never)" if mode == "never" else result.stability_skipped
+            analyzers.record(result, STABILITY, "skipped", reason=reason)
+    if mode != "never":
+        _score_stability([(r, p) for r, p in ready if r.stability_skipped is None], ctx.detector)
 
 
 def _score_stability(ready: list[tuple[ScanResult, Image.Image]], detector: Detector) -> None:
     """Score every re-shipped variant of every image of the batch in one classifier call."""
+    if not ready:
+        return
     try:
         images = [variant for _, pixels in ready for variant in stability.variants(pixels)]
         scores = detector.predict(images)
     except Exception as exc:
         for result, _ in ready:
-            result.notices.append(Notice("stability_failed", f"{type(exc).__name__}: {str(exc)[:300]}"))
+            message = f"{type(exc).__name__}: {str(exc)[:300]}"
+            result.notices.append(Notice("stability_failed", message))
+            analyzers.record(result, STABILITY, "failed", code="stability_failed", message=message)
         return
     per_image = len(stability.VARIANTS)
     for i, (result, _) in enumerate(ready):
         chunk = [s.p_artificial for s in scores[i * per_image : (i + 1) * per_image]]
         result.stability = stability.summarise(result.classifier.p_artificial, chunk)
+        analyzers.record(result, STABILITY, "ok")
+
+
+__all__ = ["Context", "Source", "analyze", "analyze_batch", "complete", "make_context", "maps_safely",
+           "prepare", "prepare_safely", "preview_safely"]  # fmt: skip

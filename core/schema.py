@@ -17,7 +17,7 @@ from typing import Any
 from core.escaping import escape_unprintable
 
 # Major bumps break readers; minor bumps only add keys.
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 @dataclass
@@ -289,6 +289,25 @@ class Verdict:
 
 
 @dataclass
+class AnalyzerRun:
+    """What one analyzer did for one file, so that a report can say exactly what was checked.
+
+    ``status``: ``ok`` (it ran), ``skipped`` (``reason`` says why: switched off, not
+    applicable to this file, a library missing) or ``failed`` (``code`` and ``message``;
+    the other analyzers still ran)."""
+
+    id: str
+    version: str
+    status: str
+    reason: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+    def __post_init__(self) -> None:
+        self.message = escape_unprintable(self.message) if self.message else self.message
+
+
+@dataclass
 class ScanResult:
     """The analysis of one file: one JSON line of ``python -m core scan``."""
 
@@ -307,6 +326,7 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)  # ordered by strength
     verdict: Verdict | None = None
     notices: list[Notice] = field(default_factory=list)
+    analyzers: list[AnalyzerRun] = field(default_factory=list)  # every registered analyzer, in order
     tool_version: str = ""
     schema_version: str = SCHEMA_VERSION
 

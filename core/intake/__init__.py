@@ -13,10 +13,11 @@ import hashlib
 import io
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import imagehash
+from PIL import Image
 
 from core.errors import (
     AnalysisError,
@@ -29,7 +30,7 @@ from core.errors import (
 )
 from core.schema import FileFacts
 
-from .decode import Decoded, decode
+from .decode import Decoded, decode, full_resolution
 from .sniff import EXTENSIONS, Sniffed, sniff
 
 # How many leading bytes the sniffer looks at (SVG/HTML detection wants a little text).
@@ -46,6 +47,23 @@ class Intake:
     sniffed: Sniffed
     decoded: Decoded | None = None
     error: AnalysisError | None = None  # why decoding failed; bytes and facts are still valid
+    # The EXIF thumbnail's bytes, as the metadata reader found them: the thumbnail check
+    # compares them with the pixels (results keep only the thumbnail's facts).
+    exif_thumbnail: bytes | None = None
+    _full: Image.Image | None = field(default=None, repr=False)
+
+    @property
+    def pixels(self) -> Image.Image | None:
+        """The working copy (oriented, reduced): None when no pixels were decoded."""
+        return self.decoded.pixels if self.decoded is not None else None
+
+    def full_pixels(self) -> Image.Image | None:
+        """The first frame at full stored resolution, decoded once for every analyzer that needs it."""
+        if self.pixels is None:
+            return None
+        if self._full is None:
+            self._full = full_resolution(self.data, self.decoded)
+        return self._full
 
 
 def refuse_oversized(size: int, max_bytes: int) -> None:

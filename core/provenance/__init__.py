@@ -13,9 +13,8 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from core.schema import Generator, Metadata, Notice, Provenance
+from core.schema import C2PAState, Generator, Metadata, Notice, Provenance
 
-from .c2pa_credentials import read_c2pa
 from .generators import GeneratorSource, detect_generators
 from .generators.common import declared, known_tool, slug
 from .source_type import parse_source_type, xmp_source_types
@@ -59,21 +58,16 @@ def _c2pa_generator(prov: Provenance) -> Generator | None:
 
 
 def analyze_provenance(
-    data: bytes,
-    mime: str | None,
+    c2pa: C2PAState,
     metadata: Metadata,
     full_image: Callable[[], Image.Image | None],
-    trust_anchors_pem: str = "",
 ) -> tuple[Provenance, list[Notice]]:
+    """Join the Content Credentials already read (``c2pa``) with the declarations in the
+    metadata: IPTC source types and generator signatures."""
     notices: list[Notice] = []
     raw = metadata.raw
     xmp = raw.get("xmp") or {}
-    prov = Provenance(analyzed=True)
-
-    reference = xmp.get("dcterms:provenance") if isinstance(xmp.get("dcterms:provenance"), str) else None
-    prov.c2pa = read_c2pa(data, mime, trust_anchors_pem, xmp_provenance=reference)
-    if prov.c2pa.error:
-        notices.append(Notice("c2pa_unreadable", f"Content Credentials could not be read: {prov.c2pa.error}"))
+    prov = Provenance(analyzed=True, c2pa=c2pa)
 
     prov.source_types = xmp_source_types(xmp)
     for action in prov.c2pa.actions:

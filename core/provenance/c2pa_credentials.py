@@ -302,6 +302,24 @@ def _entries(value: Any) -> list[dict]:
     return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
 
 
+def _history(manifests: dict[str, Any], active_label: Any) -> list[str]:
+    """Manifest labels in history order: the active manifest, then its ingredients' manifests
+    breadth first, then any others sorted by label. The reader's own order of the store is
+    not stable from one run to the next, and results must be."""
+    order: list[str] = []
+    queue = [active_label]
+    while queue:
+        label = queue.pop(0)
+        if not isinstance(label, str) or label in order or not isinstance(manifests.get(label), dict):
+            continue
+        order.append(label)
+        for ingredient in manifests[label].get("ingredients") or []:
+            if isinstance(ingredient, dict):
+                queue.append(ingredient.get("active_manifest"))
+    rest = sorted(k for k in manifests if isinstance(k, str) and k not in order and isinstance(manifests[k], dict))
+    return order + rest
+
+
 def _describe(store: dict[str, Any]) -> C2PAState:
     manifests = store.get("manifests") or {}
     active_label = store.get("active_manifest")
@@ -318,10 +336,8 @@ def _describe(store: dict[str, Any]) -> C2PAState:
         claim_generator=_claim_generator(active),
         manifests=len(manifests),
     )
-    # The active manifest first, then the manifests of its ingredients (the history).
-    for label in [active_label, *[k for k in manifests if k != active_label]]:
-        if isinstance(manifests.get(label), dict):
-            result.actions.extend(_actions(manifests[label], label))
+    for label in _history(manifests, active_label):
+        result.actions.extend(_actions(manifests[label], label))
     for ing in active.get("ingredients") or []:
         if isinstance(ing, dict):
             result.ingredients.append(

@@ -1,0 +1,149 @@
+"""The analyzer registry: every check the tool runs, in the order it runs.
+
+``ANALYZERS`` run once per file, in a worker process (``core.pipeline.prepare``), each
+failing alone; ``BATCHED`` run once per batch of decoded images (the classifier, then
+stability). Every result lists every registered analyzer with its version and status
+(``ScanResult.analyzers``), and the ledger asks each, in this order, for its findings.
+Adding a check is one module defining ``ANALYZER`` (see ``base.py``) and one line here;
+the README's "Adding an analyzer" shows a real example.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from core.context import Context
+from core.errors import AnalysisError
+from core.intake import Intake
+from core.schema import AnalyzerRun, Notice, ScanResult
+
+from . import (
+    c2pa,
+    classifier,
+    declarations,
+    ela,
+    jpeg,
+    metadata,
+    noise,
+    spectrum,
+    stability,
+    thumbnail,
+    trailing_data,
+)
+from .base import Analyzer, AnalyzerResult
+
+# Order matters: an analyzer reads what the earlier ones stored (C2PA reads the XMP
+# reference the metadata found; the declarations join the C2PA state; the thumbnail
+# check compares the thumbnail the metadata reader extracted).
+ANALYZERS: tuple[Analyzer, ...] = (
+    metadata.ANALYZER,
+    c2pa.ANALYZER,
+    declarations.ANALYZER,
+    trailing_data.ANALYZER,
+    ela.ANALYZER,
+    noise.ANALYZER,
+    spectrum.ANALYZER,
+    jpeg.ANALYZER,
+    thumbnail.ANALYZER,
+)
+BATCHED: tuple[Analyzer, ...] = (classifier.ANALYZER, stability.ANALYZER)
+REGISTRY: tuple[Analyzer, ...] = ANALYZERS + BATCHED
+
+NOT_AN_IMAGE = "the content is not an image in a supported format"
+NO_PIXELS = "the file holds no decodable image"
+PIXELS_OFF = "metadata-only scan: pixels were not decoded (setting pixels=false)"
+
+
+def by_id(analyzer_id: str) -> Analyzer:
+    return next(a for a in REGISTRY if a.id == analyzer_id)
+
+
+def run(intake: Intake, ctx: Context, result: ScanResult) -> None:
+    """Run every per-file analyzer on one file, storing each one's data and status in ``result``."""
+    for analyzer in ANALYZERS:
+        result.analyzers.append(_run_one(analyzer, intake, ctx, result))
+
+
+def not_run(reason: str, analyzers: tuple[Analyzer, ...] = ANALYZERS) -> list[AnalyzerRun]:
+    """Status rows for analyzers that never got to the file (it could not be read, the worker stopped)."""
+    return [AnalyzerRun(a.id, a.version, "skipped", reason=reason) for a in analyzers]
+
+
+def record(result: ScanResult, analyzer: Analyzer, status: str, **why: str | None) -> None:
+    """Record what a batched stage did for one result (replacing an earlier record, if any)."""
+    result.analyzers = [r for r in result.analyzers if r.id != analyzer.id]
+    result.analyzers.append(AnalyzerRun(analyzer.id, analyzer.version, status, **why))
+
+
+def _skip_reason(analyzer: Analyzer, intake: Intake, ctx: Context) -> str | None:
+    if analyzer.switch and not getattr(ctx.settings, analyzer.switch):
+        return f"switched off (setting {analyzer.switch}=false)"
+    if intake.sniffed.format is None:
+        return NOT_AN_IMAGE
+    if analyzer.needs != "bytes" and intake.pixels is None:
+        return PIXELS_OFF if intake.decoded is not None and not ctx.settings.pixels else NO_PIXELS
+    return analyzer.available()
+
+
+def _run_one(analyzer: Analyzer, intake: Intake, ctx: Context, result: ScanResult) -> AnalyzerRun:
+    def status(state: str, **why: str | None) -> AnalyzerRun:
+        return AnalyzerRun(analyzer.id, analyzer.version, state, **why)
+
+    reason = _skip_reason(analyzer, intake, ctx)
+    if reason is not None:
+        return status("skipped", reason=reason)
+    try:
+        outcome = analyzer.analyze(intake, ctx, result)
+    except MemoryError:
+        raise  # the worker reports the memory limit for the whole file
+    except Exception as exc:  # a bug or an unforeseen file: this analyzer fails, the others run
+        code = exc.code if isinstance(exc, AnalysisError) else "internal_error"
+        message = describe_failure(exc)
+        result.notices.append(Notice("analyzer_failed", f"{analyzer.id}: {message}"))
+        return status("failed", code=code, message=message)
+    result.notices.extend(outcome.notices)
+    if outcome.skipped is not None:
+        return status("skipped", reason=outcome.skipped)
+    if outcome.data is not None:
+        _store(result, analyzer.output, outcome.data)
+    return status("ok")
+
+
+def describe_failure(exc: BaseException) -> str:
+    """``"ValueError in ela.py:41: ..."``: the exception and where it was raised, for the row."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{where}: {str(exc)[:300]}"
+
+
+def _store(result: ScanResult, output: str, data: Any) -> None:
+    """Put ``data`` at a dotted place in the result: an attribute, or a key of a dict field."""
+    *parents, last = output.split(".")
+    target: Any = result
+    for name in parents:
+        target = getattr(target, name)
+    if isinstance(target, dict):
+        target[last] = data
+    else:
+        setattr(target, last, data)
+
+
+def render_maps(full_image: Image.Image) -> dict[str, Image.Image]:
+    """Every analyzer's map of one image (for display; the numbers are in the result)."""
+    maps = {}
+    for analyzer in ANALYZERS:
+        if analyzer.render is None:
+            continue
+        try:
+            maps[analyzer.id] = analyzer.render(full_image)
+        except Exception:  # a map that cannot be drawn is simply not shown
+            continue
+    return maps
+
+
+__all__ = ["ANALYZERS", "BATCHED", "REGISTRY", "Analyzer", "AnalyzerResult", "by_id", "not_run", "record",
+           "render_maps", "run"]  # fmt: skip

@@ -1,0 +1,106 @@
+"""The analyzer protocol: what one check needs, what it returns, how it reads in the ledger.
+
+An analyzer is one module that defines ``ANALYZER = Analyzer(...)`` (after Ghiro's
+processing modules and design.md): a stable ``id``, its own ``version`` (bump it when
+its numbers or wording change), what it ``needs`` from the file, an ``analyze`` function
+and a ``findings`` function. ``core.analyzers.run`` calls every registered analyzer in
+order; one that raises fails alone (its status says why) and the others still run.
+
+``analyze(intake, ctx, found)`` reads the file (``intake``), the settings (``ctx``) and
+what earlier analyzers found (``found``, the result being built), and returns an
+``AnalyzerResult`` whose ``data`` is stored at ``output`` in the result.
+
+``findings(result)`` turns the stored data into ledger lines with stable rule ids. It is a
+pure function of the result, so a result read back from JSON (a case, a bundle) gives
+the same ledger, and a finding may weigh what a later analyzer found (the camera
+summary uses the thumbnail check).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from core.context import Context
+from core.intake import Intake
+from core.schema import Finding, Notice, ScanResult
+
+# What an analyzer reads, cheapest first. ``bytes``: the original bytes (and the parsed
+# header when there is one); ``pixels``: the decoded working copy (oriented, reduced);
+# ``full_pixels``: the first frame at full stored resolution.
+NEEDS = ("bytes", "pixels", "full_pixels")
+
+
+@dataclass
+class AnalyzerResult:
+    """What ``analyze`` returns: ``data`` to store (None stores nothing) and notices; or a
+    skip with its reason. Failures are exceptions: the runner records them."""
+
+    data: Any = None
+    notices: list[Notice] = field(default_factory=list)
+    skipped: str | None = None  # why the analyzer did not apply to this file
+
+    @classmethod
+    def skip(cls, reason: str) -> AnalyzerResult:
+        return cls(skipped=reason)
+
+
+def no_findings(result: ScanResult) -> list[Finding]:
+    return []
+
+
+def always_available() -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    id: str
+    version: str
+    needs: str  # one of NEEDS
+    output: str  # where ``data`` goes: a result field ("metadata"), a dotted field ("provenance.c2pa"), or "forensics.<id>"
+    description: str  # one line, for the README and reports
+    # None for the batched stages (classifier, stability), which the pipeline runs per batch.
+    analyze: Callable[[Intake, Context, ScanResult], AnalyzerResult] | None = None
+    findings: Callable[[ScanResult], list[Finding]] = no_findings
+    available: Callable[[], str | None] = always_available  # None, or why it cannot run here
+    switch: str | None = None  # the boolean setting that turns it off, if any
+    render: Callable[[Image.Image], Image.Image] | None = None  # a map for the analyst, from full pixels
+    rules: tuple[str, ...] = ()  # the ledger rule ids its findings use (documented in the README)
+
+    def __post_init__(self) -> None:
+        if self.needs not in NEEDS:
+            raise ValueError(f"analyzer {self.id}: needs must be one of {NEEDS}")
+
+
+def library_version(*distributions: str) -> str:
+    """``"c2pa-python 0.38.1"``: the libraries an analyzer's results depend on, as installed."""
+    parts = []
+    for name in distributions:
+        try:
+            parts.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            parts.append(f"{name} (not installed)")
+    return ", ".join(parts)
+
+
+def pixel_statistics(
+    id: str,
+    version: str,
+    description: str,
+    compute: Callable[[Image.Image], dict],
+    render: Callable[[Image.Image], Image.Image] | None,
+) -> Analyzer:
+    """An analyzer of numbers (and a map) computed from the full-resolution pixels, with no
+    ledger line (ELA, noise, spectrum: their thresholds depend on content, so they are
+    shown, not judged). Switched off with the setting ``forensics``."""
+
+    def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
+        return AnalyzerResult(compute(intake.full_pixels()))
+
+    return Analyzer(id=id, version=version, needs="full_pixels", output=f"forensics.{id}",
+                    description=description, analyze=analyze, switch="forensics", render=render)  # fmt: skip

@@ -1,0 +1,178 @@
+"""The Content Credentials analyzer: C2PA manifests read and validated offline by
+c2pa-python (``core.provenance.c2pa_credentials``), and what the ledger says about them:
+each state and failure kind has its own rule and fixed wording."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from core.context import Context
+from core.escaping import quote
+from core.intake import Intake
+from core.provenance.c2pa_credentials import read_c2pa, touches_data
+from core.schema import C2PAState, Finding, Notice, ScanResult
+
+from .base import Analyzer, AnalyzerResult, library_version
+
+CAVEAT_NO_CREDENTIALS = (
+    "No Content Credentials were found. Most cameras, phones and platforms do not add them, "
+    "so their absence is not evidence of authenticity."
+)
+
+# What each C2PA failure kind means, in the ledger's fixed wording.
+C2PA_PROBLEM_SENTENCES = {
+    "signature_invalid": "the signature over the credentials does not verify: they are damaged or forged, "
+    "and nothing they state can be relied on",
+    "credentials_damaged": "the credentials are malformed or inconsistent, so nothing they state can be relied on",
+    "certificate_revoked": "the certificate that signed them was revoked by its issuer, so nothing they state "
+    "can be relied on",
+}
+CERTIFICATE_REASONS = {
+    "signingCredential.expired": "had expired",
+    "claimSignature.outsideValidity": "was outside its validity period when it signed",
+    "signingCredential.untrusted": "is not on a configured trust list",
+    "signingCredential.invalid": "is not valid for signing Content Credentials",
+    "timeStamp.untrusted": "comes with a time-stamp from an untrusted authority",
+    "timeStamp.outsideValidity": "comes with a time-stamp outside its validity",
+    "timeStamp.mismatch": "comes with a time-stamp that does not match the signature",
+    "timeStamp.malformed": "comes with a damaged time-stamp",
+}
+
+
+
+def available() -> str | None:
+    return None if importlib.util.find_spec("c2pa") else "c2pa-python is not installed"
+
+
+def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
+    xmp = found.metadata.raw.get("xmp") or {}
+    reference = xmp.get("dcterms:provenance") if isinstance(xmp.get("dcterms:provenance"), str) else None
+    c2pa = read_c2pa(intake.data, intake.facts.mime, ctx.trust_anchors_pem, xmp_provenance=reference)
+    notices = []
+    if c2pa.error:
+        notices.append(Notice("c2pa_unreadable", f"Content Credentials could not be read: {c2pa.error}"))
+    return AnalyzerResult(c2pa, notices)
+
+
+def findings(result: ScanResult) -> list[Finding]:
+    c2pa = result.provenance.c2pa
+    found = credential_findings(c2pa)
+    if c2pa.present is False and c2pa.state is None:
+        found.append(Finding("c2pa.absent", "neutral", "context", CAVEAT_NO_CREDENTIALS))
+    return found
+
+
+def failure_codes(c2pa: C2PAState, kinds: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys(f.code for f in c2pa.failures if f.kind in kinds))
+
+
+def signed_by(c2pa: C2PAState) -> str:
+    return f" signed by {quote(c2pa.signer)}" if c2pa.signer else ""
+
+
+def changed_after_signing(c2pa: C2PAState) -> str:
+    """What no longer matches the signed hashes: the image data, or statements in the credentials."""
+    data = any(touches_data(f) for f in c2pa.failures if f.kind == "content_changed" and f.scope == "active")
+    return (
+        "the file's data no longer matches the signed hash"
+        if data
+        else ("statements inside the credentials no longer match their signed hashes")
+    )
+
+
+def certificate_reasons(c2pa: C2PAState) -> str:
+    """Why the signer's certificate is not accepted, in words ("had expired and is not on ...")."""
+    reasons = [CERTIFICATE_REASONS.get(code, f"fails the check {quote(code)}")
+               for code in failure_codes(c2pa, ("certificate_not_valid",))]  # fmt: skip
+    if not reasons:
+        return "is not accepted"
+    return ", ".join(reasons[:-1]) + (" and " if len(reasons) > 1 else "") + reasons[-1]
+
+
+def credential_findings(c2pa: C2PAState) -> list[Finding]:
+    """Content Credentials: each state and failure kind has its own rule and fixed wording."""
+    findings: list[Finding] = []
+    codes = {"failure_codes": c2pa.failure_codes}
+    problem = c2pa.problem
+    if c2pa.state == "stripped":
+        findings.append(Finding(
+            "c2pa.stripped", "editing", "declared",
+            f"The file's XMP metadata names Content Credentials embedded in this file ({quote(c2pa.xmp_provenance)}), "
+            "but none are there: the credentials were removed, typically when the file was re-saved or edited by "
+            "software that drops them. What they stated cannot be checked.",
+            {"xmp_provenance": c2pa.xmp_provenance},
+        ))  # fmt: skip
+    elif c2pa.state == "remote_only":
+        findings.append(Finding(
+            "c2pa.remote_only", "neutral", "context",
+            "The file points to Content Credentials stored online; they were not fetched or checked.",
+            {"remote_url": c2pa.remote_url},
+        ))  # fmt: skip
+    elif c2pa.state == "unreadable":
+        findings.append(Finding(
+            "c2pa.unreadable", "neutral", "context",
+            "The file carries Content Credentials that cannot be read, so nothing they state can be checked.",
+            {"error": c2pa.error},
+        ))  # fmt: skip
+    if not c2pa.present or c2pa.state not in ("trusted", "valid", "invalid"):
+        return findings
+    if problem == "content_changed":
+        findings.append(Finding(
+            "c2pa.content_changed", "editing", "verified",
+            f"Content Credentials{signed_by(c2pa)} are present, but {changed_after_signing(c2pa)} "
+            f"({', '.join(failure_codes(c2pa, ('content_changed',)))}): the file was changed after it was signed.",
+            codes,
+        ))  # fmt: skip
+    elif problem in C2PA_PROBLEM_SENTENCES:
+        findings.append(Finding(
+            f"c2pa.{problem}", "neutral", "verified",
+            f"Content Credentials{signed_by(c2pa)} are present, but {C2PA_PROBLEM_SENTENCES[problem]} "
+            f"({', '.join(failure_codes(c2pa, (problem,)))}).",
+            codes,
+        ))  # fmt: skip
+    elif problem == "certificate_not_valid":
+        findings.append(Finding(
+            "c2pa.certificate_not_valid", "neutral", "declared",
+            f"The Content Credentials' signature{signed_by(c2pa)} matches the file, but the signing certificate "
+            f"{certificate_reasons(c2pa)} ({', '.join(failure_codes(c2pa, ('certificate_not_valid',)))}). This does not show "
+            "that the file was changed; it means the signer's identity is not confirmed by this certificate, so what "
+            "the credentials state counts as a declaration, not a verified fact.",
+            codes,
+        ))  # fmt: skip
+    elif c2pa.state == "invalid":  # the validator says invalid without naming a failure
+        findings.append(Finding(
+            "c2pa.invalid", "neutral", "declared",
+            "Content Credentials are present but fail validation, so nothing they state can be relied on.", codes,
+        ))  # fmt: skip
+    elif c2pa.state in ("trusted", "valid"):
+        trust = (
+            "on the configured trust list" if c2pa.state == "trusted" else "not on a configured trust list"
+        )
+        findings.append(Finding(
+            "c2pa.valid", "neutral", "verified",
+            f"Content Credentials are valid{signed_by(c2pa)} (signer {trust}).",
+            {"state": c2pa.state, "issuer": c2pa.issuer, "claim_generator": c2pa.claim_generator},
+        ))  # fmt: skip
+    if problem is not None and failure_codes(c2pa, ("ingredient_invalid",)):
+        findings.append(Finding(
+            "c2pa.ingredient_invalid", "neutral", "context",
+            "The credentials of an earlier version of the file (an ingredient) fail validation "
+            f"({', '.join(failure_codes(c2pa, ('ingredient_invalid',)))}): that part of its history cannot be relied on.",
+            codes,
+        ))  # fmt: skip
+    return findings
+
+
+ANALYZER = Analyzer(
+    id="c2pa",
+    version=f"1.0 ({library_version('c2pa-python')})",
+    needs="bytes",
+    output="provenance.c2pa",
+    description="C2PA Content Credentials, read and validated offline (never fetched)",
+    analyze=analyze,
+    findings=findings,
+    available=available,
+    rules=("c2pa.valid", "c2pa.content_changed", "c2pa.signature_invalid", "c2pa.credentials_damaged",
+           "c2pa.certificate_revoked", "c2pa.certificate_not_valid", "c2pa.invalid", "c2pa.stripped",
+           "c2pa.ingredient_invalid", "c2pa.remote_only", "c2pa.unreadable", "c2pa.absent"),  # fmt: skip
+)

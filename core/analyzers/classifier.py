@@ -1,0 +1,52 @@
+"""The classifier (AIRealNet or another image classifier, ``core.detector``): a batched
+stage that the pipeline runs once per batch of decoded images, reported in the same shape
+as the other analyzers. Its score is statistical evidence, never a verdict by itself; the
+named thresholds below turn it into words."""
+
+from __future__ import annotations
+
+from core.schema import Finding, ScanResult
+
+from .base import Analyzer, library_version
+
+# Classifier thresholds on p_artificial (named so that reports can cite them).
+STRONG_SIGNAL = 0.90
+MODERATE_SIGNAL = 0.75
+WEAK_SIGNAL = 0.60
+LOW_SIGNAL = 0.40  # below this: little evidence of AI generation from the classifier
+
+
+def classifier_band(p: float) -> str:
+    if p >= STRONG_SIGNAL:
+        return "strong statistical indication of AI generation"
+    if p >= MODERATE_SIGNAL:
+        return "moderate statistical indication of AI generation"
+    if p >= WEAK_SIGNAL:
+        return "weak statistical indication of AI generation"
+    if p > LOW_SIGNAL:
+        return "inconclusive"
+    return "little evidence of AI generation"
+
+
+def findings(result: ScanResult) -> list[Finding]:
+    c = result.classifier
+    if c is None:
+        return []
+    return [Finding(
+        "classifier.score", "synthesis" if c.p_artificial >= 0.5 else "neutral", "statistical",
+        f"The classifier gives a probability of {c.p_artificial:.2f} for its 'artificial' label "
+        f"({classifier_band(c.p_artificial)}).",
+        {"p_artificial": c.p_artificial, "model": c.model, "revision": c.revision},
+    )]  # fmt: skip
+
+
+ANALYZER = Analyzer(
+    id="classifier",
+    version=f"1.0 ({library_version('transformers', 'torch', 'openvino')})",
+    needs="pixels",
+    output="classifier",
+    description="the image classifier's probability for its 'artificial' label (model and revision in the row)",
+    findings=findings,
+    switch="classifier",
+    rules=("classifier.score",),
+)

@@ -1,0 +1,77 @@
+"""The declarations analyzer: what the file's metadata says about how it was made, beside
+its Content Credentials: IPTC digital source types (in XMP and in C2PA actions) and the
+signatures that generators write about themselves (one parser per tool in
+``core.provenance.generators``)."""
+
+from __future__ import annotations
+
+from core.context import Context
+from core.escaping import quote
+from core.intake import Intake
+from core.provenance import analyze_provenance
+from core.schema import Finding, ScanResult
+
+from .base import Analyzer, AnalyzerResult
+
+
+def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
+    # Hidden alpha-channel payloads are read from the decoded file (the working copy has no alpha);
+    # a metadata-only scan decodes nothing, and its notice says this check was skipped.
+    def decoded_file():
+        return intake.decoded.image if intake.pixels is not None else None
+
+    provenance, notices = analyze_provenance(found.provenance.c2pa, found.metadata, decoded_file)
+    return AnalyzerResult(provenance, notices)
+
+
+def findings(result: ScanResult) -> list[Finding]:
+    findings: list[Finding] = []
+    prov = result.provenance
+    verified = prov.c2pa.state in ("trusted", "valid")
+    for st in prov.source_types:
+        strength = "verified" if st.where == "c2pa" and verified else "declared"
+        where = "Content Credentials" if st.where == "c2pa" else "XMP metadata"
+        rule, direction, meaning = {
+            "ai_generated": ("ai_generated", "synthesis", "AI generation"),
+            "ai_edited": ("ai_edited", "editing", "a composite that includes AI-generated elements"),
+            "capture": ("capture", "capture", "a camera capture"),
+            "edited_capture": ("edited_capture", "editing", "an edited capture"),
+        }.get(st.category, ("other", "neutral", f"the source type {quote(st.code)}"))
+        findings.append(Finding(
+            f"{st.where}.source_type.{rule}", direction, strength,
+            f"{where} declare {meaning} (IPTC digital source type {quote(st.code)}).",
+            {"code": st.code, "uri": st.uri},
+        ))  # fmt: skip
+
+    for g in prov.generators:
+        if g.where == "c2pa":
+            continue  # already stated by the C2PA source type finding
+        if g.confidence == "declared":
+            did = "generated" if g.declares == "generation" else "edited"
+            findings.append(Finding(
+                f"generator.{g.tool}", "synthesis" if g.declares == "generation" else "editing", "declared",
+                f"The file's metadata ({g.where}) says it was {did} with {quote(g.name)}.",
+                {"tool": g.tool, "model": g.model, "seed": g.seed, "error": g.error},
+            ))  # fmt: skip
+        else:
+            findings.append(Finding(
+                "generator.possible", "synthesis", "context",
+                f"A software field ({g.where}) reads {quote(g.name)}, which looks like an AI tool; "
+                "it is not a recognised generator signature.",
+                {"value": g.name},
+            ))  # fmt: skip
+
+    return findings
+
+
+ANALYZER = Analyzer(
+    id="declarations",
+    version="1.0",
+    needs="bytes",
+    output="provenance",
+    description="IPTC digital source types and generator signatures (A1111, ComfyUI, InvokeAI, NovelAI, "
+    "Midjourney, ...), joined with the Content Credentials",
+    analyze=analyze,
+    findings=findings,
+    rules=("c2pa.source_type.*", "xmp.source_type.*", "generator.<tool>", "generator.possible"),
+)

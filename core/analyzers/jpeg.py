@@ -1,0 +1,62 @@
+"""JPEG quantisation tables and double compression (``core.forensics.jpeg_quant``): the
+estimated quality, libjpeg's standard tables (a re-encode by software when the metadata
+names a camera), and a JPEG ghost (Farid 2009) for an earlier save at a lower quality."""
+
+from __future__ import annotations
+
+from core.context import Context
+from core.forensics import jpeg_quant
+from core.intake import Intake
+from core.schema import Finding, ScanResult
+
+from .base import Analyzer, AnalyzerResult
+
+
+def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
+    if intake.facts.format != "jpeg":
+        return AnalyzerResult.skip("not a JPEG file")
+    data = jpeg_quant.analyze(intake.full_pixels())
+    if data is None:
+        return AnalyzerResult.skip("the JPEG's quantisation tables could not be read")
+    return AnalyzerResult(data)
+
+
+def findings(result: ScanResult) -> list[Finding]:
+    found: list[Finding] = []
+    jpeg = result.forensics.get("jpeg") or {}
+    cam = result.metadata.camera
+    if jpeg.get("standard_ijg_tables") and (cam.make or cam.model):
+        found.append(Finding(
+            "jpeg.reencoded", "editing", "statistical",
+            f"The JPEG uses libjpeg's standard tables at quality {jpeg['estimated_quality']}: most cameras use "
+            "tables of their own, so the file was probably re-encoded by software after capture.",
+            {"estimated_quality": jpeg["estimated_quality"]},
+        ))  # fmt: skip
+    double = jpeg.get("double_compression") or {}
+    if double.get("assessable") is False:
+        found.append(Finding(
+            "jpeg.double_compression_not_assessable", "neutral", "context",
+            f"The double-compression check is not assessable here: {double['not_assessable_because']}.",
+            double,
+        ))  # fmt: skip
+    if double.get("indicated"):
+        found.append(Finding(
+            "jpeg.double_compression", "editing", "statistical",
+            f"A JPEG ghost suggests an earlier save at quality about {double['earlier_quality']}: the image was "
+            "probably compressed more than once (common after editing or re-sharing).",
+            double,
+        ))  # fmt: skip
+    return found
+
+
+ANALYZER = Analyzer(
+    id="jpeg",
+    version="1.0",
+    needs="full_pixels",
+    output="forensics.jpeg",
+    description="JPEG quality, standard (software) tables, and a JPEG ghost for double compression",
+    analyze=analyze,
+    findings=findings,
+    switch="forensics",
+    rules=("jpeg.reencoded", "jpeg.double_compression", "jpeg.double_compression_not_assessable"),
+)

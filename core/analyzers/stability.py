@@ -1,0 +1,44 @@
+"""Verdict stability (``core.stability``): the classifier re-run on re-shipped copies of the
+image, in the classifier's batch. A batched stage like the classifier; where it was not
+computed (setting ``stability=auto``), the row says why."""
+
+from __future__ import annotations
+
+from core.schema import Finding, ScanResult
+
+from .base import Analyzer
+
+
+def findings(result: ScanResult) -> list[Finding]:
+    s = result.stability
+    if s is not None and s.unstable:
+        return [Finding(
+            "stability.unstable", "neutral", "statistical",
+            f"The classifier's score moves between {s.min:.2f} and {s.max:.2f} when the image is re-compressed "
+            "or resized, and its label flips: the score is unstable.",
+            {"variants": s.variants},
+        )]  # fmt: skip
+    if s is not None:
+        return [Finding(
+            "stability.stable", "neutral", "statistical",
+            f"The classifier's score stays between {s.min:.2f} and {s.max:.2f} when the image is re-compressed "
+            "or resized; its label does not flip.",
+            {"variants": s.variants},
+        )]  # fmt: skip
+    if result.stability_skipped:
+        return [Finding(
+            "stability.skipped", "neutral", "context",
+            f"Stability under re-compression was {result.stability_skipped}.", {"reason": result.stability_skipped},
+        )]  # fmt: skip
+    return []
+
+
+ANALYZER = Analyzer(
+    id="stability",
+    version="1.0",
+    needs="pixels",
+    output="stability",
+    description="the classifier re-run on re-compressed and resized copies (JPEG q90/q75/q50, half size, WebP)",
+    findings=findings,
+    rules=("stability.stable", "stability.unstable", "stability.skipped"),
+)

@@ -1,0 +1,46 @@
+"""The EXIF thumbnail against the main image (``core.forensics.file_structure``): a
+thumbnail that shows a different picture means the image was changed by software that
+did not refresh it."""
+
+from __future__ import annotations
+
+from core.context import Context
+from core.forensics.file_structure import thumbnail_mismatch
+from core.intake import Intake
+from core.schema import Finding, ScanResult
+
+from .base import Analyzer, AnalyzerResult
+
+
+def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
+    if not intake.exif_thumbnail:
+        return AnalyzerResult.skip("the file has no EXIF thumbnail")
+    data = thumbnail_mismatch(intake.exif_thumbnail, intake.full_pixels())
+    if data is None:
+        return AnalyzerResult.skip("the EXIF thumbnail does not decode (see the notice thumbnail_malformed)")
+    return AnalyzerResult(data)
+
+
+def findings(result: ScanResult) -> list[Finding]:
+    thumb = result.forensics.get("thumbnail") or {}
+    if not thumb.get("differs"):
+        return []
+    return [Finding(
+        "file.thumbnail_mismatch", "editing", "statistical",
+        "The embedded EXIF thumbnail does not match the main image: the picture was probably changed after "
+        "the thumbnail was written.",
+        thumb,
+    )]  # fmt: skip
+
+
+ANALYZER = Analyzer(
+    id="thumbnail",
+    version="1.0",
+    needs="full_pixels",
+    output="forensics.thumbnail",
+    description="the EXIF thumbnail compared with the main image",
+    analyze=analyze,
+    findings=findings,
+    switch="forensics",
+    rules=("file.thumbnail_mismatch",),
+)

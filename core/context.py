@@ -1,0 +1,42 @@
+"""What an analysis runs with: the settings, plus what is loaded once for them (the
+classifier, or the reason there is none, and the C2PA trust anchors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.detector import Detector, get_detector
+from core.errors import ClassifierUnavailable
+from core.provenance.c2pa_credentials import load_trust_anchors
+from core.settings import Settings
+
+CLASSIFIER_DISABLED = "classifier disabled (--no-classifier, or the setting classifier=false)"
+CLASSIFIER_NEEDS_PIXELS = "classifier not run: a metadata-only scan decodes no pixels (setting pixels=false)"
+
+
+@dataclass
+class Context:
+    settings: Settings
+    detector: Detector | None = None
+    classifier_error: str | None = None
+    trust_anchors_pem: str = ""
+
+
+def make_context(settings: Settings) -> Context:
+    """Load the classifier once for these settings; an unavailable one is a reason, not a crash.
+
+    Raises ValueError or OSError for a trust-anchors file that cannot be used: a
+    configuration error, reported before any file is analysed.
+    """
+    pem = load_trust_anchors(settings.trust_anchors)
+    if not settings.classifier:
+        return Context(settings, None, CLASSIFIER_DISABLED, pem)
+    if not settings.pixels:
+        return Context(settings, None, CLASSIFIER_NEEDS_PIXELS, pem)
+    try:
+        detector = get_detector(
+            settings.model, settings.revision, settings.device, settings.batch_size, settings.backend
+        )
+    except ClassifierUnavailable as exc:
+        return Context(settings, None, f"classifier unavailable: {exc}", pem)
+    return Context(settings, detector, None, pem)
