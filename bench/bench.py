@@ -122,15 +122,16 @@ def classifier_timer(model: Path, files: list[Path], backend: str) -> tuple[Call
 
 
 def scan_timer(model: Path | None, files: list[Path], pixels: bool = True) -> Callable[[], float]:
-    from core.pipeline import make_context
+    from core.pipeline import Source, make_context
     from core.scan import scan
     from core.settings import Settings
 
     settings = Settings(model=str(model) if model else "none", classifier=model is not None, forensics=False,
                         stability="never", batch_size=1 if model else 8, pixels=pixels)  # fmt: skip
     ctx = make_context(settings)
-    list(scan(files[:2], ctx))  # warm-up (model load, imports, file workers)
-    return timer(len(files), lambda: sum(1 for _ in scan(files, ctx)))
+    sources = [Source.from_path(f) for f in files]
+    list(scan(sources[:2], ctx))  # warm-up (model load, imports, file workers)
+    return timer(len(files), lambda: sum(1 for _ in scan(sources, ctx)))
 
 
 def tree_rss(pid: int) -> int:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from core.cases import CaseError, CaseStore, audit_head, verify_case
 from core.escaping import say
-from core.intake import read_bytes
 from core.pipeline import make_context
 from core.reports import RENDERERS, build_report
-from core.scan import list_files, scan
+from core.scan import scan
 from core.settings import load_settings
+from core.sources import list_sources
 
 USAGE_ERROR = 2
 
@@ -102,10 +102,10 @@ def _add(store: CaseStore, settings, args: argparse.Namespace, who: str) -> int:
     c = store.case(args.case)
     if c.status != "open":
         raise CaseError(f"case {c.name!r} is closed; re-open it to add files")
-    files = list_files(args.paths)
+    sources = list_sources(args.paths, settings.max_file_bytes)
     ctx = make_context(settings)
     added = duplicates = failed = 0
-    for path, result in zip(files, scan(files, ctx), strict=True):
+    for source, result in zip(sources, scan(sources, ctx), strict=True):
         if not result.file.sha256:
             say(
                 f"not added: {result.path}: {result.error.message if result.error else 'unreadable'}",
@@ -115,7 +115,7 @@ def _add(store: CaseStore, settings, args: argparse.Namespace, who: str) -> int:
             continue
         try:
             # Bytes are read again only to store them; the hash check below proves they are the ones analysed.
-            data = read_bytes(path, settings.max_file_bytes)
+            data = source.read(settings.max_file_bytes)
             if hashlib.sha256(data).hexdigest() != result.file.sha256:
                 say(f"not added: {result.path}: the file changed while it was analysed", file=sys.stderr)
                 failed += 1

@@ -15,8 +15,9 @@ from core import __version__
 from core.escaping import say
 from core.output import FORMATS, write_parquet, write_results
 from core.pipeline import make_context
-from core.scan import list_files, scan
+from core.scan import scan
 from core.settings import load_settings
+from core.sources import list_sources
 
 USAGE_ERROR = 2
 
@@ -200,11 +201,11 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         else:
             if args.address:
                 raise ValueError("--address is for --engine ray")
-            files = list_files(args.paths)
+            sources = list_sources(args.paths, settings.max_file_bytes)
             ctx = make_context(settings)
             if ctx.classifier_error and settings.classifier and settings.pixels and not args.quiet:
                 print(f"warning: {ctx.classifier_error}", file=sys.stderr)
-            results, total = scan(files, ctx), len(files)
+            results, total = scan(sources, ctx), len(sources)
     except (ValueError, OSError, ConnectionError) as exc:
         parser.print_usage(sys.stderr)
         print(f"{parser.prog} scan: error: {exc}", file=sys.stderr)
@@ -245,11 +246,11 @@ def _start_ray(args: argparse.Namespace, settings) -> tuple:
 
     if not ray_engine.ray_available():
         raise ValueError("the Ray engine needs Ray: pip install -r requirements-ray.txt")
-    items = [item for source in args.paths for item in ray_engine.list_source(source)]
+    sources = list_sources(args.paths, settings.max_file_bytes)
     try:
         ray_engine.connect(args.address)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...
         raise ConnectionError(
             f"cannot join the Ray cluster at {args.address or 'a new local instance'}: {exc}"
         ) from exc
-    return ray_engine.scan_on_ray(items, settings), len(items)
+    return ray_engine.scan_on_ray(sources, settings), len(sources)

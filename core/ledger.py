@@ -79,6 +79,8 @@ CAVEAT_STRIPPED = (
     "Removed credentials are common after re-saving or uploading to a platform, and say nothing about "
     "what the credentials stated."
 )
+
+
 def collect_findings(result: ScanResult) -> list[Finding]:
     """Every analyzer's findings, in registry order, ranked by strength (strongest first)."""
     findings = [finding for analyzer in REGISTRY for finding in analyzer.findings(result)]

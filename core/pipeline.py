@@ -1,24 +1,23 @@
-"""The one way to analyse images: bytes in, one ``ScanResult`` per file out.
+"""The one way to analyse images: sources in, one ``ScanResult`` per source out.
 
-The CLI, the dashboard and the batch engines all call :func:`analyze_batch` (or
-:func:`analyze` for one file). Stages run in order, each failing alone:
+Two stages, each failing per file:
 
-1. intake: read once, hash, sniff, decode under limits (a failure ends the row as
-   an error, but the hashes and format are kept);
-2. metadata: every block the file carries (also for files whose pixels are damaged:
-   a truncated JPEG still has its EXIF);
-3. classifier: one batched call for every decoded image of the batch.
+1. ``prepare`` (per file, in a worker process under the per-file time and memory limits,
+   ``prepare_safely``): read once, hash, sniff, decode under limits (``core.intake``), then
+   every registered analyzer in order (``core.analyzers``: metadata, Content Credentials,
+   declarations, pixel and file forensics), each failing alone;
+2. ``complete`` (per batch): the classifier scores every decoded image of the batch in one
+   call, stability where it can change the conclusion, then the ledger.
 
-Nothing here writes to disk or imports a UI.
+``core.scan.scan`` is the driver that runs these stages over many sources (CLI, case store,
+dashboard); the Ray engine runs the same two stages on a cluster. Nothing here writes to
+disk or imports a UI.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
-from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image
 
@@ -26,13 +25,12 @@ from core import __version__, analyzers, stability
 from core.context import Context, make_context
 from core.detector import Detector
 from core.errors import AnalysisError
-from core.escaping import printable_path
-from core.intake import describe_bytes, open_intake, preview_jpeg, read_bytes
-from core.intake.archive import expand_zip, is_zip
+from core.intake import describe_bytes, open_intake, preview_jpeg
 from core.isolation import run_limited
 from core.ledger import build_ledger, stability_needed
 from core.schema import ErrorInfo, Notice, ScanResult
 from core.settings import Settings
+from core.sources import Source
 
 CLASSIFIER, STABILITY = analyzers.BATCHED
 PIXELS_NOT_DECODED = (
@@ -40,52 +38,6 @@ PIXELS_NOT_DECODED = (
     "pixel forensics or hidden alpha-channel payload check, and damage inside the compressed image "
     "data is not detected (a missing end marker is)"
 )
-
-
-@dataclass(frozen=True)
-class Source:
-    """One file to analyse: a path on disk, or bytes with a display name (uploads)."""
-
-    path: str  # shown in the result as given; never used to write anything
-    file: Path | None = None
-    data: bytes | None = None
-    error: AnalysisError | None = None  # known before analysis (e.g. a ZIP member that was refused)
-
-    @classmethod
-    def from_path(cls, path: str | os.PathLike) -> Source:
-        return cls(path=printable_path(str(path)), file=Path(path))
-
-    @classmethod
-    def from_bytes(cls, name: str, data: bytes) -> Source:
-        return cls(path=printable_path(name), data=data)
-
-    @classmethod
-    def from_upload(cls, name: str, data: bytes, max_member_bytes: int) -> list[Source]:
-        """An uploaded file, or each member of an uploaded ZIP archive."""
-        if not is_zip(data):
-            return [cls.from_bytes(name, data)]
-        try:
-            members = expand_zip(name, data, max_member_bytes)
-        except AnalysisError as exc:
-            return [cls(path=name, data=data, error=exc)]
-        return [
-            cls(path=printable_path(m.name), data=m.data if m.data is not None else b"", error=m.error)
-            for m in members
-        ]
-
-    def read(self, max_bytes: int) -> bytes:
-        """The file's bytes: as given, or read from disk under the size limit.
-
-        Raises the error already known for this source, or the reading error."""
-        if self.error is not None:
-            raise self.error
-        return self.data if self.data is not None else read_bytes(self.file, max_bytes)
-
-    @property
-    def name(self) -> str:
-        if self.file is not None:
-            return printable_path(self.file.name)
-        return Path(self.path.replace("\\", "/")).name
 
 
 def analyze(source: Source, ctx: Context) -> ScanResult:
@@ -123,7 +75,9 @@ def prepare_safely(source: Source, ctx: Context) -> tuple[ScanResult, Image.Imag
         return outcome.value
     result = ScanResult(path=source.path, status="ok", tool_version=__version__)
     result.file.name = source.name
-    result.analyzers = analyzers.not_run(f"not completed: the analysis of this file stopped ({outcome.status})")
+    result.analyzers = analyzers.not_run(
+        f"not completed: the analysis of this file stopped ({outcome.status})"
+    )
     with contextlib.suppress(AnalysisError):  # unreadable now: the row still says why it stopped
         result.file, _ = describe_bytes(source.read(settings.max_file_bytes), source.name)
     messages = {
@@ -239,7 +193,9 @@ def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -
         for result, _ in ready:
             result.classifier_error = f"classifier failed: {type(exc).__name__}: {str(exc)[:300]}"
             result.notices.append(Notice("classifier_failed", result.classifier_error))
-            analyzers.record(result, CLASSIFIER, "failed", code="classifier_failed", message=result.classifier_error)
+            analyzers.record(
+                result, CLASSIFIER, "failed", code="classifier_failed", message=result.classifier_error
+            )
             analyzers.record(result, STABILITY, "skipped", reason="no classifier score")
         return
     for (result, _), score in zip(ready, scores, strict=True):

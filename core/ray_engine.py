@@ -9,36 +9,30 @@ Two stages, as on one machine (``core.scan``) but spread over the cluster:
    otherwise one CPU replica per node (OpenVINO uses the node's cores itself).
 
 The rows come back to the driver in listing order and are written as they arrive,
-so the output is the local engine's, row for row. Files are listed on the driver:
-a local folder, file or glob (every node must see the same path, e.g. a shared
-mount), or a URI that pyarrow's filesystems read (``s3://``, ``gs://``, ``file://``...).
+so the output is the local engine's, row for row. Sources are listed on the driver by
+``core.sources.list_sources``, the local engine's rules: a local folder, file, glob or
+ZIP archive (every node must see the same path, e.g. a shared mount), or a URI that
+pyarrow's filesystems read (``s3://``, ``gs://``, ``file://``...).
 Ray is an optional extra: ``pip install -r requirements-ray.txt``.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import glob
 import json
 import logging
 import os
 import pickle
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import AnalysisError, ReadFailed
-from core.intake import refuse_oversized
 from core.pipeline import Context, Source, complete, make_context, prepare_safely
 from core.provenance.c2pa_credentials import load_trust_anchors
-from core.scan import list_files
 from core.schema import ScanResult
 from core.settings import Settings
 
 # Files per CPU-stage task: enough to amortise task overhead, small enough to spread.
 FILES_PER_TASK = 4
-GLOB_CHARS = "*?["
 # Environment the driver passes on to the workers (offline mode, model cache).
 PASSED_ENV = ("HF_HUB_OFFLINE", "HF_HOME", "HF_HUB_CACHE", "TRANSFORMERS_OFFLINE")
 
@@ -52,76 +46,6 @@ def ray_available() -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Listed:
-    """One file to analyse: the path shown in results, and how a worker reads it."""
-
-    path: str
-    uri: str | None = None  # a pyarrow filesystem URI; None for a plain local path
-
-
-def list_source(source: str) -> list[Listed]:
-    """Every file under ``source``: a folder (recursive), a file, a glob, or a URI.
-
-    Raises FileNotFoundError when nothing matches a plain path (a usage error, as in the
-    local engine); a glob or a URI prefix that matches nothing is an empty scan.
-    """
-    if "://" in source:
-        return _list_uri(source)
-    if any(c in source for c in GLOB_CHARS):
-        matches = sorted(glob.glob(source, recursive=True))
-        return [Listed(str(p)) for p in list_files(matches)]
-    return [Listed(str(p)) for p in list_files([source])]
-
-
-def _list_uri(source: str) -> list[Listed]:
-    from pyarrow import fs as pafs
-
-    scheme = source.split("://", 1)[0]
-    cut = min((source.find(c) for c in GLOB_CHARS if c in source), default=-1)
-    base_uri = source if cut < 0 else source[: source.rfind("/", 0, cut) + 1]
-    filesystem, base = pafs.FileSystem.from_uri(base_uri)
-    info = filesystem.get_file_info(base)
-    if info.type == pafs.FileType.File:
-        infos = [info]
-    elif info.type == pafs.FileType.Directory:
-        infos = filesystem.get_file_info(pafs.FileSelector(base, recursive=True))
-    else:
-        raise FileNotFoundError(f"no such file or folder: {source}")
-    pattern = None if cut < 0 else filesystem.normalize_path(pafs.FileSystem.from_uri(source)[1])
-    found = []
-    for entry in sorted(infos, key=lambda i: i.path):
-        if entry.type != pafs.FileType.File or (pattern and not fnmatch.fnmatchcase(entry.path, pattern)):
-            continue
-        uri = f"{scheme}://{entry.path}"
-        found.append(Listed(uri, uri))
-    return found
-
-
-def read_uri(uri: str, max_bytes: int) -> bytes:
-    """A file's bytes through pyarrow's filesystems, refusing oversized files before reading."""
-    from pyarrow import fs as pafs
-
-    try:
-        filesystem, path = pafs.FileSystem.from_uri(uri)
-        refuse_oversized(filesystem.get_file_info(path).size or 0, max_bytes)
-        with filesystem.open_input_file(path) as fh:
-            return fh.read()  # the size was checked above; objects do not grow while read
-    except AnalysisError:
-        raise
-    except OSError as exc:
-        raise ReadFailed(f"cannot read the file: {exc}") from exc
-
-
-def _source(item: Listed, max_bytes: int) -> Source:
-    if item.uri is None:
-        return Source.from_path(item.path)
-    try:  # the file name shown is the URI's last part (Source.name)
-        return Source(path=item.path, data=read_uri(item.uri, max_bytes))
-    except AnalysisError as exc:
-        return Source(path=item.path, error=exc)
-
-
 class PrepareFiles:
     """The CPU stage, a pool of Ray actors: one partial result (and the classifier's pixels) per
     file, each file parsed under the per-file limits (``prepare_safely``)."""
@@ -131,11 +55,9 @@ class PrepareFiles:
         self.ctx = Context(settings, trust_anchors_pem=load_trust_anchors(settings.trust_anchors))
 
     def __call__(self, batch: dict) -> dict:
-        partial = []
-        for path, uri in zip(batch["path"], batch["uri"], strict=True):
-            item = Listed(str(path), str(uri) if uri else None)
-            source = _source(item, self.ctx.settings.max_file_bytes)
-            partial.append(pickle.dumps(prepare_safely(source, self.ctx)))
+        # Each source is read by the worker that analyses it (a local path every node sees,
+        # a URI, or a member of a local ZIP archive).
+        partial = [pickle.dumps(prepare_safely(pickle.loads(blob), self.ctx)) for blob in batch["source"]]
         return {"partial": partial}
 
 
@@ -189,17 +111,18 @@ def connect(address: str | None) -> None:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.")  # sizing hints for tiny scans
 
 
-def scan_on_ray(items: list[Listed], settings: Settings) -> Iterator[ScanResult]:
-    """Analyse ``items`` on the connected cluster, yielding results in listing order."""
+def scan_on_ray(sources: list[Source], settings: Settings) -> Iterator[ScanResult]:
+    """Analyse ``sources`` (``core.sources.list_sources``) on the connected cluster, yielding
+    results in listing order."""
     import ray.data
 
-    if not items:
+    if not sources:
         return
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # the local engine's row order
     context.enable_progress_bars = False
     replicas, gpus = model_replicas()
-    rows = [{"path": i.path, "uri": i.uri or ""} for i in items]
+    rows = [{"source": pickle.dumps(source)} for source in sources]
     # Blocks of a few files each, so the CPU stage spreads over every node from the start.
     dataset = ray.data.from_items(
         rows, override_num_blocks=max(1, min(1000, -(-len(rows) // FILES_PER_TASK)))

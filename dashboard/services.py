@@ -15,7 +15,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.cases import CaseStore
-from core.pipeline import Context, Source, analyze, analyze_batch, make_context, maps_safely, preview_safely
+from core.pipeline import Context, Source, analyze, make_context, maps_safely, preview_safely
+from core.scan import scan
 from core.schema import ScanResult
 from core.settings import load_settings
 
@@ -45,27 +46,29 @@ def analyze_upload(name: str, data: bytes) -> ScanResult:
 def analyze_uploads(
     files: list[tuple[str, bytes]], on_progress: Callable[[int, int], None]
 ) -> tuple[list[ScanResult], list[str | None]]:
-    """Analyse uploads (ZIP archives expanded), a batch at a time, reusing this session's results;
-    returns the results and a thumbnail (data URI) for each.
+    """Analyse uploads (ZIP archives expanded) with the CLI's driver, reusing this session's
+    results; returns the results and a thumbnail (data URI) for each.
 
     ``on_progress(done, total)`` is called after every batch.
     """
     ctx = analysis_context()
     cache = st.session_state.setdefault("batch_results", {})
-    sources = [s for name, data in files for s in Source.from_upload(name, data, ctx.settings.max_file_bytes)]
+    sources = upload_sources(files)
     keys = [(s.path, hashlib.sha256(s.data or b"").hexdigest()) for s in sources]
     todo = [i for i, k in enumerate(keys) if k not in cache]
-    done = len(sources) - len(todo)
-    on_progress(done, len(sources))
-    size = max(1, ctx.settings.batch_size)
-    for start in range(0, len(todo), size):
-        chunk = todo[start : start + size]
-        for i, result in zip(chunk, analyze_batch([sources[i] for i in chunk], ctx), strict=True):
-            cache[keys[i]] = result
-            cache[keys[i] + ("thumb",)] = thumbnail_uri(sources[i].data) if result.status == "ok" else None
-        done += len(chunk)
-        on_progress(done, len(sources))
+    known = len(sources) - len(todo)
+    on_progress(known, len(sources))
+    results = scan([sources[i] for i in todo], ctx, lambda done: on_progress(known + done, len(sources)))
+    for i, result in zip(todo, results, strict=True):
+        cache[keys[i]] = result
+        cache[keys[i] + ("thumb",)] = thumbnail_uri(sources[i].data) if result.status == "ok" else None
     return [cache[k] for k in keys], [cache[k + ("thumb",)] for k in keys]
+
+
+def upload_sources(files: list[tuple[str, bytes]]) -> list[Source]:
+    """Each upload, or each member of an uploaded ZIP archive (``core.sources`` rules)."""
+    limit = analysis_context().settings.max_file_bytes
+    return [source for name, data in files for source in Source.from_upload(name, data, limit)]
 
 
 def thumbnail_uri(data: bytes | None, size: int = 96) -> str | None:
@@ -108,8 +111,7 @@ def add_uploads_to_case(
     case_id: int, files: list[tuple[str, bytes]], results: list[ScanResult]
 ) -> tuple[int, int, int]:
     """Add analysed uploads to a case: (added, already there, not added because unreadable)."""
-    ctx = analysis_context()
-    sources = [s for name, data in files for s in Source.from_upload(name, data, ctx.settings.max_file_bytes)]
+    sources = upload_sources(files)
     added = present = skipped = 0
     for source, result in zip(sources, results, strict=True):
         if not result.file.sha256 or source.data is None:

@@ -19,9 +19,10 @@ import pytest
 from PIL import Image
 
 from core.pipeline import make_context
-from core.scan import list_files, scan
+from core.scan import scan
 from core.settings import Settings
 from core.similarity import featureless, near_duplicate_groups
+from core.sources import list_sources
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 pytestmark = pytest.mark.skipif(
@@ -87,7 +88,7 @@ def _labels() -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def results() -> dict[str, object]:
     ctx = make_context(Settings(classifier=False))
-    files = list_files([CORPUS])
+    files = list_sources([CORPUS], ctx.settings.max_file_bytes)
     out = {str(r.path).split(f"{CORPUS.name}/", 1)[1]: r for r in scan(files, ctx)}
     assert len(out) == len(files)
     return out

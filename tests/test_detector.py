@@ -180,17 +180,18 @@ def test_draft_decoding_feeds_the_model_nearly_the_same_input(tiny_model):
 
 
 def test_pipelined_scan_gives_the_same_rows_as_one_by_one(tmp_path, tiny_model):
-    from core.pipeline import Source, analyze, make_context
-    from core.scan import list_files, scan
+    from core.pipeline import analyze, make_context
+    from core.scan import scan
     from core.settings import Settings
+    from core.sources import list_sources
 
     for i in range(11):
         (tmp_path / f"{i:02}.jpg").write_bytes(encode(photo((300, 200), seed=i), "JPEG"))
     (tmp_path / "bad.png").write_bytes(b"nope")
     ctx = make_context(Settings(model=str(tiny_model), batch_size=3, forensics=False))
-    files = list_files([tmp_path])
-    piped = [r.to_dict() for r in scan(files, ctx, workers=3)]
-    single = [analyze(Source.from_path(f), ctx).to_dict() for f in files]
+    sources = list_sources([tmp_path], ctx.settings.max_file_bytes)
+    piped = [r.to_dict() for r in scan(sources, ctx, workers=3)]
+    single = [analyze(source, ctx).to_dict() for source in sources]
     assert piped == single
 
 

@@ -39,7 +39,6 @@ CERTIFICATE_REASONS = {
 }
 
 
-
 def available() -> str | None:
     return None if importlib.util.find_spec("c2pa") else "c2pa-python is not installed"
 
@@ -172,7 +171,18 @@ ANALYZER = Analyzer(
     analyze=analyze,
     findings=findings,
     available=available,
-    rules=("c2pa.valid", "c2pa.content_changed", "c2pa.signature_invalid", "c2pa.credentials_damaged",
-           "c2pa.certificate_revoked", "c2pa.certificate_not_valid", "c2pa.invalid", "c2pa.stripped",
-           "c2pa.ingredient_invalid", "c2pa.remote_only", "c2pa.unreadable", "c2pa.absent"),  # fmt: skip
+    rules=(
+        "c2pa.valid",
+        "c2pa.content_changed",
+        "c2pa.signature_invalid",
+        "c2pa.credentials_damaged",
+        "c2pa.certificate_revoked",
+        "c2pa.certificate_not_valid",
+        "c2pa.invalid",
+        "c2pa.stripped",
+        "c2pa.ingredient_invalid",
+        "c2pa.remote_only",
+        "c2pa.unreadable",
+        "c2pa.absent",
+    ),  # fmt: skip
 )

@@ -149,8 +149,6 @@ def _capture_sentence(result: ScanResult, summary: dict) -> str:
     return f"{detail} {CAVEAT_CAMERA_METADATA}"
 
 
-
-
 ANALYZER = Analyzer(
     id="metadata",
     version=f"1.0 ({library_version('exifread', 'pillow', 'defusedxml')})",
@@ -159,6 +157,11 @@ ANALYZER = Analyzer(
     description="EXIF (exifread, cross-checked with Pillow), XMP, IPTC IIM, PNG text, ICC and the EXIF thumbnail",
     analyze=analyze,
     findings=findings,
-    rules=("metadata.camera", "metadata.no_camera", "metadata.editing_software", "metadata.placeholder",
-           "metadata.<damage notice>"),  # fmt: skip
+    rules=(
+        "metadata.camera",
+        "metadata.no_camera",
+        "metadata.editing_software",
+        "metadata.placeholder",
+        "metadata.<damage notice>",
+    ),  # fmt: skip
 )

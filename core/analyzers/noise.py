@@ -6,4 +6,6 @@ from core.forensics import noise
 
 from .base import pixel_statistics
 
-ANALYZER = pixel_statistics("noise", "1.0", "median-filter noise residual over the central 1024 px", noise.analyze, noise.render)
+ANALYZER = pixel_statistics(
+    "noise", "1.0", "median-filter noise residual over the central 1024 px", noise.analyze, noise.render
+)

@@ -6,4 +6,10 @@ from core.forensics import spectrum
 
 from .base import pixel_statistics
 
-ANALYZER = pixel_statistics("spectrum", "1.0", "Fourier spectrum of the central 512 px (periodic traces of upsampling)", spectrum.analyze, spectrum.render)
+ANALYZER = pixel_statistics(
+    "spectrum",
+    "1.0",
+    "Fourier spectrum of the central 512 px (periodic traces of upsampling)",
+    spectrum.analyze,
+    spectrum.render,
+)

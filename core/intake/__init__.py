@@ -8,13 +8,16 @@ decode still leaves the hashes and the sniffed format in the result.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import io
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import imagehash
 from PIL import Image
@@ -98,8 +101,9 @@ def _refuse_special(mode: int, path: str | os.PathLike) -> None:
     raise NotARegularFile(f"not read: {kind}")
 
 
-def read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
-    """Read a regular file once, refusing oversized files before reading them.
+@contextlib.contextmanager
+def open_regular(path: str | os.PathLike) -> Iterator[tuple[BinaryIO, int]]:
+    """Open a regular file for reading and give its handle and size; anything else is refused.
 
     The path is checked with ``lstat`` and opened without following a final symbolic link
     and without blocking, and the opened file is checked again (it may have been swapped)."""
@@ -108,27 +112,35 @@ def read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
         fd = os.open(
             path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         )
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            _refuse_special(info.st_mode, path)
-            size = info.st_size
-            refuse_oversized(size, max_bytes)
-            # read(n) reserves n bytes up front: ask for the stated size (and one more byte,
-            # to notice a file that grew), not for the whole limit.
-            data = fh.read(size + 1)
-            if len(data) > size:  # growing while being read (a log, a download): take the rest too
-                data += fh.read(max_bytes + 1 - len(data))
-        if len(data) > max_bytes:
-            raise FileTooLarge(
-                f"file grew past the limit of {max_bytes:,} bytes (setting max_file_mb) while read"
-            )
-        return data
     except AnalysisError:
         raise
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a link created after the check
             raise NotARegularFile("not read: a symbolic link (links are not followed)") from exc
         raise ReadFailed(f"cannot read the file: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        _refuse_special(info.st_mode, path)
+        try:
+            yield fh, info.st_size
+        except OSError as exc:
+            raise ReadFailed(f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+def read_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
+    """Read a regular file once (see ``open_regular``), refusing oversized files before reading them."""
+    with open_regular(path) as (fh, size):
+        refuse_oversized(size, max_bytes)
+        # read(n) reserves n bytes up front: ask for the stated size (and one more byte,
+        # to notice a file that grew), not for the whole limit.
+        data = fh.read(size + 1)
+        if len(data) > size:  # growing while being read (a log, a download): take the rest too
+            data += fh.read(max_bytes + 1 - len(data))
+    if len(data) > max_bytes:
+        raise FileTooLarge(
+            f"file grew past the limit of {max_bytes:,} bytes (setting max_file_mb) while read"
+        )
+    return data
 
 
 def describe_bytes(data: bytes, name: str) -> tuple[FileFacts, Sniffed]:

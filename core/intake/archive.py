@@ -13,6 +13,7 @@ import io
 import posixpath
 import zipfile
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from core.errors import AnalysisError, FileTooLarge, NotAnImage
 
@@ -31,6 +32,7 @@ class ArchiveRefused(AnalysisError):
 @dataclass
 class Member:
     name: str  # "archive.zip/folder/photo.jpg", for display only
+    entry: str | None = None  # the member's name inside the archive, to read it
     data: bytes | None = None
     error: AnalysisError | None = None
 
@@ -45,45 +47,63 @@ def _display_name(archive: str, member: str) -> str:
     return f"{archive}/{clean}{note}"
 
 
-def expand_zip(archive_name: str, data: bytes, max_member_bytes: int) -> list[Member]:
-    """One ``Member`` per file in the archive, each with its bytes or its own error."""
+def open_zip(fileobj: BinaryIO) -> zipfile.ZipFile:
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = [i for i in zf.infolist() if not i.is_dir()]
+        return zipfile.ZipFile(fileobj)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ArchiveRefused(f"the ZIP archive cannot be opened: {exc}") from exc
+
+
+def list_members(archive_name: str, zf: zipfile.ZipFile, max_member_bytes: int) -> list[Member]:
+    """One ``Member`` per file in the archive, from its directory alone (nothing is inflated):
+    its name to read it by, or the reason it will not be read (declared size, ratio, total)."""
+    infos = [i for i in zf.infolist() if not i.is_dir()]
     if len(infos) > MAX_MEMBERS:
         raise ArchiveRefused(f"the ZIP archive holds {len(infos):,} files, more than {MAX_MEMBERS:,}")
     members: list[Member] = []
     total = 0
     for info in infos:
         name = _display_name(archive_name, info.filename)
-        limit = min(max_member_bytes, MAX_TOTAL_BYTES - total)
-        if info.file_size > limit:
-            members.append(
-                Member(
-                    name, error=FileTooLarge(f"the member declares {info.file_size:,} bytes, over the limit")
-                )
-            )
-            continue
-        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
+        if info.file_size > min(max_member_bytes, MAX_TOTAL_BYTES - total):
+            members.append(Member(name, error=FileTooLarge(
+                f"the member declares {info.file_size:,} bytes, over the limit")))  # fmt: skip
+        elif info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
             members.append(Member(name, error=ArchiveRefused(
                 f"compression ratio {info.file_size // info.compress_size}:1 is above {MAX_RATIO}:1 (a ZIP bomb?)")))  # fmt: skip
-            continue
-        try:
-            with zf.open(info) as fh:
-                content = fh.read(limit + 1)
-        except Exception as exc:  # bad CRC, unsupported compression, encrypted member
-            members.append(Member(name, error=ArchiveRefused(f"the member cannot be extracted: {exc}")))
-            continue
-        if len(content) > limit:
-            members.append(
-                Member(name, error=FileTooLarge("the member inflates past the size limit (a ZIP bomb?)"))
-            )
-            continue
-        if is_zip(content):
-            members.append(Member(name, error=NotAnImage("a ZIP archive inside a ZIP archive is not opened")))
-            continue
-        total += len(content)
-        members.append(Member(name, data=content))
+        else:
+            total += info.file_size
+            members.append(Member(name, entry=info.filename))
+    return members
+
+
+def read_member(zf: zipfile.ZipFile, entry: str, max_member_bytes: int) -> bytes:
+    """A member's bytes; reading stops at its declared size, whatever the stream holds."""
+    try:
+        info = zf.getinfo(entry)
+    except KeyError as exc:
+        raise ArchiveRefused("the member is no longer in the archive") from exc
+    if info.file_size > max_member_bytes:
+        raise FileTooLarge(f"the member declares {info.file_size:,} bytes, over the limit")
+    try:
+        with zf.open(info) as fh:
+            content = fh.read(info.file_size + 1)
+    except Exception as exc:  # bad CRC, unsupported compression, encrypted member
+        raise ArchiveRefused(f"the member cannot be extracted: {exc}") from exc
+    if len(content) > info.file_size:
+        raise FileTooLarge("the member inflates past its declared size (a ZIP bomb?)")
+    if is_zip(content):
+        raise NotAnImage("a ZIP archive inside a ZIP archive is not opened")
+    return content
+
+
+def expand_zip(archive_name: str, data: bytes, max_member_bytes: int) -> list[Member]:
+    """Every member of an archive held in memory (an upload), each with its bytes or its own error."""
+    zf = open_zip(io.BytesIO(data))
+    members = list_members(archive_name, zf, max_member_bytes)
+    for member in members:
+        if member.entry is not None:
+            try:
+                member.data = read_member(zf, member.entry, max_member_bytes)
+            except AnalysisError as exc:
+                member.error = exc
     return members

@@ -316,7 +316,9 @@ def _history(manifests: dict[str, Any], active_label: Any) -> list[str]:
         for ingredient in manifests[label].get("ingredients") or []:
             if isinstance(ingredient, dict):
                 queue.append(ingredient.get("active_manifest"))
-    rest = sorted(k for k in manifests if isinstance(k, str) and k not in order and isinstance(manifests[k], dict))
+    rest = sorted(
+        k for k in manifests if isinstance(k, str) and k not in order and isinstance(manifests[k], dict)
+    )
     return order + rest
 
 
