@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from core.schema import ScanResult
@@ -120,16 +120,27 @@ def _text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
+def write_csv(rows: Iterable[tuple[Sequence[Any], dict[str, Any]]], out: TextIO,
+              leading_columns: Sequence[str] = ()) -> int:  # fmt: skip
+    """The one CSV writer (scans, dashboard downloads, case reports): one row per
+    ``(leading values, result dict)``, the leading columns first, then ``CSV_COLUMNS``;
+    every cell formula-neutralised. Returns the number of rows."""
+    writer = csv.writer(out)
+    writer.writerow([*leading_columns, *CSV_COLUMNS])
+    count = 0
+    for leading, row in rows:
+        writer.writerow(
+            [csv_cell(v) for v in leading] + [csv_cell(dig(row, column)) for column in CSV_COLUMNS]
+        )
+        count += 1
+    return count
+
+
 def write_results(results: Iterable[ScanResult], fmt: str, out: TextIO) -> int:
     """Write every result to ``out`` as it arrives; returns the number of rows."""
     count = 0
     if fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        for result in results:
-            row = result.to_dict()
-            writer.writerow([csv_cell(dig(row, column)) for column in CSV_COLUMNS])
-            count += 1
+        count = write_csv((((), result.to_dict()) for result in results), out)
     elif fmt == "jsonl":
         for result in results:
             out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")

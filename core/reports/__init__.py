@@ -4,7 +4,6 @@ plus the verifiable case bundle (``bundle.py``)."""
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import json
 from collections.abc import Callable
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from core.output import CSV_COLUMNS, csv_cell, dig
+from core.output import write_csv
 
 from .charts import score_chart
 from .model import build_report
@@ -39,18 +38,16 @@ def render_json(report: dict) -> bytes:
 
 
 def render_csv(report: dict) -> bytes:
-    """One row per item: case columns, then the CLI's CSV columns (formulas neutralised)."""
+    """One row per item: case columns, then the CLI's CSV columns (the CLI's writer)."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(ITEM_COLUMNS + CSV_COLUMNS)
-    for item in report["items"]:
-        case_cells = (item["id"], item["status"], ";".join(item["tags"]), item["added_at"], item["added_by"])
-        writer.writerow(
-            [csv_cell(v) for v in case_cells] + [csv_cell(dig(item["result"], c)) for c in CSV_COLUMNS]
-        )
+    rows = (((i["id"], i["status"], ";".join(i["tags"]), i["added_at"], i["added_by"]), i["result"])
+            for i in report["items"])  # fmt: skip
+    write_csv(rows, out, ITEM_COLUMNS)
     return out.getvalue().encode("utf-8")
 
 
+# Media type of each format, for downloads.
+MIME_TYPES = {"html": "text/html", "pdf": "application/pdf", "json": "application/json", "csv": "text/csv"}
 RENDERERS: dict[str, Callable[[dict], bytes]] = {
     "html": render_html,
     "pdf": render_pdf,
@@ -58,4 +55,12 @@ RENDERERS: dict[str, Callable[[dict], bytes]] = {
     "csv": render_csv,
 }
 
-__all__ = ["RENDERERS", "build_report", "render_csv", "render_html", "render_json", "render_pdf"]
+__all__ = [
+    "MIME_TYPES",
+    "RENDERERS",
+    "build_report",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_pdf",
+]

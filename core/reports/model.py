@@ -14,6 +14,7 @@ from importlib import metadata as package_metadata
 from typing import Any
 
 from core import __version__, ledger
+from core.analyzers import REGISTRY
 from core.cases import CaseStore
 from core.intake import read_bytes
 from core.pipeline import preview_safely
@@ -51,13 +52,43 @@ def thumbnail_b64(path, settings: Settings, size: int = 320) -> str | None:
     return base64.b64encode(preview).decode() if preview else None
 
 
+def analyzers_run(items: list[dict]) -> list[dict[str, Any]]:
+    """Every registered analyzer with the versions that produced the items, and how many
+    items it ran on, skipped (with the reasons) or failed on; ``not_recorded`` counts items
+    analysed before results listed their analyzers (schema 1.2 and older)."""
+    rows = []
+    for analyzer in REGISTRY:
+        row: dict[str, Any] = {"id": analyzer.id, "description": analyzer.description, "versions": [],
+                               "ok": 0, "skipped": 0, "failed": 0, "not_recorded": 0, "reasons": []}  # fmt: skip
+        for item in items:
+            run = next((r for r in item["result"].get("analyzers") or [] if r.get("id") == analyzer.id), None)
+            if run is None:
+                row["not_recorded"] += 1
+                continue
+            if run.get("version") not in row["versions"]:
+                row["versions"].append(run.get("version"))
+            if run.get("status") in ("ok", "skipped", "failed"):
+                row[run["status"]] += 1
+            why = run.get("reason") or run.get("message")
+            if why and why not in row["reasons"] and len(row["reasons"]) < MAX_REASONS:
+                row["reasons"].append(why)
+        rows.append(row)
+    return rows
+
+
+# Distinct skip or failure reasons listed per analyzer in a report.
+MAX_REASONS = 5
+
+
 def analysis_setup(items: list[dict]) -> dict[str, Any]:
-    """What produced the results: models and revisions seen, thresholds, libraries."""
+    """What produced the results: analyzers and their versions, models and revisions seen,
+    thresholds, libraries."""
     models = sorted({(i["result"]["classifier"]["model"], i["result"]["classifier"]["revision"])
                      for i in items if i["result"].get("classifier")})  # fmt: skip
     return {
         "tool_version": __version__,
         "schema_version": SCHEMA_VERSION,
+        "analyzers": analyzers_run(items),
         "models": [{"model": m, "revision": r} for m, r in models],
         "thresholds": {
             "strong": ledger.STRONG_SIGNAL,

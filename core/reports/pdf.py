@@ -51,7 +51,13 @@ def render_pdf(report: dict) -> bytes:
     models = (
         ", ".join(f"{m['model']} @ {m['revision']}" for m in report["analysis"]["models"]) or "no classifier"
     )
-    _text(pdf, f"Models: {models}. Thresholds: {report['analysis']['thresholds']}.", 8)
+    thresholds = report["analysis"]["thresholds"]
+    _text(
+        pdf, f"Models: {models}. Thresholds: " + ", ".join(f"{k} {v}" for k, v in thresholds.items()) + ".", 8
+    )
+    _text(pdf, "What was checked: " + "; ".join(
+        f"{a['id']} {', '.join(a['versions'])} (ran on {a['ok']}, skipped {a['skipped']}, failed {a['failed']})"
+        for a in report["analysis"]["analyzers"]) + ".", 8)  # fmt: skip
     chart = score_chart(report)
     if chart:
         pdf.ln(2)

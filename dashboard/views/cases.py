@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.cases import ITEM_STATUSES, CaseError, verify_case
-from core.reports import RENDERERS, build_report
+from core.reports import MIME_TYPES, RENDERERS, build_report
 from core.reports.bundle import create_bundle
 from dashboard.services import analysis_context, analyst, case_store
 from dashboard.ui import safe
@@ -109,7 +109,7 @@ if notes:
     )
 
 st.subheader("Reports")
-fmt = st.selectbox("Format", ["html", "pdf", "json", "csv", "bundle"])
+fmt = st.selectbox("Format", [*RENDERERS, "bundle"])
 redact = st.checkbox(
     "Redact for sharing outside the newsroom (GPS, serial numbers, names, prompts)", disabled=fmt == "bundle"
 )
@@ -118,18 +118,21 @@ if st.button("Prepare report"):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bundle.zip"
             create_bundle(store, case.id, path, settings=analysis_context().settings)
-            st.session_state["report"] = (f"case-{case.id}-bundle.zip", path.read_bytes(), "application/zip")
+            prepared = (f"case-{case.id}-bundle.zip", path.read_bytes(), "application/zip")
     else:
         data = RENDERERS[fmt](
             build_report(store, case.id, redact=redact, settings=analysis_context().settings)
         )
-        mime = {"html": "text/html", "pdf": "application/pdf", "json": "application/json", "csv": "text/csv"}[
-            fmt
-        ]
-        st.session_state["report"] = (f"case-{case.id}{'-redacted' if redact else ''}.{fmt}", data, mime)
-if "report" in st.session_state:
-    file_name, data, mime = st.session_state["report"]
+        prepared = (f"case-{case.id}{'-redacted' if redact else ''}.{fmt}", data, MIME_TYPES[fmt])
+    st.session_state["report"] = ((case.id, fmt, redact), prepared)
+# A download is offered only for the options shown: a report prepared before the format or
+# redaction changed (an unredacted file, say) is never offered under the new options.
+options, prepared = st.session_state.get("report", (None, None))
+if prepared is not None and options == (case.id, fmt, redact):
+    file_name, data, mime = prepared
     st.download_button(f"Download {file_name}", data, file_name, mime)
+elif prepared is not None:
+    st.caption("The options changed since the last report was prepared: prepare it again to download.")
 
 with st.expander("Chain of custody"):
     st.dataframe(
