@@ -9,11 +9,14 @@ settings table is checked against ``SETTINGS`` by a test, so nothing goes undocu
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from core.cases import CaseStore, default_store_path
 
 
 @dataclass(frozen=True)
@@ -114,44 +117,21 @@ def _parse(setting: Setting, raw: Any) -> Any:
 STABILITY_MODES = ("auto", "always", "never")
 
 
-@dataclass(frozen=True)
-class Settings:
-    model: str = _BY_NAME["model"].default
-    revision: str = _BY_NAME["revision"].default
-    device: str = _BY_NAME["device"].default
-    backend: str = _BY_NAME["backend"].default
-    batch_size: int = _BY_NAME["batch_size"].default
-    classifier: bool = _BY_NAME["classifier"].default
-    pixels: bool = _BY_NAME["pixels"].default
-    stability: str = _BY_NAME["stability"].default
-    forensics: bool = _BY_NAME["forensics"].default
-    max_pixels: int = _BY_NAME["max_pixels"].default
-    max_file_mb: int = _BY_NAME["max_file_mb"].default
-    file_timeout_s: float = _BY_NAME["file_timeout_s"].default
-    file_memory_mb: int = _BY_NAME["file_memory_mb"].default
-    trust_anchors: str = _BY_NAME["trust_anchors"].default
-    case_store: str = _BY_NAME["case_store"].default
-    case_key: str = _BY_NAME["case_key"].default
-    analyst: str = _BY_NAME["analyst"].default
+class _SettingsBehaviour:
+    """What resolved settings can do; their fields come from ``SETTINGS`` (see ``Settings``)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.stability, bool):  # Settings(stability=False) as before: never
             object.__setattr__(self, "stability", "always" if self.stability else "never")
 
     def store_path(self) -> str:
-        from core.cases import default_store_path
-
         return self.case_store or default_store_path()
 
     def open_store(self):
         """The case store these settings name, with its anchor key."""
-        from core.cases import CaseStore
-
         return CaseStore(self.store_path(), key_path=self.case_key or None)
 
     def analyst_name(self) -> str:
-        import getpass
-
         return self.analyst or getpass.getuser()
 
     @property
@@ -160,6 +140,17 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: _parse(_BY_NAME[k], v) for k, v in changes.items()})
+
+
+# The resolved settings: one frozen field per entry of ``SETTINGS``, with its default, so
+# that a new setting is one line in the table. Picklable (the file workers receive it).
+Settings = dataclasses.make_dataclass(
+    "Settings",
+    [(s.name, type(s.default), dataclasses.field(default=s.default)) for s in SETTINGS],
+    bases=(_SettingsBehaviour,),
+    frozen=True,
+)
+Settings.__module__ = __name__
 
 
 def load_settings(

@@ -6,6 +6,7 @@ and the rows must be identical, order aside (the Ray engine keeps the order anyw
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -75,6 +77,11 @@ def folder(tmp_path_factory) -> Path:
     (root / "truncated.jpg").write_bytes(good[: len(good) // 2])
     for i in range(6):  # enough files for several blocks, spread over both nodes
         (root / "nested" / f"photo{i}.jpg").write_bytes(encode(photo((320, 240), seed=10 + i), "JPEG"))
+    archive = io.BytesIO()  # members are listed on the driver and inflated by the workers
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("inside/one.jpg", encode(photo((320, 240), seed=30), "JPEG"))
+        zf.writestr("two.png", encode(photo((320, 240), seed=31), "PNG"))
+    (root / "upload.zip").write_bytes(archive.getvalue())
     return root
 
 
@@ -120,7 +127,7 @@ def test_without_an_address_a_local_ray_instance_runs_the_scan(folder, tmp_path)
         shutil.rmtree(ray_tmp, ignore_errors=True)
     scan(str(folder), "--no-classifier", "--out", str(tmp_path / "local.jsonl"))
     assert_same(rows(tmp_path / "ray.jsonl"), rows(tmp_path / "local.jsonl"))
-    assert len(rows(tmp_path / "local.jsonl")) == 14
+    assert len(rows(tmp_path / "local.jsonl")) == 16
 
 
 def test_ray_engine_on_a_real_cluster_gives_the_local_rows(cluster, folder, tiny_model, tmp_path):
@@ -139,7 +146,9 @@ def test_ray_engine_on_a_real_cluster_gives_the_local_rows(cluster, folder, tiny
         env=env,
     )
     local, on_ray = rows(tmp_path / "local.jsonl"), rows(tmp_path / "ray.jsonl")
-    assert len(local) == 14
+    assert len(local) == 16
+    members = [r["path"].split("upload.zip/", 1)[1] for r in local if "upload.zip/" in r["path"]]
+    assert members == ["inside/one.jpg", "two.png"]
     key = lambda r: r["path"]  # noqa: E731
     assert_same(sorted(on_ray, key=key), sorted(local, key=key))
     assert [r["path"] for r in on_ray] == [r["path"] for r in local]  # and in the same order
