@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL.PngImagePlugin import PngInfo
@@ -13,6 +14,8 @@ from PIL.PngImagePlugin import PngInfo
 from core.pipeline import Source, analyze_batch, make_context
 from core.settings import Settings
 from tests.images import camera_exif, encode, photo, xmp_packet
+
+pytestmark = pytest.mark.slow  # thousands of examples through the file workers
 
 
 @cache
@@ -40,7 +43,7 @@ def context():
 mutation = st.tuples(st.integers(0, 10**9), st.integers(0, 255), st.sampled_from(["set", "delete", "insert"]))
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 4),
     mutations=st.lists(mutation, min_size=1, max_size=12),
@@ -60,7 +63,11 @@ def test_mutated_files_never_raise(seed, mutations, cut):
         data = data[: cut % len(data)]
     (result,) = analyze_batch([Source.from_bytes("fuzz.bin", bytes(data))], context())
     assert result.status in ("ok", "error")
-    assert result.error is None or result.error.code != "internal_error", result.error
+    # A crash of a native decoder is contained (worker_crashed), but it is a finding to fix,
+    # as is an unexpected exception, in the row or in one analyzer.
+    assert result.error is None or result.error.code not in ("internal_error", "worker_crashed"), result.error
+    failed = [(r.id, r.message) for r in result.analyzers if r.status == "failed"]
+    assert failed == [], failed
     assert result.verdict is not None
 
 

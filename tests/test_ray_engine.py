@@ -25,6 +25,8 @@ from PIL.PngImagePlugin import PngInfo
 from tests.conftest import ROOT
 from tests.images import camera_exif, encode, photo, png_header_only
 
+pytestmark = pytest.mark.slow  # starts a two-node Ray cluster
+
 RAY = shutil.which("ray") or str(Path(sys.executable).with_name("ray"))
 
 
