@@ -33,7 +33,7 @@ def app(monkeypatch):
 
 
 def upload(at: AppTest, name: str, data: bytes, mime: str) -> AppTest:
-    at.file_uploader[0].set_value((name, data, mime))
+    at.file_uploader(key="image_upload").set_value((name, data, mime))
     return at.run()
 
 
@@ -107,7 +107,7 @@ def test_batch_review_table_keeps_failed_rows_and_expands_zips(batch_app):
         {"inner/one.png": encode(photo(seed=2), "PNG"), "../escape.jpg": encode(photo(seed=3), "JPEG")}
     )
     at = batch_app
-    at.file_uploader[0].set_value([("cam.jpg", cam, "image/jpeg"), ("bundle.zip", archive, "application/zip"),
+    at.file_uploader(key="batch_uploads").set_value([("cam.jpg", cam, "image/jpeg"), ("bundle.zip", archive, "application/zip"),
                                    ("broken.png", b"\x89PNG\r\n\x1a\nxx", "image/png")])  # fmt: skip
     at.run()
     assert not at.exception
@@ -128,10 +128,10 @@ def test_batch_review_filter_by_verdict(batch_app):
     info = PngInfo()
     info.add_text("parameters", "x\nSteps: 1, Seed: 1")
     at = batch_app
-    at.file_uploader[0].set_value([("gen.png", encode(photo(), "PNG", pnginfo=info), "image/png"),
+    at.file_uploader(key="batch_uploads").set_value([("gen.png", encode(photo(), "PNG", pnginfo=info), "image/png"),
                                    ("cam.jpg", encode(photo(seed=4), "JPEG", exif=camera_exif()), "image/jpeg")])  # fmt: skip
     at.run()
-    at.multiselect[0].set_value(["substantial evidence of AI generation"]).run()
+    at.multiselect(key="verdict_filter").set_value(["substantial evidence of AI generation"]).run()
     assert list(at.dataframe[0].value["file"]) == ["gen.png"]
 
 
@@ -168,7 +168,7 @@ def test_cases_page_create_review_verify_and_report(monkeypatch, tmp_path):
     monkeypatch.setenv("FORENSICS_ANALYST", "desk-editor")
     at = AppTest.from_file(CASES_PAGE, default_timeout=120).run()
     assert "No case yet" in at.info[0].value
-    at.text_input[0].set_value("Election <night>")
+    at.text_input(key="new_case_name").set_value("Election <night>")
     at = click(at, "Create case")
     assert at.success[0].value.startswith("Case created")
 
@@ -182,14 +182,14 @@ def test_cases_page_create_review_verify_and_report(monkeypatch, tmp_path):
     item, _ = store.add_item(1, "a.jpg", data, result, "desk-editor")
     at.run()
     assert list(at.dataframe[1].value["file"]) == ["a.jpg"]
-    at.radio[0].set_value("flagged").run()
+    at.radio(key=f"status-{item.id}").set_value("flagged").run()
     assert store.item(item.id).status == "flagged"
-    at.text_area[0].set_value("Second source confirms the location")
+    at.text_area(key="new_note").set_value("Second source confirms the location")
     at = click(at, "Add note")
     assert store.notes(1)[0]["text"] == "Second source confirms the location"
     at = click(at, "Verify originals and chain of custody")
     assert "chain of custody is intact" in at.success[0].value
-    at.selectbox[-1].set_value("bundle")
+    at.selectbox(key="report_format").set_value("bundle")
     at = click(at, "Prepare report")
     assert [d.label for d in at.get("download_button")] == ["Download case-1-bundle.zip"]
     assert not at.exception
@@ -207,7 +207,7 @@ def test_batch_files_can_be_added_to_a_case(batch_app, monkeypatch, tmp_path):
     st.cache_resource.clear()
     CaseStore(tmp_path / "store").create_case("Submissions", "x")
     at = AppTest.from_file(BATCH, default_timeout=180).run()
-    at.file_uploader[0].set_value(
+    at.file_uploader(key="batch_uploads").set_value(
         [("a.jpg", encode(photo(seed=1), "JPEG"), "image/jpeg"), ("bad.png", b"xx", "image/png")]
     )
     at.run()

@@ -116,7 +116,7 @@ def test_cli_dashboard_and_case_store_give_the_same_rows(tmp_path, tiny_model, m
 
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "dashboard" / "views" / "batch_review.py"), default_timeout=240).run()
-    at.file_uploader[0].set_value(
+    at.file_uploader(key="batch_uploads").set_value(
         [(name, data, "application/octet-stream") for name, data in submissions().items()]
     )
     at.run()

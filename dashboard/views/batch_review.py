@@ -28,6 +28,7 @@ uploads = st.file_uploader(
     "Choose images or ZIP archives of images",
     accept_multiple_files=True,
     help="For thousands of files use the CLI.",
+    key="batch_uploads",
 )
 if not uploads:
     st.info("Upload several images, or ZIP archives of images, to review them together.")
@@ -74,9 +75,12 @@ table = pd.DataFrame(rows)
 
 left, right = st.columns([2, 1])
 bands = left.multiselect(
-    "Verdict", [b for b in BANDS if b in set(table["verdict"])], placeholder="All verdicts"
+    "Verdict",
+    [b for b in BANDS if b in set(table["verdict"])],
+    placeholder="All verdicts",
+    key="verdict_filter",
 )
-search = right.text_input("Search file, camera, software, generator")
+search = right.text_input("Search file, camera, software, generator", key="table_search")
 shown = table
 if bands:
     shown = shown[shown["verdict"].isin(bands)]

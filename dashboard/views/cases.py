@@ -20,7 +20,7 @@ store = case_store()
 st.sidebar.text_input("Your name (recorded in the chain of custody)", key="analyst", placeholder=analyst())
 
 with st.form("new_case", clear_on_submit=True):
-    name = st.text_input("New case name")
+    name = st.text_input("New case name", key="new_case_name")
     if st.form_submit_button("Create case") and name.strip():
         try:
             store.create_case(name, analyst())
@@ -109,11 +109,13 @@ if notes:
     )
 
 st.subheader("Reports")
-fmt = st.selectbox("Format", [*RENDERERS, "bundle"])
+fmt = st.selectbox("Format", [*RENDERERS, "bundle"], key="report_format")
 redact = st.checkbox(
-    "Redact for sharing outside the newsroom (GPS, serial numbers, names, prompts)", disabled=fmt == "bundle"
+    "Redact for sharing outside the newsroom (GPS, serial numbers, names, prompts)",
+    disabled=fmt == "bundle",
+    key="report_redact",
 )
-if st.button("Prepare report"):
+if st.button("Prepare report", key="prepare_report"):
     if fmt == "bundle":
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bundle.zip"

@@ -18,7 +18,7 @@ st.title("Analyse one image")
 ctx = analysis_context()
 no_classifier_banner(ctx)
 
-upload = st.file_uploader("Choose an image", type=None, accept_multiple_files=False)
+upload = st.file_uploader("Choose an image", type=None, accept_multiple_files=False, key="image_upload")
 if upload is None:
     st.info("Upload a JPEG, PNG, WebP, TIFF, GIF, BMP, HEIC or AVIF file.")
     st.stop()
