@@ -15,6 +15,7 @@ from core.cases import CaseError, CaseStore, audit_head, verify_case
 from core.escaping import say
 from core.pipeline import make_context
 from core.reports import RENDERERS, build_report
+from core.reports.bundle import create_bundle
 from core.scan import scan
 from core.settings import load_settings
 from core.sources import list_sources
@@ -81,8 +82,6 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
         return 1 if problems else 0
     elif cmd == "report":
         if args.format == "bundle":
-            from core.reports.bundle import create_bundle
-
             if args.redact:
                 raise CaseError("the bundle is the internal record and is never redacted; use another format")
             key = Path(args.sign_key).read_bytes() if args.sign_key else None

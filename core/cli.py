@@ -7,14 +7,19 @@ Exit codes: 0 when the scan completed (bad files are error rows, not failures);
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from core import __version__
+from tqdm import tqdm
+
+from core import __version__, ray_engine
+from core.case_cli import run_case
 from core.escaping import say
 from core.output import FORMATS, write_parquet, write_results
 from core.pipeline import make_context
+from core.reports.bundle import generate_signing_key, verify_bundle
 from core.scan import scan
 from core.settings import load_settings
 from core.sources import list_sources
@@ -146,18 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "case":
-            from core.case_cli import run_case
-
             return run_case(parser, args)
         if args.command == "bundle" and args.bundle_command == "keygen":
-            from core.reports.bundle import generate_signing_key
-
             private, public = generate_signing_key(args.out)
             say(f"private key: {private} (keep it secret); public key: {public}")
             return 0
         if args.command == "bundle":
-            from core.reports.bundle import verify_bundle
-
             key = Path(args.public_key).read_bytes() if args.public_key else None
             problems = verify_bundle(args.file, public_key_pem=key, expected_head=args.head)
             for problem in problems:
@@ -171,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         return _scan(parser, args)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
@@ -211,8 +208,6 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(f"{parser.prog} scan: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
 
-    from tqdm import tqdm
-
     # tqdm hides itself when stderr is not a terminal (disable=None), so logs stay clean.
     progress = tqdm(total=total, unit="file", file=sys.stderr, disable=True if args.quiet else None)
     errors = 0
@@ -242,8 +237,6 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _start_ray(args: argparse.Namespace, settings) -> tuple:
     """List the sources, join (or start) the cluster; the results arrive as the scan runs."""
-    from core import ray_engine
-
     if not ray_engine.ray_available():
         raise ValueError("the Ray engine needs Ray: pip install -r requirements-ray.txt")
     sources = list_sources(args.paths, settings.max_file_bytes)

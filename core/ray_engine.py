@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import core
 from core.pipeline import Context, Source, complete, make_context, prepare_safely
 from core.provenance.c2pa_credentials import load_trust_anchors
 from core.schema import ScanResult
@@ -99,8 +100,6 @@ def _cpus() -> int:
 def connect(address: str | None) -> None:
     """Join the cluster at ``address``, or start a local Ray instance when there is none."""
     import ray
-
-    import core
 
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
     # Ship this package to the workers, so a cluster needs Ray and the requirements, not a checkout.

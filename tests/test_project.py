@@ -89,3 +89,23 @@ def test_intake_and_metadata_import_nothing_above_them():
             ):
                 offenders.append(f"{path.relative_to(ROOT)}: {node.module}")
     assert offenders == []
+
+
+def test_no_core_module_is_imported_inside_a_function():
+    """Imports of our own modules sit at the top of each module, so the import graph is the one
+    a reader sees, and a cycle fails loudly instead of being dodged by a late import."""
+    late = []
+    for path in (ROOT / "core").rglob("*.py"):
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                own = (
+                    isinstance(node, ast.ImportFrom)
+                    and (node.level > 0 or (node.module or "").startswith("core"))
+                ) or (
+                    isinstance(node, ast.Import) and any(a.name.split(".")[0] == "core" for a in node.names)
+                )
+                if own:
+                    late.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert late == []

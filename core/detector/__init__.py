@@ -18,6 +18,7 @@ from PIL import Image
 from core.errors import ClassifierUnavailable
 from core.schema import ClassifierResult
 
+from . import openvino_backend
 from .labels import map_labels
 from .loader import ModelFiles, locate_model
 
@@ -163,8 +164,6 @@ def _cached_fast_path(files: ModelFiles, device: str, backend: str, batch_size: 
     never loaded (faster start, one copy of the model in memory)."""
     if (backend or "auto").lower() not in ("auto", "openvino") or device != "cpu":
         return None
-    from . import openvino_backend
-
     if not openvino_backend.available():
         return None
     from transformers import AutoConfig, AutoImageProcessor
@@ -192,8 +191,6 @@ def _use_fast_path(detector: Detector, backend: str) -> None:
         raise ClassifierUnavailable(f"unknown backend {backend!r}; use auto, openvino or pytorch")
     if backend == "pytorch" or detector.device != "cpu":
         return
-    from . import openvino_backend
-
     if not openvino_backend.available():
         if backend == "openvino":
             raise ClassifierUnavailable(
