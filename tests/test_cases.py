@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import signal
@@ -15,6 +16,7 @@ import pytest
 
 from core.cases import CaseError, CaseStore, default_store_path, verify_case
 from core.pipeline import Source, analyze, make_context
+from core.schema import ScanResult
 from core.settings import Settings
 from tests.conftest import ROOT
 from tests.images import camera_exif, encode, photo
@@ -213,3 +215,15 @@ def test_same_file_in_two_cases_is_stored_once(store):
     add(store, b.id, "y.jpg", data)
     assert len(list((store.root / "originals").glob("*/*"))) == 1
     assert hashlib.sha256(data).hexdigest() == store.items("b")[0].sha256
+
+
+def test_the_store_hands_back_the_typed_result(store):
+    data = encode(photo(seed=7), "JPEG", exif=camera_exif())
+    store.create_case("Typed", "ana")
+    item, _ = add(store, "Typed", "t.jpg", data)
+    original = analysed("t.jpg", data)
+    assert store.item(item.id).scan_result() == ScanResult.from_dict(original)
+    assert store.item(item.id).scan_result().metadata.camera.make == "Canon"
+    damaged = dataclasses.replace(store.item(item.id), result={"file": 7})
+    with pytest.raises(CaseError, match="stored result cannot be read"):
+        damaged.scan_result()

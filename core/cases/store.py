@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import AnalysisError
+from core.schema import ScanResult
 
 from .audit import GENESIS, entry_hash
 
@@ -94,6 +95,16 @@ class Item:
     result: dict[str, Any]
     tags: list[str]
     result_sha256: str = ""  # of the stored result text, as the audit log records it
+
+    def scan_result(self) -> ScanResult:
+        """The stored result as the typed ``ScanResult`` (``result`` keeps the stored record as
+        written, for verification). Raises CaseError when the stored record cannot be read."""
+        try:
+            return ScanResult.from_dict(self.result)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise CaseError(
+                f"item {self.id}: its stored result cannot be read ({type(exc).__name__})"
+            ) from exc
 
 
 def default_key_path() -> Path:

@@ -66,12 +66,22 @@ if c.button("Verify originals and chain of custody"):
     else:
         st.success(f"All {case.items} originals match their SHA-256 and the chain of custody is intact.")
 
-query = st.text_input("Search items by hash, file name, camera, generator or tag")
+query = st.text_input("Search items by hash, file name, camera, generator or tag", key="item_search")
 items = store.items(case.id, query)
+
+
+def band(item) -> str:
+    try:
+        verdict = item.scan_result().verdict
+    except CaseError:
+        return "stored result unreadable: run Verify"
+    return verdict.band if verdict else ""
+
+
 st.dataframe(
     pd.DataFrame([{
         "id": i.id, "file": i.file_name, "status": i.status, "tags": ", ".join(i.tags),
-        "verdict": (i.result.get("verdict") or {}).get("band", ""), "sha256": i.sha256, "added by": i.added_by,
+        "verdict": band(i), "sha256": i.sha256, "added by": i.added_by,
     } for i in items], columns=["id", "file", "status", "tags", "verdict", "sha256", "added by"]),
     hide_index=True, width="stretch",
 )  # fmt: skip
