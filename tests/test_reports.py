@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from PIL.PngImagePlugin import PngInfo
 
+from core.analyzers import REGISTRY
 from core.cases import CaseStore
 from core.pipeline import Source, analyze, make_context
 from core.reports import RENDERERS, build_report
@@ -108,6 +109,15 @@ def test_bundle_verifies_and_catches_one_changed_byte(case, tmp_path):
     assert model["preprocessing"]["size"] == {"height": 256, "width": 256}
     assert manifest["analysis"]["libraries"]["torch"]
     assert manifest["analysis"]["thresholds"]["strong"] == 0.9
+    # What was checked: every registered analyzer, its version, and what it did for the two items.
+    checked = {a["id"]: a for a in manifest["analysis"]["analyzers"]}
+    assert list(checked) == [a.id for a in REGISTRY]
+    assert checked["c2pa"]["versions"][0].startswith("1.0 (c2pa-python ")
+    assert (checked["metadata"]["ok"], checked["jpeg"]["ok"], checked["jpeg"]["skipped"]) == (2, 1, 1)
+    assert checked["jpeg"]["reasons"] == ["not a JPEG file"]
+    with zipfile.ZipFile(path) as zf:
+        html = zf.read("report.html").decode()
+    assert "What was checked" in html and "not a JPEG file" in html
 
     tampered = tmp_path / "tampered.zip"
     victim = next(n for n in manifest["files"] if n.startswith("originals/"))
