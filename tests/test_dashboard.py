@@ -113,12 +113,14 @@ def test_batch_review_table_keeps_failed_rows_and_expands_zips(batch_app):
     assert not at.exception
     assert "4 files analysed, 1 with errors." in [m.value for m in at.markdown]
     table = at.dataframe[0].value
-    assert list(table["file"]) == [
+    assert sorted(table["file"]) == sorted([
         "cam.jpg",
         "bundle.zip/inner/one.png",
         "bundle.zip/escape.jpg (stored as '../escape.jpg')",
         "broken.png",
-    ]
+    ])  # fmt: skip
+    # Sorted by the weight of the evidence, not alphabetically: the failed file (no conclusion) is last.
+    assert list(table["rank"]) == sorted(table["rank"]) and table["file"].iloc[3] == "broken.png"
     assert table["error"].iloc[3].startswith("decode_failed")
     assert table["AI score"].iloc[:3].notna().all() and pd.isna(table["AI score"].iloc[3])
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download JSON"]
@@ -133,6 +135,9 @@ def test_batch_review_filter_by_verdict(batch_app):
     at.run()
     at.multiselect(key="verdict_filter").set_value(["substantial evidence of AI generation"]).run()
     assert list(at.dataframe[0].value["file"]) == ["gen.png"]
+    assert "Charts and groups show the 1 file(s) the filters above select." in [c.value for c in at.caption]
+    assert any("gen.png" in m.value and "Key evidence" in m.value for m in at.markdown)
+    assert not any("cam.jpg" in m.value for m in at.markdown)  # the evidence list follows the filter too
 
 
 def test_settings_page_without_classifier_explains_how_to_load_one(monkeypatch):

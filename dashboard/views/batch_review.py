@@ -18,7 +18,7 @@ from core.ledger import BANDS
 from core.output import write_results
 from core.similarity import featureless_rows, near_duplicate_groups
 from dashboard.services import add_uploads_to_case, analysis_context, analyze_uploads, case_store
-from dashboard.ui import no_classifier_banner
+from dashboard.ui import no_classifier_banner, safe
 
 st.title("Batch review")
 ctx = analysis_context()
@@ -52,12 +52,15 @@ st.write(f"{len(results)} files analysed, {errors} with errors.")
 rows = []
 for r, thumb in zip(results, thumbs, strict=True):
     cam = r.metadata.camera
+    band = r.verdict.band if r.verdict else ""
     rows.append(
         {
             "thumbnail": thumb,
             "file": r.path,
             "error": f"{r.error.code}: {r.error.message}" if r.error else "",
-            "verdict": r.verdict.band if r.verdict else "",
+            # 1 = the strongest band: sorting by it sorts by the weight of the evidence, not alphabetically.
+            "rank": BANDS.index(band) + 1 if band in BANDS else len(BANDS) + 1,
+            "verdict": band,
             "AI score": r.classifier.p_artificial if r.classifier else None,
             "unstable": r.stability.unstable if r.stability else None,
             "generator": r.provenance.generator.name or r.provenance.generator.tool or "",
@@ -71,7 +74,7 @@ for r, thumb in zip(results, thumbs, strict=True):
             "sha256": r.file.sha256 or "",
         }
     )
-table = pd.DataFrame(rows)
+table = pd.DataFrame(rows).sort_values("rank", kind="stable")
 
 left, right = st.columns([2, 1])
 bands = left.multiselect(
@@ -88,19 +91,58 @@ if search:
     haystack = shown[["file", "camera", "software", "generator"]].agg(" ".join, axis=1).str.lower()
     shown = shown[haystack.str.contains(search.lower(), regex=False)]
 
+st.caption("Sorted by the weight of the evidence (rank 1 is the strongest band); click a header to re-sort.")
 st.dataframe(
-    shown.drop(columns=["make"]),
+    shown,
     hide_index=True,
     width="stretch",
+    column_order=[
+        "thumbnail",
+        "file",
+        "rank",
+        "verdict",
+        "AI score",
+        "unstable",
+        "C2PA",
+        "camera",
+        "date",
+        "software",
+        "generator",
+        "error",
+        "sha256",
+    ],  # fmt: skip
     column_config={
-        "thumbnail": st.column_config.ImageColumn("", width="small"),
-        "error": st.column_config.TextColumn("error", width="medium"),
-        "AI score": st.column_config.ProgressColumn("AI score", min_value=0.0, max_value=1.0, format="%.2f"),
-        "unstable": st.column_config.CheckboxColumn("unstable"),
-        "date": st.column_config.DatetimeColumn("captured", format="YYYY-MM-DD HH:mm"),
-        "sha256": st.column_config.TextColumn("SHA-256", width="small"),
+        "thumbnail": st.column_config.ImageColumn("", width=40),
+        "file": st.column_config.TextColumn("file", width=170, pinned=True),
+        "rank": st.column_config.NumberColumn("rank", width=45, help="1 = strongest verdict band"),
+        "verdict": st.column_config.TextColumn("verdict", width=230),
+        "AI score": st.column_config.ProgressColumn(
+            "AI score", min_value=0.0, max_value=1.0, format="%.2f", width=80
+        ),  # fmt: skip
+        "unstable": st.column_config.CheckboxColumn("unstable", width=60),
+        "C2PA": st.column_config.TextColumn("C2PA", width=70),
+        "camera": st.column_config.TextColumn("camera", width=110),
+        "date": st.column_config.DatetimeColumn("captured", format="YYYY-MM-DD HH:mm", width=120),
+        "software": st.column_config.TextColumn("software", width=100),
+        "generator": st.column_config.TextColumn("generator", width=100),
+        "error": st.column_config.TextColumn("error", width=120),
+        "sha256": st.column_config.TextColumn("SHA-256", width=80),
     },
 )
+
+# The sentences do not fit a table cell: each file's verdict and key evidence, wrapped, in the
+# table's order and under its filters.
+MAX_LISTED = 200
+with st.expander(
+    f"Verdicts and key evidence ({min(len(shown), MAX_LISTED)} of {len(shown)} shown)", expanded=True
+):
+    for i in shown.index[:MAX_LISTED]:  # the table's index is the position in ``results``
+        r = results[i]
+        key = next((f.sentence for f in r.findings if f.strength != "context"), None)
+        lines = [f"**{safe(r.path)}**: {safe(r.verdict.sentence) if r.verdict else ''}"]
+        if key:
+            lines.append(f"  \nKey evidence: {safe(key)}")
+        st.markdown("".join(lines))
 
 buffer_csv, buffer_json = io.StringIO(), io.StringIO()
 write_results(results, "csv", buffer_csv)
@@ -116,15 +158,19 @@ with st.expander("Add these files to a case"):
     if not open_cases:
         st.write("No open case yet: create one on the Cases page.")
     else:
-        chosen = st.selectbox("Case", open_cases, format_func=lambda c: f"{c.name} ({c.items} items)")
-        if st.button("Add to case"):
+        chosen = st.selectbox(
+            "Case", open_cases, format_func=lambda c: f"{c.name} ({c.items} items)", key="target_case"
+        )
+        if st.button("Add to case", key="add_to_case"):
             added, present, skipped = add_uploads_to_case(
                 chosen.id, [(u.name, u.getvalue()) for u in uploads], results
             )
             st.success(f"{added} added, {present} already in the case, {skipped} unreadable and not added.")
 
 st.subheader("Charts")
-scored = table.dropna(subset=["AI score"])
+if bands or search:
+    st.caption(f"Charts and groups show the {len(shown)} file(s) the filters above select.")
+scored = shown.dropna(subset=["AI score"])
 c1, c2 = st.columns(2)
 if scored.empty:
     c1.write("No classifier scores to chart.")
@@ -138,22 +184,23 @@ else:
     )
     fig = px.box(by, x="source", y="AI score", points="all", title="Scores by camera make or software")
     c2.plotly_chart(fig, width="stretch")
-dated = table.dropna(subset=["date"])
+dated = shown.dropna(subset=["date"])
 if not dated.empty:
     fig = px.scatter(dated, x="date", y="AI score" if not scored.empty else "verdict", color="verdict",
                      hover_name="file", title="Capture dates")  # fmt: skip
     st.plotly_chart(fig, width="stretch")
 
 st.subheader("Near-duplicate groups")
-groups = near_duplicate_groups(results)
+selected = list(shown.index)
+groups = [[selected[j] for j in group] for group in near_duplicate_groups([results[i] for i in selected])]
 if not groups:
     st.write("No two images look alike (perceptual hash).")
-if flat := featureless_rows(results):
+if flat := featureless_rows([results[i] for i in selected]):
     st.caption(
         f"{len(flat)} image(s) are too flat or small to compare: their perceptual hash holds almost no "
         "structure, so they are left out of the groups."
     )
 for n, group in enumerate(groups, 1):
     with st.expander(f"Group {n}: {len(group)} images"):
-        st.dataframe(table.iloc[group][["thumbnail", "file", "verdict", "AI score", "sha256"]], hide_index=True,
+        st.dataframe(table.loc[group, ["thumbnail", "file", "verdict", "AI score", "sha256"]], hide_index=True,
                      column_config={"thumbnail": st.column_config.ImageColumn("")})  # fmt: skip
