@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
 from core import __version__, analyzers, stability
@@ -26,8 +28,11 @@ from core.context import Context, make_context
 from core.detector import Detector
 from core.errors import AnalysisError
 from core.intake import describe_bytes, open_intake, preview_jpeg
+from core.intake.decode import upright
 from core.isolation import run_limited
 from core.ledger import build_ledger, stability_needed
+from core.metadata.exif import read_exifread
+from core.metadata.thumbnail import open_thumbnail
 from core.schema import ErrorInfo, Notice, ScanResult
 from core.settings import Settings
 from core.sources import Source
@@ -102,26 +107,54 @@ def preview_safely(data: bytes, settings: Settings, size: int) -> bytes | None:
     return outcome.value if outcome.status == "ok" else None
 
 
-def maps_safely(data: bytes, settings: Settings) -> dict[str, bytes]:
-    """The forensic maps (ELA, noise, spectrum) of an image as PNG bytes, drawn in a worker
-    under the per-file limits; empty when the image does not decode within them."""
+# Long side, in pixels, of the images the forensic viewer shows.
+VIEW_SIZE = 1024
+
+
+@dataclass
+class ForensicView:
+    """What the forensic viewer shows, as plain RGB/grey arrays (the dashboard blends and zooms
+    them with numpy; it never decodes anything): the image upright, each map drawn at full
+    resolution then turned upright and reduced to the same size (the spectrum is a frequency
+    plot, shown as is), and the embedded EXIF thumbnail."""
+
+    image: np.ndarray
+    maps: dict[str, np.ndarray]
+    thumbnail: np.ndarray | None = None
+
+
+def view_safely(
+    data: bytes, settings: Settings, options: dict[str, dict] | None = None
+) -> ForensicView | None:
+    """The forensic viewer's images of one file, drawn in a worker under the per-file limits
+    with the map options given (``{"ela": {"quality": 75}, "noise": {"gain": 20}}``); None
+    when the image does not decode within the limits."""
     outcome = run_limited(
-        _maps_job, (data, settings.max_pixels), settings.file_timeout_s, settings.file_memory_mb,
+        _view_job, (data, settings.max_pixels, options or {}), settings.file_timeout_s, settings.file_memory_mb,
         warm_up="core.pipeline:warm_up_worker",
     )  # fmt: skip
-    return outcome.value if outcome.status == "ok" and outcome.value else {}
+    return outcome.value if outcome.status == "ok" else None
 
 
-def _maps_job(data: bytes, max_pixels: int) -> dict[str, bytes]:
+def _view_job(data: bytes, max_pixels: int, options: dict[str, dict]) -> ForensicView | None:
     intake = open_intake(data, "", "", max_pixels)
     if intake.pixels is None:
-        return {}
-    maps = {}
-    for name, image in analyzers.render_maps(intake.full_pixels()).items():
-        buffer = io.BytesIO()
-        image.save(buffer, "PNG")
-        maps[name] = buffer.getvalue()
-    return maps
+        return None
+    orientation = intake.facts.orientation
+
+    def shown(image: Image.Image, turn: bool = True) -> np.ndarray:
+        image = upright(image, orientation) if turn else image
+        image.thumbnail((VIEW_SIZE, VIEW_SIZE))
+        return np.asarray(image)
+
+    maps = {name: shown(image, turn=name != "spectrum")
+            for name, image in analyzers.render_maps(intake.full_pixels(), options).items()}  # fmt: skip
+    thumbnail = None
+    thumb_bytes = read_exifread(data).thumbnail
+    if thumb_bytes:  # a damaged thumbnail is a notice of the analysis; here it is simply not shown
+        with contextlib.suppress(Exception), open_thumbnail(thumb_bytes) as im:
+            thumbnail = np.asarray(im.convert("RGB"))
+    return ForensicView(shown(intake.pixels.copy(), turn=False), maps, thumbnail)
 
 
 def warm_up_worker() -> None:
@@ -233,5 +266,5 @@ def _score_stability(ready: list[tuple[ScanResult, Image.Image]], detector: Dete
         analyzers.record(result, STABILITY, "ok")
 
 
-__all__ = ["Context", "Source", "analyze", "analyze_batch", "complete", "make_context", "maps_safely",
+__all__ = ["Context", "Source", "analyze", "analyze_batch", "complete", "make_context", "ForensicView", "view_safely",
            "prepare", "prepare_safely", "preview_safely"]  # fmt: skip

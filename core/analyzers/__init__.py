@@ -132,14 +132,15 @@ def _store(result: ScanResult, output: str, data: Any) -> None:
         setattr(target, last, data)
 
 
-def render_maps(full_image: Image.Image) -> dict[str, Image.Image]:
-    """Every analyzer's map of one image (for display; the numbers are in the result)."""
+def render_maps(full_image: Image.Image, options: dict[str, dict] | None = None) -> dict[str, Image.Image]:
+    """Every analyzer's map of one image (for display; the numbers are in the result), each
+    drawn with the options given for it (``{"ela": {"quality": 75}, "noise": {"gain": 20}}``)."""
     maps = {}
     for analyzer in ANALYZERS:
         if analyzer.render is None:
             continue
         try:
-            maps[analyzer.id] = analyzer.render(full_image)
+            maps[analyzer.id] = analyzer.render(full_image, **(options or {}).get(analyzer.id, {}))
         except Exception:  # a map that cannot be drawn is simply not shown
             continue
     return maps

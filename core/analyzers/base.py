@@ -69,8 +69,11 @@ class Analyzer:
     findings: Callable[[ScanResult], list[Finding]] = no_findings
     available: Callable[[], str | None] = always_available  # None, or why it cannot run here
     switch: str | None = None  # the boolean setting that turns it off, if any
-    render: Callable[[Image.Image], Image.Image] | None = None  # a map for the analyst, from full pixels
+    # A map for the analyst, drawn from the full pixels, with keyword options (e.g. ELA quality).
+    render: Callable[..., Image.Image] | None = None
     rules: tuple[str, ...] = ()  # the ledger rule ids its findings use (documented in the README)
+    # For the analyst beside its numbers or map: what it shows, and what it does not.
+    reading: str = ""
 
     def __post_init__(self) -> None:
         if self.needs not in NEEDS:
@@ -93,7 +96,8 @@ def pixel_statistics(
     version: str,
     description: str,
     compute: Callable[[Image.Image], dict],
-    render: Callable[[Image.Image], Image.Image] | None,
+    render: Callable[..., Image.Image] | None,
+    reading: str = "",
 ) -> Analyzer:
     """An analyzer of numbers (and a map) computed from the full-resolution pixels, with no
     ledger line (ELA, noise, spectrum: their thresholds depend on content, so they are
@@ -103,4 +107,5 @@ def pixel_statistics(
         return AnalyzerResult(compute(intake.full_pixels()))
 
     return Analyzer(id=id, version=version, needs="full_pixels", output=f"forensics.{id}",
-                    description=description, analyze=analyze, switch="forensics", render=render)  # fmt: skip
+                    description=description, analyze=analyze, switch="forensics", render=render,
+                    reading=reading)  # fmt: skip

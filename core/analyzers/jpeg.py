@@ -59,4 +59,7 @@ ANALYZER = Analyzer(
     findings=findings,
     switch="forensics",
     rules=("jpeg.reencoded", "jpeg.double_compression", "jpeg.double_compression_not_assessable"),
+    reading="The quality the file was last saved at, estimated from its quantisation tables; standard libjpeg "
+    "tables mean software wrote the file (most cameras use their own). A dip in the ghost curve below that "
+    "quality suggests an earlier save at the dip's quality. Re-sharing by platforms also re-compresses.",
 )

@@ -6,6 +6,17 @@ from core.forensics import noise
 
 from .base import pixel_statistics
 
+NOISE_READING = (
+    "The fine grain left after removing the picture's content: a camera leaves even grain across the frame; "
+    "a region with grain of another kind, or none (smooth patches in a textured photo), may come from "
+    "elsewhere. Generators and heavy denoising also give smooth grain. Context, not a conclusion."
+)
+
 ANALYZER = pixel_statistics(
-    "noise", "1.0", "median-filter noise residual over the central 1024 px", noise.analyze, noise.render
+    "noise",
+    "1.0",
+    "median-filter noise residual over the central 1024 px",
+    noise.analyze,
+    noise.render,
+    NOISE_READING,
 )

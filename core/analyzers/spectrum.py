@@ -6,10 +6,17 @@ from core.forensics import spectrum
 
 from .base import pixel_statistics
 
+SPECTRUM_READING = (
+    "Frequencies of the image's fine detail (centre: coarse; edges: fine). Isolated bright dots off the "
+    "axes are periodic patterns, typical of upsampling in generators and of resizing; a grid of dots can "
+    "also come from JPEG blocks, halftone or screens. peak_score above about 10 is a strong periodic peak."
+)
+
 ANALYZER = pixel_statistics(
     "spectrum",
     "1.0",
     "Fourier spectrum of the central 512 px (periodic traces of upsampling)",
     spectrum.analyze,
     spectrum.render,
+    SPECTRUM_READING,
 )

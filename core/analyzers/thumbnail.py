@@ -43,4 +43,7 @@ ANALYZER = Analyzer(
     findings=findings,
     switch="forensics",
     rules=("file.thumbnail_mismatch",),
+    reading="Cameras store a small preview in EXIF; editors often leave it as it was. A preview that shows "
+    "another picture (mean difference above 24 of 255, or another shape) means the image changed after the "
+    "preview was written. A matching preview does not show the image is unedited.",
 )

@@ -30,11 +30,11 @@ def central_crop(image: Image.Image, size: int = NUMBERS_CROP) -> Image.Image:
     return image.crop((left, top, left + side, top + side))
 
 
-def error_levels(image: Image.Image) -> np.ndarray:
-    """Per-pixel maximum absolute difference over R, G, B after one JPEG re-save."""
+def error_levels(image: Image.Image, quality: int = RESAVE_QUALITY) -> np.ndarray:
+    """Per-pixel maximum absolute difference over R, G, B after one JPEG re-save at ``quality``."""
     rgb = image.convert("RGB")
     buf = io.BytesIO()
-    rgb.save(buf, "JPEG", quality=RESAVE_QUALITY)
+    rgb.save(buf, "JPEG", quality=quality)
     resaved = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     diff = np.abs(np.asarray(rgb, dtype=np.int16) - np.asarray(resaved, dtype=np.int16))
     return diff.max(axis=2).astype(np.float32)
@@ -61,8 +61,9 @@ def analyze(image: Image.Image) -> dict:
     }
 
 
-def render(image: Image.Image) -> Image.Image:
-    """The error-level map, brightened so that its 99th percentile is white."""
-    levels = error_levels(image)
+def render(image: Image.Image, quality: int = RESAVE_QUALITY) -> Image.Image:
+    """The error-level map after a re-save at ``quality`` (an analyst compares several: a region
+    saved at another quality stands out at some), brightened so that its 99th percentile is white."""
+    levels = error_levels(image, max(1, min(100, int(quality))))
     scale = 255.0 / max(float(np.percentile(levels, 99)), 1.0)
     return Image.fromarray(np.clip(levels * scale, 0, 255).astype(np.uint8), "L")

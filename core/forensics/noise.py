@@ -33,7 +33,8 @@ def analyze(image: Image.Image) -> dict:
     }
 
 
-def render(image: Image.Image) -> Image.Image:
+def render(image: Image.Image, gain: float | None = None) -> Image.Image:
+    """The noise residual, amplified by ``gain`` (None: so that its 99th percentile is white)."""
     res = np.abs(residual(image))
-    scale = 255.0 / max(float(np.percentile(res, 99)), 1.0)
+    scale = float(gain) if gain else 255.0 / max(float(np.percentile(res, 99)), 1.0)
     return Image.fromarray(np.clip(res * scale, 0, 255).astype(np.uint8), "L")

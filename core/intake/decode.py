@@ -221,6 +221,24 @@ def _draft_request(width: int, height: int) -> tuple[int, int]:
     return (max(1, int(width * scale)), max(1, int(height * scale)))
 
 
+# EXIF orientation -> the transposition that shows the stored pixels upright (as exif_transpose).
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def upright(image: Image.Image, orientation: int | None) -> Image.Image:
+    """An image in stored orientation (a forensic map, say) turned as the file says to display it."""
+    method = UPRIGHT.get(orientation or 1)
+    return image.transpose(method) if method is not None else image
+
+
 def _orientation(image: Image.Image) -> int | None:
     try:
         value = image.getexif().get(0x0112)
