@@ -15,7 +15,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.cases import CaseStore
-from core.pipeline import Context, Source, analyze, make_context, maps_safely, preview_safely
+from core.pipeline import Context, ForensicView, Source, analyze, make_context, preview_safely, view_safely
 from core.scan import scan
 from core.schema import ScanResult
 from core.settings import load_settings
@@ -87,12 +87,14 @@ def preview(name: str, data: bytes, size: int = 1024) -> bytes | None:
     return cache[key]
 
 
-def forensic_maps(name: str, data: bytes) -> dict[str, bytes]:
-    """Forensic maps of an uploaded image (PNG bytes), drawn once per session in a file worker."""
-    cache = st.session_state.setdefault("maps", {})
-    key = _key(name, data)
+def forensic_view(name: str, data: bytes, ela_quality: int, noise_gain: float | None) -> ForensicView | None:
+    """The forensic viewer's images of an upload (image, maps, thumbnail), drawn in a file
+    worker once per session and option set."""
+    cache = st.session_state.setdefault("views", {})
+    key = _key(name, data) + (ela_quality, noise_gain)
     if key not in cache:
-        cache[key] = maps_safely(data, analysis_context().settings)
+        options = {"ela": {"quality": ela_quality}, "noise": {"gain": noise_gain}}
+        cache[key] = view_safely(data, analysis_context().settings, options)
     return cache[key]
 
 

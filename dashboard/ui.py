@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import streamlit as st
+
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 BASIS_COLOURS = {"verified": "red", "declared": "orange", "statistical": "blue", "none": "gray"}
@@ -16,12 +18,25 @@ def safe(text: object) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
-def no_classifier_banner(ctx) -> None:
-    """The warning every analysis page shows when no classifier could be loaded."""
-    import streamlit as st
+def plain(value: object) -> str:
+    """A value as people read it in a table: nothing for None, yes/no for booleans, lists and
+    mappings as "a, b" and "key: value" (never Python's repr)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(v) for v in value)
+    return str(value)
 
+
+def no_classifier_banner(ctx) -> None:
+    """The one notice an analysis page shows when no classifier is loaded (the page "Model and
+    settings" says why and how to load one)."""
     if ctx.detector is None:
         st.warning(
-            "No classifier is loaded, so there is no AI-vs-real score. File facts, metadata, Content Credentials "
-            f"and forensics still work.\n\nReason: {safe(ctx.classifier_error)}"
+            "No classifier is loaded, so there is no AI-vs-real score; file facts, metadata, Content Credentials "
+            "and forensics still work. The page Model and settings says why, and how to load one."
         )

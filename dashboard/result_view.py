@@ -1,0 +1,306 @@
+"""The full view of one analysed file, shared by the one-image page and the case review: the
+hedged verdict first, the evidence ledger in full sentences, then tabs for what the file
+declares, its Content Credentials, generator metadata, the forensic viewer, stability and
+file facts. Everything comes from the result and from images drawn in file workers; this
+module only lays them out (values from files go through ``safe`` or into tables)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.analyzers import by_id
+from core.detector.model_card import AIREALNET
+from core.reports.summary import plain_summary
+from core.schema import ScanResult
+from dashboard.services import forensic_view, preview
+from dashboard.ui import BASIS_COLOURS, plain, safe
+
+STRENGTH_LABELS = {
+    "verified": "verified",
+    "declared": "declared",
+    "statistical": "statistical",
+    "context": "context",
+}
+# Services that search the web for an image. Nothing is sent from here: each opens in a new tab,
+# and it is the analyst who uploads the image there (or pastes its address).
+REVERSE_SEARCH = {
+    "Google Lens": "https://lens.google.com/",
+    "Bing Visual Search": "https://www.bing.com/visualsearch",
+    "Yandex Images": "https://yandex.com/images/",
+    "TinEye": "https://tineye.com/",
+}
+
+
+def table(rows: dict[str, object]) -> pd.DataFrame:
+    """A two-column field/value table with readable values (no None, True or dict text)."""
+    return pd.DataFrame({"field": list(rows), "value": [plain(v) for v in rows.values()]})
+
+
+def show_result(
+    result: ScanResult, name: str, data: bytes | None, key: str, known_reason: str | None = None
+) -> None:
+    """Lay out one result. ``data`` (the original bytes) is only handed to file workers for
+    the preview and the maps; ``key`` keeps this view's widgets apart from others on the page;
+    ``known_reason`` is why the page has no classifier, already said once above it."""
+    verdict = result.verdict
+    if result.status == "error":
+        st.error(f"This file could not be analysed ({result.error.code}): {safe(result.error.message)}")
+    if verdict is not None:
+        colour = BASIS_COLOURS.get(verdict.basis, "gray")
+        st.markdown(f"### :{colour}[{verdict.band[0].upper()}{verdict.band[1:]}]")
+        st.markdown(safe(verdict.sentence))
+        with st.expander("What this does not show"):
+            for caveat in verdict.caveats:
+                st.markdown("- " + safe(caveat))
+
+    left, right = st.columns([2, 3])
+    with left:
+        shown = preview(name, data) if data is not None and result.status == "ok" else None
+        if shown:
+            st.image(shown, caption=safe(name), width="stretch")
+        _classifier(result, known_reason)
+    with right:
+        st.subheader("Evidence ledger")
+        if not result.findings:
+            st.write("No findings.")
+        for finding in result.findings:
+            st.markdown(f"**{STRENGTH_LABELS.get(finding.strength, finding.strength)}** · {finding.direction}: "
+                        f"{safe(finding.sentence)}")  # fmt: skip
+    _share(result, key)
+
+    tabs = st.tabs(["What the file declares", "Content Credentials", "Generator", "Forensics", "Stability",
+                    "File", "Raw result"])  # fmt: skip
+    with tabs[0]:
+        _declared(result, key)
+    with tabs[1]:
+        _credentials(result)
+    with tabs[2]:
+        _generators(result)
+    with tabs[3]:
+        _forensics(result, name, data, key)
+    with tabs[4]:
+        _stability(result)
+    with tabs[5]:
+        _file(result)
+    with tabs[6]:
+        st.json(result.to_dict(), expanded=False)
+
+
+def _classifier(result: ScanResult, known_reason: str | None) -> None:
+    c = result.classifier
+    if c is not None:
+        st.metric("Classifier: probability for its 'artificial' label", f"{c.p_artificial:.2f}")
+        st.caption(
+            safe(f"{c.model} @ {c.revision[:16]} on {c.device} ({c.dtype}). " + " ".join(AIREALNET.limits))
+        )
+    elif result.classifier_error and result.classifier_error != known_reason:
+        st.caption("No classifier score: " + safe(result.classifier_error))
+
+
+def _share(result: ScanResult, key: str) -> None:
+    with st.expander("Search the web for this image, and copy the findings"):
+        st.caption(
+            "Each button opens the service in a new tab; nothing is sent from here. Uploading the image there "
+            "(or pasting its address) sends it to that company: do not do it with material that must stay private."
+        )
+        cols = st.columns(len(REVERSE_SEARCH))
+        for col, (service, url) in zip(cols, REVERSE_SEARCH.items(), strict=True):
+            col.link_button(service, url, width="stretch")
+        st.caption("Findings as text, for a publication note (the copy button is at the block's top right):")
+        st.code(plain_summary(result), language=None, wrap_lines=True)
+
+
+def _declared(result: ScanResult, key: str) -> None:
+    m = result.metadata
+    declared = {
+        "Camera make": m.camera.make,
+        "Camera model": m.camera.model,
+        "Lens": m.camera.lens,
+        "Serial number": m.camera.serial,
+        "Software": m.software,
+        "Date-time original": m.datetime_original,
+        "GPS": f"{m.gps.lat}, {m.gps.lon}" if m.gps else None,
+        "ICC profile": m.icc_profile,
+        "Blocks found": ", ".join(m.sources) or "none",
+        "Editing software": "; ".join(dict.fromkeys(e["software"] for e in m.editing if e.get("software"))),
+    }
+    for p in m.placeholders:  # a device default is named as such, never shown as a place or time
+        declared[f"{p['field']} (placeholder)"] = f"{p['value']}: {p['reason']}"
+    st.dataframe(table(declared), hide_index=True, width="stretch")
+    if m.gps:
+        lat, lon = m.gps.lat, m.gps.lon
+        st.link_button("Open the location in OpenStreetMap",
+                       f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=15/{lat}/{lon}")  # fmt: skip
+        # Map tiles come from an online service, which would learn the location: a leak for
+        # sensitive material, and an error offline. So the map is drawn only on request.
+        if st.checkbox("Show on a map here (fetches map tiles from an online service)", key=f"{key}-map"):
+            st.map(pd.DataFrame({"lat": [lat], "lon": [lon]}))
+    query = st.text_input("Search the full metadata dump", key=f"{key}-dump-search")
+    rows = [
+        {"block": block, "key": str(k), "value": plain(v)}
+        for block, values in m.raw.items()
+        for k, v in (values.items() if isinstance(values, dict) else enumerate(values))
+    ]
+    if query:
+        rows = [r for r in rows if query.lower() in (r["key"] + " " + r["value"]).lower()]
+    st.dataframe(pd.DataFrame(rows, columns=["block", "key", "value"]), hide_index=True, width="stretch")
+
+
+def _credentials(result: ScanResult) -> None:
+    c2 = result.provenance.c2pa
+    if c2.state == "stripped":
+        st.warning("Content Credentials were removed: the XMP metadata names credentials embedded in this file "
+                   f"({safe(c2.xmp_provenance)}), but none are there. What they stated cannot be checked.")  # fmt: skip
+        return
+    if not c2.present:
+        st.write(
+            "No Content Credentials. Most cameras and platforms do not add them: this proves nothing either way."
+        )
+        return
+    st.dataframe(table({"State": c2.state, "Problem": c2.problem, "Signer": c2.signer, "Issuer": c2.issuer,
+                        "Signed at": c2.signed_at, "Claim generator": c2.claim_generator,
+                        "Manifests": c2.manifests, "Stored online at": c2.remote_url}),
+                 hide_index=True, width="stretch")  # fmt: skip
+    if c2.failures:
+        st.markdown("**Failed checks**")
+        st.dataframe(pd.DataFrame([{"code": f.code, "meaning": f.kind.replace("_", " "), "where": f.scope,
+                                    "validator says": plain(f.explanation)} for f in c2.failures]),
+                     hide_index=True, width="stretch")  # fmt: skip
+    # The history, newest first: each manifest with the actions it records (as Verify shows it).
+    st.markdown("**History (the file's own manifest first, then the versions it was made from)**")
+    manifests: dict[str, list] = {}
+    for action in c2.actions:
+        manifests.setdefault(action.manifest or "(unnamed manifest)", []).append(action)
+    for n, (label, actions) in enumerate(manifests.items()):
+        who = actions[0].claim_generator
+        with st.expander(f"{'This file' if n == 0 else f'Earlier version {n}'}: {who or 'unknown tool'}",
+                         expanded=n == 0):  # fmt: skip
+            st.caption(safe(label))
+            st.dataframe(pd.DataFrame([{"action": a.action, "source type": plain(a.digital_source_type),
+                                        "software agent": plain(a.software_agent), "AI model": plain(a.model),
+                                        "when": plain(a.when)} for a in actions]),
+                         hide_index=True, width="stretch")  # fmt: skip
+    if c2.ingredients:
+        st.markdown("**Ingredients (what this file was made from)**")
+        st.dataframe(pd.DataFrame([{"title": plain(i.title), "format": plain(i.format),
+                                    "relationship": plain(i.relationship),
+                                    "own credentials": plain(i.has_manifest)} for i in c2.ingredients]),
+                     hide_index=True, width="stretch")  # fmt: skip
+
+
+def _generators(result: ScanResult) -> None:
+    gens = result.provenance.generators
+    if not gens:
+        st.write("No generator signature found in the metadata.")
+    for g in gens:
+        st.dataframe(table({"Tool": g.tool, "Name": g.name, "Confidence": g.confidence, "Found in": g.where,
+                            "Model": g.model, "Seed": g.seed, "Prompt": g.prompt,
+                            "Negative prompt": g.negative_prompt, "Settings": g.settings or None,
+                            "Error": g.error}), hide_index=True, width="stretch")  # fmt: skip
+
+
+MAP_NAMES = {"ela": "Error level (ELA)", "noise": "Noise residual", "spectrum": "Spectrum"}
+
+
+def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> None:
+    forensics = result.forensics
+    jpeg = forensics.get("jpeg") or {}
+    if jpeg:
+        double = jpeg.get("double_compression") or {}
+        verdict = ("not assessable: " + plain(double.get("not_assessable_because"))
+                   if double.get("assessable") is False
+                   else f"indicated, earlier save at about quality {double.get('earlier_quality')}"
+                   if double.get("indicated") else "not indicated")  # fmt: skip
+        st.dataframe(table({"JPEG quality (estimated)": jpeg.get("estimated_quality"),
+                            "Standard libjpeg tables (software save)": jpeg.get("standard_ijg_tables"),
+                            "Double compression": verdict}), hide_index=True)  # fmt: skip
+        st.caption(safe(by_id("jpeg").reading))
+    if data is None or result.status != "ok":
+        st.write("No maps: the image could not be decoded.")
+        return
+    c1, c2, c3, c4 = st.columns(4)
+    chosen = c1.radio("Map", list(MAP_NAMES), format_func=MAP_NAMES.get, key=f"{key}-map-kind")
+    quality = c2.slider("ELA re-save quality", 50, 100, 90, 5, key=f"{key}-ela-quality",
+                        help="Regions saved at another quality stand out at some settings: try several.")  # fmt: skip
+    gain = c3.select_slider(
+        "Noise amplification", ["auto", 5, 10, 20, 40, 80], "auto", key=f"{key}-noise-gain"
+    )
+    opacity = c4.slider("Map opacity over the image", 0.0, 1.0, 0.6, 0.05, key=f"{key}-opacity")
+    view = forensic_view(name, data, quality, None if gain == "auto" else float(gain))
+    if view is None or chosen not in view.maps:
+        st.write("The maps could not be drawn within the per-file limits.")
+        return
+    layer = view.maps[chosen]
+    if chosen == "spectrum":  # a frequency plot: beside the image, never over it
+        shown = layer
+    else:
+        base = view.image.astype(np.float32)
+        over = np.repeat(layer[..., None], 3, axis=2).astype(np.float32) if layer.ndim == 2 else layer
+        shown = ((1 - opacity) * base + opacity * over).clip(0, 255).astype(np.uint8)
+    zoom_col, x_col, y_col = st.columns(3)
+    zoom = zoom_col.select_slider("Magnify", [1, 2, 4, 8], 1, key=f"{key}-zoom")
+    if zoom > 1:
+        cx = x_col.slider("Across (%)", 0, 100, 50, key=f"{key}-zoom-x")
+        cy = y_col.slider("Down (%)", 0, 100, 50, key=f"{key}-zoom-y")
+        shown = _magnify(shown, zoom, cx / 100, cy / 100)
+    left, right = st.columns(2)
+    left.image(view.image, caption="The image (upright)", width="stretch")
+    right.image(shown, caption=f"{MAP_NAMES[chosen]}" + (f" at {zoom}x" if zoom > 1 else ""), width="stretch")
+    numbers = forensics.get(chosen) or {}
+    if numbers:
+        st.dataframe(table(numbers), hide_index=True)
+    st.caption(safe(by_id(chosen).reading))
+    thumb = forensics.get("thumbnail") or {}
+    if view.thumbnail is not None:
+        t1, t2 = st.columns([1, 3])
+        t1.image(view.thumbnail, caption="Embedded EXIF thumbnail", width="stretch")
+        t2.dataframe(table({"Mean difference from the image (0-255)": thumb.get("mean_abs_difference"),
+                            "Shape difference": thumb.get("aspect_ratio_difference"),
+                            "Shows another picture": thumb.get("differs")}), hide_index=True)  # fmt: skip
+        t2.caption(safe(by_id("thumbnail").reading))
+
+
+def _magnify(image: np.ndarray, zoom: int, cx: float, cy: float) -> np.ndarray:
+    """A ``zoom``-times enlargement (nearest neighbour: pixels stay pixels) around (cx, cy)."""
+    h, w = image.shape[:2]
+    ch, cw = max(1, h // zoom), max(1, w // zoom)
+    top = int(min(max(cy * h - ch / 2, 0), h - ch))
+    left = int(min(max(cx * w - cw / 2, 0), w - cw))
+    crop = image[top : top + ch, left : left + cw]
+    return crop.repeat(zoom, axis=0).repeat(zoom, axis=1)
+
+
+def _stability(result: ScanResult) -> None:
+    s = result.stability
+    if s is None:
+        st.write(safe(result.stability_skipped or "Stability needs a classifier score."))
+        return
+    names = ["original", *s.variants]
+    values = [result.classifier.p_artificial, *s.variants.values()]
+    fig = go.Figure(go.Bar(x=names, y=values, marker_color=["#1f4e79"] + ["#7fa7c9"] * len(s.variants)))
+    fig.add_hline(y=0.5, line_dash="dash", annotation_text="label boundary")
+    fig.update_layout(yaxis_range=[0, 1], yaxis_title="p(artificial)", height=320, margin={"t": 20})
+    st.plotly_chart(fig, width="stretch")
+    st.write(
+        "Unstable: the label flips after re-shipping." if s.unstable else "Stable: the label does not flip."
+    )
+
+
+def _file(result: ScanResult) -> None:
+    f = result.file
+    st.dataframe(table({"Format (from content)": f.format, "Extension": f.extension,
+                        "Extension matches content": f.extension_matches_format,
+                        "Dimensions": f"{f.width} x {f.height}" if f.width else None,
+                        "Orientation (EXIF)": f.orientation, "Frames": f.frames, "SHA-256": f.sha256,
+                        "MD5": f.md5, "Perceptual hash": f.phash}), hide_index=True, width="stretch")  # fmt: skip
+    if result.notices:
+        st.markdown("**Notices**")
+        st.dataframe(pd.DataFrame([{"code": n.code, "message": n.message} for n in result.notices]),
+                     hide_index=True, width="stretch")  # fmt: skip
+    st.markdown("**What was checked**")
+    st.dataframe(pd.DataFrame([{"analyzer": a.id, "version": a.version, "status": a.status,
+                                "why": plain(a.reason or a.message)} for a in result.analyzers]),
+                 hide_index=True, width="stretch")  # fmt: skip
