@@ -78,7 +78,19 @@ SETTINGS: tuple[Setting, ...] = (
         "File of the secret key that anchors each case's audit log (default: a per-user config folder, "
         "outside the store; created with mode 0600 on first use).",
     ),
-    Setting("analyst", "", "Name recorded in the chain of custody (default: the operating-system user)."),
+    Setting(
+        "analyst",
+        "",
+        "Name recorded in the chain of custody. CLI default: the operating-system user. The dashboard asks "
+        "each person once per session unless identity_header or a login names them; set this only for a "
+        "single-user installation (every session would record this name).",
+    ),
+    Setting(
+        "identity_header",
+        "",
+        "HTTP header that a trusted reverse proxy sets to the signed-in user (e.g. X-Forwarded-User); the "
+        "dashboard then records that name and asks nobody. Only set it behind such a proxy.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -18,7 +18,12 @@ import streamlit as st  # noqa: E402
 # Not "pages/": Streamlit would also serve the files of a folder so named as pages of their own.
 VIEWS = ROOT / "dashboard" / "views"
 
+from dashboard.services import ask_identity  # noqa: E402
+
 st.set_page_config(page_title="Image Evidence Desk", layout="wide")
+# Asked here, on every page, so the name is kept for the whole session (a widget drawn on one
+# page only would lose its value on the others).
+ask_identity()
 pages = {
     "Analyse": [
         st.Page(str(VIEWS / "single_image.py"), title="One image", default=True),

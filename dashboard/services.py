@@ -8,6 +8,7 @@ own inference with a lock, so concurrent sessions are safe.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import hashlib
 from collections.abc import Callable
@@ -104,9 +105,41 @@ def case_store() -> CaseStore:
     return analysis_context().settings.open_store()
 
 
+def identity() -> tuple[str | None, str]:
+    """Who is working, for the chain of custody, and where the name comes from: a trusted
+    reverse proxy's header (setting ``identity_header``), Streamlit's login (OIDC, configured
+    in ``.streamlit/secrets.toml``), or the name the person typed once this session. Never
+    the server's operating-system user: every session would be "root"."""
+    header = analysis_context().settings.identity_header
+    if header and (name := (st.context.headers.get(header) or "").strip()):
+        return name, f"from the {header} header of the sign-in proxy"
+    with contextlib.suppress(Exception):  # no [auth] section: no login
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or st.user.get("name")), "from the sign-in"
+    if fixed := analysis_context().settings.analyst.strip():  # a single-user installation
+        return fixed, "from the setting analyst"
+    typed = (st.session_state.get("analyst") or "").strip()
+    return typed or None, "typed in this session"
+
+
 def analyst() -> str:
-    """Who is working, for the chain of custody (asked in the sidebar of the Cases page)."""
-    return st.session_state.get("analyst") or analysis_context().settings.analyst_name()
+    """The name every custody entry of this session records (see ``identity``)."""
+    name, _ = identity()
+    if name is None:
+        raise RuntimeError("no analyst name yet: pages ask for it before any change")
+    return name
+
+
+def ask_identity() -> bool:
+    """In the sidebar: who is working, asked once per session unless a proxy or a login says.
+    Returns whether a name is known (pages that change a case stop until it is)."""
+    name, source = identity()
+    if source == "typed in this session":
+        st.sidebar.text_input("Your name, for the chain of custody", key="analyst",
+                              help="Asked once per session; recorded with every change you make to a case.")  # fmt: skip
+    else:
+        st.sidebar.caption(f"Working as {name} ({source}).")
+    return name is not None
 
 
 def add_uploads_to_case(

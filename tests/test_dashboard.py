@@ -218,6 +218,10 @@ def test_batch_files_can_be_added_to_a_case(batch_app, monkeypatch, tmp_path):
     st.cache_resource.clear()
     CaseStore(tmp_path / "store").create_case("Submissions", "x")
     at = AppTest.from_file(BATCH, default_timeout=180).run()
+    at.file_uploader(key="batch_uploads").set_value([("a.jpg", encode(photo(seed=1), "JPEG"), "image/jpeg")])
+    at.run()
+    assert at.button(key="add_to_case").disabled  # nobody named: nothing can be added to a case
+    at.session_state["analyst"] = "desk-editor"  # what the sidebar's name box holds once filled in
     at.file_uploader(key="batch_uploads").set_value(
         [("a.jpg", encode(photo(seed=1), "JPEG"), "image/jpeg"), ("bad.png", b"xx", "image/png")]
     )
@@ -225,6 +229,10 @@ def test_batch_files_can_be_added_to_a_case(batch_app, monkeypatch, tmp_path):
     at = click(at, "Add to case")
     assert "2 added, 0 already in the case, 0 unreadable" in at.success[0].value
     assert [i.file_name for i in CaseStore(tmp_path / "store").items("Submissions")] == ["a.jpg", "bad.png"]
+    assert {e["actor"] for e in CaseStore(tmp_path / "store").audit_log("Submissions")} == {
+        "x",
+        "desk-editor",
+    }
 
 
 def test_the_dashboard_process_never_decodes_an_upload(app, monkeypatch):

@@ -35,6 +35,27 @@ LIBRARIES = (
 )
 
 
+def display_time(stamp: object) -> str:
+    """A stored timestamp as people read it: "2026-11-27 15:30:59 UTC" (the store keeps
+    microseconds, for ordering; people need seconds). Anything else is shown as it is."""
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if moment.tzinfo is not None else "")
+
+
+def display_details(details: object) -> str:
+    """An audit entry's details as text: "file_name: a.jpg; sha256: 5f3c..." (never a Python dict)."""
+    if isinstance(details, dict):
+        return "; ".join(f"{k}: {display_details(v)}" for k, v in details.items())
+    if isinstance(details, list):
+        return ", ".join(display_details(v) for v in details)
+    return "" if details is None else str(details)
+
+
 def library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in LIBRARIES:

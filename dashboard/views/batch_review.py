@@ -17,7 +17,7 @@ import streamlit as st
 from core.ledger import BANDS
 from core.output import write_results
 from core.similarity import featureless_rows, near_duplicate_groups
-from dashboard.services import add_uploads_to_case, analysis_context, analyze_uploads, case_store
+from dashboard.services import add_uploads_to_case, analysis_context, analyze_uploads, case_store, identity
 from dashboard.ui import no_classifier_banner, safe
 
 st.title("Batch review")
@@ -161,7 +161,10 @@ with st.expander("Add these files to a case"):
         chosen = st.selectbox(
             "Case", open_cases, format_func=lambda c: f"{c.name} ({c.items} items)", key="target_case"
         )
-        if st.button("Add to case", key="add_to_case"):
+        named = identity()[0] is not None
+        if not named:
+            st.caption("Enter your name in the sidebar first: every addition to a case records who made it.")
+        if st.button("Add to case", key="add_to_case", disabled=not named):
             added, present, skipped = add_uploads_to_case(
                 chosen.id, [(u.name, u.getvalue()) for u in uploads], results
             )

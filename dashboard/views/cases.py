@@ -12,12 +12,16 @@ import streamlit as st
 from core.cases import ITEM_STATUSES, CaseError, verify_case
 from core.reports import MIME_TYPES, RENDERERS, build_report
 from core.reports.bundle import create_bundle
-from dashboard.services import analysis_context, analyst, case_store
-from dashboard.ui import safe
+from core.reports.model import display_details, display_time
+from dashboard.result_view import show_result
+from dashboard.services import analysis_context, analyst, case_store, identity
+from dashboard.ui import plain, safe
 
 st.title("Cases")
 store = case_store()
-st.sidebar.text_input("Your name (recorded in the chain of custody)", key="analyst", placeholder=analyst())
+if identity()[0] is None:
+    st.warning("Enter your name in the sidebar first: every change to a case records who made it.")
+    st.stop()
 
 with st.form("new_case", clear_on_submit=True):
     name = st.text_input("New case name", key="new_case_name")
@@ -35,7 +39,13 @@ if not cases:
 st.dataframe(
     pd.DataFrame(
         [
-            {"id": c.id, "case": c.name, "status": c.status, "items": c.items, "updated": c.updated_at}
+            {
+                "id": c.id,
+                "case": c.name,
+                "status": c.status,
+                "items": c.items,
+                "updated": display_time(c.updated_at),
+            }
             for c in cases
         ]
     ),
@@ -88,7 +98,23 @@ st.dataframe(
 
 if items:
     st.subheader("Review an item")
-    item = st.selectbox("Item", items, format_func=lambda i: f"{i.id}: {i.file_name}")
+    # The position in this list is kept per case, so Previous/Next (keys K and J) walk the items.
+    pos_key = f"item-position-{case.id}"
+    position = min(st.session_state.get(pos_key, 0), len(items) - 1)
+
+    def step(delta: int) -> None:
+        st.session_state[pos_key] = (position + delta) % len(items)
+
+    def chosen() -> None:
+        st.session_state[pos_key] = st.session_state[f"item-pick-{case.id}"]
+
+    p_col, pick_col, n_col = st.columns([1, 6, 1])
+    p_col.button("Previous", on_click=step, args=(-1,), shortcut="K", key="previous_item", width="stretch")
+    n_col.button("Next", on_click=step, args=(1,), shortcut="J", key="next_item", width="stretch")
+    pick_col.selectbox("Item", range(len(items)), index=position, key=f"item-pick-{case.id}", on_change=chosen,
+                       format_func=lambda i: f"{i + 1} of {len(items)}: {items[i].file_name} ({band(items[i])})",
+                       label_visibility="collapsed")  # fmt: skip
+    item = items[position]
     left, right = st.columns(2)
     status_key = f"status-{item.id}"
     left.radio(
@@ -110,12 +136,41 @@ if items:
     right.button("Add tag", on_click=add_tag)
     st.text_area("Note on this item", key="new_note")
     st.button("Add note", on_click=add_note)
+    for note in store.notes(case.id):
+        if note["item_id"] == item.id:
+            st.caption(
+                f"{safe(display_time(note['created_at']))}, {safe(note['author'])}: {safe(note['text'])}"
+            )
+
+    # The full analysis, from the stored result (nothing is analysed again); the original from
+    # the store is only handed to file workers, for the preview and the maps.
+    with st.container(border=True):
+        try:
+            stored = item.scan_result()
+        except CaseError as exc:
+            st.error(safe(exc))
+        else:
+            original = store.original_path(item.sha256)
+            data = original.read_bytes() if original.exists() else None
+            show_result(stored, item.file_name, data, key=f"item-{item.id}")
 
 notes = store.notes(case.id)
 if notes:
     st.subheader("Notes")
     st.dataframe(
-        pd.DataFrame(notes)[["created_at", "author", "item_id", "text"]], hide_index=True, width="stretch"
+        pd.DataFrame(
+            [
+                {
+                    "when": display_time(n["created_at"]),
+                    "who": n["author"],
+                    "item": plain(n["item_id"]),
+                    "note": n["text"],
+                }
+                for n in notes
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
     )
 
 st.subheader("Reports")
@@ -148,7 +203,8 @@ elif prepared is not None:
 
 with st.expander("Chain of custody"):
     st.dataframe(
-        pd.DataFrame([{"#": e["id"], "when": e["at"], "who": e["actor"], "what": e["action"], "details": str(e["details"]),
+        pd.DataFrame([{"#": e["id"], "when": display_time(e["at"]), "who": e["actor"], "what": e["action"],
+                       "details": display_details(e["details"]),
                        "hash": e["hash"][:16]} for e in store.audit_log(case.id)]),
         hide_index=True, width="stretch",
     )  # fmt: skip
