@@ -189,3 +189,39 @@ def test_redaction_is_an_allow_list_over_every_format(tmp_path):
         for fmt, out in outputs.items():
             assert value not in out.decode("utf-8", "replace"), (fmt, value)
     assert "Canon EOS R5" in outputs["json"].decode()  # technical facts stay
+
+
+def test_the_pdf_opens_with_a_summary_and_a_contact_sheet(tmp_path):
+    """Page one: counts by verdict band, one contact-sheet row per item with its key evidence; the
+    reason there is no classifier score is said once, not per item; times without microseconds;
+    the custody log is a table of readable details, never Python's dict text."""
+    import re
+
+    from pypdf import PdfReader
+
+    store = CaseStore(tmp_path / "store")
+    c = store.create_case("Desk", "ana")
+    ctx = make_context(Settings(classifier=False))
+    info = PngInfo()
+    info.add_text("parameters", "a harbour\nSteps: 20, Seed: 7, Model: sdxl")
+    for name, data in {"gen.png": encode(photo(seed=2), "PNG", pnginfo=info),
+                       "cam.jpg": encode(photo(seed=1), "JPEG", exif=camera_exif()),
+                       "other.jpg": encode(photo(seed=3), "JPEG", exif=camera_exif())}.items():  # fmt: skip
+        store.add_item(c.id, name, data, analyze(Source.from_bytes(name, data), ctx).to_dict(), "ana")
+    report = build_report(store, c.id, settings=Settings(classifier=False))
+    assert report["summary"]["bands"] == [
+        {"band": "substantial evidence of AI generation", "items": 1},
+        {"band": "camera metadata present, no AI declaration", "items": 2},
+    ]
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(RENDERERS["pdf"](report))).pages]
+    first = pages[0]
+    assert "Summary: 3 item(s)" in first and "Contact sheet" in first
+    assert "gen.png" in first and "cam.jpg" in first and "says it was generated with" in first
+    whole = "\n".join(pages)
+    assert whole.count(ctx.classifier_error) == 1
+    assert "Chain of custody" in pages[-1] and "file_name: cam.jpg" in pages[-1]
+    assert "{'" not in whole and "None" not in whole and not re.search(r"\d\d:\d\d:\d\d\.\d{6}", whole)
+    html = RENDERERS["html"](report).decode()
+    # Once in the summary, once as the classifier's skip reason under "What was checked"; never per item.
+    assert "Contact sheet" in html and html.count(ctx.classifier_error) == 2
+    assert " , signed by" not in html and not re.search(r"\d\d:\d\d:\d\d\.\d{6}", html)

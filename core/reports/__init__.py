@@ -14,13 +14,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from core.output import write_csv
 
 from .charts import score_chart
-from .model import build_report
+from .model import build_report, display_details, display_time
 from .pdf import render_pdf
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html", "j2"], default=True),
 )
+_TEMPLATES.filters["when"] = display_time
+_TEMPLATES.filters["details"] = display_details
 
 ITEM_COLUMNS = ("item_id", "item_status", "tags", "added_at", "added_by")
 

@@ -101,6 +101,35 @@ def analyzers_run(items: list[dict]) -> list[dict[str, Any]]:
 MAX_REASONS = 5
 
 
+def key_evidence(result: dict) -> str:
+    """The finding a reader needs first: the strongest that is more than background."""
+    findings = result.get("findings") or []
+    weighty = [f for f in findings if isinstance(f, dict) and f.get("strength") != "context"]
+    first = (weighty or [f for f in findings if isinstance(f, dict)] or [{}])[0]
+    return str(first.get("sentence") or "")
+
+
+def summary(items: list[dict]) -> dict[str, Any]:
+    """The report's first page: how many items fall in each verdict band (strongest first), and
+    why items have no classifier score when they share one reason (said once, not per item)."""
+    bands: dict[str, int] = {}
+    for item in items:
+        verdict = item["result"].get("verdict") or {}
+        band = verdict.get("band") if isinstance(verdict, dict) else None
+        bands[band or "not analysed"] = bands.get(band or "not analysed", 0) + 1
+    order = [*ledger.BANDS, "not analysed"]
+    counts = [
+        {"band": b, "items": bands[b]}
+        for b in sorted(bands, key=lambda b: order.index(b) if b in order else 99)
+    ]
+    reasons = {i["result"].get("classifier_error") for i in items if not i["result"].get("classifier")}
+    return {
+        "items": len(items),
+        "bands": counts,
+        "classifier_note": next(iter(reasons)) if len(reasons) == 1 and items else None,
+    }
+
+
 def analysis_setup(items: list[dict]) -> dict[str, Any]:
     """What produced the results: analyzers and their versions, models and revisions seen,
     thresholds, libraries."""
@@ -145,6 +174,7 @@ def build_report(
             "tags": item.tags,
             "notes": [n for n in notes if n["item_id"] == item.id],
             "camera": Camera(**((result.get("metadata") or {}).get("camera") or {})).display_name(),
+            "key_evidence": key_evidence(result),
             "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256), settings) if thumbnails else None,
             "result": result,
         })  # fmt: skip
@@ -160,6 +190,7 @@ def build_report(
             "updated_at": c.updated_at,
         },
         "case_notes": [n for n in notes if n["item_id"] is None],
+        "summary": summary(items),
         "items": items,
         "audit": (audit := store.audit_log(c.id)),
         # Written into every report and bundle, so a later check can compare with the store.

@@ -17,6 +17,7 @@ from fpdf import FPDF
 from core.escaping import escape_lines
 
 from .charts import score_chart
+from .model import display_details, display_time
 
 FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
 
@@ -36,38 +37,81 @@ def _text(pdf: FPDF, text: str, size: float = 9, style: str = "", family: str = 
     pdf.multi_cell(0, size * 0.5, escape_lines(str(text)), new_x="LMARGIN", new_y="NEXT", wrapmode="WORD")
 
 
+def _table(
+    pdf: FPDF, widths: tuple[int, ...], header: tuple[str, ...], rows: list[tuple], size: float = 7.5
+) -> None:
+    """A bordered table with a heading row; text cells escaped, bytes cells drawn as JPEG images."""
+    pdf.set_font("DejaVu", "", size)
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=size * 0.5, first_row_as_headings=True,
+                   width=sum(widths)) as table:  # fmt: skip
+        heading = table.row()
+        for text in header:
+            heading.cell(text)
+        for values in rows:
+            row = table.row()
+            for value in values:
+                if isinstance(value, bytes):
+                    row.cell(img=io.BytesIO(value), img_fill_width=True)
+                else:
+                    row.cell(escape_lines("" if value is None else str(value)))
+
+
 def render_pdf(report: dict) -> bytes:
+    """A summary page first (counts by verdict band, a contact sheet, the score chart), then
+    how the analysis was set up, one page per item, and the chain of custody as a table."""
     pdf = _pdf()
     pdf.add_page()
-    case = report["case"]
+    case, summary = report["case"], report["summary"]
     _text(pdf, f"Case report: {case['name']}", 16, "B")
-    _text(pdf, f"Case {case['id']} ({case['status']}), created {case['created_at']}. Generated {report['generated_at']} "
-               f"by Image Evidence Desk {report['analysis']['tool_version']}.", 8)  # fmt: skip
+    _text(pdf, f"Case {case['id']} ({case['status']}), created {display_time(case['created_at'])}. Generated "
+               f"{display_time(report['generated_at'])} by Image Evidence Desk {report['analysis']['tool_version']}.", 8)  # fmt: skip
     if report["redacted"]:
         _text(pdf, "Redacted for external sharing: GPS positions, serial numbers, owner and author names and "
                    "generation prompts are removed.", 9, "B")  # fmt: skip
     _text(pdf, "Each verdict is a band from a fixed vocabulary, never 'fake' or 'real'. Declarations protected by a "
                "valid C2PA signature weigh most, then declarations in metadata, then statistics.", 8)  # fmt: skip
+    pdf.ln(2)
+    _text(pdf, f"Summary: {summary['items']} item(s)", 12, "B")
+    _table(
+        pdf, (150, 30), ("Verdict band", "Items"), [(b["band"], b["items"]) for b in summary["bands"]], 8.5
+    )
+    if summary["classifier_note"]:
+        _text(pdf, f"No classifier score for any item: {summary['classifier_note']}", 7.5)
+    pdf.ln(2)
+    _text(pdf, "Contact sheet", 12, "B")
+    _table(pdf, (22, 35, 40, 73, 20), ("", "File", "Verdict", "Key evidence", "C2PA"), [
+        (base64.b64decode(i["thumbnail_jpeg_b64"]) if i.get("thumbnail_jpeg_b64") else "", i["file_name"],
+         (i["result"].get("verdict") or {}).get("band", ""), i["key_evidence"], _c2pa_state(i["result"]))
+        for i in report["items"]
+    ])  # fmt: skip
+    chart = score_chart(report)
+    if chart:
+        pdf.ln(2)
+        pdf.image(io.BytesIO(chart), w=170)
+
+    pdf.add_page()
+    _text(pdf, "How the analysis was set up", 12, "B")
     models = (
         ", ".join(f"{m['model']} @ {m['revision']}" for m in report["analysis"]["models"]) or "no classifier"
     )
     thresholds = report["analysis"]["thresholds"]
     _text(
-        pdf, f"Models: {models}. Thresholds: " + ", ".join(f"{k} {v}" for k, v in thresholds.items()) + ".", 8
+        pdf,
+        f"Models: {models}. Classifier thresholds: "
+        + ", ".join(f"{k} {v}" for k, v in thresholds.items())
+        + ".",
+        8,
     )
-    _text(pdf, "What was checked: " + "; ".join(
-        f"{a['id']} {', '.join(a['versions'])} (ran on {a['ok']}, skipped {a['skipped']}, failed {a['failed']})"
-        for a in report["analysis"]["analyzers"]) + ".", 8)  # fmt: skip
-    chart = score_chart(report)
-    if chart:
-        pdf.ln(2)
-        pdf.image(io.BytesIO(chart), w=170)
+    _table(pdf, (70, 55, 15, 15, 15), ("What was checked", "Version", "Ran", "Skipped", "Failed"), [
+        (f"{a['id']}: {a['description']}", ", ".join(a["versions"]), a["ok"], a["skipped"], a["failed"])
+        for a in report["analysis"]["analyzers"]
+    ], 7)  # fmt: skip
     for item in report["items"]:
         r = item["result"]
         pdf.add_page()
         _text(pdf, item["file_name"], 13, "B")
         _text(pdf, f"Item {item['id']}, status {item['status']}" + (f", tags: {', '.join(item['tags'])}" if item["tags"] else "")
-              + f"; added {item['added_at']} by {item['added_by']}.", 8)  # fmt: skip
+              + f"; added {display_time(item['added_at'])} by {item['added_by']}.", 8)  # fmt: skip
         if item.get("thumbnail_jpeg_b64"):
             pdf.image(io.BytesIO(base64.b64decode(item["thumbnail_jpeg_b64"])), w=60)
         verdict = r.get("verdict") or {}
@@ -99,7 +143,8 @@ def render_pdf(report: dict) -> bytes:
             ("Generator", gen.get("name") or gen.get("tool")),
             ("Prompt", gen.get("prompt")),
             ("Classifier", f"{r['classifier']['p_artificial']:.2f} for 'artificial' ({r['classifier']['model']} @ "
-                           f"{r['classifier']['revision']})" if r.get("classifier") else r.get("classifier_error")),
+                           f"{r['classifier']['revision']})" if r.get("classifier")
+                           else None if r.get("classifier_error") == summary["classifier_note"] else r.get("classifier_error")),
         ]  # fmt: skip
         for label, value in facts:
             if value:
@@ -110,17 +155,20 @@ def render_pdf(report: dict) -> bytes:
                     family="DejaVuMono" if label in ("SHA-256", "MD5") else "DejaVu",
                 )
         for note in item.get("notes", []):
-            _text(pdf, f"Note, {note['created_at']}, {note['author']}: {note['text']}", 8)
+            _text(pdf, f"Note, {display_time(note['created_at'])}, {note['author']}: {note['text']}", 8)
     pdf.add_page()
     _text(pdf, "Chain of custody", 12, "B")
     head = report["audit_head"]
     _text(
         pdf, f"Audit head: {head['hash']} ({head['entries']} entries). Compare with `case verify` later.", 7.5
     )
-    for a in report["audit"]:
-        _text(
-            pdf,
-            f"#{a['id']} {a['at']} {a['actor']}: {a['action']} {a['details']} (hash {a['hash'][:16]}...)",
-            7,
-        )
+    _table(pdf, (10, 34, 28, 26, 72, 20), ("#", "When", "Who", "What", "Details", "Hash"), [
+        (a["id"], display_time(a["at"]), a["actor"], a["action"], display_details(a["details"]), a["hash"][:10])
+        for a in report["audit"]
+    ], 6.5)  # fmt: skip
     return bytes(pdf.output())
+
+
+def _c2pa_state(result: dict) -> str:
+    c2pa = (result.get("provenance") or {}).get("c2pa") or {}
+    return c2pa.get("state") or ("absent" if c2pa.get("present") is False else "")

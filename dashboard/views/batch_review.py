@@ -29,6 +29,7 @@ uploads = st.file_uploader(
     accept_multiple_files=True,
     help="For thousands of files use the CLI.",
     key="batch_uploads",
+    max_upload_size=ctx.settings.max_file_mb,  # the limit the analysis enforces (setting max_file_mb)
 )
 if not uploads:
     st.info("Upload several images, or ZIP archives of images, to review them together.")
