@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (setting device)")
     p.add_argument("--batch-size", type=int, help="images per classifier call (setting batch_size)")
     p.add_argument(
-        "--no-classifier", action="store_true", help="skip the classifier; metadata and file facts only"
+        "--no-classifier",
+        action="store_true",
+        help="skip the classifier (metadata, provenance and forensics still run; see --no-forensics and --metadata-only)",
     )
     p.add_argument(
         "--no-stability", action="store_true", help="never re-score re-compressed and resized copies"

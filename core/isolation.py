@@ -10,13 +10,16 @@ killing its worker, which is then replaced.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -36,6 +39,38 @@ class Outcome:
     status: str
     value: Any = None
     message: str = ""
+
+
+# Characters of a job's library messages kept (libtiff can print thousands of lines for one file).
+MAX_MESSAGE_CHARS = 2000
+
+
+@contextlib.contextmanager
+def library_messages() -> Iterator[list[str]]:
+    """Collect what the libraries say while one file is parsed in a worker: Python warnings
+    (Pillow's "Palette images with Transparency...", TIFF tag warnings) and what native
+    decoders print on standard error (libtiff's "TIFFFillStrip: Read error..."). They belong
+    to that file's row as notices, not to the terminal or the server's log. Workers only:
+    standard error is redirected for the whole process while the block runs."""
+    collected: list[str] = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield collected
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            native = sink.read(MAX_MESSAGE_CHARS + 1).decode("utf-8", "replace")
+            seen = dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught)
+            seen.update(dict.fromkeys(line.strip() for line in native.splitlines() if line.strip()))
+            text = "; ".join(seen)
+            if text:
+                collected.append(text[:MAX_MESSAGE_CHARS] + ("…" if len(text) > MAX_MESSAGE_CHARS else ""))
 
 
 def _address_space_in_use() -> int:

@@ -29,7 +29,7 @@ from core.detector import Detector
 from core.errors import AnalysisError
 from core.intake import describe_bytes, open_intake, preview_jpeg
 from core.intake.decode import upright
-from core.isolation import run_limited
+from core.isolation import library_messages, run_limited
 from core.ledger import build_ledger, stability_needed
 from core.metadata.exif import read_exifread
 from core.metadata.thumbnail import open_thumbnail
@@ -101,7 +101,7 @@ def preview_safely(data: bytes, settings: Settings, size: int) -> bytes | None:
     that the dashboard and the reports never decode untrusted bytes in their own process.
     None when the bytes hold no image that decodes within the limits."""
     outcome = run_limited(
-        preview_jpeg, (data, settings.max_pixels, size), settings.file_timeout_s, settings.file_memory_mb,
+        _quietly, (preview_jpeg, data, settings.max_pixels, size), settings.file_timeout_s, settings.file_memory_mb,
         warm_up="core.pipeline:warm_up_worker",
     )  # fmt: skip
     return outcome.value if outcome.status == "ok" else None
@@ -130,10 +130,17 @@ def view_safely(
     with the map options given (``{"ela": {"quality": 75}, "noise": {"gain": 20}}``); None
     when the image does not decode within the limits."""
     outcome = run_limited(
-        _view_job, (data, settings.max_pixels, options or {}), settings.file_timeout_s, settings.file_memory_mb,
-        warm_up="core.pipeline:warm_up_worker",
+        _quietly, (_view_job, data, settings.max_pixels, options or {}), settings.file_timeout_s,
+        settings.file_memory_mb, warm_up="core.pipeline:warm_up_worker",
     )  # fmt: skip
     return outcome.value if outcome.status == "ok" else None
+
+
+def _quietly(fn, *args):
+    """Run a display job in a worker with its libraries' messages dropped: the file's analysis
+    row has them already; the server's log is not the place."""
+    with library_messages():
+        return fn(*args)
 
 
 def _view_job(data: bytes, max_pixels: int, options: dict[str, dict]) -> ForensicView | None:
@@ -165,8 +172,10 @@ def warm_up_worker() -> None:
 
 
 def _prepare_job(source: Source, settings: Settings, trust_anchors_pem: str):
-    """What a worker process runs for one file."""
-    result, pixels = prepare(source, Context(settings, trust_anchors_pem=trust_anchors_pem))
+    """What a worker process runs for one file: its libraries' messages become a notice of its row."""
+    with library_messages() as messages:
+        result, pixels = prepare(source, Context(settings, trust_anchors_pem=trust_anchors_pem))
+    result.notices.extend(Notice("library_messages", text) for text in messages)
     if pixels is not None:
         pixels.info = {}  # the classifier needs the pixels only; file-made info need not travel
     return result, pixels

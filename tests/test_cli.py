@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from core.cli import main
@@ -167,3 +168,17 @@ def test_usage_errors_exit_2(args, message):
     assert proc.returncode == 2
     assert message in proc.stderr
     assert proc.stdout == ""
+
+
+def test_library_messages_go_to_the_row_not_the_terminal(tmp_path):
+    """Pillow warns about this palette PNG; the warning is the row's notice, stderr stays clean."""
+    image = Image.new("P", (16, 16))
+    image.putpalette(list(range(256)) * 3)
+    path = tmp_path / "palette.png"
+    image.save(path, "PNG", transparency=bytes([0, 128] + [255] * 254))
+    proc = run_cli("scan", str(path), "--no-classifier")
+    assert proc.returncode == 0
+    assert proc.stderr.strip() == "1 file(s) scanned, 0 with errors"
+    (row,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert {"code": "library_messages", "message": "UserWarning: Palette images with Transparency expressed in "
+            "bytes should be converted to RGBA images"} in row["notices"]  # fmt: skip
