@@ -58,6 +58,9 @@ def server(tmp_path_factory, tiny_model):
         "FORENSICS_MODEL": str(tiny_model),
         "HF_HUB_OFFLINE": "1",
         "FORENSICS_STABILITY": "false",
+        # A case store of the test's own, never the user's.
+        "FORENSICS_CASE_STORE": str(tmp_path_factory.mktemp("cases")),
+        "FORENSICS_CASE_KEY": str(tmp_path_factory.mktemp("key") / "case.key"),
     }
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
@@ -186,5 +189,107 @@ def test_two_sessions_at_once_while_a_batch_with_bad_files_runs(server, browser,
     second.set_input_files("input[type=file]", str(single))  # session two, at the same time
     second.get_by_text("What this does not show").wait_for(timeout=120_000)
     first.get_by_text(f"{len(batch)} files analysed, 3 with errors.").wait_for(timeout=240_000)
+    assert errors == []
+    assert "Traceback" not in log_path.read_text()
+
+
+def _natural_sizes(page) -> list[tuple[int, int]]:
+    """(width, height) of every picture the page shows, as decoded by the browser."""
+    return [tuple(s) for s in page.eval_on_selector_all(
+        '[data-testid="stImage"] img', "els => els.map(e => [e.naturalWidth, e.naturalHeight])")]  # fmt: skip
+
+
+def test_a_desk_reviews_upright_pictures_sorted_verdicts_and_downloads_only_what_it_chose(
+    server, browser, tmp_path
+):
+    """The defects a verification desk met, each checked in the browser: a rotated photo and its
+    maps are shown upright; no Python values or Markdown backticks on screen; verdicts sorted by
+    weight and the filter applied to charts; a report download matches the options shown; the
+    PDF opens with a summary. Screenshots of every step go to test-artifacts/."""
+    from PIL.PngImagePlugin import PngInfo
+    from pypdf import PdfReader
+
+    url, log_path = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    rotated = tmp_path / "rotated.jpg"  # stored landscape 600x400, EXIF orientation 6: shown portrait
+    rotated.write_bytes(encode(photo((600, 400), seed=7), "JPEG", exif=camera_exif(orientation=6)))
+    info = PngInfo()
+    info.add_text("parameters", "a lighthouse\nSteps: 20, Seed: 3, Model: sdxl")
+    generated = tmp_path / "generated.png"
+    generated.write_bytes(encode(photo((320, 240), seed=8), "PNG", pnginfo=info))
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 cut")
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
+    page.get_by_role("textbox", name="Your name, for the chain of custody").fill("Desk editor")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    page.set_input_files("input[type=file]", str(rotated))
+    page.get_by_text("What this does not show").wait_for(timeout=120_000)
+    page.get_by_role("tab", name="Forensics").click()
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "one-image-rotated.png"), full_page=True)
+    sizes = _natural_sizes(page)
+    assert len(sizes) >= 3 and all(h > w for w, h in sizes[:3]), sizes  # preview, image and map upright
+    shown = page.inner_text('[data-testid="stMain"]')
+    assert "`" not in shown and "None" not in shown.split() and "True" not in shown.split()
+
+    page.get_by_role("link", name="Batch review").click()
+    page.wait_for_selector(BATCH_INPUT, state="attached", timeout=60_000)
+    page.set_input_files(BATCH_INPUT, [str(rotated), str(generated), str(broken)])
+    page.get_by_text("3 files analysed, 1 with errors.").wait_for(timeout=120_000)
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "batch-review-sorted.png"), full_page=True)
+    assert page.locator('[role="gridcell"]', has_text="None").count() == 0  # empty cells are empty
+    listed = page.inner_text('[data-testid="stExpander"]')  # the verdicts, in the table's order
+    assert listed.index("generated.png") < listed.index("rotated.jpg") < listed.index("broken.jpg")
+    page.get_by_text("Add these files to a case").click()
+    page.get_by_text("No open case yet").wait_for(timeout=30_000)
+
+    page.get_by_role("link", name="Cases").click()
+    page.get_by_role("textbox", name="New case name").fill("Harbour <fire>")
+    page.get_by_role("button", name="Create case").click()
+    page.get_by_text("Case created").wait_for(timeout=60_000)
+    page.get_by_role("link", name="Batch review").click()
+    page.wait_for_selector(BATCH_INPUT, state="attached", timeout=60_000)
+    page.set_input_files(BATCH_INPUT, [str(rotated), str(generated), str(broken)])
+    page.get_by_text("3 files analysed, 1 with errors.").wait_for(timeout=120_000)
+    page.get_by_text("Add these files to a case").click()
+    page.get_by_role("button", name="Add to case").click()
+    page.get_by_text("3 added").wait_for(timeout=60_000)
+
+    page.get_by_role("link", name="Cases").click()
+    page.get_by_role("button", name="Prepare report").wait_for(timeout=60_000)
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "cases.png"), full_page=True)
+    page.get_by_role("button", name="Prepare report").click()
+    page.get_by_role("button", name="Download case-1.html").wait_for(timeout=60_000)
+    page.get_by_text("Redact for sharing outside the newsroom").click()
+    page.get_by_text("The options changed since the last report was prepared").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Download case-1.html").count() == 0  # never the unredacted file
+    page.get_by_role("button", name="Prepare report").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download case-1-redacted.html").click()
+    assert "Redacted for external sharing" in Path(download.value.path()).read_text(encoding="utf-8")
+
+    page.get_by_text("Redact for sharing outside the newsroom").click()
+    wait_idle(page)
+    page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("Format", exact=True)).click()
+    page.get_by_role("option", name="pdf").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Prepare report").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download case-1.pdf").click()
+    pdf = Path(download.value.path()).read_bytes()
+    first = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Summary: 3 item(s)" in first and "Contact sheet" in first and "generated.png" in first
+    assert "Not analysed (decode_failed)" in first and "No classifier score for any item" not in first
+    import pypdfium2 as pdfium
+
+    pdfium.PdfDocument(pdf)[0].render(scale=1.5).to_pil().save(ARTIFACTS / "report-first-page.png")
     assert errors == []
     assert "Traceback" not in log_path.read_text()

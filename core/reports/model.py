@@ -103,6 +103,9 @@ MAX_REASONS = 5
 
 def key_evidence(result: dict) -> str:
     """The finding a reader needs first: the strongest that is more than background."""
+    error = result.get("error")
+    if isinstance(error, dict) and error.get("code"):
+        return f"Not analysed ({error['code']}): {error.get('message') or ''}"
     findings = result.get("findings") or []
     weighty = [f for f in findings if isinstance(f, dict) and f.get("strength") != "context"]
     first = (weighty or [f for f in findings if isinstance(f, dict)] or [{}])[0]
@@ -123,10 +126,12 @@ def summary(items: list[dict]) -> dict[str, Any]:
         for b in sorted(bands, key=lambda b: order.index(b) if b in order else 99)
     ]
     reasons = {i["result"].get("classifier_error") for i in items if not i["result"].get("classifier")}
+    scored = any(i["result"].get("classifier") for i in items)
     return {
         "items": len(items),
         "bands": counts,
-        "classifier_note": next(iter(reasons)) if len(reasons) == 1 and items else None,
+        # Said once when no item has a score for the same reason (e.g. the classifier was off).
+        "classifier_note": next(iter(reasons)) if items and not scored and len(reasons) == 1 else None,
     }
 
 
