@@ -10,7 +10,7 @@ from core.errors import ClassifierUnavailable
 from core.provenance.c2pa_credentials import load_trust_anchors
 from core.settings import Settings
 
-CLASSIFIER_DISABLED = "classifier disabled (--no-classifier, or the setting classifier=false)"
+CLASSIFIER_DISABLED = "classifier switched off (setting classifier=false, or --no-classifier)"
 CLASSIFIER_NEEDS_PIXELS = "classifier not run: a metadata-only scan decodes no pixels (setting pixels=false)"
 
 

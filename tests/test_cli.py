@@ -110,7 +110,7 @@ def test_no_classifier_and_csv_output(mixed_folder, tmp_path, capsys):
         "48.8583",
         "",
     )
-    assert cam["classifier_error"].startswith("classifier disabled")
+    assert cam["classifier_error"].startswith("classifier switched off")
     assert capsys.readouterr().err == ""
 
 

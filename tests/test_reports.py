@@ -217,7 +217,7 @@ def test_the_pdf_opens_with_a_summary_and_a_contact_sheet(tmp_path):
     first = pages[0]
     assert "Summary: 3 item(s)" in first and "Contact sheet" in first
     assert "gen.png" in first and "cam.jpg" in first and "says it was generated with" in first
-    assert "No classifier score for any item: classifier disabled" in first
+    assert "No classifier score for any item: classifier switched off" in first
     whole = "\n".join(pages)
     assert whole.count(ctx.classifier_error) == 1
     assert "Chain of custody" in pages[-1] and "file_name: cam.jpg" in pages[-1]

@@ -111,8 +111,9 @@ def _from_hub(model: str, revision: str) -> ModelFiles:
         f"the weights of {canonical_id(model)!r} (revision {revision!r}) are not on this machine and the "
         "Hugging Face Hub cannot be reached (offline, HF_HUB_OFFLINE=1, or no network). To fix: run once "
         "with a network connection so they are cached; or download them on a connected machine "
-        f"(`hf download {canonical_id(model)} --local-dir DIR`), copy DIR here and pass `--model DIR` "
-        "(or set FORENSICS_MODEL=DIR); or use `--no-classifier`. The rest of the analysis runs without it."
+        f"(hf download {canonical_id(model)} --local-dir DIR), copy DIR here and point the setting model at it "
+        "(FORENSICS_MODEL=DIR, or --model DIR on the command line); or switch the classifier off (setting "
+        "classifier=false, --no-classifier). The rest of the analysis runs without it."
     ) from last
 
 

@@ -20,9 +20,9 @@ if ctx.detector is None:
     st.error(
         "No classifier is loaded. The dashboard still analyses metadata, Content Credentials and forensics.\n\n"
         f"Reason: {safe(ctx.classifier_error)}\n\n"
-        "To load one: run once with a network connection so the weights are cached; or download them on a "
-        "connected machine (`hf download Modotte/AIRealNet --local-dir DIR`), copy DIR here and start the "
-        "dashboard with `FORENSICS_MODEL=DIR`.",
+        "To load one: start the dashboard once with a network connection so the weights are cached; or "
+        "download them on a connected machine (hf download Modotte/AIRealNet --local-dir DIR), copy DIR "
+        "to this server and start the dashboard with the environment variable FORENSICS_MODEL=DIR.",
     )
 else:
     d = ctx.detector
