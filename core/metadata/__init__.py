@@ -20,6 +20,7 @@ from .dates import iptc_datetime, iso_datetime, placeholder_date
 from .editing import editing_software
 from .icc import read_icc
 from .iptc import read_iptc
+from .makernote import MakerNote, read_makernote
 from .png_text import read_png_text
 from .thumbnail import describe_thumbnail
 from .xmp import first_text, read_xmp, xmp_gps
@@ -65,6 +66,17 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
         meta.sources.append("exif")
         meta.raw["exif"] = exif.dump or pillow.dump
 
+    # Only files whose EXIF holds a MakerNote are given to Exiv2 (it would report other
+    # containers' quirks as MakerNote damage).
+    makernote = read_makernote(data) if "EXIF MakerNote" in exif.dump else MakerNote()
+    if makernote.error:
+        notices.append(
+            Notice("makernote_malformed", f"the MakerNote could not be fully read: {makernote.error}")
+        )
+    if makernote.entries:
+        meta.sources.append("makernote")
+        meta.raw["makernote"] = makernote.entries
+
     xmp = read_xmp(data)
     notices.extend(Notice(code, message) for code, message in xmp.problems)
     props = xmp.properties
@@ -101,10 +113,10 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
     meta.camera = Camera(
         make=_text(fields.get("make")) or first_text(props, "tiff:Make"),
         model=_text(fields.get("model")) or first_text(props, "tiff:Model"),
-        # EXIF LensModel, else the one Canon's MakerNote records (what exiftool reports as
-        # LensModel too), else XMP. A lens make alone (LensMake) names no lens.
+        # EXIF LensModel, else the one Canon's or Olympus's MakerNote records (what exiftool
+        # reports as LensModel too), else XMP. A lens make alone (LensMake) names no lens.
         lens=_text(fields.get("lens_model"))
-        or _text((meta.raw.get("exif") or {}).get("MakerNote LensModel"))
+        or makernote.lens
         or first_text(props, "exifEX:LensModel", "aux:Lens"),
         serial=_text(fields.get("serial"))
         or first_text(props, "exifEX:BodySerialNumber", "aux:SerialNumber"),

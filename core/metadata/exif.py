@@ -1,4 +1,5 @@
-"""EXIF, read twice: exifread as the primary parser, Pillow as an independent cross-check.
+"""EXIF, read twice: exifread as the primary parser of the standard tags, Pillow as an
+independent cross-check (MakerNotes are read by Exiv2, in ``makernote.py``).
 
 Tags are named as in EXIF 2.32 / CIPA DC-008. Both parsers fill the same small table
 of fields (``FIELDS``) so that their answers can be compared one to one; a
@@ -14,7 +15,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import exifread
+from exifread.core.exceptions import ExifNotFound, InvalidExif
+from exifread.core.exif_header import ExifHeader
+from exifread.core.find_exif import determine_type, get_endian_str
 from exifread.serialize import convert_types
 from exifread.tags.fields import FieldType
 from PIL import ExifTags, Image
@@ -99,7 +102,7 @@ def read_exifread(data: bytes) -> ExifRead:
     """Parse EXIF with exifread. Absence gives an empty result; damage sets ``error``."""
     out = ExifRead()
     try:
-        tags = exifread.process_file(_BoundedReader(data), details=True, extract_thumbnail=True)
+        tags = _standard_tags(_BoundedReader(data))
     except ParseBudgetExceeded as exc:
         out.error = f"parsing stopped: {exc}"
         return out
@@ -121,6 +124,33 @@ def read_exifread(data: bytes) -> ExifRead:
         if tag is not None:
             out.fields[name] = _plain(getattr(tag, "values", tag))
     return out
+
+
+def _standard_tags(fh: _BoundedReader) -> dict[str, Any]:
+    """exifread's walk of every IFD (IFD0, the thumbnail's, EXIF, GPS, SubIFDs) and the EXIF
+    thumbnail, as ``exifread.process_file(details=True)`` does it, without decoding the
+    MakerNote: Exiv2 reads MakerNotes (``makernote.py``), and exifread's pure-Python decoding
+    of them took most of a metadata scan's time. ``details=False`` would not do: it also drops
+    UserComment (where AUTOMATIC1111 writes its parameters in JPEGs) and XMP in TIFF."""
+    try:
+        offset, endian_bytes, fake_exif = determine_type(fh)
+    except (ExifNotFound, InvalidExif):
+        return {}  # no EXIF: absence, not damage
+    endian, _ = get_endian_str(endian_bytes)
+    header = ExifHeader(fh, endian, offset, fake_exif, False, False, True, True)
+    thumbnail_ifd = 0
+    for n, ifd in enumerate(header.list_ifd()):
+        header.dump_ifd(ifd=ifd, ifd_name="Image" if n == 0 else "Thumbnail" if n == 1 else f"IFD {n}")
+        thumbnail_ifd = ifd if n == 1 else thumbnail_ifd
+    if exif_offset := header.tags.get("Image ExifOffset"):
+        header.dump_ifd(ifd=exif_offset.values[0], ifd_name="EXIF")
+    if sub_ifds := header.tags.get("Image SubIFDs"):
+        for n, sub_offset in enumerate(sub_ifds.values):
+            header.dump_ifd(ifd=sub_offset, ifd_name=f"EXIF SubIFD{n}")
+    if thumbnail_ifd:
+        header.extract_tiff_thumbnail(thumbnail_ifd)
+        header.extract_jpeg_thumbnail()
+    return header.tags
 
 
 def _dump_value(name: str, tag: Any, converted: Any) -> Any:

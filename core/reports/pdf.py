@@ -10,24 +10,29 @@ from __future__ import annotations
 import base64
 import io
 import os
-
-import matplotlib
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from core.escaping import escape_lines
 
 from .charts import score_chart
 from .model import display_details, display_time
 
-FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 def _pdf() -> FPDF:
+    # Imported here: fpdf2 and matplotlib (whose DejaVu fonts the PDF uses) cost a quarter of a
+    # second at start-up, and most runs of the tool never write a PDF.
+    import matplotlib
+    from fpdf import FPDF
+
+    font_dir = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("DejaVu", "", os.path.join(FONT_DIR, "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf"))
-    pdf.add_font("DejaVuMono", "", os.path.join(FONT_DIR, "DejaVuSansMono.ttf"))
+    pdf.add_font("DejaVu", "", os.path.join(font_dir, "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", os.path.join(font_dir, "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVuMono", "", os.path.join(font_dir, "DejaVuSansMono.ttf"))
     return pdf
 
 
