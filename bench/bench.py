@@ -88,6 +88,89 @@ def write_files(folder: Path, jpegs: int, pngs: int, size: tuple[int, int] = (40
     return paths
 
 
+def write_varied(folder: Path, count: int, size: tuple[int, int] = (4000, 3000)) -> list[Path]:
+    """12 MP camera JPEGs of different scenes (so the classifier's scores differ between them)."""
+    from PIL import ImageFilter
+
+    from tests.images import camera_exif, encode, photo
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        path = folder / f"IMG_{i:05}.JPG"
+        if not path.exists():
+            scene = (
+                photo((size[0] // 4, size[1] // 4), seed=50 + i)
+                .resize(size)
+                .filter(ImageFilter.GaussianBlur(2))
+            )
+            path.write_bytes(encode(scene, "JPEG", quality=92, exif=camera_exif()))
+        paths.append(path)
+    return paths
+
+
+def biased_model(model: Path, folder: Path, files: list[Path], low_share: float) -> tuple[Path, list[float]]:
+    """The same random model with its classifier head shifted so that ``low_share`` of ``files``
+    score below the stability threshold (0.25) and the rest above: the mix of a desk's camera
+    photos, most clearly low and some not. Returns the model and the scores it gives the files."""
+    import math
+
+    import torch
+    from transformers import AutoModelForImageClassification
+
+    from core.detector import load_detector
+    from core.intake import open_intake
+    from core.ledger import STABILITY_MIN_SCORE
+
+    detector = load_detector(str(model), backend="pytorch", batch_size=1)
+    images = [open_intake(p.read_bytes(), p.name, str(p), 10**9).decoded.pixels for p in files]
+    margins = sorted(math.log(r.p_artificial / (1 - r.p_artificial)) for r in detector.predict(images))
+    cut = margins[min(len(margins) - 1, int(low_share * len(margins)))]
+    below = (margins[max(0, int(low_share * len(margins)) - 1)] + cut) / 2  # between the two groups
+    shift = math.log(STABILITY_MIN_SCORE / (1 - STABILITY_MIN_SCORE)) - below
+    net = AutoModelForImageClassification.from_pretrained(model).eval()
+    with torch.no_grad():  # label 0 is "artificial": its logit rises by the whole shift
+        net.classifier.bias[0] += shift
+    net.save_pretrained(folder)
+    (folder / "preprocessor_config.json").write_text(json.dumps(PREPROCESSOR))
+    scores = [
+        r.p_artificial for r in load_detector(str(folder), backend="pytorch", batch_size=1).predict(images)
+    ]
+    return folder, scores
+
+
+def default_scan_timer(model: Path, files: list[Path], stability: str) -> Callable[[], float]:
+    """The scan users get: every default setting (forensics on, stability auto, batch 8) but the model."""
+    from core.pipeline import Source, make_context
+    from core.scan import scan
+    from core.settings import Settings
+
+    ctx = make_context(Settings(model=str(model), stability=stability))
+    sources = [Source.from_path(f) for f in files]
+    list(scan(sources[:2], ctx))  # warm-up (model load, imports, file workers)
+    return timer(len(files), lambda: sum(1 for _ in scan(sources, ctx)))
+
+
+def copies_of_corpus_cameras(folder: Path, copies: int) -> Path:
+    """The corpus's real camera JPEGs (about 60 makes), ``copies`` times over in sub-folders, so
+    that start-up does not dominate; the same files each time, as a desk's folder may hold."""
+    import shutil
+
+    corpus = ROOT.parent / "shared" / "corpus" / "camera"
+    for n in range(copies):
+        target = folder / str(n)
+        if not target.exists() and corpus.is_dir():
+            shutil.copytree(corpus, target)
+    return folder
+
+
+def whole_process(args: list[str], count: int) -> float:
+    """Files per second of a command run from start to end (start-up included)."""
+    start = time.perf_counter()
+    subprocess.run(args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return rate(count, time.perf_counter() - start)
+
+
 def rate(count: int, seconds: float) -> float:
     return count / seconds if seconds else float("inf")
 
@@ -181,9 +264,14 @@ def main() -> None:
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "forensics-bench"))
     parser.add_argument("--rounds", type=int, default=3, help="rounds of (a), (b), (c); medians are reported")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--default-files", type=int, default=20, help="12 MP JPEGs for (f), the default scan")
+    parser.add_argument("--only-defaults", action="store_true", help="measure (f) and (g) only")
     args = parser.parse_args()
     work = Path(args.work)
     model = build_model(work / "airealnet-geometry")
+    defaults(args, work, model)
+    if args.only_defaults:
+        return
     files = write_files(work / "photos", args.images - args.images // 4, args.images // 4)
     print(f"machine: {os.cpu_count()} CPU(s); files: {len(files)} ({args.images - args.images // 4} 12 MP JPEGs with EXIF, "
           f"{args.images // 4} 1 MP PNGs); model: random weights, AIRealNet geometry")  # fmt: skip
@@ -223,6 +311,52 @@ def main() -> None:
         print(f"(e) peak RSS of a scan with the classifier and its file workers (2 MP JPEGs): {rss_small:.0f} MiB for {args.memory_files // 10} files, "
               f"{rss_large:.0f} MiB for {args.memory_files} files")  # fmt: skip
     print(f"    this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+def defaults(args: argparse.Namespace, work: Path, model: Path) -> None:
+    """(f) the default scan against the plain pipeline, same files, same rounds; (g) a
+    metadata-only scan against exiftool, whole process against whole process."""
+    files = write_varied(work / "varied", args.default_files)
+    mixed, scores = biased_model(model, work / "airealnet-mix", files, 0.8)
+    low = sum(s < 0.25 for s in scores)
+    print(f"(f) {len(files)} 12 MP camera JPEGs of different scenes; the random model's head is shifted so that "
+          f"{low} score below 0.25 and {len(files) - low} above (scores {min(scores):.2f} to {max(scores):.2f})")  # fmt: skip
+    timers = {
+        "a": pipeline_timer(mixed, files),
+        "auto": default_scan_timer(mixed, files, "auto"),
+        "always": default_scan_timer(mixed, files, "always"),
+    }
+    rounds = [{name: measure() for name, measure in timers.items()} for _ in range(args.rounds)]
+    med = {name: median(r[name] for r in rounds) for name in timers}
+    print("    per round: " + "; ".join(" ".join(f"{k} {v:.2f}" for k, v in r.items()) for r in rounds))
+    print(f"    (a) plain pipeline: {med['a']:.2f} images/s")
+    print(f"    default scan (stability auto): {med['auto']:.2f} images/s = "
+          f"{median(r['auto'] / r['a'] for r in rounds):.2f}x (a)")  # fmt: skip
+    print(f"    worst case (stability always): {med['always']:.2f} images/s = "
+          f"{median(r['always'] / r['a'] for r in rounds):.2f}x (a)")  # fmt: skip
+    camera = copies_of_corpus_cameras(work / "camera-copies", 5)
+    for name, folder in (
+        ("real camera JPEGs (the corpus's, five copies)", camera),
+        ("12 MP JPEGs", work / "varied"),
+    ):
+        if not folder.is_dir():
+            continue
+        count = sum(1 for p in folder.rglob("*") if p.is_file())
+        ours = [
+            sys.executable,
+            "-m",
+            "core",
+            "scan",
+            str(folder),
+            "--metadata-only",
+            "--quiet",
+            "--out",
+            os.devnull,
+        ]
+        theirs = ["exiftool", "-j", "-r", "-q", str(folder)]
+        pairs = [(whole_process(ours, count), whole_process(theirs, count)) for _ in range(args.rounds)]
+        print(f"(g) {count} {name}: --metadata-only {median(o for o, _ in pairs):.1f} files/s, exiftool "
+              f"{median(t for _, t in pairs):.1f} files/s = {median(o / t for o, t in pairs):.2f}x exiftool")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -203,3 +203,13 @@ def test_header_only_intake_reads_facts_without_pixels_and_still_catches_a_cut_j
     cut = open_intake(whole[: len(whole) // 2], "a.jpg", "a.jpg", 10**9, pixels=False)
     assert cut.error.code == "decode_failed" and "end-of-image marker" in cut.error.message
     assert cut.facts.sha256 == hashlib.sha256(whole[: len(whole) // 2]).hexdigest()
+
+
+def test_both_hashes_in_one_pass_equal_hashlib_over_chunk_boundaries():
+    import hashlib
+
+    from core.intake import HASH_CHUNK, hash_once
+
+    for size in (0, 1, HASH_CHUNK - 1, HASH_CHUNK, HASH_CHUNK + 1, 3 * HASH_CHUNK + 7):
+        data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+        assert hash_once(data) == (hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest()), size
