@@ -166,7 +166,7 @@ def _credentials(result: ScanResult) -> None:
                  hide_index=True, width="stretch")  # fmt: skip
     if c2.failures:
         st.markdown("**Failed checks**")
-        st.dataframe(pd.DataFrame([{"code": f.code, "meaning": f.kind.replace("_", " "), "where": f.scope,
+        st.dataframe(pd.DataFrame([{"code": f.code, "meaning": plain(f.kind).replace("_", " "), "where": f.scope,
                                     "validator says": plain(f.explanation)} for f in c2.failures]),
                      hide_index=True, width="stretch")  # fmt: skip
     # The history, newest first: each manifest with the actions it records (as Verify shows it).

@@ -88,6 +88,10 @@ def preview(name: str, data: bytes, size: int = 1024) -> bytes | None:
     return cache[key]
 
 
+# Forensic views kept per session (one per image and set of map options).
+MAX_VIEWS = 8
+
+
 def forensic_view(name: str, data: bytes, ela_quality: int, noise_gain: float | None) -> ForensicView | None:
     """The forensic viewer's images of an upload (image, maps, thumbnail), drawn in a file
     worker once per session and option set."""
@@ -96,6 +100,8 @@ def forensic_view(name: str, data: bytes, ela_quality: int, noise_gain: float | 
     if key not in cache:
         options = {"ela": {"quality": ela_quality}, "noise": {"gain": noise_gain}}
         cache[key] = view_safely(data, analysis_context().settings, options)
+        while len(cache) > MAX_VIEWS:  # each view holds a few MB of arrays: keep the latest ones
+            del cache[next(iter(cache))]
     return cache[key]
 
 
