@@ -3,7 +3,7 @@ classifier, or the reason there is none, and the C2PA trust anchors)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.detector import Detector, get_detector
 from core.errors import ClassifierUnavailable
@@ -17,9 +17,12 @@ CLASSIFIER_NEEDS_PIXELS = "classifier not run: a metadata-only scan decodes no p
 @dataclass
 class Context:
     settings: Settings
-    detector: Detector | None = None
+    detector: Detector | None = None  # the primary classifier (setting model)
     classifier_error: str | None = None
     trust_anchors_pem: str = ""
+    # The classifiers of the setting ``detectors``, beside the primary, and why any is missing.
+    extra_detectors: list[Detector] = field(default_factory=list)
+    extra_errors: list[str] = field(default_factory=list)
 
 
 def make_context(settings: Settings) -> Context:
@@ -39,4 +42,12 @@ def make_context(settings: Settings) -> Context:
         )
     except ClassifierUnavailable as exc:
         return Context(settings, None, f"classifier unavailable: {exc}", pem)
-    return Context(settings, detector, None, pem)
+    ctx = Context(settings, detector, None, pem)
+    for model in settings.detector_models():  # each extra classifier loads, or says why not, alone
+        try:
+            ctx.extra_detectors.append(
+                get_detector(model, "main", settings.device, settings.batch_size, settings.backend)
+            )
+        except ClassifierUnavailable as exc:
+            ctx.extra_errors.append(f"{model}: {exc}")
+    return ctx

@@ -26,6 +26,7 @@ from core.analyzers.classifier import (  # noqa: F401 (the thresholds are cited 
     STRONG_SIGNAL,
     WEAK_SIGNAL,
     classifier_band,
+    disagreement,
 )
 from core.analyzers.metadata import CAVEAT_CAMERA_METADATA, capture_summary
 from core.escaping import quote
@@ -226,6 +227,12 @@ def decide(result: ScanResult) -> Verdict:
             "inconclusive",
             "Inconclusive: no declaration, and the classifier's score flips when the image is re-compressed or "
             f"resized.{note}",
+            "statistical", caveats,
+        )  # fmt: skip
+    if split := disagreement(result):
+        return Verdict(
+            "inconclusive",
+            f"Inconclusive: no declaration, and the classifiers disagree: {split}.{note}",
             "statistical", caveats,
         )  # fmt: skip
     band = classifier_band(result.classifier.p_artificial)

@@ -242,7 +242,9 @@ def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -
         return
     for (result, _), score in zip(ready, scores, strict=True):
         result.classifier = score
+        result.classifiers = [score]
         analyzers.record(result, CLASSIFIER, "ok")
+    _score_extra_detectors(ready, ctx)
     mode = ctx.settings.stability
     if mode == "auto":  # only where the verdict rests on the score and the score is not clearly low
         for result, _ in ready:
@@ -253,6 +255,23 @@ def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -
             analyzers.record(result, STABILITY, "skipped", reason=reason)
     if mode != "never":
         _score_stability([(r, p) for r, p in ready if r.stability_skipped is None], ctx.detector)
+
+
+def _score_extra_detectors(ready: list[tuple[ScanResult, Image.Image]], ctx: Context) -> None:
+    """The classifiers of the setting ``detectors``, each on the whole batch; one that fails
+    or could not load is a notice, and the others' scores stand."""
+    for result, _ in ready:
+        result.notices.extend(Notice("detector_unavailable", reason) for reason in ctx.extra_errors)
+    for detector in ctx.extra_detectors:
+        try:
+            scores = detector.predict([pixels for _, pixels in ready])
+        except Exception as exc:
+            for result, _ in ready:
+                result.notices.append(Notice("classifier_failed", f"{detector.model_id}: {type(exc).__name__}: "
+                                                                  f"{str(exc)[:300]}"))  # fmt: skip
+            continue
+        for (result, _), score in zip(ready, scores, strict=True):
+            result.classifiers.append(score)
 
 
 def _score_stability(ready: list[tuple[ScanResult, Image.Image]], detector: Detector) -> None:

@@ -319,6 +319,9 @@ class ScanResult:
     metadata: Metadata = field(default_factory=Metadata)
     classifier: ClassifierResult | None = None
     classifier_error: str | None = None
+    # Every classifier's score, the primary (``classifier``) first, then those of the setting
+    # ``detectors``: shown side by side, never averaged.
+    classifiers: list[ClassifierResult] = field(default_factory=list)
     provenance: Provenance = field(default_factory=Provenance)
     forensics: dict[str, Any] = field(default_factory=dict)  # one entry per pixel/file analyzer
     stability: Stability | None = None

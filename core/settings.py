@@ -35,6 +35,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("revision", "main", "Hub branch, tag or commit of the model; the resolved commit is recorded."),
     Setting("device", "auto", "auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N or mps."),
     Setting("backend", "auto", "auto (OpenVINO on CPU when installed, else PyTorch), openvino or pytorch."),
+    Setting(
+        "detectors",
+        "",
+        "More classifiers to run beside model, each scored and shown on its own (comma-separated Hub ids or "
+        "local folders, e.g. Modotte/AIRealNet-2). Their labels are mapped by name; disagreement is stated, "
+        "never averaged.",
+    ),
     Setting("batch_size", 8, "Images per classifier call (CPU gains little above 1; GPUs gain a lot)."),
     Setting("classifier", True, "Run the classifier; false analyses metadata and files only."),
     Setting(
@@ -142,6 +149,11 @@ class _SettingsBehaviour:
     def open_store(self):
         """The case store these settings name, with its anchor key."""
         return CaseStore(self.store_path(), key_path=self.case_key or None)
+
+    def detector_models(self) -> list[str]:
+        """The extra classifiers of the setting ``detectors``, in order, each once, without ``model``."""
+        names = [n.strip() for n in str(self.detectors).split(",") if n.strip()]
+        return [n for n in dict.fromkeys(names) if n != self.model]
 
     def analyst_name(self) -> str:
         return self.analyst or getpass.getuser()

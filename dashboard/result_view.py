@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.analyzers import by_id
-from core.detector.model_card import AIREALNET
+from core.analyzers.classifier import classifier_band
+from core.detector.model_card import AIREALNET, card_for
 from core.reports.summary import plain_summary
 from core.schema import ScanResult
 from dashboard.services import forensic_view, preview
@@ -91,6 +92,11 @@ def show_result(
 
 def _classifier(result: ScanResult, known_reason: str | None) -> None:
     c = result.classifier
+    if len(result.classifiers) > 1:  # several detectors: one gauge each, side by side (never a mean)
+        st.markdown("**Classifiers: probability for each one's 'artificial' label**")
+        for score in result.classifiers:
+            _gauge(score)
+        return
     if c is not None:
         st.metric("Classifier: probability for its 'artificial' label", f"{c.p_artificial:.2f}")
         st.caption(
@@ -98,6 +104,23 @@ def _classifier(result: ScanResult, known_reason: str | None) -> None:
         )
     elif result.classifier_error and result.classifier_error != known_reason:
         st.caption("No classifier score: " + safe(result.classifier_error))
+
+
+def _gauge(score) -> None:
+    fig = go.Figure(go.Indicator(
+        mode="gauge+number", value=score.p_artificial, number={"valueformat": ".2f"},
+        gauge={"axis": {"range": [0, 1]}, "bar": {"color": "#1f4e79"},
+               "steps": [{"range": [0.9, 1], "color": "#f4c7c3"}, {"range": [0.6, 0.9], "color": "#fce8b2"}]},
+    ))  # fmt: skip
+    fig.update_layout(height=150, margin={"t": 10, "b": 0, "l": 20, "r": 20})
+    st.plotly_chart(fig, width="stretch")
+    card = card_for(score.model)
+    about = (
+        " ".join(card.limits[:1]) if card else "No model card here: its training data and limits are unknown."
+    )
+    st.caption(
+        safe(f"{score.model} @ {score.revision[:16]} ({classifier_band(score.p_artificial)}). {about}")
+    )
 
 
 def _share(result: ScanResult, key: str) -> None:

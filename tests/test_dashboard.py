@@ -275,3 +275,17 @@ def test_reports_never_decode_originals_in_their_process(tmp_path, monkeypatch):
     report = build_report(store, c.id, settings=Settings(classifier=False))
     assert report["items"][0]["thumbnail_jpeg_b64"]
     assert RENDERERS["pdf"](report).startswith(b"%PDF")
+
+
+def test_one_gauge_per_classifier(monkeypatch, tiny_model, tiny_model_swapped):
+    monkeypatch.setenv("FORENSICS_MODEL", str(tiny_model))
+    monkeypatch.setenv("FORENSICS_DETECTORS", str(tiny_model_swapped))
+    monkeypatch.setenv("FORENSICS_FORENSICS", "false")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = upload(at, "cam.jpg", encode(photo(seed=2), "JPEG"), "image/jpeg")
+    assert not at.exception
+    assert "Inconclusive" in all_text(at) and "classifiers disagree" in all_text(at)
+    gauges = [c for c in at.get("plotly_chart") if '"indicator"' in c.proto.spec]
+    assert len(gauges) == 2
+    captions = [c.value for c in at.caption]
+    assert any(str(tiny_model_swapped).replace("_", "\\\\_") in c or "swapped" in c for c in captions)

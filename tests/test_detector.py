@@ -230,3 +230,33 @@ def test_auto_stability_runs_where_the_score_decides_and_says_why_elsewhere(tmp_
             assert r.stability is not None and r.stability_skipped is None
     always = make_context(Settings(model=str(tiny_model), forensics=False, stability="always"))
     assert all(r.stability is not None for r in analyze_batch([*plain, declared], always))
+
+
+def test_several_detectors_side_by_side_disagreement_is_stated_not_averaged(
+    tiny_model, tiny_model_swapped, tmp_path
+):
+    """The swapped model has the same weights with its label names in the other order: its
+    'artificial' probability is the primary's 'real' one, so the two disagree on every image."""
+    from core.pipeline import Source, analyze, make_context
+    from core.settings import Settings
+
+    missing = tmp_path / "no-such-model"
+    ctx = make_context(Settings(model=str(tiny_model), detectors=f"{tiny_model_swapped}, {missing}",
+                                stability="never", forensics=False))  # fmt: skip
+    assert [d.model_id for d in ctx.extra_detectors] == [str(tiny_model_swapped)]
+    assert len(ctx.extra_errors) == 1 and ctx.extra_errors[0].startswith(f"{missing}: ")
+    result = analyze(Source.from_bytes("a.jpg", encode(photo(seed=3), "JPEG")), ctx)
+    primary, other = result.classifiers
+    assert primary == result.classifier and other.model == str(tiny_model_swapped)
+    assert abs(primary.p_artificial + other.p_artificial - 1) < 1e-4
+    assert (
+        result.verdict.band == "inconclusive"
+        and "the classifiers disagree: 1 of 2 classifiers" in result.verdict.sentence
+    )
+    agreement = next(f for f in result.findings if f.rule == "classifier.agreement")
+    assert agreement.data["agree"] is False and f"{other.p_artificial:.2f}" in agreement.sentence
+    assert "average" not in result.verdict.sentence and "mean" not in result.verdict.sentence
+    assert [n.code for n in result.notices].count("detector_unavailable") == 1
+    # The same model twice is one classifier: `detectors` never repeats `model`.
+    alone = make_context(Settings(model=str(tiny_model), detectors=str(tiny_model), forensics=False))
+    assert alone.extra_detectors == []

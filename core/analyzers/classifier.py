@@ -5,6 +5,7 @@ named thresholds below turn it into words."""
 
 from __future__ import annotations
 
+from core.escaping import quote
 from core.schema import Finding, ScanResult
 
 from .base import Analyzer, library_version
@@ -28,16 +29,41 @@ def classifier_band(p: float) -> str:
     return "little evidence of AI generation"
 
 
+def disagreement(result: ScanResult) -> str | None:
+    """How the classifiers disagree about the label, in words; None when they agree (or there
+    is only one). Scores are listed side by side and never averaged: a mean of a model that
+    knows a generator and one that does not is a number neither model gave."""
+    scores = result.classifiers
+    high = [c for c in scores if c.p_artificial >= 0.5]
+    if len(scores) < 2 or len(high) in (0, len(scores)):
+        return None
+    listed = "; ".join(f"{quote(c.model, 40)} {c.p_artificial:.2f}" for c in scores)
+    return (f"{len(high)} of {len(scores)} classifiers score 0.5 or more for 'artificial' and "
+            f"{len(scores) - len(high)} below ({listed})")  # fmt: skip
+
+
 def findings(result: ScanResult) -> list[Finding]:
     c = result.classifier
     if c is None:
         return []
-    return [Finding(
+    found = [Finding(
         "classifier.score", "synthesis" if c.p_artificial >= 0.5 else "neutral", "statistical",
         f"The classifier gives a probability of {c.p_artificial:.2f} for its 'artificial' label "
         f"({classifier_band(c.p_artificial)}).",
         {"p_artificial": c.p_artificial, "model": c.model, "revision": c.revision},
     )]  # fmt: skip
+    if len(result.classifiers) > 1:
+        scores = [{"model": s.model, "revision": s.revision, "p_artificial": s.p_artificial}
+                  for s in result.classifiers]  # fmt: skip
+        split = disagreement(result)
+        listed = "; ".join(f"{quote(s.model, 40)} {s.p_artificial:.2f}" for s in result.classifiers)
+        found.append(Finding(
+            "classifier.agreement", "neutral", "statistical",
+            f"The classifiers disagree: {split}. Their scores are shown side by side, not averaged."
+            if split else f"All {len(result.classifiers)} classifiers agree on the label ({listed}).",
+            {"classifiers": scores, "agree": split is None},
+        ))  # fmt: skip
+    return found
 
 
 ANALYZER = Analyzer(
@@ -48,5 +74,5 @@ ANALYZER = Analyzer(
     description="the image classifier's probability for its 'artificial' label (model and revision in the row)",
     findings=findings,
     switch="classifier",
-    rules=("classifier.score",),
+    rules=("classifier.score", "classifier.agreement"),
 )
