@@ -146,6 +146,8 @@ def decide(result: ScanResult) -> Verdict:
         how = (
             f"in Content Credentials that fail validation ({_problem_phrase(c2pa)})"
             if in_c2pa and not verified
+            else "by an invisible watermark in the file's pixels"
+            if prov.generator.where == "pixels:watermark"
             else "in the file's metadata"
         )
         if prov.ai_declared:

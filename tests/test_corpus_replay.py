@@ -302,3 +302,11 @@ def test_flat_images_form_no_near_duplicate_group(results):
     groups = near_duplicate_groups(rows)
     for group in groups:
         assert not any(featureless(rows[i].file.phash) for i in group)
+
+
+def test_no_corpus_file_matches_an_invisible_watermark(results):
+    """None of the corpus's generators embeds these marks (ComfyUI does not; diffusers' SDXL
+    pipelines do), and no camera photo may match one: every check that ran found nothing."""
+    ran = {p: r.forensics["watermark"] for p, r in results.items() if "watermark" in r.forensics}
+    assert len(ran) >= 150
+    assert {p: w["found"] for p, w in ran.items() if w["found"]} == {}

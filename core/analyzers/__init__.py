@@ -33,15 +33,17 @@ from . import (
     stability,
     thumbnail,
     trailing_data,
+    watermark,
 )
 from .base import Analyzer, AnalyzerResult
 
 # Order matters: an analyzer reads what the earlier ones stored (C2PA reads the XMP
-# reference the metadata found; the declarations join the C2PA state; the thumbnail
+# reference the metadata found; the declarations join the C2PA state and a watermark; the thumbnail
 # check compares the thumbnail the metadata reader extracted).
 ANALYZERS: tuple[Analyzer, ...] = (
     metadata.ANALYZER,
     c2pa.ANALYZER,
+    watermark.ANALYZER,
     declarations.ANALYZER,
     trailing_data.ANALYZER,
     ela.ANALYZER,

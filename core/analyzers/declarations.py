@@ -9,6 +9,7 @@ from core.context import Context
 from core.escaping import quote
 from core.intake import Intake
 from core.provenance import analyze_provenance
+from core.provenance.generators.common import declared
 from core.schema import Finding, ScanResult
 
 from .base import Analyzer, AnalyzerResult
@@ -21,6 +22,13 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         return intake.decoded.image if intake.pixels is not None else None
 
     provenance, notices = analyze_provenance(found.provenance.c2pa, found.metadata, decoded_file)
+    mark = (found.forensics.get("watermark") or {}).get("found")
+    if mark:  # a generator's own mark in the pixels declares generation as its metadata would
+        provenance.generators.append(declared(mark["tool"], f"{mark['name']} (invisible watermark)",
+                                              "pixels:watermark", "generation"))  # fmt: skip
+        provenance.ai_declared = True
+        if provenance.generator.confidence != "declared":
+            provenance.generator = provenance.generators[-1]
     return AnalyzerResult(provenance, notices)
 
 
@@ -44,8 +52,8 @@ def findings(result: ScanResult) -> list[Finding]:
         ))  # fmt: skip
 
     for g in prov.generators:
-        if g.where == "c2pa":
-            continue  # already stated by the C2PA source type finding
+        if g.where in ("c2pa", "pixels:watermark"):
+            continue  # stated by the C2PA source type finding, or the watermark's own
         if g.confidence == "declared":
             did = "generated" if g.declares == "generation" else "edited"
             findings.append(Finding(

@@ -146,6 +146,9 @@ def render_pdf(report: dict) -> bytes:
             ("Content Credentials", " ".join(filter(None, (c2pa.get("state"), c2pa.get("problem") and f"({c2pa['problem']})")))
              or ("absent" if c2pa.get("present") is False else "")),
             ("Generator", gen.get("name") or gen.get("tool")),
+            ("All classifiers (not averaged)", "; ".join(f"{c.get('model')} {c.get('p_artificial', 0):.2f}"
+                                                          for c in r.get("classifiers") or [] if isinstance(c, dict))
+             if len(r.get("classifiers") or []) > 1 else None),
             ("Prompt", gen.get("prompt")),
             ("Classifier", f"{r['classifier']['p_artificial']:.2f} for 'artificial' ({r['classifier']['model']} @ "
                            f"{r['classifier']['revision']})" if r.get("classifier")

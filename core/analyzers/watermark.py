@@ -1,0 +1,137 @@
+"""Invisible watermarks that open-source generators embed in the pixels, decoded with the
+``invisible-watermark`` package (0.2.0, pinned: a mark is read back only by the same code
+that embedded it; its ``dwtDct`` is known to skip a DCT step, upstream issues #2 and #39,
+which does not matter as long as both sides use it).
+
+- Stable Diffusion XL: the 48-bit message that diffusers' SDXL pipelines embed with
+  ``dwtDct``, passing RGB pixels where the package expects BGR (so they are read the same way).
+- Stable Diffusion 1.x and 2.x reference scripts: the text "StableDiffusionV1" and "SDV2",
+  embedded in BGR order.
+
+A mark counts only when so many bits match that the chance of it in an unmarked image is
+below ``MAX_CHANCE`` (binomial, one half per bit): near misses are not evidence. One JPEG
+re-save usually destroys these marks, so their absence says nothing. On bright or flat
+images the decoder returns all ones (or all zeros) whatever the image holds: "not assessable".
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import math
+
+import numpy as np
+
+from core.context import Context
+from core.escaping import quote
+from core.intake import Intake
+from core.schema import Finding, ScanResult
+
+from .base import Analyzer, AnalyzerResult, library_version
+
+SDXL_MESSAGE = 0b101100111110110010010000011110111011000110011110
+# name -> (tool, its name, what embeds it, expected bits, whether the pixels go in as RGB)
+MARKS: dict[str, tuple[str, str, str, list[int], bool]] = {
+    "sdxl": ("stable-diffusion-xl", "Stable Diffusion XL", "diffusers' Stable Diffusion XL pipelines",
+             [int(b) for b in f"{SDXL_MESSAGE:048b}"], True),
+    "sd1": ("stable-diffusion", "Stable Diffusion 1.x", "the Stable Diffusion 1.x reference scripts",
+            [int(b) for byte in b"StableDiffusionV1" for b in f"{byte:08b}"], False),
+    "sd2": ("stable-diffusion", "Stable Diffusion 2.x", "the Stable Diffusion 2.x reference scripts",
+            [int(b) for byte in b"SDV2" for b in f"{byte:08b}"], False),
+}  # fmt: skip
+# A match must be less likely than this in an unmarked image (48 bits: 44 or more matching).
+MAX_CHANCE = 1e-9
+# The decoder needs at least 256 x 256 pixels. These marks are embedded at generation size
+# (SDXL: about 1 MP; SD 1.x and 2.x: 0.25 to 0.6 MP) and do not survive resizing, so a larger
+# picture (a camera's 12 MP) cannot hold one as embedded; decoding costs about 0.4 s per MP.
+MIN_PIXELS = 256 * 256
+MAX_PIXELS = 2048 * 2048
+# A decoder reading (almost) only ones, or only zeros, answers for the image (bright or flat
+# areas), not for a mark: on a bright marked photo it reads all ones, on a flat one all zeros.
+CONSTANT_SHARE = 0.95
+
+
+@functools.cache
+def available() -> str | None:
+    """Imported once per process to know: OpenCV's wheel needs the system's libGL and GLib
+    (Debian: apt-get install libgl1 libglib2.0-0), which a bare server may lack."""
+    for module, package in (("cv2", "opencv-python"), ("imwatermark", "invisible-watermark")):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            return f"{package} cannot be loaded ({exc})"
+    return None
+
+
+def chance(matching: int, bits: int) -> float:
+    """Probability that an unmarked image matches at least ``matching`` of ``bits`` bits."""
+    return sum(math.comb(bits, k) for k in range(matching, bits + 1)) / 2**bits
+
+
+def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
+    from imwatermark import WatermarkDecoder  # after available(): opencv may be missing here
+
+    image = intake.full_pixels()
+    pixels = image.width * image.height
+    if pixels < MIN_PIXELS:
+        return AnalyzerResult.skip("the image is smaller than 256 x 256 pixels, below what the decoder reads")
+    if pixels > MAX_PIXELS:
+        return AnalyzerResult.skip("the image is larger than 2048 x 2048 pixels: these marks are embedded at "
+                                   "generation size and do not survive resizing")  # fmt: skip
+    rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+    checked, best = [], None
+    for name, (tool, title, source, expected, as_rgb) in MARKS.items():
+        decoded = WatermarkDecoder("bits", len(expected)).decode(rgb if as_rgb else rgb[:, :, ::-1], "dwtDct")
+        matching = sum(int(a == b) for a, b in zip(decoded, expected, strict=True))
+        ones = sum(int(b) for b in decoded) / len(decoded)
+        constant = ones >= CONSTANT_SHARE or ones <= 1 - CONSTANT_SHARE
+        row = {"mark": name, "tool": tool, "name": title, "embedded_by": source, "bits": len(expected), "matching_bits": matching,
+               "chance": chance(matching, len(expected)), "decoded_constant": constant}  # fmt: skip
+        checked.append(row)
+        if (
+            row["chance"] < MAX_CHANCE
+            and not row["decoded_constant"]
+            and (best is None or row["chance"] < best["chance"])
+        ):
+            best = row
+    flat = all(r["decoded_constant"] for r in checked)
+    return AnalyzerResult({
+        "found": best, "checked": checked, "assessable": best is not None or not flat,
+        "not_assessable_because": None if best is not None or not flat else
+        "the decoder reads only ones or only zeros, as it does on bright or flat images whatever they hold",
+    })  # fmt: skip
+
+
+def findings(result: ScanResult) -> list[Finding]:
+    data = result.forensics.get("watermark") or {}
+    found = data.get("found")
+    if found:
+        return [Finding(
+            f"watermark.{found['mark']}", "synthesis", "declared",
+            f"An invisible watermark that {found['embedded_by']} embed is in the pixels: {found['matching_bits']} of "
+            f"{found['bits']} bits match {quote(found['name'])}'s message; an unmarked image matches that many with "
+            f"a chance of {found['chance']:.0e}. Anyone with the same open-source code can embed or remove it.",
+            found,
+        )]  # fmt: skip
+    if data.get("assessable") is False:
+        return [Finding(
+            "watermark.not_assessable", "neutral", "context",
+            f"The invisible-watermark check is not assessable here: {data['not_assessable_because']}.", data,
+        )]  # fmt: skip
+    return []
+
+
+ANALYZER = Analyzer(
+    id="watermark",
+    version=f"1.0 ({library_version('invisible-watermark', 'opencv-python')})",
+    needs="full_pixels",
+    output="forensics.watermark",
+    description="invisible watermarks of open-source generators (Stable Diffusion XL, 1.x, 2.x), invisible-watermark",
+    analyze=analyze,
+    findings=findings,
+    available=available,
+    rules=("watermark.sdxl", "watermark.sd1", "watermark.sd2", "watermark.not_assessable"),
+    reading="Open-source generators can hide a short message in the image's frequencies. A match of nearly every "
+    "bit is a declaration by the generating code; no match says nothing (one JPEG re-save removes these marks, "
+    "and most generators embed none).",
+)
