@@ -259,6 +259,8 @@ class Provenance:
     generators: list[Generator] = field(default_factory=list)  # every signature found
     source_types: list[SourceType] = field(default_factory=list)
     c2pa: C2PAState = field(default_factory=C2PAState)
+    # Invisible generator watermarks in the pixels (core.analyzers.watermark); null when not checked.
+    watermark: dict[str, Any] | None = None
 
 
 @dataclass

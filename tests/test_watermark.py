@@ -43,7 +43,7 @@ def scan(data: bytes, name: str = "f.png"):
 def test_each_mark_is_found_after_lossless_saving(name):
     for fmt, params in (("PNG", {}), ("WEBP", {"lossless": True})):
         r = scan(encode(mark(scene(), name), fmt, **params), f"out.{fmt.lower()}")
-        found = r.forensics["watermark"]["found"]
+        found = r.provenance.watermark["found"]
         assert found["mark"] == name and found["matching_bits"] >= len(MARKS[name][3]) - 2, (name, fmt)
         assert found["chance"] < MAX_CHANCE
         finding = next(f for f in r.findings if f.rule == f"watermark.{name}")
@@ -55,14 +55,14 @@ def test_each_mark_is_found_after_lossless_saving(name):
 
 def test_a_jpeg_resave_removes_the_mark_and_absence_is_not_evidence():
     r = scan(encode(mark(scene(), "sdxl"), "JPEG", quality=90), "shared.jpg")
-    assert r.forensics["watermark"]["found"] is None
+    assert r.provenance.watermark["found"] is None
     assert [f.strength for f in r.findings if f.rule.startswith("watermark.")] in ([], ["context"])
     assert r.verdict.band != "substantial evidence of AI generation"
 
 
 def test_flat_or_bright_pictures_are_not_assessable():
     r = scan(encode(Image.new("RGB", (512, 512), (250, 250, 250)), "PNG"))
-    assert r.forensics["watermark"]["assessable"] is False
+    assert r.provenance.watermark["assessable"] is False
     assert [f.rule for f in r.findings if f.rule.startswith("watermark.")] == ["watermark.not_assessable"]
 
 
@@ -98,8 +98,8 @@ def test_real_camera_photos_never_match_unmarked_and_match_when_marked():
         if small.width * small.height < 256 * 256:
             continue
         plain = scan(encode(small, "PNG"), path.name)
-        assert plain.forensics["watermark"]["found"] is None, path.name
-        marked = scan(encode(mark(small, "sdxl"), "PNG"), path.name).forensics["watermark"]
+        assert plain.provenance.watermark["found"] is None, path.name
+        marked = scan(encode(mark(small, "sdxl"), "PNG"), path.name).provenance.watermark
         sdxl = next(c for c in marked["checked"] if c["mark"] == "sdxl")
         if not sdxl["decoded_constant"]:  # bright or flat photos: the decoder cannot tell
             assessed += 1

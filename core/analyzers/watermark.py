@@ -103,7 +103,7 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
 
 
 def findings(result: ScanResult) -> list[Finding]:
-    data = result.forensics.get("watermark") or {}
+    data = result.provenance.watermark or {}
     found = data.get("found")
     if found:
         return [Finding(
@@ -125,7 +125,7 @@ ANALYZER = Analyzer(
     id="watermark",
     version=f"1.0 ({library_version('invisible-watermark', 'opencv-python')})",
     needs="full_pixels",
-    output="forensics.watermark",
+    output="provenance.watermark",
     description="invisible watermarks of open-source generators (Stable Diffusion XL, 1.x, 2.x), invisible-watermark",
     analyze=analyze,
     findings=findings,
