@@ -326,6 +326,8 @@ class ScanResult:
     classifiers: list[ClassifierResult] = field(default_factory=list)
     provenance: Provenance = field(default_factory=Provenance)
     forensics: dict[str, Any] = field(default_factory=dict)  # one entry per pixel/file analyzer
+    # Checks of the file's statements against each other (e.g. "clocks"): context, never verdicts.
+    cross_checks: dict[str, Any] = field(default_factory=dict)
     stability: Stability | None = None
     stability_skipped: str | None = None  # why stability was not computed for a scored image
     findings: list[Finding] = field(default_factory=list)  # ordered by strength

@@ -24,6 +24,7 @@ from core.schema import AnalyzerRun, Notice, ScanResult
 from . import (
     c2pa,
     classifier,
+    clocks,
     declarations,
     ela,
     jpeg,
@@ -45,6 +46,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     c2pa.ANALYZER,
     watermark.ANALYZER,
     declarations.ANALYZER,
+    clocks.ANALYZER,
     trailing_data.ANALYZER,
     ela.ANALYZER,
     noise.ANALYZER,
