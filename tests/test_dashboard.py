@@ -289,3 +289,18 @@ def test_one_gauge_per_classifier(monkeypatch, tiny_model, tiny_model_swapped):
     assert len(gauges) == 2
     captions = [c.value for c in at.caption]
     assert any(str(tiny_model_swapped).replace("_", "\\\\_") in c or "swapped" in c for c in captions)
+
+
+def test_batch_page_lists_the_file_that_breaks_from_its_device_group(batch_app):
+    files = [(f"p{i}.jpg", encode(photo(seed=i), "JPEG", exif=camera_exif(software="Firmware 1.8.1")), "image/jpeg")
+             for i in range(4)]  # fmt: skip
+    files.append(
+        ("edited.jpg", encode(photo(seed=9), "JPEG", exif=camera_exif(software="GIMP 2.10")), "image/jpeg")
+    )
+    at = batch_app
+    at.file_uploader(key="batch_uploads").set_value(files)
+    at.run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table["file"]) == ["edited.jpg"]
+    assert table["differs"].iloc[0] == "software GIMP 2.10 (the group: Firmware 1.8.1, 4 of 5)"

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from core.batch_outliers import MIN_GROUP, batch_outliers
 from core.ledger import BANDS
 from core.output import write_results
 from core.similarity import featureless_rows, near_duplicate_groups
@@ -208,3 +209,23 @@ for n, group in enumerate(groups, 1):
     with st.expander(f"Group {n}: {len(group)} images"):
         st.dataframe(table.loc[group, ["thumbnail", "file", "verdict", "AI score", "sha256"]], hide_index=True,
                      column_config={"thumbnail": st.column_config.ImageColumn("")})  # fmt: skip
+
+st.subheader("Files that break from their device group")
+outliers = batch_outliers([results[i] for i in selected])
+if not outliers:
+    st.write(
+        f"No file differs from a group of at least {MIN_GROUP} files naming the same camera (software, JPEG tables, "
+        "pixel size, capture day)."
+    )
+else:
+    st.caption(
+        "Files whose metadata names the same camera as the rest of a group, but whose software, JPEG tables, pixel "
+        "size or capture day differ from what the group agrees on. Context to look at, not a verdict: people edit "
+        "photos, and cameras change firmware and settings."
+    )
+    st.dataframe(
+        pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": "; ".join(
+            f"{d['what']} {d['value']} (the group: {d['group_value']}, {d['group_count']} of {d['group_size']})"
+            for d in o["differs"])} for o in outliers]),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
