@@ -7,6 +7,7 @@ Exit codes: 0 when the scan completed (bad files are error rows, not failures);
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from contextlib import ExitStack
@@ -15,6 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from core import __version__, ray_engine
+from core.calibration import build_profile
 from core.case_cli import run_case
 from core.escaping import say
 from core.output import FORMATS, write_parquet, write_results
@@ -135,6 +137,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--sign-key", help="bundle: sign its manifest with this Ed25519 private key (bundle keygen)"
     )
 
+    k = commands.add_parser(
+        "calibrate",
+        help="score the desk's own verified photos (and known AI images) into a calibration profile",
+        description="Scores every file of --real (verified camera photos) and --ai (known AI images) with every "
+        "configured classifier and writes a profile (setting calibration) that the ledger then cites.",
+    )
+    k.add_argument(
+        "--real", required=True, nargs="+", metavar="PATH", help="verified camera photos (folders, files)"
+    )
+    k.add_argument("--ai", nargs="+", metavar="PATH", default=[], help="known AI-generated images")
+    k.add_argument("--out", required=True, help="the profile file to write (JSON)")
+    k.add_argument(
+        "--target-fpr", type=float, default=0.01, help="false-positive rate to find a threshold for"
+    )
+    k.add_argument("--model", help="Hub id or local folder of the classifier (setting model)")
+    k.add_argument("--config", help="TOML file with settings")
     b = commands.add_parser("bundle", help="case bundles")
     bundle_commands = b.add_subparsers(dest="bundle_command", required=True)
     x = bundle_commands.add_parser(
@@ -152,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "calibrate":
+            return _calibrate(parser, args)
         if args.command == "case":
             return run_case(parser, args)
         if args.command == "bundle" and args.bundle_command == "keygen":
@@ -234,6 +254,38 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             rows = write_results(counted(), args.format, out)
     if not args.quiet:
         print(f"{rows} file(s) scanned, {errors} with errors", file=sys.stderr)
+    return 0
+
+
+def _calibrate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Score the folders (scores only: no forensics, no stability) and write the profile."""
+    try:
+        if not 0 <= args.target_fpr < 1:
+            raise ValueError("--target-fpr must be at least 0 and below 1")
+        settings = load_settings(args.config, overrides={"model": args.model}).replace(
+            forensics=False, stability="never", calibration=""
+        )
+        ctx = make_context(settings)
+        if ctx.detector is None:
+            raise ValueError(f"calibration needs a classifier: {ctx.classifier_error}")
+        real = list(scan(list_sources(args.real, settings.max_file_bytes), ctx))
+        ai = list(scan(list_sources(args.ai, settings.max_file_bytes), ctx)) if args.ai else []
+    except (ValueError, OSError) as exc:
+        parser.print_usage(sys.stderr)
+        print(f"{parser.prog} calibrate: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    profile = build_profile(real, ai, args.target_fpr)
+    Path(args.out).write_text(json.dumps(profile, indent=1, ensure_ascii=False), encoding="utf-8")
+    for model, part in profile["models"].items():
+        strong = part["bands"]["strong"]
+        say(f"{model} @ {part['revision']}: {len(part['real_scores'])} verified photos, {strong['real_at_or_above']} at "
+            f"or above {strong['threshold']}; threshold for a {part['target_false_positive_rate']:.1%} false-positive "
+            f"rate: {part['threshold_for_target']}", file=sys.stderr)  # fmt: skip
+    skipped = profile["files"]["not_scored"]
+    say(
+        f"profile written: {args.out} ({profile['sha256'][:12]}); {len(skipped)} file(s) not scored",
+        file=sys.stderr,
+    )
     return 0
 
 

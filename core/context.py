@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.calibration import for_model, load_profile
 from core.detector import Detector, get_detector
 from core.errors import ClassifierUnavailable
 from core.provenance.c2pa_credentials import load_trust_anchors
@@ -23,13 +24,17 @@ class Context:
     # The classifiers of the setting ``detectors``, beside the primary, and why any is missing.
     extra_detectors: list[Detector] = field(default_factory=list)
     extra_errors: list[str] = field(default_factory=list)
+    # The calibration profile (setting ``calibration``) and its part for the primary classifier.
+    calibration: dict | None = None
+    calibration_part: dict | None = None
 
 
 def make_context(settings: Settings) -> Context:
     """Load the classifier once for these settings; an unavailable one is a reason, not a crash.
 
-    Raises ValueError or OSError for a trust-anchors file that cannot be used: a
-    configuration error, reported before any file is analysed.
+    Raises ValueError or OSError for a trust-anchors file or a calibration profile that cannot
+    be used (CalibrationError is a ValueError): a configuration error, reported before any
+    file is analysed.
     """
     pem = load_trust_anchors(settings.trust_anchors)
     if not settings.classifier:
@@ -43,6 +48,9 @@ def make_context(settings: Settings) -> Context:
     except ClassifierUnavailable as exc:
         return Context(settings, None, f"classifier unavailable: {exc}", pem)
     ctx = Context(settings, detector, None, pem)
+    if settings.calibration:  # a configuration error, like the trust anchors: said before any file
+        ctx.calibration = load_profile(settings.calibration)
+        ctx.calibration_part = for_model(ctx.calibration, detector.model_id, detector.revision)
     for model in settings.detector_models():  # each extra classifier loads, or says why not, alone
         try:
             ctx.extra_detectors.append(

@@ -20,17 +20,17 @@ from core.analyzers.c2pa import (
     failure_codes,
     signed_by,
 )
-from core.analyzers.classifier import (  # noqa: F401 (the thresholds are cited as ledger.*)
+from core.analyzers.classifier import disagreement
+from core.analyzers.metadata import CAVEAT_CAMERA_METADATA, capture_summary
+from core.escaping import quote
+from core.schema import C2PAState, Finding, ScanResult, Verdict
+from core.thresholds import (  # noqa: F401 (the thresholds are cited as ledger.*)
     LOW_SIGNAL,
     MODERATE_SIGNAL,
     STRONG_SIGNAL,
     WEAK_SIGNAL,
     classifier_band,
-    disagreement,
 )
-from core.analyzers.metadata import CAVEAT_CAMERA_METADATA, capture_summary
-from core.escaping import quote
-from core.schema import C2PAState, Finding, ScanResult, Verdict
 
 # Stability (setting ``stability=auto``) is computed only where the verdict rests on the score
 # and the score is at least this: below it the score is clearly low.

@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from core import __version__, analyzers, stability
+from core.calibration import cite
 from core.context import Context, make_context
 from core.detector import Detector
 from core.errors import AnalysisError
@@ -243,6 +244,8 @@ def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -
     for (result, _), score in zip(ready, scores, strict=True):
         result.classifier = score
         result.classifiers = [score]
+        if ctx.calibration_part is not None:
+            result.calibration = cite(ctx.calibration, ctx.calibration_part, score.p_artificial)
         analyzers.record(result, CLASSIFIER, "ok")
     _score_extra_detectors(ready, ctx)
     mode = ctx.settings.stability

@@ -324,6 +324,9 @@ class ScanResult:
     # Every classifier's score, the primary (``classifier``) first, then those of the setting
     # ``detectors``: shown side by side, never averaged.
     classifiers: list[ClassifierResult] = field(default_factory=list)
+    # How the desk's own verified photos scored against this score (setting ``calibration``):
+    # profile hash, real_files, real_at_or_above, ai_files, ai_at_or_above.
+    calibration: dict[str, Any] | None = None
     provenance: Provenance = field(default_factory=Provenance)
     forensics: dict[str, Any] = field(default_factory=dict)  # one entry per pixel/file analyzer
     # Checks of the file's statements against each other (e.g. "clocks"): context, never verdicts.

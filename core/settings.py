@@ -42,6 +42,12 @@ SETTINGS: tuple[Setting, ...] = (
         "local folders, e.g. Modotte/AIRealNet-2). Their labels are mapped by name; disagreement is stated, "
         "never averaged.",
     ),
+    Setting(
+        "calibration",
+        "",
+        "A calibration profile written by `python -m core calibrate` from the desk's own verified photos: "
+        "the ledger then says how many of them scored as high. Refused when made with another model revision.",
+    ),
     Setting("batch_size", 8, "Images per classifier call (CPU gains little above 1; GPUs gain a lot)."),
     Setting("classifier", True, "Run the classifier; false analyses metadata and files only."),
     Setting(

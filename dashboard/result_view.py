@@ -12,10 +12,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.analyzers import by_id
-from core.analyzers.classifier import classifier_band
 from core.detector.model_card import AIREALNET, card_for
 from core.reports.summary import plain_summary
 from core.schema import ScanResult
+from core.thresholds import classifier_band
 from dashboard.services import forensic_view, preview
 from dashboard.ui import BASIS_COLOURS, plain, safe
 

@@ -7,26 +7,21 @@ from __future__ import annotations
 
 from core.escaping import quote
 from core.schema import Finding, ScanResult
+from core.thresholds import classifier_band
 
 from .base import Analyzer, library_version
 
-# Classifier thresholds on p_artificial (named so that reports can cite them).
-STRONG_SIGNAL = 0.90
-MODERATE_SIGNAL = 0.75
-WEAK_SIGNAL = 0.60
-LOW_SIGNAL = 0.40  # below this: little evidence of AI generation from the classifier
 
-
-def classifier_band(p: float) -> str:
-    if p >= STRONG_SIGNAL:
-        return "strong statistical indication of AI generation"
-    if p >= MODERATE_SIGNAL:
-        return "moderate statistical indication of AI generation"
-    if p >= WEAK_SIGNAL:
-        return "weak statistical indication of AI generation"
-    if p > LOW_SIGNAL:
-        return "inconclusive"
-    return "little evidence of AI generation"
+def calibrated(result: ScanResult) -> str:
+    """The score against the desk's own photos, in numbers (setting ``calibration``)."""
+    cal = result.calibration
+    if not cal or not cal.get("real_files"):
+        return ""
+    text = (f" On this desk's calibration photos, {cal['real_at_or_above']} of its {cal['real_files']} verified "
+            "camera photos scored this high or higher")  # fmt: skip
+    if cal.get("ai_files"):
+        text += f", and {cal['ai_at_or_above']} of its {cal['ai_files']} known AI images"
+    return text + f" (profile {str(cal.get('profile'))[:12]})."
 
 
 def disagreement(result: ScanResult) -> str | None:
@@ -49,8 +44,8 @@ def findings(result: ScanResult) -> list[Finding]:
     found = [Finding(
         "classifier.score", "synthesis" if c.p_artificial >= 0.5 else "neutral", "statistical",
         f"The classifier gives a probability of {c.p_artificial:.2f} for its 'artificial' label "
-        f"({classifier_band(c.p_artificial)}).",
-        {"p_artificial": c.p_artificial, "model": c.model, "revision": c.revision},
+        f"({classifier_band(c.p_artificial)}).{calibrated(result)}",
+        {"p_artificial": c.p_artificial, "model": c.model, "revision": c.revision, "calibration": result.calibration},
     )]  # fmt: skip
     if len(result.classifiers) > 1:
         scores = [{"model": s.model, "revision": s.revision, "p_artificial": s.p_artificial}

@@ -144,6 +144,14 @@ def analysis_setup(items: list[dict]) -> dict[str, Any]:
         "tool_version": __version__,
         "schema_version": SCHEMA_VERSION,
         "analyzers": analyzers_run(items),
+        # The calibration profiles the items' sentences cite (setting calibration), by SHA-256.
+        "calibration_profiles": sorted(
+            {
+                str(c["profile"])
+                for i in items
+                if isinstance(c := i["result"].get("calibration"), dict) and c.get("profile")
+            }
+        ),
         "models": [{"model": m, "revision": r} for m, r in models],
         "thresholds": {
             "strong": ledger.STRONG_SIGNAL,

@@ -1,0 +1,156 @@
+"""Calibration on the desk's own photos: how often each classifier scores the desk's verified
+camera photos (and, optionally, known AI images) as high as a given score.
+
+``python -m core calibrate --real DIR [--ai DIR] --out PROFILE`` scores the folders with every
+configured classifier and writes a profile: each model's revision, the sorted scores, the
+false-positive rate at each band threshold (the share of verified photos scoring at or above
+it, with a bootstrap interval), the threshold that reaches a target false-positive rate, and
+the SHA-256 of every file used. With the setting ``calibration`` naming a profile, the ledger
+cites it in numbers ("3 of your 500 verified photos scored this high or higher"). A profile
+made with another model revision is refused: its numbers describe another model.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core.schema import ScanResult
+from core.thresholds import LOW_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL, WEAK_SIGNAL
+
+PROFILE_VERSION = 1
+BOOTSTRAP_ROUNDS = 1000
+THRESHOLDS = {"strong": STRONG_SIGNAL, "moderate": MODERATE_SIGNAL, "weak": WEAK_SIGNAL, "low": LOW_SIGNAL}
+# Profiles are small JSON files; anything larger is not one.
+MAX_PROFILE_BYTES = 64 * 1024 * 1024
+
+
+class CalibrationError(ValueError):
+    """A profile that cannot be used: damaged, of another version, or for another model."""
+
+
+def at_or_above(scores: list[float], value: float) -> int:
+    """How many of the sorted ``scores`` are at least ``value``."""
+    return len(scores) - bisect.bisect_left(scores, value)
+
+
+def _rate_interval(scores: list[float], threshold: float, rng: random.Random) -> list[float]:
+    """A 95% bootstrap interval of the share of ``scores`` at or above ``threshold``."""
+    if not scores:
+        return [0.0, 0.0]
+    rates = sorted(
+        sum(s >= threshold for s in rng.choices(scores, k=len(scores))) / len(scores)
+        for _ in range(BOOTSTRAP_ROUNDS)
+    )
+    return [
+        round(rates[int(0.025 * BOOTSTRAP_ROUNDS)], 6),
+        round(rates[int(0.975 * BOOTSTRAP_ROUNDS) - 1], 6),
+    ]
+
+
+def build_profile(real: list[ScanResult], ai: list[ScanResult], target_fpr: float) -> dict[str, Any]:
+    """The profile of scored results (``classifiers`` filled); files without a score are counted apart."""
+    rng = random.Random(0)  # the same files give the same profile
+    models: dict[str, str] = {}
+    for result in (*real, *ai):
+        for c in result.classifiers:
+            models.setdefault(c.model, c.revision)
+    per_model = {}
+    for model, revision in models.items():
+        real_scores = sorted(c.p_artificial for r in real for c in r.classifiers if c.model == model)
+        ai_scores = sorted(c.p_artificial for r in ai for c in r.classifiers if c.model == model)
+        bands = {}
+        for name, threshold in THRESHOLDS.items():
+            hits = at_or_above(real_scores, threshold)
+            bands[name] = {
+                "threshold": threshold,
+                "real_at_or_above": hits,
+                "false_positive_rate": round(hits / len(real_scores), 6) if real_scores else None,
+                "interval_95": _rate_interval(real_scores, threshold, rng),
+                "ai_at_or_above": at_or_above(ai_scores, threshold) if ai_scores else None,
+            }
+        allowed = int(target_fpr * len(real_scores))  # real photos that may score at or above it
+        cut = (
+            real_scores[len(real_scores) - allowed - 1]
+            if real_scores and allowed < len(real_scores)
+            else None
+        )
+        per_model[model] = {
+            "revision": revision,
+            "real_scores": [round(s, 6) for s in real_scores],
+            "ai_scores": [round(s, 6) for s in ai_scores],
+            "bands": bands,
+            "target_false_positive_rate": target_fpr,
+            # Scores above this reach the target rate on these photos (None: too few photos).
+            "threshold_for_target": round(cut, 6) if cut is not None else None,
+        }
+    profile = {
+        "profile_version": PROFILE_VERSION,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "models": per_model,
+        "files": {
+            "real": sorted(r.file.sha256 for r in real if r.classifiers),
+            "ai": sorted(r.file.sha256 for r in ai if r.classifiers),
+            "not_scored": [
+                {"path": r.path, "why": r.error.code if r.error else (r.classifier_error or "no score")}
+                for r in (*real, *ai)
+                if not r.classifiers
+            ],  # fmt: skip
+        },
+    }
+    profile["sha256"] = profile_hash(profile)
+    return profile
+
+
+def profile_hash(profile: dict[str, Any]) -> str:
+    body = {k: v for k, v in profile.items() if k != "sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def load_profile(path: str | Path) -> dict[str, Any]:
+    """A profile, checked: readable JSON of this version, with its own hash intact."""
+    try:
+        raw = Path(path).read_bytes()
+        if len(raw) > MAX_PROFILE_BYTES:
+            raise CalibrationError(f"{path} is larger than a calibration profile can be")
+        profile = json.loads(raw)
+    except (OSError, ValueError) as exc:
+        raise CalibrationError(f"the calibration profile {path} cannot be read: {exc}") from exc
+    if not isinstance(profile, dict) or profile.get("profile_version") != PROFILE_VERSION:
+        raise CalibrationError(f"{path} is not a calibration profile of version {PROFILE_VERSION}")
+    if profile.get("sha256") != profile_hash(profile):
+        raise CalibrationError(
+            f"the calibration profile {path} was changed after it was written (its hash differs)"
+        )
+    if not isinstance(profile.get("models"), dict):
+        raise CalibrationError(f"{path} names no model")
+    return profile
+
+
+def for_model(profile: dict[str, Any], model: str, revision: str) -> dict[str, Any]:
+    """The profile's part for one classifier; refused when it was made with another revision."""
+    part = profile["models"].get(model)
+    if not isinstance(part, dict):
+        raise CalibrationError(f"the calibration profile has no scores of {model!r}")
+    if part.get("revision") != revision:
+        raise CalibrationError(f"the calibration profile was made with {model!r} at revision {part.get('revision')!r}, "
+                               f"not the loaded {revision!r}: its numbers describe another model")  # fmt: skip
+    return part
+
+
+def cite(profile: dict[str, Any], part: dict[str, Any], score: float) -> dict[str, Any]:
+    """What the ledger says about one score: how many verified photos scored at least as high."""
+    real = [float(s) for s in part.get("real_scores") or []]
+    ai = [float(s) for s in part.get("ai_scores") or []]
+    return {
+        "profile": profile["sha256"],
+        "real_files": len(real),
+        "real_at_or_above": at_or_above(real, score),
+        "ai_files": len(ai),
+        "ai_at_or_above": at_or_above(ai, score) if ai else None,
+    }

@@ -1,0 +1,94 @@
+"""Calibration on the desk's own photos: the profile, the ledger's wording, refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.calibration import CalibrationError, load_profile, profile_hash
+from core.cli import main
+from core.pipeline import Source, analyze, make_context
+from core.settings import Settings
+from tests.images import camera_exif, encode, photo
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory, tiny_model):
+    root = tmp_path_factory.mktemp("calibration")
+    (root / "real").mkdir()
+    (root / "ai").mkdir()
+    for i in range(12):
+        (root / "real" / f"IMG_{i:03}.jpg").write_bytes(
+            encode(photo((320, 240), seed=i), "JPEG", exif=camera_exif())
+        )
+    (root / "real" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a photo")
+    for i in range(4):
+        (root / "ai" / f"gen_{i}.png").write_bytes(encode(photo((256, 256), seed=100 + i), "PNG"))
+    out = root / "profile.json"
+    code = main(["calibrate", "--real", str(root / "real"), "--ai", str(root / "ai"), "--out", str(out),
+                 "--model", str(tiny_model), "--target-fpr", "0.1"])  # fmt: skip
+    assert code == 0
+    return out
+
+
+def test_the_profile_holds_scores_rates_and_the_files_used(profile, tiny_model):
+    data = load_profile(profile)
+    part = data["models"][str(tiny_model)]
+    real = part["real_scores"]
+    assert len(real) == 12 and real == sorted(real) and len(part["ai_scores"]) == 4
+    assert len(data["files"]["real"]) == 12 and len(data["files"]["ai"]) == 4
+    assert [f["why"] for f in data["files"]["not_scored"]] == [
+        "decode_failed"
+    ]  # the broken file is named, not lost
+    for band in part["bands"].values():
+        hits = sum(s >= band["threshold"] for s in real)
+        assert band["real_at_or_above"] == hits and band["false_positive_rate"] == round(hits / 12, 6)
+        low, high = band["interval_95"]
+        assert 0 <= low <= band["false_positive_rate"] <= high <= 1
+    # 10% of 12 photos: one may score above the threshold, no more.
+    assert sum(s > part["threshold_for_target"] for s in real) <= 1
+
+
+def test_the_ledger_cites_the_desk_photos_in_numbers(profile, tiny_model):
+    ctx = make_context(
+        Settings(model=str(tiny_model), calibration=str(profile), forensics=False, stability="never")
+    )
+    r = analyze(Source.from_bytes("new.jpg", encode(photo((320, 240), seed=50), "JPEG")), ctx)
+    data = load_profile(profile)
+    real = data["models"][str(tiny_model)]["real_scores"]
+    expected = sum(s >= r.classifier.p_artificial for s in real)
+    score = next(f for f in r.findings if f.rule == "classifier.score")
+    assert f"{expected} of its 12 verified camera photos scored this high or higher" in score.sentence
+    assert f"(profile {data['sha256'][:12]})" in score.sentence
+    assert r.calibration["profile"] == data["sha256"]
+
+
+def test_a_changed_or_foreign_profile_is_refused(profile, tiny_model, tiny_model_swapped, tmp_path):
+    changed = tmp_path / "changed.json"
+    data = json.loads(profile.read_text())
+    data["models"][str(tiny_model)]["real_scores"][0] = 0.0
+    changed.write_text(json.dumps(data))
+    with pytest.raises(CalibrationError, match="changed after it was written"):
+        make_context(Settings(model=str(tiny_model), calibration=str(changed)))
+    with pytest.raises(CalibrationError, match="has no scores of"):
+        make_context(Settings(model=str(tiny_model_swapped), calibration=str(profile)))
+    other = json.loads(profile.read_text())
+    other["models"][str(tiny_model)]["revision"] = "local-sha256:another-model"
+    other["sha256"] = profile_hash(other)
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    with pytest.raises(CalibrationError, match="describe another model"):
+        make_context(Settings(model=str(tiny_model), calibration=str(tmp_path / "other.json")))
+    (tmp_path / "junk.json").write_bytes(b"\x00\xff not json")
+    with pytest.raises(CalibrationError, match="cannot be read"):
+        make_context(Settings(model=str(tiny_model), calibration=str(tmp_path / "junk.json")))
+    assert (
+        main(["scan", str(tmp_path), "--model", str(tiny_model), "--config", str(_config(tmp_path, changed))])
+        == 2
+    )
+
+
+def _config(tmp_path, profile):
+    config = tmp_path / "settings.toml"
+    config.write_text(f'calibration = "{profile}"\n')
+    return config
