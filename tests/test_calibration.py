@@ -92,3 +92,20 @@ def _config(tmp_path, profile):
     config = tmp_path / "settings.toml"
     config.write_text(f'calibration = "{profile}"\n')
     return config
+
+
+def test_the_settings_page_shows_the_distributions(profile, tiny_model, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("FORENSICS_MODEL", str(tiny_model))
+    monkeypatch.setenv("FORENSICS_CALIBRATION", str(profile))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard" / "views" / "model_settings.py"), default_timeout=60).run()
+    st.cache_resource.clear()
+    assert not at.exception
+    assert any(c.value.startswith("Profile ") for c in at.caption)
+    bands = at.dataframe[-1].value
+    assert list(bands["band threshold"]) == [0.9, 0.75, 0.6, 0.4]

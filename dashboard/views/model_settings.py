@@ -4,6 +4,7 @@ what the model is known to miss, and every setting's current value."""
 from __future__ import annotations
 
 import pandas as pd
+import plotly.express as px
 import streamlit as st
 
 from core import ledger
@@ -76,3 +77,28 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )  # fmt: skip
+
+st.subheader("Calibration on this desk's photos")
+if ctx.calibration is None:
+    st.write(
+        "No calibration profile (setting calibration). Make one from photos the desk has verified with "
+        "python -m core calibrate --real DIR --out PROFILE, then set FORENSICS_CALIBRATION=PROFILE."
+    )
+else:
+    st.caption(f"Profile {ctx.calibration['sha256'][:12]}, made {safe(ctx.calibration.get('created_at'))}.")
+    for model, part in ctx.calibration["models"].items():
+        scores = pd.DataFrame(
+            [{"score": s, "photos": "verified camera photos"} for s in part["real_scores"]]
+            + [{"score": s, "photos": "known AI images"} for s in part["ai_scores"]]
+        )
+        fig = px.histogram(scores, x="score", color="photos", nbins=20, range_x=[0, 1], barmode="overlay",
+                           title=f"{model} @ {part['revision'][:16]}")  # fmt: skip
+        st.plotly_chart(fig, width="stretch")
+        st.dataframe(
+            pd.DataFrame([{"band threshold": b["threshold"], "verified photos at or above": b["real_at_or_above"],
+                           "false-positive rate": b["false_positive_rate"],
+                           "95% interval": f"{b['interval_95'][0]:.3f} to {b['interval_95'][1]:.3f}",
+                           "known AI images at or above": "" if b["ai_at_or_above"] is None else b["ai_at_or_above"]}
+                          for b in part["bands"].values()]),
+            hide_index=True,
+        )  # fmt: skip
