@@ -44,6 +44,12 @@ def _facts(result: ScanResult) -> dict[str, Any]:
     }
 
 
+def describe(outlier: dict[str, Any]) -> str:
+    """ "software GIMP 2.10 (the group: Firmware 1.8.1, 4 of 5)", for each way the file differs."""
+    return "; ".join(f"{d['what']} {d['value']} (the group: {d['group_value']}, {d['group_count']} of "
+                     f"{d['group_size']})" for d in outlier["differs"])  # fmt: skip
+
+
 def batch_outliers(results: list[ScanResult]) -> list[dict[str, Any]]:
     """Every file that differs from its device group: ``{"index", "path", "device", "differs"}``
     with ``differs`` a list of ``{"what", "value", "group_value", "group_count", "group_size"}``."""

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core.batch_outliers import MIN_GROUP, batch_outliers
+from core.batch_outliers import MIN_GROUP, batch_outliers, describe
 from core.ledger import BANDS
 from core.output import write_results
 from core.similarity import featureless_rows, near_duplicate_groups
@@ -144,6 +144,10 @@ with st.expander(
             lines.append(f"  \nNot analysed ({r.error.code}): {safe(r.error.message)}")
         elif key:
             lines.append(f"  \nKey evidence: {safe(key)}")
+        for check in (
+            f for f in r.findings if f.rule.startswith("clocks.")
+        ):  # cross-checks, with their values
+            lines.append(f"  \nCross-check: {safe(check.sentence)}")
         st.markdown("".join(lines))
 
 buffer_csv, buffer_json = io.StringIO(), io.StringIO()
@@ -224,8 +228,6 @@ else:
         "photos, and cameras change firmware and settings."
     )
     st.dataframe(
-        pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": "; ".join(
-            f"{d['what']} {d['value']} (the group: {d['group_value']}, {d['group_count']} of {d['group_size']})"
-            for d in o["differs"])} for o in outliers]),
+        pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
         hide_index=True, width="stretch",
     )  # fmt: skip

@@ -3,12 +3,14 @@ custody, and download reports. The store in ``core.cases`` does the work."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from core.batch_outliers import batch_outliers, describe
 from core.cases import ITEM_STATUSES, CaseError, verify_case
 from core.reports import MIME_TYPES, RENDERERS, build_report
 from core.reports.bundle import create_bundle
@@ -153,6 +155,17 @@ if items:
             original = store.original_path(item.sha256)
             data = original.read_bytes() if original.exists() else None
             show_result(stored, item.file_name, data, key=f"item-{item.id}")
+
+stored_results = []
+for i in items:
+    with contextlib.suppress(CaseError):  # a damaged stored result is reported by Verify
+        stored_results.append(i.scan_result())
+if outliers := batch_outliers(stored_results):
+    st.subheader("Items that break from their device group")
+    st.dataframe(
+        pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
 
 notes = store.notes(case.id)
 if notes:
