@@ -109,3 +109,21 @@ def test_the_settings_page_shows_the_distributions(profile, tiny_model, monkeypa
     assert any(c.value.startswith("Profile ") for c in at.caption)
     bands = at.dataframe[-1].value
     assert list(bands["band threshold"]) == [0.9, 0.75, 0.6, 0.4]
+
+
+def test_bundles_record_the_profile_their_items_cite(profile, tiny_model, tmp_path):
+    import zipfile
+
+    from core.cases import CaseStore
+    from core.reports.bundle import create_bundle, verify_bundle
+
+    ctx = make_context(Settings(model=str(tiny_model), calibration=str(profile), forensics=False, stability="never"))
+    store = CaseStore(tmp_path / "store", key_path=tmp_path / "key")
+    c = store.create_case("Calibrated", "ana")
+    data = encode(photo((320, 240), seed=60), "JPEG")
+    store.add_item(c.id, "a.jpg", data, analyze(Source.from_bytes("a.jpg", data), ctx).to_dict(), "ana")
+    manifest = create_bundle(store, c.id, tmp_path / "case.zip", settings=ctx.settings)
+    assert manifest["analysis"]["calibration_profiles"] == [load_profile(profile)["sha256"]]
+    assert verify_bundle(tmp_path / "case.zip") == []
+    with zipfile.ZipFile(tmp_path / "case.zip") as zf:
+        assert load_profile(profile)["sha256"][:12] in zf.read("report.html").decode()

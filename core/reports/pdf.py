@@ -107,6 +107,12 @@ def render_pdf(report: dict) -> bytes:
         + ".",
         8,
     )
+    if report["analysis"].get("calibration_profiles"):
+        _text(
+            pdf,
+            "Calibration profiles cited: " + ", ".join(report["analysis"]["calibration_profiles"]) + ".",
+            8,
+        )
     _table(pdf, (70, 55, 15, 15, 15), ("What was checked", "Version", "Ran", "Skipped", "Failed"), [
         (f"{a['id']}: {a['description']}", ", ".join(a["versions"]), a["ok"], a["skipped"], a["failed"])
         for a in report["analysis"]["analyzers"]
