@@ -117,7 +117,9 @@ def test_bundles_record_the_profile_their_items_cite(profile, tiny_model, tmp_pa
     from core.cases import CaseStore
     from core.reports.bundle import create_bundle, verify_bundle
 
-    ctx = make_context(Settings(model=str(tiny_model), calibration=str(profile), forensics=False, stability="never"))
+    ctx = make_context(
+        Settings(model=str(tiny_model), calibration=str(profile), forensics=False, stability="never")
+    )
     store = CaseStore(tmp_path / "store", key_path=tmp_path / "key")
     c = store.create_case("Calibrated", "ana")
     data = encode(photo((320, 240), seed=60), "JPEG")

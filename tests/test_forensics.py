@@ -148,3 +148,11 @@ def test_forensics_can_be_switched_off_and_fail_alone():
     assert r.forensics == {}
     r = scan(encode(photo((4, 4)), "PNG"), "tiny.png")
     assert r.status == "ok"
+
+
+def test_lab_pictures_get_noise_and_spectrum_from_their_lightness():
+    """Pillow cannot convert LAB to greyscale (hopper.Lab.tif in Pillow's tests made both fail)."""
+    lab = Image.merge("LAB", [photo((300, 300), seed=3).convert("L"), Image.new("L", (300, 300), 128),
+                              Image.new("L", (300, 300), 128)])  # fmt: skip
+    assert noise.analyze(lab) == noise.analyze(lab.getchannel("L"))
+    assert spectrum.analyze(lab)["peak_score"] == spectrum.analyze(lab.getchannel("L"))["peak_score"]

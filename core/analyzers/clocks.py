@@ -127,7 +127,7 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     if modified and (modified.replace(tzinfo=None) - local) < -TOLERANCE:
         problems.append({"check": "order", "detail":
                          f"the file says it was last changed ({_text(modified)}) before it was captured ({_text(captured)})"})  # fmt: skip
-    if signed and captured.tzinfo is not None and signed < captured - TOLERANCE:
+    if signed and signed.tzinfo is not None and captured.tzinfo is not None and signed < captured - TOLERANCE:
         problems.append({"check": "c2pa_order", "detail":
                          f"the Content Credentials were signed ({_text(signed)}) before the capture time ({_text(captured)})"})  # fmt: skip
     if named and abs(named - local) > NAME_TOLERANCE:

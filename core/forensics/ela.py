@@ -30,6 +30,17 @@ def central_crop(image: Image.Image, size: int = NUMBERS_CROP) -> Image.Image:
     return image.crop((left, top, left + side, top + side))
 
 
+def grey(image: Image.Image) -> Image.Image:
+    """Lightness of any mode. Pillow cannot convert LAB to L (it goes through RGB and refuses),
+    but LAB's first band is the lightness itself."""
+    if image.mode == "LAB":
+        return image.getchannel("L")
+    try:
+        return image.convert("L")
+    except ValueError:  # another mode without a direct path to L
+        return image.convert("RGB").convert("L")
+
+
 def error_levels(image: Image.Image, quality: int = RESAVE_QUALITY) -> np.ndarray:
     """Per-pixel maximum absolute difference over R, G, B after one JPEG re-save at ``quality``."""
     rgb = image.convert("RGB")

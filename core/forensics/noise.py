@@ -11,15 +11,15 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-from .ela import block_means, central_crop
+from .ela import block_means, central_crop, grey
 
 BLOCK = 32
 
 
 def residual(image: Image.Image) -> np.ndarray:
-    grey = image.convert("L")
-    smooth = grey.filter(ImageFilter.MedianFilter(3))
-    return np.asarray(grey, dtype=np.float32) - np.asarray(smooth, dtype=np.float32)
+    luma = grey(image)
+    smooth = luma.filter(ImageFilter.MedianFilter(3))
+    return np.asarray(luma, dtype=np.float32) - np.asarray(smooth, dtype=np.float32)
 
 
 def analyze(image: Image.Image) -> dict:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-from .ela import central_crop
+from .ela import central_crop, grey
 
 CROP = 512
 
 
 def _high_pass(image: Image.Image) -> np.ndarray:
-    crop = central_crop(image.convert("L"), CROP)
+    crop = central_crop(grey(image), CROP)
     return np.asarray(crop, dtype=np.float32) - np.asarray(
         crop.filter(ImageFilter.BoxBlur(2)), dtype=np.float32
     )
