@@ -13,11 +13,12 @@ import streamlit as st
 
 from core.analyzers import by_id
 from core.detector.model_card import AIREALNET, card_for
+from core.reports.model import display_value
 from core.reports.summary import plain_summary
 from core.schema import ScanResult
 from core.thresholds import classifier_band
 from dashboard.services import forensic_view, preview
-from dashboard.ui import BASIS_COLOURS, plain, safe
+from dashboard.ui import BASIS_COLOURS, safe
 
 STRENGTH_LABELS = {
     "verified": "verified",
@@ -37,7 +38,7 @@ REVERSE_SEARCH = {
 
 def table(rows: dict[str, object]) -> pd.DataFrame:
     """A two-column field/value table with readable values (no None, True or dict text)."""
-    return pd.DataFrame({"field": list(rows), "value": [plain(v) for v in rows.values()]})
+    return pd.DataFrame({"field": list(rows), "value": [display_value(v) for v in rows.values()]})
 
 
 def show_result(
@@ -163,7 +164,7 @@ def _declared(result: ScanResult, key: str) -> None:
             st.map(pd.DataFrame({"lat": [lat], "lon": [lon]}))
     query = st.text_input("Search the full metadata dump", key=f"{key}-dump-search")
     rows = [
-        {"block": block, "key": str(k), "value": plain(v)}
+        {"block": block, "key": str(k), "value": display_value(v)}
         for block, values in m.raw.items()
         for k, v in (values.items() if isinstance(values, dict) else enumerate(values))
     ]
@@ -189,8 +190,8 @@ def _credentials(result: ScanResult) -> None:
                  hide_index=True, width="stretch")  # fmt: skip
     if c2.failures:
         st.markdown("**Failed checks**")
-        st.dataframe(pd.DataFrame([{"code": f.code, "meaning": plain(f.kind).replace("_", " "), "where": f.scope,
-                                    "validator says": plain(f.explanation)} for f in c2.failures]),
+        st.dataframe(pd.DataFrame([{"code": f.code, "meaning": display_value(f.kind).replace("_", " "), "where": f.scope,
+                                    "validator says": display_value(f.explanation)} for f in c2.failures]),
                      hide_index=True, width="stretch")  # fmt: skip
     # The history, newest first: each manifest with the actions it records (as Verify shows it).
     st.markdown("**History (the file's own manifest first, then the versions it was made from)**")
@@ -202,15 +203,15 @@ def _credentials(result: ScanResult) -> None:
         with st.expander(f"{'This file' if n == 0 else f'Earlier version {n}'}: {who or 'unknown tool'}",
                          expanded=n == 0):  # fmt: skip
             st.caption(safe(label))
-            st.dataframe(pd.DataFrame([{"action": a.action, "source type": plain(a.digital_source_type),
-                                        "software agent": plain(a.software_agent), "AI model": plain(a.model),
-                                        "when": plain(a.when)} for a in actions]),
+            st.dataframe(pd.DataFrame([{"action": a.action, "source type": display_value(a.digital_source_type),
+                                        "software agent": display_value(a.software_agent), "AI model": display_value(a.model),
+                                        "when": display_value(a.when)} for a in actions]),
                          hide_index=True, width="stretch")  # fmt: skip
     if c2.ingredients:
         st.markdown("**Ingredients (what this file was made from)**")
-        st.dataframe(pd.DataFrame([{"title": plain(i.title), "format": plain(i.format),
-                                    "relationship": plain(i.relationship),
-                                    "own credentials": plain(i.has_manifest)} for i in c2.ingredients]),
+        st.dataframe(pd.DataFrame([{"title": display_value(i.title), "format": display_value(i.format),
+                                    "relationship": display_value(i.relationship),
+                                    "own credentials": display_value(i.has_manifest)} for i in c2.ingredients]),
                      hide_index=True, width="stretch")  # fmt: skip
 
 
@@ -233,7 +234,7 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
     jpeg = forensics.get("jpeg") or {}
     if jpeg:
         double = jpeg.get("double_compression") or {}
-        verdict = ("not assessable: " + plain(double.get("not_assessable_because"))
+        verdict = ("not assessable: " + display_value(double.get("not_assessable_because"))
                    if double.get("assessable") is False
                    else f"indicated, earlier save at about quality {double.get('earlier_quality')}"
                    if double.get("indicated") else "not indicated")  # fmt: skip
@@ -325,5 +326,5 @@ def _file(result: ScanResult) -> None:
                      hide_index=True, width="stretch")  # fmt: skip
     st.markdown("**What was checked**")
     st.dataframe(pd.DataFrame([{"analyzer": a.id, "version": a.version, "status": a.status,
-                                "why": plain(a.reason or a.message)} for a in result.analyzers]),
+                                "why": display_value(a.reason or a.message)} for a in result.analyzers]),
                  hide_index=True, width="stretch")  # fmt: skip

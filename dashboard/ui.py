@@ -18,20 +18,6 @@ def safe(text: object) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
-def plain(value: object) -> str:
-    """A value as people read it in a table: nothing for None, yes/no for booleans, lists and
-    mappings as "a, b" and "key: value" (never Python's repr)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {plain(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return ", ".join(plain(v) for v in value)
-    return str(value)
-
-
 def no_classifier_banner(ctx) -> None:
     """The one notice an analysis page shows when no classifier is loaded (the page "Model and
     settings" says why and how to load one)."""

@@ -21,10 +21,12 @@ from core.settings import Settings
 from core.sources import list_sources
 from tests.conftest import ROOT
 from tests.images import camera_exif, encode, photo
+from tests.rows import assert_same
 
 pytestmark = pytest.mark.slow  # three full runs, one of them through the dashboard
 
-SCORE_TOLERANCE = 1e-4  # OpenVINO's parallel sums can differ in the sixth decimal between runs
+# Three separate runs: OpenVINO's parallel sums can differ in the sixth decimal between them.
+SCORE_TOLERANCE = 1e-4
 
 
 def submissions() -> dict[str, bytes]:
@@ -60,23 +62,6 @@ def comparable(row: dict, folder: Path | None = None) -> dict:
     if folder is not None:
         row["path"] = row["path"].removeprefix(f"{folder}/")
     return row
-
-
-def assert_same(a, b, where="row"):
-    if isinstance(a, dict) and isinstance(b, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            assert_same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, list) and isinstance(b, list):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert abs(a - b) <= SCORE_TOLERANCE, f"{where}: {a} != {b}"
-    elif isinstance(a, str) and isinstance(b, str) and where.endswith(".sentence"):
-        assert a.split(" 0.")[0] == b.split(" 0.")[0], where  # sentences quote the score to 2 decimals
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
 
 
 def test_cli_dashboard_and_case_store_give_the_same_rows(tmp_path, tiny_model, monkeypatch):
@@ -131,5 +116,5 @@ def test_cli_dashboard_and_case_store_give_the_same_rows(tmp_path, tiny_model, m
     assert sorted(dashboard) == sorted(EXPECTED_PATHS)
     assert sorted(stored) == sorted(EXPECTED_PATHS)  # every row has hashes, so every file is stored
     for path in EXPECTED_PATHS:
-        assert_same(dashboard[path], by_path[path], f"dashboard {path}")
-        assert_same(stored[path], by_path[path], f"case store {path}")
+        assert_same(dashboard[path], by_path[path], f"dashboard {path}", SCORE_TOLERANCE, scores_in_text=True)
+        assert_same(stored[path], by_path[path], f"case store {path}", SCORE_TOLERANCE, scores_in_text=True)

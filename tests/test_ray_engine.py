@@ -24,6 +24,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from tests.conftest import ROOT
 from tests.images import camera_exif, encode, photo, png_header_only
+from tests.rows import assert_same
 
 pytestmark = pytest.mark.slow  # starts a two-node Ray cluster
 
@@ -92,27 +93,6 @@ def scan(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     return proc
-
-
-# Classifier scores may differ in the last printed digit: the runtimes' parallel sums
-# depend on how many cores are free at that moment (a busy machine alone does it).
-SCORE_TOLERANCE = 1e-5
-
-
-def assert_same(a, b, where: str = "row") -> None:
-    """Equal rows: every key and value, floats within SCORE_TOLERANCE."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            assert_same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, list) and isinstance(b, list):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert abs(a - b) <= SCORE_TOLERANCE, f"{where}: {a} != {b}"
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
 
 
 def rows(path: Path) -> list[dict]:

@@ -72,9 +72,9 @@ def run(intake: Intake, ctx: Context, result: ScanResult) -> None:
         result.analyzers.append(_run_one(analyzer, intake, ctx, result))
 
 
-def not_run(reason: str, analyzers: tuple[Analyzer, ...] = ANALYZERS) -> list[AnalyzerRun]:
+def not_run(reason: str) -> list[AnalyzerRun]:
     """Status rows for analyzers that never got to the file (it could not be read, the worker stopped)."""
-    return [AnalyzerRun(a.id, a.version, "skipped", reason=reason) for a in analyzers]
+    return [AnalyzerRun(a.id, a.version, "skipped", reason=reason) for a in ANALYZERS]
 
 
 def record(result: ScanResult, analyzer: Analyzer, status: str, **why: str | None) -> None:

@@ -32,9 +32,12 @@ def disagreement(result: ScanResult) -> str | None:
     high = [c for c in scores if c.p_artificial >= 0.5]
     if len(scores) < 2 or len(high) in (0, len(scores)):
         return None
-    listed = "; ".join(f"{quote(c.model, 40)} {c.p_artificial:.2f}" for c in scores)
     return (f"{len(high)} of {len(scores)} classifiers score 0.5 or more for 'artificial' and "
-            f"{len(scores) - len(high)} below ({listed})")  # fmt: skip
+            f"{len(scores) - len(high)} below ({_listed(result)})")  # fmt: skip
+
+
+def _listed(result: ScanResult) -> str:
+    return "; ".join(f"{quote(c.model, 40)} {c.p_artificial:.2f}" for c in result.classifiers)
 
 
 def findings(result: ScanResult) -> list[Finding]:
@@ -51,11 +54,10 @@ def findings(result: ScanResult) -> list[Finding]:
         scores = [{"model": s.model, "revision": s.revision, "p_artificial": s.p_artificial}
                   for s in result.classifiers]  # fmt: skip
         split = disagreement(result)
-        listed = "; ".join(f"{quote(s.model, 40)} {s.p_artificial:.2f}" for s in result.classifiers)
         found.append(Finding(
             "classifier.agreement", "neutral", "statistical",
             f"The classifiers disagree: {split}. Their scores are shown side by side, not averaged."
-            if split else f"All {len(result.classifiers)} classifiers agree on the label ({listed}).",
+            if split else f"All {len(result.classifiers)} classifiers agree on the label ({_listed(result)}).",
             {"classifiers": scores, "agree": split is None},
         ))  # fmt: skip
     return found

@@ -11,18 +11,13 @@ from .base import Analyzer
 
 def findings(result: ScanResult) -> list[Finding]:
     s = result.stability
-    if s is not None and s.unstable:
-        return [Finding(
-            "stability.unstable", "neutral", "statistical",
-            f"The classifier's score moves between {s.min:.2f} and {s.max:.2f} when the image is re-compressed "
-            "or resized, and its label flips: the score is unstable.",
-            {"variants": s.variants},
-        )]  # fmt: skip
     if s is not None:
+        rule, moves, flips = (("stability.unstable", "moves", ", and its label flips: the score is unstable.")
+                              if s.unstable else ("stability.stable", "stays", "; its label does not flip."))  # fmt: skip
         return [Finding(
-            "stability.stable", "neutral", "statistical",
-            f"The classifier's score stays between {s.min:.2f} and {s.max:.2f} when the image is re-compressed "
-            "or resized; its label does not flip.",
+            rule, "neutral", "statistical",
+            f"The classifier's score {moves} between {s.min:.2f} and {s.max:.2f} when the image is re-compressed "
+            f"or resized{flips}",
             {"variants": s.variants},
         )]  # fmt: skip
     if result.stability_skipped:

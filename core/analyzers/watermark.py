@@ -79,9 +79,10 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         return AnalyzerResult.skip("the image is larger than 2048 x 2048 pixels: these marks are embedded at "
                                    "generation size and do not survive resizing")  # fmt: skip
     rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])  # the reference scripts' order, made once for both
     checked, best = [], None
     for name, (tool, title, source, expected, as_rgb) in MARKS.items():
-        decoded = WatermarkDecoder("bits", len(expected)).decode(rgb if as_rgb else rgb[:, :, ::-1], "dwtDct")
+        decoded = WatermarkDecoder("bits", len(expected)).decode(rgb if as_rgb else bgr, "dwtDct")
         matching = sum(int(a == b) for a, b in zip(decoded, expected, strict=True))
         ones = sum(int(b) for b in decoded) / len(decoded)
         constant = ones >= CONSTANT_SHARE or ones <= 1 - CONSTANT_SHARE

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from core.output import write_csv
 
 from .charts import score_chart
-from .model import build_report, display_details, display_time
+from .model import build_report, display_time, display_value
 from .pdf import render_pdf
 
 _TEMPLATES = Environment(
@@ -22,7 +22,7 @@ _TEMPLATES = Environment(
     autoescape=select_autoescape(["html", "j2"], default=True),
 )
 _TEMPLATES.filters["when"] = display_time
-_TEMPLATES.filters["details"] = display_details
+_TEMPLATES.filters["details"] = display_value
 
 ITEM_COLUMNS = ("item_id", "item_status", "tags", "added_at", "added_by")
 

@@ -47,13 +47,19 @@ def display_time(stamp: object) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if moment.tzinfo is not None else "")
 
 
-def display_details(details: object) -> str:
-    """An audit entry's details as text: "file_name: a.jpg; sha256: 5f3c..." (never a Python dict)."""
-    if isinstance(details, dict):
-        return "; ".join(f"{k}: {display_details(v)}" for k, v in details.items())
-    if isinstance(details, list):
-        return ", ".join(display_details(v) for v in details)
-    return "" if details is None else str(details)
+def display_value(value: object) -> str:
+    """A value as people read it (report tables, audit details, the dashboard): nothing for
+    None, yes/no for booleans, "a, b" for lists and "key: value; ..." for mappings, never
+    Python's repr."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {display_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(display_value(v) for v in value)
+    return str(value)
 
 
 def library_versions() -> dict[str, str]:

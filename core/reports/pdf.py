@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from core.escaping import escape_lines
 
 from .charts import score_chart
-from .model import display_details, display_time
+from .model import display_time, display_value
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -177,7 +177,7 @@ def render_pdf(report: dict) -> bytes:
         pdf, f"Audit head: {head['hash']} ({head['entries']} entries). Compare with `case verify` later.", 7.5
     )
     _table(pdf, (10, 34, 28, 26, 72, 20), ("#", "When", "Who", "What", "Details", "Hash"), [
-        (a["id"], display_time(a["at"]), a["actor"], a["action"], display_details(a["details"]), a["hash"][:10])
+        (a["id"], display_time(a["at"]), a["actor"], a["action"], display_value(a["details"]), a["hash"][:10])
         for a in report["audit"]
     ], 6.5)  # fmt: skip
     return bytes(pdf.output())

@@ -3,7 +3,6 @@ custody, and download reports. The store in ``core.cases`` does the work."""
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 from pathlib import Path
 
@@ -14,10 +13,10 @@ from core.batch_outliers import batch_outliers, describe
 from core.cases import ITEM_STATUSES, CaseError, verify_case
 from core.reports import MIME_TYPES, RENDERERS, build_report
 from core.reports.bundle import create_bundle
-from core.reports.model import display_details, display_time
+from core.reports.model import display_time, display_value
 from dashboard.result_view import show_result
 from dashboard.services import analysis_context, analyst, case_store, identity
-from dashboard.ui import plain, safe
+from dashboard.ui import safe
 
 st.title("Cases")
 store = case_store()
@@ -80,14 +79,20 @@ if c.button("Verify originals and chain of custody"):
 
 query = st.text_input("Search items by hash, file name, camera, generator or tag", key="item_search")
 items = store.items(case.id, query)
+# Each stored result read once per run (None: damaged, which Verify reports).
+typed: dict[int, object] = {}
+for i in items:
+    try:
+        typed[i.id] = i.scan_result()
+    except CaseError:
+        typed[i.id] = None
 
 
 def band(item) -> str:
-    try:
-        verdict = item.scan_result().verdict
-    except CaseError:
+    result = typed[item.id]
+    if result is None:
         return "stored result unreadable: run Verify"
-    return verdict.band if verdict else ""
+    return result.verdict.band if result.verdict else ""
 
 
 st.dataframe(
@@ -147,20 +152,14 @@ if items:
     # The full analysis, from the stored result (nothing is analysed again); the original from
     # the store is only handed to file workers, for the preview and the maps.
     with st.container(border=True):
-        try:
-            stored = item.scan_result()
-        except CaseError as exc:
-            st.error(safe(exc))
+        if typed[item.id] is None:
+            st.error(f"Item {item.id}: its stored result cannot be read; run Verify.")
         else:
             original = store.original_path(item.sha256)
             data = original.read_bytes() if original.exists() else None
-            show_result(stored, item.file_name, data, key=f"item-{item.id}")
+            show_result(typed[item.id], item.file_name, data, key=f"item-{item.id}")
 
-stored_results = []
-for i in items:
-    with contextlib.suppress(CaseError):  # a damaged stored result is reported by Verify
-        stored_results.append(i.scan_result())
-if outliers := batch_outliers(stored_results):
+if outliers := batch_outliers([r for r in typed.values() if r is not None]):
     st.subheader("Items that break from their device group")
     st.dataframe(
         pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
@@ -176,7 +175,7 @@ if notes:
                 {
                     "when": display_time(n["created_at"]),
                     "who": n["author"],
-                    "item": plain(n["item_id"]),
+                    "item": display_value(n["item_id"]),
                     "note": n["text"],
                 }
                 for n in notes
@@ -217,7 +216,7 @@ elif prepared is not None:
 with st.expander("Chain of custody"):
     st.dataframe(
         pd.DataFrame([{"#": e["id"], "when": display_time(e["at"]), "who": e["actor"], "what": e["action"],
-                       "details": display_details(e["details"]),
+                       "details": display_value(e["details"]),
                        "hash": e["hash"][:16]} for e in store.audit_log(case.id)]),
         hide_index=True, width="stretch",
     )  # fmt: skip
