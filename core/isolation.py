@@ -167,7 +167,9 @@ STARTUP_TIMEOUT_S = 120
 # Idle workers kept for reuse (each holds the parsers' libraries, ~150 MB).
 MAX_IDLE = 2 * (os.cpu_count() or 1)
 
-_idle: list[_Worker] = []
+# Idle workers by the warm-up they ran: a job gets a worker that imported what it needs,
+# so that no job's time or memory limit pays for imports.
+_idle: dict[str, list[_Worker]] = {}
 _lock = threading.Lock()
 
 
@@ -180,7 +182,7 @@ def run_limited(
     small job that imports everything ``fn`` imports lazily), outside any limit.
     """
     with _lock:
-        worker = _idle.pop() if _idle else None
+        worker = _idle[warm_up].pop() if _idle.get(warm_up) else None
     if worker is None or not worker.alive():
         try:
             worker = _Worker(warm_up)
@@ -198,9 +200,9 @@ def run_limited(
         how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
         return Outcome("crashed", message=f"crashed the worker process analysing it ({how})")
     with _lock:
-        keep = len(_idle) < MAX_IDLE
+        keep = sum(map(len, _idle.values())) < MAX_IDLE
         if keep:
-            _idle.append(worker)
+            _idle.setdefault(warm_up, []).append(worker)
     if not keep:
         worker.stop()
     return outcome

@@ -4,6 +4,7 @@ each state and failure kind has its own rule and fixed wording."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 
 from core.context import Context
@@ -39,6 +40,7 @@ CERTIFICATE_REASONS = {
 }
 
 
+@functools.cache
 def available() -> str | None:
     return None if importlib.util.find_spec("c2pa") else "c2pa-python is not installed"
 
