@@ -110,9 +110,11 @@ def write_varied(folder: Path, count: int, size: tuple[int, int] = (4000, 3000))
 
 
 def biased_model(model: Path, folder: Path, files: list[Path], low_share: float) -> tuple[Path, list[float]]:
-    """The same random model with its classifier head shifted so that ``low_share`` of ``files``
-    score below the stability threshold (0.25) and the rest above: the mix of a desk's camera
-    photos, most clearly low and some not. Returns the model and the scores it gives the files."""
+    """The same random model with its classifier head scaled and shifted so that ``low_share``
+    of ``files`` score clearly low (below 0.25, the stability threshold) and the rest high
+    (0.60 or more, a "weak indication" or stronger): the mix of a desk's submissions, most
+    camera photos clearly low and some pictures that the score points at. Returns the model
+    and the scores it gives the files."""
     import math
 
     import torch
@@ -120,16 +122,23 @@ def biased_model(model: Path, folder: Path, files: list[Path], low_share: float)
 
     from core.detector import load_detector
     from core.intake import open_intake
-    from core.ledger import STABILITY_MIN_SCORE
+    from core.ledger import STABILITY_MIN_SCORE, WEAK_SIGNAL
+
+    def logit(p: float) -> float:
+        return math.log(p / (1 - p))
 
     detector = load_detector(str(model), backend="pytorch", batch_size=1)
     images = [open_intake(p.read_bytes(), p.name, str(p), 10**9).decoded.pixels for p in files]
-    margins = sorted(math.log(r.p_artificial / (1 - r.p_artificial)) for r in detector.predict(images))
-    cut = margins[min(len(margins) - 1, int(low_share * len(margins)))]
-    below = (margins[max(0, int(low_share * len(margins)) - 1)] + cut) / 2  # between the two groups
-    shift = math.log(STABILITY_MIN_SCORE / (1 - STABILITY_MIN_SCORE)) - below
+    margins = sorted(logit(r.p_artificial) for r in detector.predict(images))
+    k = min(len(margins) - 1, max(1, round(low_share * len(margins))))  # the first of the high group
+    low, high = logit(STABILITY_MIN_SCORE), logit(WEAK_SIGNAL)
+    # A gain on the head's margin spreads the two groups apart, a shift puts the gap between them.
+    gain = max(1.0, 1.2 * (high - low) / max(margins[k] - margins[k - 1], 1e-3))
+    shift = (low + high) / 2 - gain * (margins[k - 1] + margins[k]) / 2
     net = AutoModelForImageClassification.from_pretrained(model).eval()
-    with torch.no_grad():  # label 0 is "artificial": its logit rises by the whole shift
+    with torch.no_grad():  # label 0 is "artificial": the margin is logit 0 minus logit 1
+        net.classifier.weight *= gain
+        net.classifier.bias *= gain
         net.classifier.bias[0] += shift
     net.save_pretrained(folder)
     (folder / "preprocessor_config.json").write_text(json.dumps(PREPROCESSOR))
@@ -318,9 +327,11 @@ def defaults(args: argparse.Namespace, work: Path, model: Path) -> None:
     metadata-only scan against exiftool, whole process against whole process."""
     files = write_varied(work / "varied", args.default_files)
     mixed, scores = biased_model(model, work / "airealnet-mix", files, 0.8)
-    low = sum(s < 0.25 for s in scores)
-    print(f"(f) {len(files)} 12 MP camera JPEGs of different scenes; the random model's head is shifted so that "
-          f"{low} score below 0.25 and {len(files) - low} above (scores {min(scores):.2f} to {max(scores):.2f})")  # fmt: skip
+    low = sorted(s for s in scores if s < 0.25)
+    high = sorted(s for s in scores if s >= 0.25)
+    print(f"(f) {len(files)} 12 MP camera JPEGs of different scenes; the random model's head is scaled and shifted "
+          f"so that {len(low)} score below 0.25 ({low[0]:.2f} to {low[-1]:.2f}) and {len(high)} above "
+          f"({high[0] if high else 0:.2f} to {high[-1] if high else 0:.2f})")  # fmt: skip
     timers = {
         "a": pipeline_timer(mixed, files),
         "auto": default_scan_timer(mixed, files, "auto"),

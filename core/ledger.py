@@ -285,12 +285,15 @@ def _score_sentence(result: ScanResult, with_band: bool = True) -> str:
 
 def stability_needed(result: ScanResult) -> str | None:
     """Why re-scoring re-shipped copies cannot change what a person concludes (None when it can):
-    the verdict rests on a declaration or an integrity check, or the score is clearly low."""
+    the verdict rests on a declaration or an integrity check, the score is clearly low, or the
+    verdict is "inconclusive" already (a flip would make it inconclusive, nothing more)."""
     verdict = decide(result)
     if verdict.basis != "statistical":
         return f"not computed: the verdict rests on {verdict.basis} evidence, not on the score"
     if result.classifier is not None and result.classifier.p_artificial < STABILITY_MIN_SCORE:
         return f"not computed: the score is clearly low (below {STABILITY_MIN_SCORE:.2f})"
+    if verdict.band == "inconclusive":
+        return "not computed: the verdict is inconclusive whatever re-compression does to the score"
     return None
 
 

@@ -257,7 +257,7 @@ def _classify(rows: list[tuple[ScanResult, Image.Image | None]], ctx: Context) -
         analyzers.record(result, CLASSIFIER, "ok")
     _score_extra_detectors(ready, ctx)
     mode = ctx.settings.stability
-    if mode == "auto":  # only where the verdict rests on the score and the score is not clearly low
+    if mode == "auto":  # only where the answer can change the verdict (ledger.stability_needed)
         for result, _ in ready:
             result.stability_skipped = stability_needed(result)
     for result, _ in ready:

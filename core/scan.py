@@ -26,7 +26,8 @@ def scan(
     on_progress: Callable[[int], None] | None = None,
     workers: int | None = None,
 ) -> Iterator[ScanResult]:
-    """Analyse ``sources`` in batches of ``settings.batch_size``, yielding results in order;
+    """Analyse ``sources`` in batches of ``settings.batch_size`` (the first ones smaller, see
+    ``_batches``), yielding results in order;
     ``on_progress(done)`` is called after each batch with the number of results so far.
 
     Reading, hashing, decoding and the analyzers of the next batches run in worker
@@ -58,11 +59,16 @@ def scan(
 
 
 def _batches(sources: Iterable[Source], size: int) -> Iterator[list[Source]]:
+    """Batches of ``size``, after a ramp of 1, 2, 4, ... files: the classifier waits for a
+    whole batch to be prepared, and the first batch has nothing to overlap with, so a first
+    batch of eight 12 MP files kept it idle for about a second of every scan."""
     batch: list[Source] = []
+    current = 1
     for source in sources:
         batch.append(source)
-        if len(batch) >= size:
+        if len(batch) >= min(current, size):
             yield batch
             batch = []
+            current *= 2
     if batch:
         yield batch

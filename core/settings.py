@@ -59,8 +59,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "stability",
         "auto",
-        "Re-score images after re-compression and resizing (5 more classifier runs): auto (only where the "
-        "verdict rests on the score and the score is not clearly low), always, or never.",
+        "Re-score images after re-compression and resizing (3 more classifier runs): auto (only where the "
+        "verdict rests on the score, the score is not clearly low and the verdict is not inconclusive "
+        "already), always, or never.",
     ),
     Setting(
         "forensics",

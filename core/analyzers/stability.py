@@ -30,10 +30,10 @@ def findings(result: ScanResult) -> list[Finding]:
 
 ANALYZER = Analyzer(
     id="stability",
-    version="1.0",
+    version="2.0",
     needs="pixels",
     output="stability",
-    description="the classifier re-run on re-compressed and resized copies (JPEG q90/q75/q50, half size, WebP)",
+    description="the classifier re-run on re-compressed and resized copies (JPEG q50, half size, WebP q80)",
     findings=findings,
     rules=("stability.stable", "stability.unstable", "stability.skipped"),
 )

