@@ -84,6 +84,22 @@ def test_a_crashing_or_hanging_job_costs_its_worker_only():
     assert run_limited(max, ([4, 5],), 30, 512).value == 5
 
 
+def test_workers_started_ahead_take_the_first_jobs_and_a_dead_one_is_replaced():
+    """``python -m core scan`` starts its workers before importing the CLI (isolation.start_spares)."""
+    from core import isolation
+
+    isolation.start_spares("os", 2)
+    ready, dead = isolation._spares[-2:]
+    dead.process.kill()
+    dead.process.wait()
+    # The dead spare is taken first (last in), found dead, and a fresh worker runs the job.
+    fresh = run_limited(os.getpid, (), 30, 512, warm_up="os:getpid")
+    assert fresh.status == "ok" and fresh.value not in (ready.process.pid, dead.process.pid)
+    # Another warm-up has no idle worker of its own: the live spare is warmed up for it.
+    assert run_limited(os.getpid, (), 30, 512, warm_up="os:getcwd").value == ready.process.pid
+    assert ready not in isolation._spares and dead not in isolation._spares
+
+
 def _child_worker(proc: Path, parent: int) -> bool:
     try:
         ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
