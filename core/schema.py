@@ -116,7 +116,7 @@ class Metadata:
     icc_profile: str | None = None
     thumbnail: Thumbnail | None = None
     sources: list[str] = field(default_factory=list)  # which blocks were found: exif, xmp, iptc, ...
-    cross_check: list[dict[str, Any]] = field(default_factory=list)  # exifread vs Pillow disagreements
+    cross_check: list[dict[str, Any]] = field(default_factory=list)  # Exiv2 / exifread / Pillow disagreements
     # Values that are a device's default, not a fact (GPS 0,0; a clock never set):
     # {"field", "value", "reason"}. They are left out of gps / datetime_original.
     placeholders: list[dict[str, Any]] = field(default_factory=list)

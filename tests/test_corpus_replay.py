@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core.metadata.exif import FIELDS, read_exifread
+from core.metadata.exiv2_reader import read_exiv2
 from core.pipeline import make_context
 from core.scan import scan
 from core.settings import Settings
@@ -158,6 +160,39 @@ def test_camera_facts_match_exiftool(results, path, tool):
         assert (round(m.gps.lat, 6), round(m.gps.lon, 6)) == (round(lat, 6), round(lon, 6)), short
     if r.status == "ok" and isinstance(tool.get("Orientation"), int) and 1 <= tool["Orientation"] <= 8:
         assert r.file.orientation in (tool["Orientation"], None if tool["Orientation"] == 1 else -1), short
+
+
+# Standard EXIF fields where Exiv2 (the primary reader) and exifread differ, and why.
+READER_EXCEPTIONS = {
+    "no_exif.jpg": "its EXIF segment comes after an XMP segment (exiftool -v: APP1 XMP, then APP1 EXIF); "
+    "exifread looks no further than the first and finds no EXIF; Exiv2 and Pillow read it (Software "
+    "'Adobe Photoshop CC (Macintosh)', Artist 'CREDIT', 322 x 466), as exiftool does",
+}
+
+
+def test_exiv2_and_exifread_read_the_same_fields_from_every_camera_file():
+    """Exiv2 is the primary EXIF reader; exifread reads the same fields independently (the
+    cross-check). An empty text is no value for either."""
+    disagree = {}
+    for path in sorted((CORPUS / "camera").rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        exiv2, exifread = read_exiv2(data).fields, read_exifread(data).fields
+        for name in FIELDS:
+            a, b = (v if v != "" else None for v in (exiv2.get(name), exifread.get(name)))
+            if (a, b) != (None, None) and (
+                a is None or b is None or json.dumps(_rounded(a)) != json.dumps(_rounded(b))
+            ):
+                disagree.setdefault(path.name, []).append(name)
+    assert {name: fields for name, fields in disagree.items() if name not in READER_EXCEPTIONS} == {}
+    assert disagree == {"no_exif.jpg": ["software", "artist", "pixel_width", "pixel_height"]}
+
+
+def _rounded(value):
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return round(value, 6) if isinstance(value, float) else value
 
 
 def test_camera_photos_declare_no_ai_and_are_never_called_real(results):

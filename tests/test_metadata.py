@@ -243,7 +243,57 @@ def test_pillow_cross_check_reports_disagreement(monkeypatch):
 
     monkeypatch.setattr(exif_mod, "read_pillow", fake)
     meta, _ = read(encode(photo(), "JPEG", exif=camera_exif()))
-    assert meta.cross_check == [{"field": "model", "exifread": "Canon EOS R5", "pillow": "Different Model"}]
+    assert meta.cross_check == [
+        {"field": "model", "exiv2": "Canon EOS R5", "exifread": "Canon EOS R5", "pillow": "Different Model"}
+    ]
+    assert meta.camera.model == "Canon EOS R5"  # Exiv2's, the primary reader's
+
+
+def test_exiv2_is_the_primary_reader_and_a_disagreement_is_kept(monkeypatch):
+    import core.metadata as metadata_mod
+
+    real = metadata_mod.read_exiv2
+
+    def fake(data):
+        out = real(data)
+        out.fields["make"] = "Exiv2 Make"
+        return out
+
+    monkeypatch.setattr(metadata_mod, "read_exiv2", fake)
+    meta, _ = read(encode(photo(), "JPEG", exif=camera_exif()))
+    assert meta.camera.make == "Exiv2 Make"
+    assert meta.cross_check == [
+        {"field": "make", "exiv2": "Exiv2 Make", "exifread": "Canon", "pillow": "Canon"}
+    ]
+
+
+def test_exif_after_an_xmp_segment_is_read(tmp_path):
+    """exifread looks for EXIF within a few kilobytes of the first segment (a real Photoshop file
+    of the corpus, no_exif.jpg, has 26 KB of XMP first); Exiv2 (and Pillow) walk every segment."""
+    from tests.images import xmp_packet
+
+    plain = encode(photo(), "JPEG", exif=camera_exif())
+    history = "<xmp:CreatorTool>Editor</xmp:CreatorTool>" + "<!-- edit history -->" * 1500  # 30 KB
+    xmp = encode(photo(), "JPEG", xmp=xmp_packet(history))
+    # Move the EXIF APP1 segment behind the XMP one: SOI, APP1 XMP, APP1 EXIF, the rest.
+    exif_segment = _segment(plain, b"Exif\x00\x00")
+    xmp_segment = _segment(xmp, b"http://ns.adobe.com/xap/1.0/\x00")
+    rest = plain[2:].replace(exif_segment, b"")
+    data = b"\xff\xd8" + xmp_segment + exif_segment + rest
+    meta, _ = read(data)
+    assert (meta.camera.make, meta.camera.model) == ("Canon", "Canon EOS R5")
+    assert meta.cross_check == []
+    from core.metadata.exif import read_exifread
+    from core.metadata.exiv2_reader import read_exiv2
+
+    assert read_exifread(data).fields == {}
+    assert read_exiv2(data).fields["datetime_original"] == "2024:05:01 12:30:45"
+
+
+def _segment(jpeg: bytes, signature: bytes) -> bytes:
+    start = jpeg.index(signature) - 4  # the marker and the length come before the signature
+    length = int.from_bytes(jpeg[start + 2 : start + 4], "big")
+    return jpeg[start : start + 2 + length]
 
 
 def test_rotated_camera_jpeg_metadata_and_orientation():

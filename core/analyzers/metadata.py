@@ -151,7 +151,7 @@ def _capture_sentence(result: ScanResult, summary: dict) -> str:
 
 ANALYZER = Analyzer(
     id="metadata",
-    version=f"1.0 ({library_version('exifread', 'pillow', 'defusedxml')})",
+    version=f"1.1 ({library_version('exiv2', 'exifread', 'pillow', 'defusedxml')})",
     needs="bytes",
     output="metadata",
     description="EXIF (exifread, cross-checked with Pillow), XMP, IPTC IIM, PNG text, ICC and the EXIF thumbnail",

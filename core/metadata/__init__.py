@@ -18,9 +18,9 @@ from core.schema import Camera, Metadata, Notice
 from . import exif as exif_reader
 from .dates import iptc_datetime, iso_datetime, placeholder_date
 from .editing import editing_software
+from .exiv2_reader import read_exiv2
 from .icc import read_icc
 from .iptc import read_iptc
-from .makernote import MakerNote, read_makernote
 from .png_text import read_png_text
 from .thumbnail import describe_thumbnail
 from .xmp import first_text, read_xmp, xmp_gps
@@ -49,6 +49,7 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
 
     exif = exif_reader.read_exifread(data)
     pillow = exif_reader.read_pillow(image)
+    exiv2 = read_exiv2(data)
     if exif.error and pillow.fields:
         notices.append(
             Notice(
@@ -60,22 +61,22 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
         notices.append(Notice("exif_malformed", f"the EXIF block could not be fully parsed: {exif.error}"))
     elif pillow.error:
         notices.append(Notice("exif_malformed", f"Pillow could not parse the EXIF block: {pillow.error}"))
-    fields = {**pillow.fields, **exif.fields}  # exifread wins; Pillow fills what it missed
-    meta.cross_check = exif_reader.cross_check(exif.fields, pillow.fields)
+    # Exiv2 is the primary reader; exifread, then Pillow, fill what it missed.
+    fields = {**pillow.fields, **exif.fields, **exiv2.fields}
+    meta.cross_check = exif_reader.cross_check({"exiv2": exiv2.fields, "exifread": exif.fields,
+                                                "pillow": pillow.fields})  # fmt: skip
     if exif.dump or pillow.dump:
         meta.sources.append("exif")
         meta.raw["exif"] = exif.dump or pillow.dump
 
-    # Only files whose EXIF holds a MakerNote are given to Exiv2 (it would report other
-    # containers' quirks as MakerNote damage).
-    makernote = read_makernote(data) if "EXIF MakerNote" in exif.dump else MakerNote()
-    if makernote.error:
-        notices.append(
-            Notice("makernote_malformed", f"the MakerNote could not be fully read: {makernote.error}")
-        )
-    if makernote.entries:
+    # Exiv2's failures are reported where the EXIF holds a MakerNote, which only Exiv2 reads
+    # (elsewhere exifread and Pillow read the same fields, and it would report other
+    # containers' quirks as damage).
+    if exiv2.error and "EXIF MakerNote" in exif.dump:
+        notices.append(Notice("makernote_malformed", f"the MakerNote could not be fully read: {exiv2.error}"))
+    if exiv2.entries:
         meta.sources.append("makernote")
-        meta.raw["makernote"] = makernote.entries
+        meta.raw["makernote"] = exiv2.entries
 
     xmp = read_xmp(data)
     notices.extend(Notice(code, message) for code, message in xmp.problems)
@@ -116,7 +117,7 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
         # EXIF LensModel, else the one Canon's or Olympus's MakerNote records (what exiftool
         # reports as LensModel too), else XMP. A lens make alone (LensMake) names no lens.
         lens=_text(fields.get("lens_model"))
-        or makernote.lens
+        or exiv2.lens
         or first_text(props, "exifEX:LensModel", "aux:Lens"),
         serial=_text(fields.get("serial"))
         or first_text(props, "exifEX:BodySerialNumber", "aux:SerialNumber"),

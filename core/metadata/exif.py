@@ -1,7 +1,8 @@
-"""EXIF, read twice: exifread as the primary parser of the standard tags, Pillow as an
-independent cross-check (MakerNotes are read by Exiv2, in ``makernote.py``).
+"""EXIF through exifread and Pillow: the two independent cross-checks of Exiv2's reading
+(``exiv2_reader.py``, the primary reader and the only one of MakerNotes); exifread's walk
+of the standard tags is also the raw dump (``metadata.raw.exif``).
 
-Tags are named as in EXIF 2.32 / CIPA DC-008. Both parsers fill the same small table
+Tags are named as in EXIF 2.32 / CIPA DC-008. All three readers fill the same small table
 of fields (``FIELDS``) so that their answers can be compared one to one; a
 disagreement is reported, never hidden. GPS follows the EXIF GPS IFD: degrees,
 minutes, seconds as rationals plus N/S/E/W references.
@@ -177,7 +178,7 @@ def read_exifread(data: bytes) -> ExifRead:
 def _standard_tags(fh: _BoundedReader) -> dict[str, Any]:
     """exifread's walk of every IFD (IFD0, the thumbnail's, EXIF, GPS, SubIFDs) and the EXIF
     thumbnail, as ``exifread.process_file(details=True)`` does it, without decoding the
-    MakerNote: Exiv2 reads MakerNotes (``makernote.py``), and exifread's pure-Python decoding
+    MakerNote: Exiv2 reads MakerNotes (``exiv2_reader.py``), and exifread's pure-Python decoding
     of them took most of a metadata scan's time. ``details=False`` would not do: it also drops
     UserComment (where AUTOMATIC1111 writes its parameters in JPEGs) and XMP in TIFF."""
     try:
@@ -300,15 +301,14 @@ def _plain(value: Any) -> Any:
     return json_safe(value)
 
 
-def cross_check(primary: dict[str, Any], secondary: dict[str, Any]) -> list[dict[str, Any]]:
-    """Fields where exifread and Pillow read different values."""
+def cross_check(readers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fields that the readers (name -> fields) read differently: one row per field, with
+    the value of every reader that has one."""
     rows = []
     for name in CROSS_CHECKED:
-        a, b = primary.get(name), secondary.get(name)
-        if a is None or b is None:
-            continue
-        if _comparable(a) != _comparable(b):
-            rows.append({"field": name, "exifread": a, "pillow": b})
+        values = {reader: fields[name] for reader, fields in readers.items() if fields.get(name) is not None}
+        if len({repr(_comparable(v)) for v in values.values()}) > 1:
+            rows.append({"field": name, **values})
     return rows
 
 
