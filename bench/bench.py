@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -168,8 +169,6 @@ def default_scan_timer(model: Path, files: list[Path], stability: str) -> Callab
 def copies_of_corpus_cameras(folder: Path, copies: int) -> Path:
     """The corpus's real camera JPEGs (about 60 makes), ``copies`` times over in sub-folders, so
     that start-up does not dominate; the same files each time, as a desk's folder may hold."""
-    import shutil
-
     corpus = ROOT.parent / "shared" / "corpus" / "camera"
     for n in range(copies):
         target = folder / str(n)
@@ -347,6 +346,9 @@ def defaults(args: argparse.Namespace, work: Path, model: Path) -> None:
           f"{median(r['auto'] / r['a'] for r in rounds):.2f}x (a)")  # fmt: skip
     print(f"    worst case (stability always): {med['always']:.2f} images/s = "
           f"{median(r['always'] / r['a'] for r in rounds):.2f}x (a)")  # fmt: skip
+    if shutil.which("exiftool") is None:
+        print("(g) not measured: exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)")
+        return
     # Whole process against whole process: start-up (Python's imports, the file workers') is
     # part of what a user waits for, so it is measured for one corpus and for a desk's folder.
     folders = [
