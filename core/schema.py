@@ -359,27 +359,20 @@ def _plain(value: Any) -> Any:
     kind = type(value)
     if kind in _LEAVES:
         return value
-    if kind is dict:
-        return {k: _plain(v) for k, v in value.items()}
-    if kind is list:
-        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = (_plain(v) for v in value)
+        return kind(*items) if hasattr(value, "_fields") else kind(items)  # a named tuple, as asdict keeps it
     names = _FIELD_NAMES.get(kind)
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
     if names is not None:
         return {name: _plain(getattr(value, name)) for name in names}
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple, as asdict keeps it
-        return type(value)(*(_plain(v) for v in value))
-    if isinstance(value, list | tuple):
-        return type(value)(_plain(v) for v in value)
     return value
 
 
 _LEAVES = frozenset({str, int, float, bool, type(None), bytes})
-
-
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 

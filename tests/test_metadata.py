@@ -231,17 +231,22 @@ def test_date_parsers():
     assert iptc_datetime("garbage", "093000") is None
 
 
+def _reader_saying(monkeypatch, module, reader: str, field: str, value: str) -> None:
+    """Patch one EXIF reader of ``module`` so that it reads ``value`` for ``field``."""
+    real = getattr(module, reader)
+
+    def fake(source):
+        out = real(source)
+        out.fields[field] = value
+        return out
+
+    monkeypatch.setattr(module, reader, fake)
+
+
 def test_pillow_cross_check_reports_disagreement(monkeypatch):
     import core.metadata.exif as exif_mod
 
-    real = exif_mod.read_pillow
-
-    def fake(image):
-        out = real(image)
-        out.fields["model"] = "Different Model"
-        return out
-
-    monkeypatch.setattr(exif_mod, "read_pillow", fake)
+    _reader_saying(monkeypatch, exif_mod, "read_pillow", "model", "Different Model")
     meta, _ = read(encode(photo(), "JPEG", exif=camera_exif()))
     assert meta.cross_check == [
         {"field": "model", "exiv2": "Canon EOS R5", "exifread": "Canon EOS R5", "pillow": "Different Model"}
@@ -252,14 +257,7 @@ def test_pillow_cross_check_reports_disagreement(monkeypatch):
 def test_exiv2_is_the_primary_reader_and_a_disagreement_is_kept(monkeypatch):
     import core.metadata as metadata_mod
 
-    real = metadata_mod.read_exiv2
-
-    def fake(data):
-        out = real(data)
-        out.fields["make"] = "Exiv2 Make"
-        return out
-
-    monkeypatch.setattr(metadata_mod, "read_exiv2", fake)
+    _reader_saying(monkeypatch, metadata_mod, "read_exiv2", "make", "Exiv2 Make")
     meta, _ = read(encode(photo(), "JPEG", exif=camera_exif()))
     assert meta.camera.make == "Exiv2 Make"
     assert meta.cross_check == [

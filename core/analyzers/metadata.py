@@ -154,7 +154,8 @@ ANALYZER = Analyzer(
     version=f"1.1 ({library_version('exiv2', 'exifread', 'pillow', 'defusedxml')})",
     needs="bytes",
     output="metadata",
-    description="EXIF (exifread, cross-checked with Pillow), XMP, IPTC IIM, PNG text, ICC and the EXIF thumbnail",
+    description="EXIF (Exiv2, cross-checked with exifread and Pillow), XMP, IPTC IIM, PNG text, ICC and the EXIF "
+    "thumbnail",
     analyze=analyze,
     findings=findings,
     rules=(

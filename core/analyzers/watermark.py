@@ -95,13 +95,9 @@ def chance(matching: int, bits: int) -> float:
 
 
 def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
-    # The stored size decides before any decoding: a 12 MP photo is skipped without the full
-    # decode (70 ms) that a scan with forensics off would otherwise pay for nothing.
-    width, height = intake.facts.stored_width, intake.facts.stored_height
-    if width is None or height is None:
-        image = intake.full_pixels()
-        width, height = image.width, image.height
-    pixels = width * height
+    # The stored size (the full decode's) decides before any decoding: a 12 MP photo is skipped
+    # without the full decode (70 ms) that a scan with forensics off would otherwise pay for nothing.
+    pixels = intake.facts.stored_width * intake.facts.stored_height
     if pixels < MIN_PIXELS:
         return AnalyzerResult.skip("the image is smaller than 256 x 256 pixels, below what the decoder reads")
     if pixels > MAX_PIXELS:

@@ -34,7 +34,7 @@ from .jsonsafe import bytes_to_text, json_safe
 # absence, not a problem worth a log line.
 logging.getLogger("exifread").setLevel(logging.ERROR)
 
-_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 
 # field -> (exifread key, (Pillow IFD or None for IFD0, tag id))
 FIELDS: dict[str, tuple[str, tuple[int | None, int]]] = {
@@ -42,20 +42,20 @@ FIELDS: dict[str, tuple[str, tuple[int | None, int]]] = {
     "model": ("Image Model", (None, 0x0110)),
     "software": ("Image Software", (None, 0x0131)),
     "artist": ("Image Artist", (None, 0x013B)),
-    "lens_make": ("EXIF LensMake", (_EXIF_IFD, 0xA433)),
-    "lens_model": ("EXIF LensModel", (_EXIF_IFD, 0xA434)),
-    "serial": ("EXIF BodySerialNumber", (_EXIF_IFD, 0xA431)),
-    "datetime_original": ("EXIF DateTimeOriginal", (_EXIF_IFD, 0x9003)),
-    "offset_original": ("EXIF OffsetTimeOriginal", (_EXIF_IFD, 0x9011)),
-    "subsec_original": ("EXIF SubSecTimeOriginal", (_EXIF_IFD, 0x9291)),
-    "pixel_width": ("EXIF ExifImageWidth", (_EXIF_IFD, 0xA002)),
-    "pixel_height": ("EXIF ExifImageLength", (_EXIF_IFD, 0xA003)),
-    "gps_lat_ref": ("GPS GPSLatitudeRef", (_GPS_IFD, 1)),
-    "gps_lat": ("GPS GPSLatitude", (_GPS_IFD, 2)),
-    "gps_lon_ref": ("GPS GPSLongitudeRef", (_GPS_IFD, 3)),
-    "gps_lon": ("GPS GPSLongitude", (_GPS_IFD, 4)),
-    "gps_alt_ref": ("GPS GPSAltitudeRef", (_GPS_IFD, 5)),
-    "gps_alt": ("GPS GPSAltitude", (_GPS_IFD, 6)),
+    "lens_make": ("EXIF LensMake", (EXIF_IFD, 0xA433)),
+    "lens_model": ("EXIF LensModel", (EXIF_IFD, 0xA434)),
+    "serial": ("EXIF BodySerialNumber", (EXIF_IFD, 0xA431)),
+    "datetime_original": ("EXIF DateTimeOriginal", (EXIF_IFD, 0x9003)),
+    "offset_original": ("EXIF OffsetTimeOriginal", (EXIF_IFD, 0x9011)),
+    "subsec_original": ("EXIF SubSecTimeOriginal", (EXIF_IFD, 0x9291)),
+    "pixel_width": ("EXIF ExifImageWidth", (EXIF_IFD, 0xA002)),
+    "pixel_height": ("EXIF ExifImageLength", (EXIF_IFD, 0xA003)),
+    "gps_lat_ref": ("GPS GPSLatitudeRef", (GPS_IFD, 1)),
+    "gps_lat": ("GPS GPSLatitude", (GPS_IFD, 2)),
+    "gps_lon_ref": ("GPS GPSLongitudeRef", (GPS_IFD, 3)),
+    "gps_lon": ("GPS GPSLongitude", (GPS_IFD, 4)),
+    "gps_alt_ref": ("GPS GPSAltitudeRef", (GPS_IFD, 5)),
+    "gps_alt": ("GPS GPSAltitude", (GPS_IFD, 6)),
 }
 
 # Fields compared between the two parsers (the rest are too format-dependent to compare).
@@ -107,6 +107,10 @@ _INTEGER_CODES = {
 }
 
 
+# The tags exifread reads past 1,000 values (it drops the values of any other that long).
+_READ_PAST_1000 = ("MakerNote", canon.CAMERA_INFO_TAG_NAME)
+
+
 class _Header(ExifHeader):
     """exifread's IFD walker, reading an integer array with one read instead of one read per
     value: a 30 KB MakerNote (kept as bytes in the dump) took 30,000 reads and most of a
@@ -117,16 +121,12 @@ class _Header(ExifHeader):
         self, tag_name: str, count: int, field_type: int, type_length: int, offset: int
     ) -> list:
         code = _INTEGER_CODES.get((type_length, field_type in SIGNED_FIELD_TYPES))
-        long_kept = tag_name in (
-            "MakerNote",
-            canon.CAMERA_INFO_TAG_NAME,
-        )  # exifread reads these past 1,000 values
         if (
             field_type in RATIO_FIELD_TYPES
             or field_type in FLOAT_FIELD_TYPES
             or code is None
             or count < 1
-            or (count >= 1000 and not long_kept)
+            or (count >= 1000 and tag_name not in _READ_PAST_1000)
         ):
             return super()._process_field(tag_name, count, field_type, type_length, offset)
         self.file_handle.seek(self.offset + offset)
@@ -257,8 +257,8 @@ class PillowRead:
 
 _PILLOW_IFDS = (
     (None, "Image", ExifTags.TAGS),
-    (_EXIF_IFD, "EXIF", ExifTags.TAGS),
-    (_GPS_IFD, "GPS", ExifTags.GPSTAGS),
+    (EXIF_IFD, "EXIF", ExifTags.TAGS),
+    (GPS_IFD, "GPS", ExifTags.GPSTAGS),
 )
 
 
@@ -283,7 +283,7 @@ def read_pillow(image: Image.Image | None) -> PillowRead:
             out.fields[name] = _plain(value)
     for ifd, prefix, names in _PILLOW_IFDS:
         for tag, value in ifds[ifd].items():
-            if ifd is None and tag in (_EXIF_IFD, _GPS_IFD):
+            if ifd is None and tag in (EXIF_IFD, GPS_IFD):
                 continue
             out.dump[f"{prefix} {names.get(tag, f'Tag 0x{tag:04X}')}"] = json_safe(value)
     return out

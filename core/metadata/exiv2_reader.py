@@ -22,6 +22,7 @@ from typing import Any
 
 import exiv2
 
+from .exif import EXIF_IFD, FIELDS, GPS_IFD
 from .jsonsafe import bytes_to_text, clean_text, json_safe
 
 # Exiv2 logs to standard error; a damaged block is reported in the row instead.
@@ -47,30 +48,14 @@ MAX_ENTRIES = 2000
 MAX_VALUE_CHARS = 500
 
 
-# Exiv2's key of each standard field (the names of ``exif.FIELDS``).
-FIELD_KEYS = {
-    "make": "Exif.Image.Make",
-    "model": "Exif.Image.Model",
-    "software": "Exif.Image.Software",
-    "artist": "Exif.Image.Artist",
-    "lens_make": "Exif.Photo.LensMake",
-    "lens_model": "Exif.Photo.LensModel",
-    "serial": "Exif.Photo.BodySerialNumber",
-    "datetime_original": "Exif.Photo.DateTimeOriginal",
-    "offset_original": "Exif.Photo.OffsetTimeOriginal",
-    "subsec_original": "Exif.Photo.SubSecTimeOriginal",
-    "pixel_width": "Exif.Photo.PixelXDimension",
-    "pixel_height": "Exif.Photo.PixelYDimension",
-    "gps_lat_ref": "Exif.GPSInfo.GPSLatitudeRef",
-    "gps_lat": "Exif.GPSInfo.GPSLatitude",
-    "gps_lon_ref": "Exif.GPSInfo.GPSLongitudeRef",
-    "gps_lon": "Exif.GPSInfo.GPSLongitude",
-    "gps_alt_ref": "Exif.GPSInfo.GPSAltitudeRef",
-    "gps_alt": "Exif.GPSInfo.GPSAltitude",
-}
+# Exiv2's key of each standard field, from the one table of fields (``exif.FIELDS``): the
+# Pillow IFD and tag of each name our three readers share.
+_GROUPS = {None: "Image", EXIF_IFD: "Photo", GPS_IFD: "GPSInfo"}
+FIELD_KEYS = {name: exiv2.ExifKey(tag, _GROUPS[ifd]).key() for name, (_, (ifd, tag)) in FIELDS.items()}
 _RATIONALS = {exiv2.TypeId.unsignedRational, exiv2.TypeId.signedRational}
 _INTEGERS = {exiv2.TypeId.unsignedByte, exiv2.TypeId.unsignedShort, exiv2.TypeId.unsignedLong,
              exiv2.TypeId.signedByte, exiv2.TypeId.signedShort, exiv2.TypeId.signedLong}  # fmt: skip
+_NUMBERS = _RATIONALS | _INTEGERS
 # A field with more values than this is not one the fields describe (a damaged count).
 MAX_FIELD_VALUES = 16
 
@@ -118,7 +103,7 @@ def _plain(datum: Any) -> Any:
     """The value as exifread's fields hold it: text stripped, rationals as floats (n/0 as
     text), integers; a list when there are several. None for what the fields do not hold."""
     count = datum.count()
-    if not 0 < count <= MAX_FIELD_VALUES and datum.typeId() in _RATIONALS | _INTEGERS:
+    if not 0 < count <= MAX_FIELD_VALUES and datum.typeId() in _NUMBERS:
         return None
     try:
         if datum.typeId() in _RATIONALS:
