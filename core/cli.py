@@ -1,7 +1,9 @@
 """Command line: ``python -m core scan PATH... [options]``.
 
 Exit codes: 0 when the scan completed (bad files are error rows, not failures);
-2 for usage errors (unknown option, a path that does not exist, a bad setting).
+2 for usage errors (unknown option, a path that does not exist, a bad setting);
+3 when the scan completed but some rows could not be written and are ``output_failed``
+error rows instead.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -19,7 +22,8 @@ from core import __version__, ray_engine
 from core.calibration import build_profile
 from core.case_cli import run_case
 from core.escaping import say
-from core.output import FORMATS, write_parquet, write_results
+from core.ledger import BANDS
+from core.output import FORMATS, Written, write_parquet, write_results
 from core.pipeline import make_context
 from core.reports.bundle import generate_signing_key, verify_bundle
 from core.scan import scan
@@ -27,6 +31,8 @@ from core.settings import load_settings
 from core.sources import list_sources
 
 USAGE_ERROR = 2
+# The scan completed, but some rows could not be written in full (they are output_failed rows).
+OUTPUT_INCOMPLETE = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="image files or folders (with --engine ray also globs and pyarrow URIs such as s3://bucket/folder)",
+        help='image files, folders (walked recursively) or quoted globs such as "photos/**/*.jpg"; '
+        "with --engine ray also pyarrow URIs such as s3://bucket/folder",
     )
     p.add_argument("--model", help="Hub id or local folder of the classifier (setting model)")
     p.add_argument("--revision", help="Hub branch, tag or commit (setting revision)")
@@ -75,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         choices=FORMATS,
-        default="jsonl",
-        help="output format (default jsonl; parquet needs --out)",
+        help="output format (default: jsonl; on a terminal, without --format or --out, a table of each file's "
+        "verdict and the counts by verdict band); parquet needs --out",
     )
     p.add_argument(
         "--engine",
@@ -87,47 +94,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--address", help="Ray cluster to join (host:port); without it a local Ray instance starts"
     )
-    p.add_argument("--out", help="write results to this file instead of standard output")
+    p.add_argument("--out", help="write results to this file ('-': standard output)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary on standard error")
 
     c = commands.add_parser("case", help="cases: originals, notes, statuses, chain of custody, reports")
     c.add_argument("--store", help="case store folder (setting case_store)")
     c.add_argument("--analyst", help="your name for the chain of custody (setting analyst)")
     c.add_argument("--config", help="TOML file with settings (see the README)")
+    # Also accepted after the subcommand (``case add CASE PATH --analyst NAME``), as people type them.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", default=argparse.SUPPRESS, help="case store folder (setting case_store)")
+    common.add_argument("--analyst", default=argparse.SUPPRESS, help="your name for the chain of custody")
+    common.add_argument("--config", default=argparse.SUPPRESS, help="TOML file with settings")
     case_commands = c.add_subparsers(dest="case_command", required=True)
-    case_commands.add_parser("list", help="list cases")
-    x = case_commands.add_parser("new", help="create a case")
+    case_commands.add_parser("list", parents=[common], help="list cases")
+    x = case_commands.add_parser("new", parents=[common], help="create a case")
     x.add_argument("name")
-    x = case_commands.add_parser("add", help="analyse files and add them (folders recursively) to a case")
+    x = case_commands.add_parser("add", parents=[common], help="analyse files and add them (folders recursively) to a case")
     x.add_argument("case")
     x.add_argument("paths", nargs="+", metavar="PATH")
     x.add_argument("--no-classifier", action="store_true")
     x.add_argument("--model")
     x = case_commands.add_parser(
-        "show", help="a case's items (optionally searched by hash, name, camera, generator)"
+        "show", parents=[common], help="a case's items (optionally searched by hash, name, camera, generator)"
     )
     x.add_argument("case")
     x.add_argument("--search", default="")
-    x = case_commands.add_parser("rename", help="rename a case")
+    x = case_commands.add_parser("rename", parents=[common], help="rename a case")
     x.add_argument("case")
     x.add_argument("new_name")
     for name in ("close", "reopen"):
-        case_commands.add_parser(name, help=f"{name} a case").add_argument("case")
-    x = case_commands.add_parser("status", help="set an item's status")
+        case_commands.add_parser(name, parents=[common], help=f"{name} a case").add_argument("case")
+    x = case_commands.add_parser("status", parents=[common], help="set an item's status")
     x.add_argument("item", type=int)
     x.add_argument("status", choices=("to_check", "checked", "flagged"))
-    x = case_commands.add_parser("tag", help="tag an item (--remove to untag)")
+    x = case_commands.add_parser("tag", parents=[common], help="tag an item (--remove to untag)")
     x.add_argument("item", type=int)
     x.add_argument("tag")
     x.add_argument("--remove", action="store_true")
-    x = case_commands.add_parser("note", help="add a note to a case or one of its items")
+    x = case_commands.add_parser("note", parents=[common], help="add a note to a case or one of its items")
     x.add_argument("case")
     x.add_argument("text")
     x.add_argument("--item", type=int)
-    x = case_commands.add_parser("verify", help="re-hash every original and walk the chain of custody")
+    x = case_commands.add_parser("verify", parents=[common], help="re-hash every original and walk the chain of custody")
     x.add_argument("case")
     x = case_commands.add_parser(
-        "report", help="write a report: html, pdf, json, csv, or the verifiable bundle"
+        "report", parents=[common], help="write a report: html, pdf, json, csv, or the verifiable bundle"
     )
     x.add_argument("case")
     x.add_argument("--format", choices=("html", "pdf", "json", "csv", "bundle"), default="html")
@@ -213,7 +225,7 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 "pixels": False if args.metadata_only else None,
             },
         )
-        if args.format == "parquet" and not args.out:
+        if args.format == "parquet" and args.out in (None, "-"):
             raise ValueError("--format parquet writes a file: give --out FILE")
         if args.engine == "ray":
             results, total = _start_ray(args, settings)
@@ -230,31 +242,67 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(f"{parser.prog} scan: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
 
+    to_stdout = args.out in (None, "-")
+    if to_stdout and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    # A person at a terminal reads a table; files and pipes get rows (jsonl unless --format).
+    as_table = to_stdout and args.format is None and sys.stdout.isatty()
+    fmt = args.format or "jsonl"
     # tqdm hides itself when stderr is not a terminal (disable=None), so logs stay clean.
     progress = tqdm(total=total, unit="file", file=sys.stderr, disable=True if args.quiet else None)
+    bands: Counter[str] = Counter()
     errors = 0
 
     def counted():
         nonlocal errors
         for result in results:
             errors += result.status == "error"
+            bands[result.verdict.band if result.verdict else "not analysed"] += 1
             progress.update(1)
+            if as_table:
+                progress.clear()
             yield result
 
     with progress, ExitStack() as stack:
-        if args.format == "parquet":
-            rows = write_parquet(counted(), args.out)
+        if as_table:
+            written = terminal_table(counted(), progress)
+        elif fmt == "parquet":
+            written = write_parquet(counted(), args.out)
         else:
-            if args.out:
-                out = stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
-            else:
-                out = sys.stdout
-                if hasattr(out, "reconfigure"):
-                    out.reconfigure(encoding="utf-8")
-            rows = write_results(counted(), args.format, out)
-    if not args.quiet:
-        print(f"{rows} file(s) scanned, {errors} with errors", file=sys.stderr)
+            out = sys.stdout if to_stdout else stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
+            written = write_results(counted(), fmt, out)
+    if as_table:
+        say(band_counts(bands))
+    elif not args.quiet:
+        print(f"{written.rows} file(s) scanned, {errors} with errors", file=sys.stderr)
+        say(band_counts(bands), file=sys.stderr)
+    if written.failed:
+        say(f"{len(written.failed)} row(s) could not be written in full and are output_failed error rows: "
+            + ", ".join(written.failed[:5]) + (" ..." if len(written.failed) > 5 else ""), file=sys.stderr)  # fmt: skip
+        return OUTPUT_INCOMPLETE
     return 0
+
+
+def terminal_table(results, progress) -> Written:
+    """One line per file as it is analysed (verdict band, score, path; or the error code)."""
+    written = Written()
+    for result in results:
+        written.rows += 1
+        score = f"{result.classifier.p_artificial:.2f}" if result.classifier else "    "
+        what = result.verdict.band if result.verdict else ""
+        if result.error is not None:
+            what = f"error {result.error.code}: {result.error.message}"
+        say(f"{score}  {result.path}  {what}")
+        progress.refresh()
+    return written
+
+
+def band_counts(bands: Counter[str]) -> str:
+    """Counts by verdict band, strongest band first, as a small table."""
+    order = [*BANDS, "not analysed"]
+    width = max(len(str(n)) for n in bands.values()) if bands else 1
+    lines = [f"{n:>{width}}  {band}" for band, n in sorted(bands.items(), key=lambda b: order.index(b[0]))]
+    return "Files by verdict band:\n" + ("\n".join(lines) if lines else "(none)")
 
 
 def _calibrate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

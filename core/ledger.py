@@ -24,6 +24,7 @@ from core.analyzers.classifier import disagreement
 from core.analyzers.metadata import CAVEAT_CAMERA_METADATA, capture_summary
 from core.escaping import quote
 from core.schema import C2PAState, Finding, ScanResult, Verdict
+from core.stability import score_range
 from core.thresholds import (  # noqa: F401 (the thresholds are cited as ledger.*)
     LOW_SIGNAL,
     MODERATE_SIGNAL,
@@ -55,6 +56,26 @@ BANDS = (
     "camera metadata present, no AI declaration",
     "no conclusion",
 )
+# One colour per band for every chart and heading (dashboard, reports): reds for declared AI
+# generation, browns for integrity problems, green for declared capture, purples for the
+# classifier's indications, greys where nothing can be concluded, blues for little evidence.
+BAND_COLOURS = {
+    "strong evidence of AI generation": "#b2182b",
+    "substantial evidence of AI generation": "#d6604d",
+    "evidence of AI editing": "#f4a582",
+    "integrity problem: changed after signing": "#8c510a",
+    "integrity problem: credentials do not verify": "#bf812d",
+    "content credentials removed": "#dfc27d",
+    "declared camera capture": "#1b7837",
+    "strong statistical indication of AI generation": "#762a83",
+    "moderate statistical indication of AI generation": "#9970ab",
+    "weak statistical indication of AI generation": "#c2a5cf",
+    "inconclusive": "#878787",
+    "little evidence of AI generation": "#4393c3",
+    "camera metadata present, no AI declaration": "#92c5de",
+    "no conclusion": "#bdbdbd",
+    "not analysed": "#e0e0e0",
+}
 # C2PA failure kinds that break the credentials' integrity (the others leave the signature intact).
 INTEGRITY_FAILURES = ("content_changed", "signature_invalid", "credentials_damaged", "certificate_revoked")
 
@@ -279,7 +300,7 @@ def _score_sentence(result: ScanResult, with_band: bool = True) -> str:
     text += f" ({classifier_band(p)})." if with_band else "."
     s = result.stability
     if s is not None and not s.unstable:
-        text += f" It stays between {s.min:.2f} and {s.max:.2f} after re-compression and resizing."
+        text += f" It stays {score_range(s)} after re-compression and resizing."
     return text
 
 

@@ -1,4 +1,8 @@
-"""Result writers: JSON Lines, a JSON array, or CSV, all streamed one row at a time.
+"""Result writers: JSON Lines, a JSON array, CSV or Parquet, all streamed one row at a time.
+
+Every row is checked as it is written: one that cannot be written (results are repaired
+where they leave the file worker, so this is rare) is replaced by an ``output_failed``
+error row naming the field, and the scan goes on.
 
 JSONL and JSON carry the full schema. CSV carries the flat columns in
 ``CSV_COLUMNS`` (the same keys, dotted), with spreadsheet formula injection
@@ -8,12 +12,16 @@ return gets a leading apostrophe, as OWASP recommends for CSV exports.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from core.schema import ScanResult
+from core.schema import ErrorInfo, FileFacts, ScanResult, from_dict
+from core.wellformed import repair, unwritable_field
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
 # Rows per Parquet row group: the writer holds at most this many rows in memory.
@@ -85,7 +93,49 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def write_parquet(results: Iterable[ScanResult], path: str) -> int:
+@dataclass
+class Written:
+    """What a writer wrote: ``rows`` in all, and the paths of those written as ``output_failed``
+    error rows because their own row could not be written (``core.wellformed`` makes that
+    rare: results are repaired where they leave the file worker)."""
+
+    rows: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+OUTPUT_FAILED = "output_failed"
+
+
+def failed_row(row: dict[str, Any], exc: Exception) -> dict[str, Any]:
+    """The error row written in place of a row that cannot be written: its path, its file facts
+    (hashes) and which field could not be written, so the file stays traceable."""
+    problem = unwritable_field(row) or "a value"
+    failed = ScanResult(path=str(row.get("path")), status="error", tool_version=str(row.get("tool_version") or ""))
+    with contextlib.suppress(TypeError, ValueError, AttributeError):
+        failed.file = from_dict(FileFacts, row.get("file") or {})
+    failed.error = ErrorInfo(OUTPUT_FAILED, f"this file's analysis could not be written: {problem} holds a value "
+                             f"that this output cannot carry ({type(exc).__name__}); the other rows are complete")  # fmt: skip
+    return repair(failed).to_dict()
+
+
+def _checked(row: dict[str, Any], encode: Callable[[dict], Any], written: Written) -> Any:
+    """``encode(row)``, or ``encode`` of its ``output_failed`` row when the row cannot be written."""
+    written.rows += 1
+    try:
+        return encode(row)
+    except (UnicodeError, ValueError, TypeError, RecursionError) as exc:
+        written.failed.append(str(row.get("path")))
+        return encode(failed_row(row, exc))
+
+
+def _json_line(row: dict) -> str:
+    """A row as JSON text that any UTF-8 reader accepts: no NaN, no lone surrogate."""
+    text = json.dumps(row, ensure_ascii=False, allow_nan=False)
+    text.encode("utf-8")  # raises on a lone surrogate, before anything is written
+    return text
+
+
+def write_parquet(results: Iterable[ScanResult], path: str) -> Written:
     """A Parquet file: the CSV columns as text (not formula-escaped: Parquet is not opened by
     spreadsheets as text) plus ``result_json``, the full record. Needs pyarrow
     (requirements-ray.txt)."""
@@ -97,61 +147,74 @@ def write_parquet(results: Iterable[ScanResult], path: str) -> int:
 
     columns = [*CSV_COLUMNS, "result_json"]
     schema = pa.schema([(name, pa.string()) for name in columns])
-    count = 0
+    written = Written()
+
+    def flat(row: dict) -> dict:
+        cells = {c: _text(dig(row, c)) for c in CSV_COLUMNS}
+        cells["result_json"] = _json_line(row)
+        for value in cells.values():
+            if value is not None:
+                value.encode("utf-8")
+        return cells
+
     with pq.ParquetWriter(path, schema) as writer:
         chunk: list[dict] = []
         for result in results:
-            row = result.to_dict()
-            flat = {c: _text(dig(row, c)) for c in CSV_COLUMNS}
-            flat["result_json"] = json.dumps(row, ensure_ascii=False)
-            chunk.append(flat)
-            count += 1
+            chunk.append(_checked(result.to_dict(), flat, written))
             if len(chunk) >= PARQUET_ROWS_PER_GROUP:
                 writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
                 chunk = []
-        if chunk or not count:
+        if chunk or not written.rows:
             writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
-    return count
+    return written
 
 
 def _text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 def write_csv(rows: Iterable[tuple[Sequence[Any], dict[str, Any]]], out: TextIO,
-              leading_columns: Sequence[str] = ()) -> int:  # fmt: skip
+              leading_columns: Sequence[str] = ()) -> Written:  # fmt: skip
     """The one CSV writer (scans, dashboard downloads, case reports): one row per
     ``(leading values, result dict)``, the leading columns first, then ``CSV_COLUMNS``;
-    every cell formula-neutralised. Returns the number of rows."""
+    every cell formula-neutralised; a row that cannot be written becomes its ``output_failed`` row."""
     writer = csv.writer(out)
     writer.writerow([*leading_columns, *CSV_COLUMNS])
-    count = 0
+    written = Written()
     for leading, row in rows:
-        writer.writerow(
-            [csv_cell(v) for v in leading] + [csv_cell(dig(row, column)) for column in CSV_COLUMNS]
-        )
-        count += 1
-    return count
+        writer.writerow(_checked(row, lambda r, leading=leading: csv_cells(leading, r), written))
+    return written
 
 
-def write_results(results: Iterable[ScanResult], fmt: str, out: TextIO) -> int:
-    """Write every result to ``out`` as it arrives; returns the number of rows."""
-    count = 0
+def csv_cells(leading: Sequence[Any], row: dict[str, Any]) -> list[Any]:
+    """One CSV row's cells, each checked to be writable as UTF-8 (raises UnicodeError if not)."""
+    cells = [csv_cell(v) for v in leading] + [csv_cell(dig(row, column)) for column in CSV_COLUMNS]
+    for cell in cells:
+        if isinstance(cell, str) and not cell.isascii():
+            cell.encode("utf-8")
+        elif isinstance(cell, float) and not math.isfinite(cell):
+            raise ValueError("a number that is not finite")
+    return cells
+
+
+def write_results(results: Iterable[ScanResult], fmt: str, out: TextIO) -> Written:
+    """Write every result to ``out`` as it arrives. A row that cannot be written becomes its
+    ``output_failed`` row (listed in ``Written.failed``); the rows after it are written as usual."""
     if fmt == "csv":
-        count = write_csv((((), result.to_dict()) for result in results), out)
-    elif fmt == "jsonl":
+        written = write_csv((((), result.to_dict()) for result in results), out)
+    elif fmt in ("jsonl", "json"):
+        written = Written()
+        out.write("" if fmt == "jsonl" else "[")
         for result in results:
-            out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-            count += 1
-    elif fmt == "json":
-        out.write("[")
-        for result in results:
-            out.write(("\n" if count == 0 else ",\n") + json.dumps(result.to_dict(), ensure_ascii=False))
-            count += 1
-        out.write("\n]\n" if count else "]\n")
+            line = _checked(result.to_dict(), _json_line, written)
+            if fmt == "jsonl":
+                out.write(line + "\n")
+            else:
+                out.write(("\n" if written.rows == 1 else ",\n") + line)
+        out.write("" if fmt == "jsonl" else "\n]\n" if written.rows else "]\n")
     else:
-        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        raise ValueError(f"unknown format {fmt!r}; use one of jsonl, json, csv (parquet writes a file: write_parquet)")
     out.flush()
-    return count
+    return written

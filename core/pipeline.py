@@ -24,12 +24,13 @@ import numpy as np
 from PIL import Image
 
 from core import __version__, analyzers, stability
+from core.analyzers import by_id
 from core.calibration import cite
 from core.context import Context, make_context
 from core.detector import Detector
 from core.errors import AnalysisError
 from core.intake import describe_bytes, open_intake, preview_jpeg
-from core.intake.decode import upright
+from core.intake.decode import to_rgb, upright
 from core.isolation import library_messages, run_limited
 from core.ledger import build_ledger, stability_needed
 from core.metadata.exif import read_exifread
@@ -37,6 +38,7 @@ from core.metadata.thumbnail import open_thumbnail
 from core.schema import ErrorInfo, Notice, ScanResult
 from core.settings import Settings
 from core.sources import Source
+from core.wellformed import repair
 
 CLASSIFIER, STABILITY = analyzers.BATCHED
 PIXELS_NOT_DECODED = (
@@ -116,13 +118,15 @@ VIEW_SIZE = 1024
 
 @dataclass
 class ForensicView:
-    """What the forensic viewer shows, as plain RGB/grey arrays (the dashboard blends and zooms
-    them with numpy; it never decodes anything): the image upright, each map drawn at full
-    resolution then turned upright and reduced to the same size (the spectrum is a frequency
-    plot, shown as is), and the embedded EXIF thumbnail."""
+    """What the forensic viewer shows, as plain arrays (the dashboard blends and zooms them with
+    numpy; it never decodes anything): the image upright (RGB), each map that lies over it
+    (``overlays``, greyscale) with exactly the image's height and width, by construction
+    (``_displayed``), frequency plots shown beside it (``plots``: the spectrum), and the
+    embedded EXIF thumbnail."""
 
     image: np.ndarray
-    maps: dict[str, np.ndarray]
+    overlays: dict[str, np.ndarray]
+    plots: dict[str, np.ndarray]
     thumbnail: np.ndarray | None = None
 
 
@@ -148,23 +152,41 @@ def _quietly(fn, *args):
 
 def _view_job(data: bytes, max_pixels: int, options: dict[str, dict]) -> ForensicView | None:
     intake = open_intake(data, "", "", max_pixels)
-    if intake.pixels is None:
+    full = intake.full_pixels()  # stored orientation, full resolution: what the maps are drawn from
+    if full is None:
         return None
+    size = view_size(full.size)
     orientation = intake.facts.orientation
-
-    def shown(image: Image.Image, turn: bool = True) -> np.ndarray:
-        image = upright(image, orientation) if turn else image
-        image.thumbnail((VIEW_SIZE, VIEW_SIZE))
-        return np.asarray(image)
-
-    maps = {name: shown(image, turn=name != "spectrum")
-            for name, image in analyzers.render_maps(intake.full_pixels(), options).items()}  # fmt: skip
+    overlays, plots = {}, {}
+    for name, image in analyzers.render_maps(full, options).items():
+        if by_id(name).map_kind == "overlay":
+            overlays[name] = _displayed(image, size, orientation, "L")
+        else:  # a frequency plot has no place in the picture: shown as drawn
+            image.thumbnail((VIEW_SIZE, VIEW_SIZE))
+            plots[name] = np.asarray(image)
     thumbnail = None
     thumb_bytes = read_exifread(data).thumbnail
     if thumb_bytes:  # a damaged thumbnail is a notice of the analysis; here it is simply not shown
         with contextlib.suppress(Exception), open_thumbnail(thumb_bytes) as im:
             thumbnail = np.asarray(im.convert("RGB"))
-    return ForensicView(shown(intake.pixels.copy(), turn=False), maps, thumbnail)
+    return ForensicView(_displayed(to_rgb(full), size, orientation, "RGB"), overlays, plots, thumbnail)
+
+
+def view_size(stored: tuple[int, int]) -> tuple[int, int]:
+    """The stored size reduced so that its long side is at most ``VIEW_SIZE`` (never enlarged)."""
+    w, h = stored
+    scale = min(1.0, VIEW_SIZE / max(w, h))
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def _displayed(image: Image.Image, size: tuple[int, int], orientation: int | None, mode: str) -> np.ndarray:
+    """The one way an image of the viewer is made: ``mode``, exactly ``size`` in stored
+    orientation, then turned upright. The picture and every map over it go through here, so
+    they cannot differ in size or orientation (a 12 MP portrait JPEG and its maps included)."""
+    image = image if image.mode == mode else image.convert(mode)
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0)
+    return np.asarray(upright(image, orientation))
 
 
 def warm_up_worker(pixels: bool = True) -> None:
@@ -181,10 +203,13 @@ def warm_up_metadata_worker() -> None:
 
 
 def _prepare_job(source: Source, settings: Settings, trust_anchors_pem: str):
-    """What a worker process runs for one file: its libraries' messages become a notice of its row."""
+    """What a worker process runs for one file: its libraries' messages become a notice of its
+    row, and the row leaves the worker well-formed (``core.wellformed``: valid Unicode, finite
+    numbers, bounded sizes), so that no writer, page or report downstream can choke on it."""
     with library_messages() as messages:
         result, pixels = prepare(source, Context(settings, trust_anchors_pem=trust_anchors_pem))
     result.notices.extend(Notice("library_messages", text) for text in messages)
+    repair(result)
     if pixels is not None:
         pixels.info = {}  # the classifier needs the pixels only; file-made info need not travel
     return result, pixels

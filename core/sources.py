@@ -43,6 +43,8 @@ class Source:
     uri: str | None = None  # a pyarrow filesystem URI (Ray)
     member: str | None = None  # the entry inside the ZIP archive ``file``
     error: AnalysisError | None = None  # known before analysis (e.g. a ZIP member that was refused)
+    # The file's own name where ``path`` says more than its name (an archive member's "stored as" note).
+    file_name: str | None = None
 
     @classmethod
     def from_path(cls, path: str | os.PathLike) -> Source:
@@ -61,7 +63,8 @@ class Source:
             members = expand_zip(name, data, max_member_bytes)
         except AnalysisError as exc:
             return [cls(path=printable_path(name), data=data, error=exc)]
-        return [cls(path=printable_path(m.name), data=m.data or b"", error=m.error) for m in members]
+        return [cls(path=printable_path(m.name), data=m.data or b"", error=m.error,
+                    file_name=printable_path(m.file_name) or None) for m in members]  # fmt: skip
 
     def read(self, max_bytes: int) -> bytes:
         """The file's bytes, under the size limit. Raises the error already known for this
@@ -79,7 +82,7 @@ class Source:
 
     @property
     def name(self) -> str:
-        return Path(self.path.replace("\\", "/")).name
+        return self.file_name or Path(self.path.replace("\\", "/")).name
 
 
 def list_sources(paths: Iterable[str | os.PathLike], max_file_bytes: int) -> list[Source]:
@@ -115,7 +118,8 @@ def _local(path: Path, max_file_bytes: int) -> list[Source]:
         return [dataclasses.replace(Source.from_path(path), error=exc)]
     except AnalysisError:  # not readable (a link, a FIFO, no permission): its row will say why
         return [Source.from_path(path)]
-    return [Source(path=printable_path(m.name), file=path, member=m.entry, error=m.error) for m in members]
+    return [Source(path=printable_path(m.name), file=path, member=m.entry, error=m.error,
+                   file_name=printable_path(m.file_name) or None) for m in members]  # fmt: skip
 
 
 def list_files(paths: Iterable[str | os.PathLike]) -> list[Path]:

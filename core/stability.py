@@ -66,3 +66,10 @@ def summarise(original: float, scores: list[float]) -> Stability:
         flips=flips,
         unstable=flips,
     )
+
+
+def score_range(s: Stability) -> str:
+    """The scores of the original and its copies as people read them: "at 0.01" when they all
+    show as the same two decimals, else "between 0.01 and 0.07"."""
+    low, high = f"{s.min:.2f}", f"{s.max:.2f}"
+    return f"at {low}" if low == high else f"between {low} and {high}"

@@ -11,14 +11,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.analyzers import by_id
-from core.detector.model_card import AIREALNET, card_for
-from core.reports.model import display_value
+from core.analyzers import REGISTRY, by_id
+from core.detector.model_card import card_for
+from core.ledger import BAND_COLOURS
+from core.reports.model import display_band, display_value
 from core.reports.summary import plain_summary
 from core.schema import ScanResult
-from core.thresholds import classifier_band
+from core.stability import score_range
+from core.thresholds import LOW_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL, WEAK_SIGNAL, classifier_band
 from dashboard.services import forensic_view, preview
-from dashboard.ui import BASIS_COLOURS, safe
+from dashboard.ui import BASIS_COLOURS, image_uri, panel, safe
 
 STRENGTH_LABELS = {
     "verified": "verified",
@@ -44,51 +46,49 @@ def table(rows: dict[str, object]) -> pd.DataFrame:
 def show_result(
     result: ScanResult, name: str, data: bytes | None, key: str, known_reason: str | None = None
 ) -> None:
-    """Lay out one result. ``data`` (the original bytes) is only handed to file workers for
-    the preview and the maps; ``key`` keeps this view's widgets apart from others on the page;
+    """Lay out one result, each part in its own panel (one that fails shows one line; the others
+    are drawn). ``data`` (the original bytes) is only handed to file workers for the preview
+    and the maps; ``key`` keeps this view's widgets apart from others on the page;
     ``known_reason`` is why the page has no classifier, already said once above it."""
-    verdict = result.verdict
-    if result.status == "error":
-        st.error(f"This file could not be analysed ({result.error.code}): {safe(result.error.message)}")
-    if verdict is not None:
-        colour = BASIS_COLOURS.get(verdict.basis, "gray")
-        st.markdown(f"### :{colour}[{verdict.band[0].upper()}{verdict.band[1:]}]")
-        st.markdown(safe(verdict.sentence))
-        with st.expander("What this does not show"):
-            for caveat in verdict.caveats:
-                st.markdown("- " + safe(caveat))
-
+    with panel("The verdict"):
+        _verdict(result)
     left, right = st.columns([2, 3])
-    with left:
+    with left, panel("The preview and the classifier's score"):
         shown = preview(name, data) if data is not None and result.status == "ok" else None
         if shown:
             st.image(shown, caption=safe(name), width="stretch")
         _classifier(result, known_reason)
-    with right:
+    with right, panel("The evidence ledger"):
         st.subheader("Evidence ledger")
         if not result.findings:
             st.write("No findings.")
         for finding in result.findings:
             st.markdown(f"**{STRENGTH_LABELS.get(finding.strength, finding.strength)}** · {finding.direction}: "
                         f"{safe(finding.sentence)}")  # fmt: skip
-    _share(result, key)
+    with panel("Web search and the findings as text"):
+        _share(result)
 
-    tabs = st.tabs(["What the file declares", "Content Credentials", "Generator", "Forensics", "Stability",
-                    "File", "Raw result"])  # fmt: skip
-    with tabs[0]:
-        _declared(result, key)
-    with tabs[1]:
-        _credentials(result)
-    with tabs[2]:
-        _generators(result)
-    with tabs[3]:
-        _forensics(result, name, data, key)
-    with tabs[4]:
-        _stability(result)
-    with tabs[5]:
-        _file(result)
-    with tabs[6]:
-        st.json(result.to_dict(), expanded=False)
+    names = ["What the file declares", "Content Credentials", "Generator", "Forensics", "Stability", "File",
+             "Raw result"]  # fmt: skip
+    views = [lambda: _declared(result, key), lambda: _credentials(result), lambda: _generators(result),
+             lambda: _forensics(result, name, data, key), lambda: _stability(result), lambda: _file(result),
+             lambda: st.json(result.to_dict(), expanded=False)]  # fmt: skip
+    for tab, title, view in zip(st.tabs(names), names, views, strict=True):
+        with tab, panel(f"The tab {title}", "The other tabs and the rest of the page still work."):
+            view()
+
+
+def _verdict(result: ScanResult) -> None:
+    verdict = result.verdict
+    if result.status == "error":
+        st.error(f"This file could not be analysed ({result.error.code}): {safe(result.error.message)}")
+    if verdict is not None:
+        colour = BASIS_COLOURS.get(verdict.basis, "gray")
+        st.markdown(f"### :{colour}[{safe(display_band(verdict.band))}]")
+        st.markdown(safe(verdict.sentence))
+        with st.expander("What this does not show"):
+            for caveat in verdict.caveats:
+                st.markdown("- " + safe(caveat))
 
 
 def _classifier(result: ScanResult, known_reason: str | None) -> None:
@@ -100,31 +100,39 @@ def _classifier(result: ScanResult, known_reason: str | None) -> None:
         return
     if c is not None:
         st.metric("Classifier: probability for its 'artificial' label", f"{c.p_artificial:.2f}")
-        st.caption(
-            safe(f"{c.model} @ {c.revision[:16]} on {c.device} ({c.dtype}). " + " ".join(AIREALNET.limits))
-        )
+        st.caption(safe(f"{c.model} @ {c.revision[:16]} on {c.device} ({c.dtype}). {_card_text(c.model)}"))
     elif result.classifier_error and result.classifier_error != known_reason:
         st.caption("No classifier score: " + safe(result.classifier_error))
+
+
+def _card_text(model: str, first_only: bool = False) -> str:
+    """What the model's card says about its limits: only for the model it describes."""
+    card = card_for(model)
+    if card is None:
+        return "No model card here: its training data and limits are unknown to this tool."
+    return " ".join(card.limits[:1] if first_only else card.limits)
+
+
+# The gauge's coloured steps: each classifier band over its score range, in the band's colour.
+GAUGE_STEPS = [
+    {"range": [low, high], "color": BAND_COLOURS[classifier_band(low)]}
+    for low, high in zip((0.0, LOW_SIGNAL, WEAK_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL),
+                         (LOW_SIGNAL, WEAK_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL, 1.0), strict=True)
+]  # fmt: skip
 
 
 def _gauge(score) -> None:
     fig = go.Figure(go.Indicator(
         mode="gauge+number", value=score.p_artificial, number={"valueformat": ".2f"},
-        gauge={"axis": {"range": [0, 1]}, "bar": {"color": "#1f4e79"},
-               "steps": [{"range": [0.9, 1], "color": "#f4c7c3"}, {"range": [0.6, 0.9], "color": "#fce8b2"}]},
+        gauge={"axis": {"range": [0, 1]}, "bar": {"color": "#1f1f1f", "thickness": 0.3}, "steps": GAUGE_STEPS},
     ))  # fmt: skip
     fig.update_layout(height=150, margin={"t": 10, "b": 0, "l": 20, "r": 20})
     st.plotly_chart(fig, width="stretch")
-    card = card_for(score.model)
-    about = (
-        " ".join(card.limits[:1]) if card else "No model card here: its training data and limits are unknown."
-    )
-    st.caption(
-        safe(f"{score.model} @ {score.revision[:16]} ({classifier_band(score.p_artificial)}). {about}")
-    )
+    st.caption(safe(f"{score.model} @ {score.revision[:16]} ({classifier_band(score.p_artificial)}). "
+                    f"{_card_text(score.model, first_only=True)}"))  # fmt: skip
 
 
-def _share(result: ScanResult, key: str) -> None:
+def _share(result: ScanResult) -> None:
     with st.expander("Search the web for this image, and copy the findings"):
         st.caption(
             "Each button opens the service in a new tab; nothing is sent from here. Uploading the image there "
@@ -221,9 +229,13 @@ def _generators(result: ScanResult) -> None:
         st.write("No generator signature found in the metadata.")
     for g in gens:
         st.dataframe(table({"Tool": g.tool, "Name": g.name, "Confidence": g.confidence, "Found in": g.where,
-                            "Model": g.model, "Seed": g.seed, "Prompt": g.prompt,
-                            "Negative prompt": g.negative_prompt, "Settings": g.settings or None,
+                            "Model": g.model, "Seed": g.seed, "Settings": g.settings or None,
                             "Error": g.error}), hide_index=True, width="stretch")  # fmt: skip
+        # Prompts are long: in full, wrapped, as the file holds them (a code block is never markup).
+        for label, text in (("Prompt", g.prompt), ("Negative prompt", g.negative_prompt)):
+            if text:
+                st.caption(label)
+                st.code(text, language=None, wrap_lines=True)
 
 
 MAP_NAMES = {"ela": "Error level (ELA)", "noise": "Noise residual", "spectrum": "Spectrum"}
@@ -252,17 +264,17 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
     gain = c3.select_slider(
         "Noise amplification", ["auto", 5, 10, 20, 40, 80], "auto", key=f"{key}-noise-gain"
     )
-    opacity = c4.slider("Map opacity over the image", 0.0, 1.0, 0.6, 0.05, key=f"{key}-opacity")
+    opacity = c4.slider("Map opacity over the image", 0.0, 1.0, 0.6, 0.05, key=f"{key}-opacity",
+                        disabled=chosen in PLOTS)  # fmt: skip
     view = forensic_view(name, data, quality, None if gain == "auto" else float(gain))
-    if view is None or chosen not in view.maps:
+    if view is None or chosen not in {**view.overlays, **view.plots}:
         st.write("The maps could not be drawn within the per-file limits.")
         return
-    layer = view.maps[chosen]
-    if chosen == "spectrum":  # a frequency plot: beside the image, never over it
-        shown = layer
-    else:
+    if chosen in view.plots:  # a frequency plot: beside the image, never over it
+        shown = view.plots[chosen]
+    else:  # the map has the picture's size and orientation by construction (core.pipeline.ForensicView)
         base = view.image.astype(np.float32)
-        over = np.repeat(layer[..., None], 3, axis=2).astype(np.float32) if layer.ndim == 2 else layer
+        over = view.overlays[chosen].astype(np.float32)[..., None]
         shown = ((1 - opacity) * base + opacity * over).clip(0, 255).astype(np.uint8)
     zoom_col, x_col, y_col = st.columns(3)
     zoom = zoom_col.select_slider("Magnify", [1, 2, 4, 8], 1, key=f"{key}-zoom")
@@ -271,20 +283,31 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
         cy = y_col.slider("Down (%)", 0, 100, 50, key=f"{key}-zoom-y")
         shown = _magnify(shown, zoom, cx / 100, cy / 100)
     left, right = st.columns(2)
-    left.image(view.image, caption="The image (upright)", width="stretch")
-    right.image(shown, caption=f"{MAP_NAMES[chosen]}" + (f" at {zoom}x" if zoom > 1 else ""), width="stretch")
+    left.image(image_uri(view.image), caption="The image (upright)", width="stretch")
+    right.image(image_uri(shown), caption=f"{MAP_NAMES[chosen]}" + (f" at {zoom}x" if zoom > 1 else ""),
+                width="stretch")  # fmt: skip
+    analyzer = by_id(chosen)
     numbers = forensics.get(chosen) or {}
     if numbers:
-        st.dataframe(table(numbers), hide_index=True)
-    st.caption(safe(by_id(chosen).reading))
+        meanings = dict(analyzer.numbers)
+        st.dataframe(pd.DataFrame({"number": list(numbers), "value": [display_value(v) for v in numbers.values()],
+                                   "what it shows": [meanings.get(k, "") for k in numbers]}),
+                     hide_index=True, width="stretch", row_height=ROW_WRAPS)  # fmt: skip
+    st.caption(safe(analyzer.reading))
     thumb = forensics.get("thumbnail") or {}
     if view.thumbnail is not None:
         t1, t2 = st.columns([1, 3])
-        t1.image(view.thumbnail, caption="Embedded EXIF thumbnail", width="stretch")
+        t1.image(image_uri(view.thumbnail), caption="Embedded EXIF thumbnail", width="stretch")
         t2.dataframe(table({"Mean difference from the image (0-255)": thumb.get("mean_abs_difference"),
                             "Shape difference": thumb.get("aspect_ratio_difference"),
                             "Shows another picture": thumb.get("differs")}), hide_index=True)  # fmt: skip
         t2.caption(safe(by_id("thumbnail").reading))
+
+
+# Maps that are plots of their own (not laid over the picture).
+PLOTS = {a.id for a in REGISTRY if a.render is not None and a.map_kind == "plot"}
+# A row height at which Streamlit's tables wrap long text instead of cutting it (above 4 rem).
+ROW_WRAPS = 72
 
 
 def _magnify(image: np.ndarray, zoom: int, cx: float, cy: float) -> np.ndarray:
@@ -304,13 +327,13 @@ def _stability(result: ScanResult) -> None:
         return
     names = ["original", *s.variants]
     values = [result.classifier.p_artificial, *s.variants.values()]
-    fig = go.Figure(go.Bar(x=names, y=values, marker_color=["#1f4e79"] + ["#7fa7c9"] * len(s.variants)))
+    fig = go.Figure(go.Bar(x=names, y=values, marker_color=[BAND_COLOURS[classifier_band(v)] for v in values]))
     fig.add_hline(y=0.5, line_dash="dash", annotation_text="label boundary")
     fig.update_layout(yaxis_range=[0, 1], yaxis_title="p(artificial)", height=320, margin={"t": 20})
     st.plotly_chart(fig, width="stretch")
-    st.write(
-        "Unstable: the label flips after re-shipping." if s.unstable else "Stable: the label does not flip."
-    )
+    st.write(f"The score stays {score_range(s)} over the original and its re-shipped copies. "
+             + ("Unstable: the label flips after re-shipping." if s.unstable else "Stable: the label does not flip."))
+    st.caption("Bar colours: the band each score alone would give (the same colours as every chart here).")
 
 
 def _file(result: ScanResult) -> None:

@@ -1,21 +1,65 @@
 """Small display helpers shared by the pages. Values from files are untrusted: they are
 shown through ``safe`` (Markdown-escaped) or in tables and JSON viewers, never as
-Markdown or HTML."""
+Markdown or HTML. Every panel of a page is drawn inside ``panel``, so one that fails shows
+one line and the rest of the page is still drawn."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import io
+import logging
 import re
+from collections.abc import Iterator
 
+import numpy as np
 import streamlit as st
+from PIL import Image
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 BASIS_COLOURS = {"verified": "red", "declared": "orange", "statistical": "blue", "none": "gray"}
+PANEL_FAILED = "panel_failed"
+
+log = logging.getLogger("dashboard")
 
 
 def safe(text: object) -> str:
     """Escape Markdown so that file-controlled text renders as the characters it holds."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+@contextlib.contextmanager
+def panel(name: str, still_works: str = "The rest of the page still works.") -> Iterator[None]:
+    """Draw one panel inside its own boundary: if it fails, its place shows one plain line with
+    the error code and what still works, the traceback goes to the server's log, and the page
+    goes on. (Streamlit's stop and rerun are not exceptions of this kind and pass through.)"""
+    slot = st.empty()
+    try:
+        with slot.container():
+            yield
+    except Exception as exc:
+        log.exception("dashboard panel %r failed", name)
+        slot.error(f"{name} could not be shown ({PANEL_FAILED}: {type(exc).__name__}). {still_works} "
+                   "The details are in the server's log.")  # fmt: skip
+
+
+def image_uri(pixels: np.ndarray) -> str:
+    """An array the dashboard drew (a blend, a zoom; never a file's bytes) as a PNG data URI.
+    Streamlit serves array images from its media store and drops them at the next rerun, so a
+    browser still fetching one after a slider moved got a 404; a data URI travels in the page."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def upload_limit(max_file_mb: int, archives: bool = False) -> None:
+    """The upload limit in words that are right. Streamlit's uploader rounds its own size
+    note in decimal units and to whole gigabytes past 500 MB, so 512 MiB reads "1GB per
+    file": that note is hidden and this line says the limit the analysis enforces."""
+    st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] {display: none}</style>")
+    opened = " ZIP archives are opened: each file inside is analysed." if archives else ""
+    st.caption(f"Up to {max_file_mb:,} MiB per file (setting max_file_mb).{opened}")
 
 
 def no_classifier_banner(ctx) -> None:

@@ -178,7 +178,9 @@ def test_library_messages_go_to_the_row_not_the_terminal(tmp_path):
     image.save(path, "PNG", transparency=bytes([0, 128] + [255] * 254))
     proc = run_cli("scan", str(path), "--no-classifier")
     assert proc.returncode == 0
-    assert proc.stderr.strip() == "1 file(s) scanned, 0 with errors"
+    assert proc.stderr.strip().splitlines() == [
+        "1 file(s) scanned, 0 with errors", "Files by verdict band:", "1  no conclusion"
+    ]
     (row,) = [json.loads(line) for line in proc.stdout.splitlines()]
     assert {"code": "library_messages", "message": "UserWarning: Palette images with Transparency expressed in "
             "bytes should be converted to RGBA images"} in row["notices"]  # fmt: skip

@@ -33,6 +33,7 @@ from core.schema import Finding, Notice, ScanResult
 # header when there is one); ``pixels``: the decoded working copy (oriented, reduced);
 # ``full_pixels``: the first frame at full stored resolution.
 NEEDS = ("bytes", "pixels", "full_pixels")
+MAP_KINDS = ("overlay", "plot")
 
 
 @dataclass
@@ -71,6 +72,12 @@ class Analyzer:
     switch: str | None = None  # the boolean setting that turns it off, if any
     # A map for the analyst, drawn from the full pixels, with keyword options (e.g. ELA quality).
     render: Callable[..., Image.Image] | None = None
+    # "overlay": the map covers the picture pixel for pixel (drawn over it in the viewer);
+    # "plot": another kind of picture (a spectrum), shown beside it.
+    map_kind: str = "overlay"
+    # What each number of its data shows, one line each, for the analyst beside the numbers:
+    # (key, meaning) pairs.
+    numbers: tuple[tuple[str, str], ...] = ()
     rules: tuple[str, ...] = ()  # the ledger rule ids its findings use (documented in the README)
     # For the analyst beside its numbers or map: what it shows, and what it does not.
     reading: str = ""
@@ -78,6 +85,8 @@ class Analyzer:
     def __post_init__(self) -> None:
         if self.needs not in NEEDS:
             raise ValueError(f"analyzer {self.id}: needs must be one of {NEEDS}")
+        if self.map_kind not in MAP_KINDS:
+            raise ValueError(f"analyzer {self.id}: map_kind must be one of {MAP_KINDS}")
 
 
 def library_version(*distributions: str) -> str:
@@ -98,6 +107,8 @@ def pixel_statistics(
     compute: Callable[[Image.Image], dict],
     render: Callable[..., Image.Image] | None,
     reading: str = "",
+    numbers: tuple[tuple[str, str], ...] = (),
+    map_kind: str = "overlay",
 ) -> Analyzer:
     """An analyzer of numbers (and a map) computed from the full-resolution pixels, with no
     ledger line (ELA, noise, spectrum: their thresholds depend on content, so they are
@@ -108,4 +119,4 @@ def pixel_statistics(
 
     return Analyzer(id=id, version=version, needs="full_pixels", output=f"forensics.{id}",
                     description=description, analyze=analyze, switch="forensics", render=render,
-                    reading=reading)  # fmt: skip
+                    reading=reading, numbers=numbers, map_kind=map_kind)  # fmt: skip

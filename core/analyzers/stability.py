@@ -5,6 +5,7 @@ computed (setting ``stability=auto``), the row says why."""
 from __future__ import annotations
 
 from core.schema import Finding, ScanResult
+from core.stability import score_range
 
 from .base import Analyzer
 
@@ -16,8 +17,7 @@ def findings(result: ScanResult) -> list[Finding]:
                               if s.unstable else ("stability.stable", "stays", "; its label does not flip."))  # fmt: skip
         return [Finding(
             rule, "neutral", "statistical",
-            f"The classifier's score {moves} between {s.min:.2f} and {s.max:.2f} when the image is re-compressed "
-            f"or resized{flips}",
+            f"The classifier's score {moves} {score_range(s)} when the image is re-compressed or resized{flips}",
             {"variants": s.variants},
         )]  # fmt: skip
     if result.stability_skipped:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .store import CASE_STATUSES, ITEM_STATUSES, Case, CaseError, CaseStore, Item
+from .store import CASE_STATUSES, ITEM_STATUS_LABELS, ITEM_STATUSES, Case, CaseError, CaseStore, Item
 from .verify import audit_head, verify_case
 
 
@@ -18,6 +18,7 @@ def default_store_path() -> str:
 __all__ = [
     "CASE_STATUSES",
     "ITEM_STATUSES",
+    "ITEM_STATUS_LABELS",
     "Case",
     "CaseError",
     "CaseStore",

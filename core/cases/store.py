@@ -30,10 +30,13 @@ from typing import Any
 
 from core.errors import AnalysisError
 from core.schema import ScanResult
+from core.wellformed import repair, repaired_tree
 
 from .audit import GENESIS, entry_hash
 
 ITEM_STATUSES = ("to_check", "checked", "flagged")
+# How each status reads on screen and in reports (the stored value stays the key).
+ITEM_STATUS_LABELS = {"to_check": "to check", "checked": "checked", "flagged": "flagged"}
 CASE_STATUSES = ("open", "closed")
 
 # Versioned migrations: index + 1 is the schema version (PRAGMA user_version).
@@ -100,7 +103,9 @@ class Item:
         """The stored result as the typed ``ScanResult`` (``result`` keeps the stored record as
         written, for verification). Raises CaseError when the stored record cannot be read."""
         try:
-            return ScanResult.from_dict(self.result)
+            # Stores written before results were repaired in the file worker may hold text that
+            # is not UTF-8: repaired here, with the notice saying so.
+            return repair(ScanResult.from_dict(self.result))
         except (TypeError, ValueError, AttributeError) as exc:
             raise CaseError(
                 f"item {self.id}: its stored result cannot be read ({type(exc).__name__})"
@@ -378,7 +383,8 @@ class CaseStore:
                     )
                     item_id, created = existing["id"], False
                 else:
-                    result_json = json.dumps(result)
+                    # The same well-formed rule as every output (the worker has applied it already).
+                    result_json = json.dumps(repaired_tree(result)[0], allow_nan=False)
                     cur = conn.execute(
                         "INSERT INTO items (case_id, sha256, file_name, size_bytes, added_at, added_by, result_json) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -95,6 +95,8 @@ class Detector:
             with self._lock, torch.inference_mode():
                 logits = self.model(pixel_values=pixels).logits
         probabilities = logits.float().softmax(dim=-1).cpu()
+        if not bool(torch.isfinite(probabilities).all()):  # e.g. float16 overflow: a failure, not a score
+            raise ValueError("the model gave scores that are not numbers (NaN or infinite)")
         return [
             ClassifierResult(
                 model=self.model_id,

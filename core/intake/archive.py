@@ -31,18 +31,30 @@ class ArchiveRefused(AnalysisError):
 
 @dataclass
 class Member:
-    name: str  # "archive.zip/folder/photo.jpg", for display only
+    name: str  # "archive.zip/folder/photo.jpg", for display only (with a "stored as" note if cleaned)
     entry: str | None = None  # the member's name inside the archive, to read it
     data: bytes | None = None
     error: AnalysisError | None = None
+    stored: str = ""  # the member's name as the archive stores it
+
+    @property
+    def file_name(self) -> str:
+        """The member's own file name, cleaned ("photo.jpg"), without the "stored as" note:
+        its extension is compared with its content."""
+        return posixpath.basename(_clean(self.stored))
 
 
 def is_zip(data: bytes) -> bool:
     return data[:4] in (b"PK\x03\x04", b"PK\x05\x06")
 
 
+def _clean(member: str) -> str:
+    """A member name as a path inside the archive: no ``..``, no leading slash, ``/`` only."""
+    return posixpath.normpath("/" + member.replace("\\", "/")).lstrip("/")
+
+
 def _display_name(archive: str, member: str) -> str:
-    clean = posixpath.normpath("/" + member.replace("\\", "/")).lstrip("/")
+    clean = _clean(member)
     note = "" if clean == member else f" (stored as {member!r})"
     return f"{archive}/{clean}{note}"
 
@@ -66,13 +78,14 @@ def list_members(archive_name: str, zf: zipfile.ZipFile, max_member_bytes: int) 
         name = _display_name(archive_name, info.filename)
         if info.file_size > min(max_member_bytes, MAX_TOTAL_BYTES - total):
             members.append(Member(name, error=FileTooLarge(
-                f"the member declares {info.file_size:,} bytes, over the limit")))  # fmt: skip
+                f"the member declares {info.file_size:,} bytes, over the limit"), stored=info.filename))  # fmt: skip
         elif info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
             members.append(Member(name, error=ArchiveRefused(
-                f"compression ratio {info.file_size // info.compress_size}:1 is above {MAX_RATIO}:1 (a ZIP bomb?)")))  # fmt: skip
+                f"compression ratio {info.file_size // info.compress_size}:1 is above {MAX_RATIO}:1 (a ZIP bomb?)"),
+                stored=info.filename))  # fmt: skip
         else:
             total += info.file_size
-            members.append(Member(name, entry=info.filename))
+            members.append(Member(name, entry=info.filename, stored=info.filename))
     return members
 
 

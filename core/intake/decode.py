@@ -115,7 +115,7 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
                 # Before reading the orientation: Pillow's PNG getexif() loads the pixels itself,
                 # and a damaged data stream must fail here, not inside a lookup that ignores errors.
                 image.load()
-                working = _to_rgb(image)
+                working = to_rgb(image)
             orientation = _orientation(image)
         except Image.DecompressionBombError as exc:
             raise DecompressionBomb(f"refused while decoding: {exc}") from exc
@@ -247,7 +247,7 @@ def _orientation(image: Image.Image) -> int | None:
     return value if isinstance(value, int) and 1 <= value <= 8 else None
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
+def to_rgb(image: Image.Image) -> Image.Image:
     """An RGB copy of the first frame (info kept, so exif_transpose still sees the orientation).
 
     High bit-depth greyscale is rescaled to 8 bits, not clipped.

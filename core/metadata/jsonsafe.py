@@ -39,7 +39,11 @@ def describe_bytes(value: bytes) -> str:
 
 def clean_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     """Drop NUL characters; cut text longer than ``limit``, saying so in the value."""
-    text = text.replace("\x00", "")
+    return cut_text(text.replace("\x00", ""), limit)
+
+
+def cut_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """Text longer than ``limit`` cut, saying so in the value."""
     if len(text) > limit:
         return text[:limit] + f"... ({len(text):,} characters, first {limit:,} kept)"
     return text

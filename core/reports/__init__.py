@@ -11,10 +11,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from core.cases import ITEM_STATUS_LABELS
 from core.output import write_csv
 
 from .charts import score_chart
-from .model import build_report, display_time, display_value
+from .model import build_report, display_band, display_time, display_value
 from .pdf import render_pdf
 
 _TEMPLATES = Environment(
@@ -23,6 +24,8 @@ _TEMPLATES = Environment(
 )
 _TEMPLATES.filters["when"] = display_time
 _TEMPLATES.filters["details"] = display_value
+_TEMPLATES.filters["band"] = display_band
+_TEMPLATES.filters["status"] = lambda status: ITEM_STATUS_LABELS.get(status, status)
 
 ITEM_COLUMNS = ("item_id", "item_status", "tags", "added_at", "added_by")
 

@@ -20,6 +20,7 @@ from core.intake import read_bytes
 from core.pipeline import preview_safely
 from core.schema import SCHEMA_VERSION, Camera
 from core.settings import Settings, load_settings
+from core.wellformed import repaired_tree
 
 from .redaction import redact_result
 
@@ -60,6 +61,13 @@ def display_value(value: object) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(display_value(v) for v in value)
     return str(value)
+
+
+def display_band(band: object) -> str:
+    """A verdict band as a heading: its first letter capitalised, the rest as written ("AI"
+    stays "AI", where str.capitalize and Jinja's capitalize would write "ai")."""
+    text = "" if band is None else str(band)
+    return text[:1].upper() + text[1:]
 
 
 def library_versions() -> dict[str, str]:
@@ -120,7 +128,8 @@ def key_evidence(result: dict) -> str:
 
 def summary(items: list[dict]) -> dict[str, Any]:
     """The report's first page: how many items fall in each verdict band (strongest first), and
-    why items have no classifier score when they share one reason (said once, not per item)."""
+    why items have no classifier score, each reason once with its count (a report of 47 items
+    without a classifier says so once, not 47 times)."""
     bands: dict[str, int] = {}
     for item in items:
         verdict = item["result"].get("verdict") or {}
@@ -131,13 +140,15 @@ def summary(items: list[dict]) -> dict[str, Any]:
         {"band": b, "items": bands[b]}
         for b in sorted(bands, key=lambda b: order.index(b) if b in order else 99)
     ]
-    reasons = {i["result"].get("classifier_error") for i in items if not i["result"].get("classifier")}
-    scored = any(i["result"].get("classifier") for i in items)
+    reasons: dict[str, int] = {}
+    for item in items:
+        if not item["result"].get("classifier"):
+            reason = str(item["result"].get("classifier_error") or "no reason recorded")
+            reasons[reason] = reasons.get(reason, 0) + 1
     return {
         "items": len(items),
         "bands": counts,
-        # Said once when no item has a score for the same reason (e.g. the classifier was off).
-        "classifier_note": next(iter(reasons)) if items and not scored and len(reasons) == 1 else None,
+        "classifier_notes": [{"reason": r, "items": n} for r, n in reasons.items()],
     }
 
 
@@ -197,7 +208,7 @@ def build_report(
             "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256), settings) if thumbnails else None,
             "result": result,
         })  # fmt: skip
-    return {
+    report = {
         "report_version": 1,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "redacted": redact,
@@ -216,3 +227,6 @@ def build_report(
         "audit_head": {"entries": len(audit), "hash": audit[-1]["hash"] if audit else None},
         "analysis": analysis_setup(items),
     }
+    # Every format renders this one model: made well-formed once (stores written by older
+    # versions may hold text that is not UTF-8), so no renderer can fail on a file's strings.
+    return repaired_tree(report, limits=False)[0]

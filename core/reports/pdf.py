@@ -12,10 +12,11 @@ import io
 import os
 from typing import TYPE_CHECKING
 
+from core.cases import ITEM_STATUS_LABELS
 from core.escaping import escape_lines
 
 from .charts import score_chart
-from .model import display_time, display_value
+from .model import display_band, display_time, display_value
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -80,8 +81,6 @@ def render_pdf(report: dict) -> bytes:
     _table(
         pdf, (150, 30), ("Verdict band", "Items"), [(b["band"], b["items"]) for b in summary["bands"]], 8.5
     )
-    if summary["classifier_note"]:
-        _text(pdf, f"No classifier score for any item: {summary['classifier_note']}", 7.5)
     pdf.ln(2)
     _text(pdf, "Contact sheet", 12, "B")
     _table(pdf, (22, 35, 40, 73, 20), ("", "File", "Verdict", "Key evidence", "C2PA"), [
@@ -107,6 +106,8 @@ def render_pdf(report: dict) -> bytes:
         + ".",
         8,
     )
+    for note in summary["classifier_notes"]:
+        _text(pdf, f"No classifier score for {note['items']} item(s): {note['reason']}", 7.5)
     if report["analysis"].get("calibration_profiles"):
         _text(
             pdf,
@@ -121,13 +122,13 @@ def render_pdf(report: dict) -> bytes:
         r = item["result"]
         pdf.add_page()
         _text(pdf, item["file_name"], 13, "B")
-        _text(pdf, f"Item {item['id']}, status {item['status']}" + (f", tags: {', '.join(item['tags'])}" if item["tags"] else "")
+        _text(pdf, f"Item {item['id']}, status {ITEM_STATUS_LABELS.get(item['status'], item['status'])}" + (f", tags: {', '.join(item['tags'])}" if item["tags"] else "")
               + f"; added {display_time(item['added_at'])} by {item['added_by']}.", 8)  # fmt: skip
         if item.get("thumbnail_jpeg_b64"):
             pdf.image(io.BytesIO(base64.b64decode(item["thumbnail_jpeg_b64"])), w=60)
         verdict = r.get("verdict") or {}
         if verdict:
-            _text(pdf, verdict["band"][:1].upper() + verdict["band"][1:], 12, "B")
+            _text(pdf, display_band(verdict["band"]), 12, "B")
             _text(pdf, verdict["sentence"], 9)
             for caveat in verdict.get("caveats", []):
                 _text(pdf, "- " + caveat, 7.5)
@@ -156,9 +157,9 @@ def render_pdf(report: dict) -> bytes:
                                                           for c in r.get("classifiers") or [] if isinstance(c, dict))
              if len(r.get("classifiers") or []) > 1 else None),
             ("Prompt", gen.get("prompt")),
+            # Why an item has no score is said once, in the set-up section.
             ("Classifier", f"{r['classifier']['p_artificial']:.2f} for 'artificial' ({r['classifier']['model']} @ "
-                           f"{r['classifier']['revision']})" if r.get("classifier")
-                           else None if r.get("classifier_error") == summary["classifier_note"] else r.get("classifier_error")),
+                           f"{r['classifier']['revision']})" if r.get("classifier") else None),
         ]  # fmt: skip
         for label, value in facts:
             if value:

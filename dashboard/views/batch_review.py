@@ -15,11 +15,12 @@ import plotly.express as px
 import streamlit as st
 
 from core.batch_outliers import MIN_GROUP, batch_outliers, describe
-from core.ledger import BANDS
+from core.ledger import BAND_COLOURS, BANDS
 from core.output import write_results
 from core.similarity import featureless_rows, near_duplicate_groups
+from dashboard.result_view import ROW_WRAPS
 from dashboard.services import add_uploads_to_case, analysis_context, analyze_uploads, case_store, identity
-from dashboard.ui import no_classifier_banner, safe
+from dashboard.ui import no_classifier_banner, panel, safe, upload_limit
 
 # A transparent 1x1 PNG for rows without a thumbnail (the grid would print "None").
 BLANK_THUMBNAIL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
@@ -35,6 +36,7 @@ uploads = st.file_uploader(
     key="batch_uploads",
     max_upload_size=ctx.settings.max_file_mb,  # the limit the analysis enforces (setting max_file_mb)
 )
+upload_limit(ctx.settings.max_file_mb, archives=True)
 if not uploads:
     st.info("Upload several images, or ZIP archives of images, to review them together.")
     st.stop()
@@ -96,44 +98,47 @@ if search:
     haystack = shown[["file", "camera", "software", "generator"]].agg(" ".join, axis=1).str.lower()
     shown = shown[haystack.str.contains(search.lower(), regex=False)]
 
-st.caption("Sorted by the weight of the evidence (rank 1 is the strongest band); click a header to re-sort.")
-# Nine columns fit 1400 px beside the sidebar: the origin the file claims (generator, camera,
-# software; or its error) is one column, the capture day another; the CSV has every field apart.
-st.dataframe(
-    shown.assign(
-        thumbnail=shown["thumbnail"].fillna(BLANK_THUMBNAIL),
-        origin=[
-            " · ".join(filter(None, (e.split(":")[0] if e else "", g, c, s if s not in (g, c) else "")))
-            for e, g, c, s in zip(
-                shown["error"], shown["generator"], shown["camera"], shown["software"], strict=True
-            )
-        ],
-        captured=shown["date"].dt.strftime("%Y-%m-%d").fillna(""),
-        score=shown["AI score"].map(lambda p: "" if pd.isna(p) else f"{p:.2f}"),
-        sha=shown["sha256"].str[:10],
-    ),
-    hide_index=True,
-    width="stretch",
-    column_order=["thumbnail", "file", "rank", "verdict", "score", "C2PA", "origin", "captured", "sha"],
-    column_config={
-        "thumbnail": st.column_config.ImageColumn("", width=40),
-        "file": st.column_config.TextColumn("file", width=150, pinned=True),
-        "rank": st.column_config.NumberColumn("rank", width=40, help="1 = strongest verdict band"),
-        "verdict": st.column_config.TextColumn("verdict", width=220),
-        "score": st.column_config.TextColumn(
-            "AI score", width=55, help="the classifier's probability for 'artificial'"
+with panel("The table"):
+    st.caption("Sorted by the weight of the evidence (rank 1 is the strongest band); click a header to re-sort.")
+    # Nine columns fit 1400 px beside the sidebar: the origin the file claims (generator, camera,
+    # software; or its error) is one column, the capture day another; the CSV has every field apart.
+    # Rows are tall enough for long file names and bands to wrap instead of being cut.
+    st.dataframe(
+        shown.assign(
+            thumbnail=shown["thumbnail"].fillna(BLANK_THUMBNAIL),
+            origin=[
+                " · ".join(filter(None, (e.split(":")[0] if e else "", g, c, s if s not in (g, c) else "")))
+                for e, g, c, s in zip(
+                    shown["error"], shown["generator"], shown["camera"], shown["software"], strict=True
+                )
+            ],
+            captured=shown["date"].dt.strftime("%Y-%m-%d").fillna(""),
+            score=shown["AI score"].map(lambda p: "" if pd.isna(p) else f"{p:.2f}"),
+            sha=shown["sha256"].str[:10],
         ),
-        "C2PA": st.column_config.TextColumn("C2PA", width=60),
-        "origin": st.column_config.TextColumn("claimed origin or error", width=150),
-        "captured": st.column_config.TextColumn("captured", width=80),
-        "sha": st.column_config.TextColumn("SHA-256", width=75, help="first 10 hex digits; the CSV has all"),
-    },
-)
+        hide_index=True,
+        width="stretch",
+        row_height=ROW_WRAPS,
+        column_order=["thumbnail", "file", "rank", "verdict", "score", "C2PA", "origin", "captured", "sha"],
+        column_config={
+            "thumbnail": st.column_config.ImageColumn("", width=64),
+            "file": st.column_config.TextColumn("file", width=220, pinned=True),
+            "rank": st.column_config.NumberColumn("rank", width=40, help="1 = strongest verdict band"),
+            "verdict": st.column_config.TextColumn("verdict", width=220),
+            "score": st.column_config.TextColumn(
+                "AI score", width=55, help="the classifier's probability for 'artificial'"
+            ),
+            "C2PA": st.column_config.TextColumn("C2PA", width=70),
+            "origin": st.column_config.TextColumn("claimed origin or error", width=170),
+            "captured": st.column_config.TextColumn("captured", width=80),
+            "sha": st.column_config.TextColumn("SHA-256", width=75, help="first 10 hex digits; the CSV has all"),
+        },
+    )
 
 # The sentences do not fit a table cell: each file's verdict and key evidence, wrapped, in the
 # table's order and under its filters.
 MAX_LISTED = 200
-with st.expander(
+with panel("The verdicts and key evidence"), st.expander(
     f"Verdicts and key evidence ({min(len(shown), MAX_LISTED)} of {len(shown)} shown)", expanded=True
 ):
     for i in shown.index[:MAX_LISTED]:  # the table's index is the position in ``results``
@@ -144,22 +149,24 @@ with st.expander(
             lines.append(f"  \nNot analysed ({r.error.code}): {safe(r.error.message)}")
         elif key:
             lines.append(f"  \nKey evidence: {safe(key)}")
-        for check in (
-            f for f in r.findings if f.rule.startswith("clocks.")
-        ):  # cross-checks, with their values
+        for check in (f for f in r.findings if f.rule.startswith("clocks.")):  # cross-checks, with their values
             lines.append(f"  \nCross-check: {safe(check.sentence)}")
         st.markdown("".join(lines))
 
-buffer_csv, buffer_json = io.StringIO(), io.StringIO()
-write_results(results, "csv", buffer_csv)
-write_results(results, "json", buffer_json)
-a, b = st.columns(2)
-a.download_button("Download CSV", buffer_csv.getvalue(), "results.csv", "text/csv", width="stretch")
-b.download_button(
-    "Download JSON", buffer_json.getvalue(), "results.json", "application/json", width="stretch"
-)
+with panel("The downloads"):
+    buffer_csv, buffer_json = io.StringIO(), io.StringIO()
+    written = write_results(results, "csv", buffer_csv)
+    write_results(results, "json", buffer_json)
+    if written.failed:
+        st.warning(f"{len(written.failed)} row(s) could not be written in full: they are output_failed error rows "
+                   "in both files.")  # fmt: skip
+    a, b = st.columns(2)
+    a.download_button("Download CSV", buffer_csv.getvalue(), "results.csv", "text/csv", width="stretch")
+    b.download_button(
+        "Download JSON", buffer_json.getvalue(), "results.json", "application/json", width="stretch"
+    )
 
-with st.expander("Add these files to a case"):
+with panel("Adding to a case"), st.expander("Add these files to a case"):
     open_cases = [c for c in case_store().cases() if c.status == "open"]
     if not open_cases:
         st.write("No open case yet: create one on the Cases page.")
@@ -177,57 +184,61 @@ with st.expander("Add these files to a case"):
             st.success(f"{added} added, {present} already in the case, {skipped} unreadable and not added.")
 
 st.subheader("Charts")
-if bands or search:
-    st.caption(f"Charts and groups show the {len(shown)} file(s) the filters above select.")
-scored = shown.dropna(subset=["AI score"])
-c1, c2 = st.columns(2)
-if scored.empty:
-    c1.write("No classifier scores to chart.")
-else:
-    fig = px.histogram(
-        scored, x="AI score", color="verdict", nbins=20, range_x=[0, 1], title="Score distribution"
-    )
-    c1.plotly_chart(fig, width="stretch")
-    by = scored.assign(
-        source=scored["make"].where(scored["make"] != "", scored["software"]).replace("", "(none)")
-    )
-    fig = px.box(by, x="source", y="AI score", points="all", title="Scores by camera make or software")
-    c2.plotly_chart(fig, width="stretch")
-dated = shown.dropna(subset=["date"])
-if not dated.empty:
-    fig = px.scatter(dated, x="date", y="AI score" if not scored.empty else "verdict", color="verdict",
-                     hover_name="file", title="Capture dates")  # fmt: skip
-    st.plotly_chart(fig, width="stretch")
+with panel("The charts"):
+    if bands or search:
+        st.caption(f"Charts and groups show the {len(shown)} file(s) the filters above select.")
+    scored = shown.dropna(subset=["AI score"])
+    colours = {"color_discrete_map": BAND_COLOURS, "category_orders": {"verdict": list(BANDS)}}
+    c1, c2 = st.columns(2)
+    if scored.empty:
+        c1.write("No classifier scores to chart.")
+    else:
+        fig = px.histogram(
+            scored, x="AI score", color="verdict", nbins=20, range_x=[0, 1], title="Score distribution", **colours
+        )
+        c1.plotly_chart(fig, width="stretch")
+        by = scored.assign(
+            source=scored["make"].where(scored["make"] != "", scored["software"]).replace("", "(none)")
+        )
+        fig = px.box(by, x="source", y="AI score", points="all", title="Scores by camera make or software")
+        c2.plotly_chart(fig, width="stretch")
+    dated = shown.dropna(subset=["date"])
+    if not dated.empty:
+        fig = px.scatter(dated, x="date", y="AI score" if not scored.empty else "verdict", color="verdict",
+                         hover_name="file", title="Capture dates", **colours)  # fmt: skip
+        st.plotly_chart(fig, width="stretch")
 
+selected = list(shown.index)  # rows under the filters, as positions in ``results``
 st.subheader("Near-duplicate groups")
-selected = list(shown.index)
-groups = [[selected[j] for j in group] for group in near_duplicate_groups([results[i] for i in selected])]
-if not groups:
-    st.write("No two images look alike (perceptual hash).")
-if flat := featureless_rows([results[i] for i in selected]):
-    st.caption(
-        f"{len(flat)} image(s) are too flat or small to compare: their perceptual hash holds almost no "
-        "structure, so they are left out of the groups."
-    )
-for n, group in enumerate(groups, 1):
-    with st.expander(f"Group {n}: {len(group)} images"):
-        st.dataframe(table.loc[group, ["thumbnail", "file", "verdict", "AI score", "sha256"]], hide_index=True,
-                     column_config={"thumbnail": st.column_config.ImageColumn("")})  # fmt: skip
+with panel("The near-duplicate groups"):
+    groups = [[selected[j] for j in group] for group in near_duplicate_groups([results[i] for i in selected])]
+    if not groups:
+        st.write("No two images look alike (perceptual hash).")
+    if flat := featureless_rows([results[i] for i in selected]):
+        st.caption(
+            f"{len(flat)} image(s) are too flat or small to compare: their perceptual hash holds almost no "
+            "structure, so they are left out of the groups."
+        )
+    for n, group in enumerate(groups, 1):
+        with st.expander(f"Group {n}: {len(group)} images"):
+            st.dataframe(table.loc[group, ["thumbnail", "file", "verdict", "AI score", "sha256"]], hide_index=True,
+                         column_config={"thumbnail": st.column_config.ImageColumn("")})  # fmt: skip
 
 st.subheader("Files that break from their device group")
-outliers = batch_outliers([results[i] for i in selected])
-if not outliers:
-    st.write(
-        f"No file differs from a group of at least {MIN_GROUP} files naming the same camera (software, JPEG tables, "
-        "pixel size, capture day)."
-    )
-else:
-    st.caption(
-        "Files whose metadata names the same camera as the rest of a group, but whose software, JPEG tables, pixel "
-        "size or capture day differ from what the group agrees on. Context to look at, not a verdict: people edit "
-        "photos, and cameras change firmware and settings."
-    )
-    st.dataframe(
-        pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
-        hide_index=True, width="stretch",
-    )  # fmt: skip
+with panel("The device-group outliers"):
+    outliers = batch_outliers([results[i] for i in selected])
+    if not outliers:
+        st.write(
+            f"No file differs from a group of at least {MIN_GROUP} files naming the same camera (software, JPEG "
+            "tables, pixel size, capture day)."
+        )
+    else:
+        st.caption(
+            "Files whose metadata names the same camera as the rest of a group, but whose software, JPEG tables, "
+            "pixel size or capture day differ from what the group agrees on. Context to look at, not a verdict: "
+            "people edit photos, and cameras change firmware and settings."
+        )
+        st.dataframe(
+            pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
+            hide_index=True, width="stretch", row_height=ROW_WRAPS,
+        )  # fmt: skip

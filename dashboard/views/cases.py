@@ -1,5 +1,8 @@
 """Cases: list and open cases, review items (status, tags, notes), verify the chain of
-custody, and download reports. The store in ``core.cases`` does the work."""
+custody, and download reports. The store in ``core.cases`` does the work.
+
+Each section is its own panel: an item whose view fails never hides the notes, the
+reports or the chain of custody."""
 
 from __future__ import annotations
 
@@ -10,13 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from core.batch_outliers import batch_outliers, describe
-from core.cases import ITEM_STATUSES, CaseError, verify_case
+from core.cases import ITEM_STATUS_LABELS, ITEM_STATUSES, CaseError, audit_head, verify_case
 from core.reports import MIME_TYPES, RENDERERS, build_report
 from core.reports.bundle import create_bundle
 from core.reports.model import display_time, display_value
-from dashboard.result_view import show_result
+from core.schema import ScanResult
+from dashboard.result_view import ROW_WRAPS, show_result
 from dashboard.services import analysis_context, analyst, case_store, identity
-from dashboard.ui import safe
+from dashboard.ui import panel, safe
 
 st.title("Cases")
 store = case_store()
@@ -24,7 +28,7 @@ if identity()[0] is None:
     st.warning("Enter your name in the sidebar first: every change to a case records who made it.")
     st.stop()
 
-with st.form("new_case", clear_on_submit=True):
+with panel("Creating a case"), st.form("new_case", clear_on_submit=True):
     name = st.text_input("New case name", key="new_case_name")
     if st.form_submit_button("Create case") and name.strip():
         try:
@@ -38,21 +42,10 @@ if not cases:
     st.info("No case yet. Create one above, then add files from the Batch review page.")
     st.stop()
 st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "id": c.id,
-                "case": c.name,
-                "status": c.status,
-                "items": c.items,
-                "updated": display_time(c.updated_at),
-            }
-            for c in cases
-        ]
-    ),
-    hide_index=True,
-    width="stretch",
-)
+    pd.DataFrame([{"id": c.id, "case": c.name, "status": c.status, "items": c.items,
+                   "updated": display_time(c.updated_at)} for c in cases]),
+    hide_index=True, width="stretch",
+)  # fmt: skip
 case = st.selectbox("Open a case", cases, format_func=lambda c: f"{c.id}: {c.name} ({c.status})")
 case = store.case(case.id)
 st.header(safe(case.name))
@@ -71,16 +64,20 @@ b.button(
     args=(case.id, "closed" if case.status == "open" else "open", analyst()),
 )
 if c.button("Verify originals and chain of custody"):
-    problems = verify_case(store, case.id)
-    if problems:
-        st.error("Verification failed:\n\n" + "\n".join("- " + safe(p) for p in problems))
-    else:
-        st.success(f"All {case.items} originals match their SHA-256 and the chain of custody is intact.")
+    with panel("The verification"):
+        problems = verify_case(store, case.id)
+        if problems:
+            st.error("Verification failed:\n\n" + "\n".join("- " + safe(p) for p in problems))
+        else:
+            st.success(f"All {case.items} originals match their SHA-256 and the chain of custody is intact.")
+        head = audit_head(store, case.id)
+        st.markdown(f"Audit head: `{head['hash']}` ({head['entries']} entries). Keep it apart from the store "
+                    "(in the desk's log or a message): a later Verify, or a bundle, must show the same head.")  # fmt: skip
 
 query = st.text_input("Search items by hash, file name, camera, generator or tag", key="item_search")
 items = store.items(case.id, query)
 # Each stored result read once per run (None: damaged, which Verify reports).
-typed: dict[int, object] = {}
+typed: dict[int, ScanResult | None] = {}
 for i in items:
     try:
         typed[i.id] = i.scan_result()
@@ -95,63 +92,81 @@ def band(item) -> str:
     return result.verdict.band if result.verdict else ""
 
 
-st.dataframe(
-    pd.DataFrame([{
-        "id": i.id, "file": i.file_name, "status": i.status, "tags": ", ".join(i.tags),
-        "verdict": band(i), "sha256": i.sha256, "added by": i.added_by,
-    } for i in items], columns=["id", "file", "status", "tags", "verdict", "sha256", "added by"]),
-    hide_index=True, width="stretch",
-)  # fmt: skip
+with panel("The list of items"):
+    st.dataframe(
+        pd.DataFrame([{
+            "id": i.id, "file": i.file_name, "status": ITEM_STATUS_LABELS.get(i.status, i.status),
+            "tags": ", ".join(i.tags), "verdict": band(i), "sha256": i.sha256, "added by": i.added_by,
+        } for i in items], columns=["id", "file", "status", "tags", "verdict", "sha256", "added by"]),
+        hide_index=True, width="stretch", row_height=ROW_WRAPS,
+    )  # fmt: skip
+
+
+def review(item) -> None:
+    """Status, tags and notes of one item, every control naming the item it writes to; its
+    widgets are keyed by the item, so nothing typed for one item is carried to another."""
+    st.markdown(f"**Item {item.id}: {safe(item.file_name)}**")
+    left, right = st.columns(2)
+    status_key = f"status-{item.id}"
+    left.radio(
+        f"Status of item {item.id}", ITEM_STATUSES, index=ITEM_STATUSES.index(item.status), horizontal=True,
+        key=status_key, format_func=ITEM_STATUS_LABELS.get,
+        on_change=lambda: store.set_item_status(item.id, st.session_state[status_key], analyst()),
+    )  # fmt: skip
+    tag_key, note_key = f"new-tag-{item.id}", f"new-note-{item.id}"
+
+    def add_tag() -> None:
+        if st.session_state[tag_key].strip():
+            store.tag_item(item.id, st.session_state[tag_key], analyst())
+            st.session_state[tag_key] = ""
+
+    def add_note() -> None:
+        if st.session_state[note_key].strip():
+            store.add_note(case.id, st.session_state[note_key], analyst(), item_id=item.id)
+            st.session_state[note_key] = ""
+
+    with right:
+        if item.tags:
+            st.caption(f"Tags of item {item.id} (click one to remove it):")
+            for n, tag in enumerate(item.tags):
+                st.button(f"✕ {safe(tag)}", key=f"remove-tag-{item.id}-{n}",
+                          on_click=store.tag_item, args=(item.id, tag, analyst()), kwargs={"remove": True})  # fmt: skip
+        else:
+            st.caption(f"Item {item.id} has no tags.")
+        st.text_input(f"Add a tag to item {item.id}", key=tag_key)
+        st.button(f"Add tag to item {item.id}", on_click=add_tag, key=f"add-tag-{item.id}")
+    st.text_area(f"Note on item {item.id}", key=note_key)
+    st.button(f"Add note to item {item.id}", on_click=add_note, key=f"add-note-{item.id}")
+    for note in store.notes(case.id):
+        if note["item_id"] == item.id:
+            st.caption(f"{safe(display_time(note['created_at']))}, {safe(note['author'])}: {safe(note['text'])}")
+
 
 if items:
     st.subheader("Review an item")
-    # The position in this list is kept per case, so Previous/Next (keys K and J) walk the items.
-    pos_key = f"item-position-{case.id}"
-    position = min(st.session_state.get(pos_key, 0), len(items) - 1)
+    # The item under review is one piece of state, the selector's own value (an item id):
+    # Previous and Next (keys K and J) set it and the panel reads it, so they always agree.
+    pick_key = f"item-under-review-{case.id}"
+    ids = [i.id for i in items]
+    by_id = {i.id: i for i in items}
+    if st.session_state.get(pick_key) not in by_id:  # first visit, or the search left it out
+        st.session_state[pick_key] = ids[0]
 
     def step(delta: int) -> None:
-        st.session_state[pos_key] = (position + delta) % len(items)
-
-    def chosen() -> None:
-        st.session_state[pos_key] = st.session_state[f"item-pick-{case.id}"]
+        st.session_state[pick_key] = ids[(ids.index(st.session_state[pick_key]) + delta) % len(ids)]
 
     p_col, pick_col, n_col = st.columns([1, 6, 1])
     p_col.button("Previous", on_click=step, args=(-1,), shortcut="K", key="previous_item", width="stretch")
     n_col.button("Next", on_click=step, args=(1,), shortcut="J", key="next_item", width="stretch")
-    pick_col.selectbox("Item", range(len(items)), index=position, key=f"item-pick-{case.id}", on_change=chosen,
-                       format_func=lambda i: f"{i + 1} of {len(items)}: {items[i].file_name} ({band(items[i])})",
-                       label_visibility="collapsed")  # fmt: skip
-    item = items[position]
-    left, right = st.columns(2)
-    status_key = f"status-{item.id}"
-    left.radio(
-        "Status", ITEM_STATUSES, index=ITEM_STATUSES.index(item.status), horizontal=True, key=status_key,
-        on_change=lambda: store.set_item_status(item.id, st.session_state[status_key], analyst()),
-    )  # fmt: skip
-
-    def add_tag() -> None:
-        if st.session_state["new_tag"].strip():
-            store.tag_item(item.id, st.session_state["new_tag"], analyst())
-            st.session_state["new_tag"] = ""
-
-    def add_note() -> None:
-        if st.session_state["new_note"].strip():
-            store.add_note(case.id, st.session_state["new_note"], analyst(), item_id=item.id)
-            st.session_state["new_note"] = ""
-
-    right.text_input("Add a tag", key="new_tag")
-    right.button("Add tag", on_click=add_tag)
-    st.text_area("Note on this item", key="new_note")
-    st.button("Add note", on_click=add_note)
-    for note in store.notes(case.id):
-        if note["item_id"] == item.id:
-            st.caption(
-                f"{safe(display_time(note['created_at']))}, {safe(note['author'])}: {safe(note['text'])}"
-            )
-
+    pick_col.selectbox("Item under review", ids, key=pick_key, label_visibility="collapsed",
+                       format_func=lambda i: f"{ids.index(i) + 1} of {len(ids)}: item {i}, "
+                                             f"{by_id[i].file_name} ({band(by_id[i])})")  # fmt: skip
+    item = by_id[st.session_state[pick_key]]
+    with panel(f"The status, tags and notes of item {item.id}"):
+        review(item)
     # The full analysis, from the stored result (nothing is analysed again); the original from
     # the store is only handed to file workers, for the preview and the maps.
-    with st.container(border=True):
+    with st.container(border=True), panel(f"The analysis of item {item.id}"):
         if typed[item.id] is None:
             st.error(f"Item {item.id}: its stored result cannot be read; run Verify.")
         else:
@@ -159,61 +174,52 @@ if items:
             data = original.read_bytes() if original.exists() else None
             show_result(typed[item.id], item.file_name, data, key=f"item-{item.id}")
 
-if outliers := batch_outliers([r for r in typed.values() if r is not None]):
-    st.subheader("Items that break from their device group")
-    st.dataframe(
-        pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
-        hide_index=True, width="stretch",
-    )  # fmt: skip
+with panel("Items that break from their device group"):
+    if outliers := batch_outliers([r for r in typed.values() if r is not None]):
+        st.subheader("Items that break from their device group")
+        st.dataframe(
+            pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
+            hide_index=True, width="stretch", row_height=ROW_WRAPS,
+        )  # fmt: skip
 
-notes = store.notes(case.id)
-if notes:
-    st.subheader("Notes")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "when": display_time(n["created_at"]),
-                    "who": n["author"],
-                    "item": display_value(n["item_id"]),
-                    "note": n["text"],
-                }
-                for n in notes
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+with panel("The notes"):
+    notes = store.notes(case.id)
+    if notes:
+        st.subheader("Notes")
+        st.dataframe(
+            pd.DataFrame([{"when": display_time(n["created_at"]), "who": n["author"],
+                           "item": display_value(n["item_id"]), "note": n["text"]} for n in notes]),
+            hide_index=True, width="stretch", row_height=ROW_WRAPS,
+        )  # fmt: skip
 
 st.subheader("Reports")
-fmt = st.selectbox("Format", [*RENDERERS, "bundle"], key="report_format")
-redact = st.checkbox(
-    "Redact for sharing outside the newsroom (GPS, serial numbers, names, prompts)",
-    disabled=fmt == "bundle",
-    key="report_redact",
-)
-if st.button("Prepare report", key="prepare_report"):
-    if fmt == "bundle":
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "bundle.zip"
-            create_bundle(store, case.id, path, settings=analysis_context().settings)
-            prepared = (f"case-{case.id}-bundle.zip", path.read_bytes(), "application/zip")
-    else:
-        data = RENDERERS[fmt](
-            build_report(store, case.id, redact=redact, settings=analysis_context().settings)
-        )
-        prepared = (f"case-{case.id}{'-redacted' if redact else ''}.{fmt}", data, MIME_TYPES[fmt])
-    st.session_state["report"] = ((case.id, fmt, redact), prepared)
-# A download is offered only for the options shown: a report prepared before the format or
-# redaction changed (an unredacted file, say) is never offered under the new options.
-options, prepared = st.session_state.get("report", (None, None))
-if prepared is not None and options == (case.id, fmt, redact):
-    file_name, data, mime = prepared
-    st.download_button(f"Download {file_name}", data, file_name, mime)
-elif prepared is not None:
-    st.caption("The options changed since the last report was prepared: prepare it again to download.")
+with panel("Reports"):
+    fmt = st.selectbox("Format", [*RENDERERS, "bundle"], key="report_format")
+    redact = st.checkbox(
+        "Redact for sharing outside the newsroom (GPS, serial numbers, names, prompts)",
+        disabled=fmt == "bundle",
+        key="report_redact",
+    )
+    if st.button("Prepare report", key="prepare_report"):
+        if fmt == "bundle":
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "bundle.zip"
+                create_bundle(store, case.id, path, settings=analysis_context().settings)
+                prepared = (f"case-{case.id}-bundle.zip", path.read_bytes(), "application/zip")
+        else:
+            data = RENDERERS[fmt](build_report(store, case.id, redact=redact, settings=analysis_context().settings))
+            prepared = (f"case-{case.id}{'-redacted' if redact else ''}.{fmt}", data, MIME_TYPES[fmt])
+        st.session_state["report"] = ((case.id, fmt, redact), prepared)
+    # A download is offered only for the options shown: a report prepared before the format or
+    # redaction changed (an unredacted file, say) is never offered under the new options.
+    options, prepared = st.session_state.get("report", (None, None))
+    if prepared is not None and options == (case.id, fmt, redact):
+        file_name, data, mime = prepared
+        st.download_button(f"Download {file_name}", data, file_name, mime)
+    elif prepared is not None:
+        st.caption("The options changed since the last report was prepared: prepare it again to download.")
 
-with st.expander("Chain of custody"):
+with st.expander("Chain of custody"), panel("The chain of custody"):
     st.dataframe(
         pd.DataFrame([{"#": e["id"], "when": display_time(e["at"]), "who": e["actor"], "what": e["action"],
                        "details": display_value(e["details"]),

@@ -18,12 +18,17 @@ ctx = analysis_context()
 s = ctx.settings
 
 if ctx.detector is None:
-    st.error(
-        "No classifier is loaded. The dashboard still analyses metadata, Content Credentials and forensics.\n\n"
-        f"Reason: {safe(ctx.classifier_error)}\n\n"
-        "To load one: start the dashboard once with a network connection so the weights are cached; or "
+    # The reason says how to fix it where the loader knows (weights missing, offline); the
+    # general way to load one is added only where it does not.
+    reason = ctx.classifier_error or "unknown"
+    fix = "" if "To fix" in reason else (
+        "\n\nTo load one: start the dashboard once with a network connection so the weights are cached; or "
         "download them on a connected machine (hf download Modotte/AIRealNet --local-dir DIR), copy DIR "
-        "to this server and start the dashboard with the environment variable FORENSICS_MODEL=DIR.",
+        "to this server and start the dashboard with the environment variable FORENSICS_MODEL=DIR."
+    )  # fmt: skip
+    st.error(
+        "No classifier is loaded. The dashboard still analyses metadata, Content Credentials and forensics."
+        f"\n\nReason: {safe(reason)}{fix}"
     )
 else:
     d = ctx.detector
