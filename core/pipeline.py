@@ -157,8 +157,11 @@ def _view_job(data: bytes, max_pixels: int, options: dict[str, dict]) -> Forensi
         return None
     size = view_size(full.size)
     orientation = intake.facts.orientation
+    # The maps are drawn from the picture that is shown (16-bit rescaled, palette and CMYK
+    # converted as for the analysis), so map and picture agree in content as well as in size.
+    picture = to_rgb(full)
     overlays, plots = {}, {}
-    for name, image in analyzers.render_maps(full, options).items():
+    for name, image in analyzers.render_maps(picture, options).items():
         if by_id(name).map_kind == "overlay":
             overlays[name] = _displayed(image, size, orientation, "L")
         else:  # a frequency plot has no place in the picture: shown as drawn
@@ -169,7 +172,7 @@ def _view_job(data: bytes, max_pixels: int, options: dict[str, dict]) -> Forensi
     if thumb_bytes:  # a damaged thumbnail is a notice of the analysis; here it is simply not shown
         with contextlib.suppress(Exception), open_thumbnail(thumb_bytes) as im:
             thumbnail = np.asarray(im.convert("RGB"))
-    return ForensicView(_displayed(to_rgb(full), size, orientation, "RGB"), overlays, plots, thumbnail)
+    return ForensicView(_displayed(picture, size, orientation, "RGB"), overlays, plots, thumbnail)
 
 
 def view_size(stored: tuple[int, int]) -> tuple[int, int]:

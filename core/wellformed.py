@@ -194,8 +194,11 @@ class _Fixer:
 
 
 def _child(path: str, key: Any) -> str:
+    """``metadata.raw.exif`` for keys that read as names, ``raw['Canon.OwnerName']`` for others."""
     key = str(key)
-    return f"{path}.{key}" if key.isidentifier() else f"{path}[{key!r}]"
+    if key.isidentifier():
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key!r}]"
 
 
 def _has_surrogates(text: str) -> bool:

@@ -153,24 +153,37 @@ def exif_with_huge_makernote(count: int = 0xFFFFFFF0) -> bytes:
 
 
 def exif_with_canon_lens(lens: str, model: str = "Canon EOS 5D Mark II") -> bytes:
+    """A Canon MakerNote holding only tag 0x0095 LensModel (see ``exif_with_canon_makernote``)."""
+    return exif_with_canon_makernote({0x0095: lens.encode() + b"\x00"}, model)
+
+
+def exif_with_canon_makernote(entries: dict[int, bytes], model: str = "Canon EOS 5D Mark II") -> bytes:
     """A little-endian EXIF block: IFD0 (Make, Model, Exif pointer) -> Exif IFD (MakerNote) -> a
-    Canon MakerNote IFD holding only tag 0x0095 LensModel. Canon MakerNote offsets count from
-    the TIFF header, like every other offset here."""
-    make_b, model_b, lens_b = b"Canon\x00", model.encode() + b"\x00", lens.encode() + b"\x00"
+    Canon MakerNote IFD holding ``entries`` (tag -> raw ASCII-typed bytes, written as given, so
+    a test can store Latin-1 as cameras do: 0x0009 OwnerName, 0x0095 LensModel). Canon
+    MakerNote offsets count from the TIFF header, like every other offset here."""
+    make_b, model_b = b"Canon\x00", model.encode() + b"\x00"
     ifd0_at = 8
     ifd0_size = 2 + 3 * 12 + 4
     exif_at = ifd0_at + ifd0_size
     exif_size = 2 + 12 + 4
     note_at = exif_at + exif_size
-    note_size = 2 + 12 + 4
+    note_size = 2 + 12 * len(entries) + 4
     make_at = note_at + note_size
     model_at = make_at + len(make_b)
-    lens_at = model_at + len(model_b)
+    values_at = model_at + len(model_b)
     out = b"II*\x00" + struct.pack("<I", ifd0_at)
     out += struct.pack("<H", 3)
     out += struct.pack("<HHII", 0x010F, 2, len(make_b), make_at)
     out += struct.pack("<HHII", 0x0110, 2, len(model_b), model_at)
     out += struct.pack("<HHII", 0x8769, 4, 1, exif_at) + struct.pack("<I", 0)
     out += struct.pack("<H", 1) + struct.pack("<HHII", 0x927C, 7, note_size, note_at) + struct.pack("<I", 0)
-    out += struct.pack("<H", 1) + struct.pack("<HHII", 0x0095, 2, len(lens_b), lens_at) + struct.pack("<I", 0)
-    return b"Exif\x00\x00" + out + make_b + model_b + lens_b
+    note, values = struct.pack("<H", len(entries)), b""
+    for tag, value in sorted(entries.items()):
+        if len(value) <= 4:  # TIFF keeps a value of four bytes or less in the entry itself
+            note += struct.pack("<HHI", tag, 2, len(value)) + value.ljust(4, b"\x00")
+            continue
+        note += struct.pack("<HHII", tag, 2, len(value), values_at + len(values))
+        values += value
+    out += note + struct.pack("<I", 0)
+    return b"Exif\x00\x00" + out + make_b + model_b + values

@@ -156,11 +156,6 @@ def load_detector(
     return detector
 
 
-def _image_size(processor) -> int:
-    size = getattr(processor, "size", None)
-    return int(size.get("height", 256)) if isinstance(size, dict) else 256
-
-
 def _cached_fast_path(files: ModelFiles, device: str, backend: str, batch_size: int) -> Detector | None:
     """A detector from an OpenVINO export made and checked before: the PyTorch weights are
     never loaded (faster start, one copy of the model in memory)."""
@@ -172,7 +167,8 @@ def _cached_fast_path(files: ModelFiles, device: str, backend: str, batch_size: 
 
     try:
         processor = AutoImageProcessor.from_pretrained(files.folder, backend="pil")
-        found = openvino_backend.load_cached(f"{files.model_id}@{files.revision}", _image_size(processor))
+        shape = openvino_backend.input_shape(processor)
+        found = openvino_backend.load_cached(f"{files.model_id}@{files.revision}", shape) if shape else None
         if found is None:
             return None
         config = AutoConfig.from_pretrained(files.folder)
@@ -200,11 +196,13 @@ def _use_fast_path(detector: Detector, backend: str) -> None:
             )
         detector.backend_note = "openvino is not installed: running PyTorch"
         return
-    size = _image_size(detector.processor)
     try:
         processor = detector.processor
+        shape = openvino_backend.input_shape(processor)
+        if shape is None:
+            raise ValueError("the model's preprocessor gives inputs whose size depends on the picture")
         fast, _ = openvino_backend.load(
-            detector.model, f"{detector.model_id}@{detector.revision}", int(size), detector.artificial_index,
+            detector.model, f"{detector.model_id}@{detector.revision}", shape, detector.artificial_index,
             getattr(processor, "image_mean", None) or openvino_backend.IMAGENET_MEAN,
             getattr(processor, "image_std", None) or openvino_backend.IMAGENET_STD,
         )  # fmt: skip

@@ -8,8 +8,10 @@ that ``p_artificial`` moves by at most ``PARITY_BOUND``; otherwise float32 is us
 if even that disagrees, the caller stays on PyTorch.
 
 The exported model is cached under the user's cache folder, keyed by the model's
-weight fingerprint, the input size and the OpenVINO version, so a new revision or a
-new runtime exports again and an unchanged one loads in a second.
+weight fingerprint, the input shape and the OpenVINO version, so a new revision or a
+new runtime exports again and an unchanged one loads in a second. The input shape is what
+the model's own preprocessor produces (``input_shape``), not a size assumed here: a 192,
+224 or 384 px checkpoint is exported at its own size.
 """
 
 from __future__ import annotations
@@ -50,19 +52,38 @@ def native_bf16() -> bool:
     return "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
 
 
-def _parity_inputs(size: int, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> np.ndarray:
+def input_shape(processor) -> tuple[int, int] | None:
+    """The (height, width) of the pixel values the model's own preprocessor makes, read by
+    running it on two pictures of opposite shapes; None when it depends on the picture (no
+    fixed input, so no fixed-shape export). Reading the output, not the config's ``size``
+    (``height``/``width``, ``shortest_edge`` plus ``crop_size``, an int...), covers every
+    processor the same way."""
+    from PIL import Image
+
+    shapes = set()
+    for size in ((320, 200), (200, 320)):
+        pixels = processor(images=[Image.new("RGB", size, (128, 128, 128))], return_tensors="np")["pixel_values"]
+        shapes.add((int(pixels.shape[-2]), int(pixels.shape[-1])))
+    if len(shapes) != 1:
+        return None
+    (height, width) = shapes.pop()
+    return height, width
+
+
+def _parity_inputs(shape: tuple[int, int], mean=IMAGENET_MEAN, std=IMAGENET_STD) -> np.ndarray:
     """Varied inputs, normalised as the ImageNet-style processor does (seeded): photo-like
     gradients with sensor-like noise at several strengths, textures, edges, flat fields."""
     rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:size, 0:size] / size
+    height, width = shape
+    y, x = np.mgrid[0:height, 0:width] / np.array([height, width]).reshape(2, 1, 1)
     images = []
     for i, noise in enumerate((2, 8, 15, 25, 35, 50, 25, 12)):
         base = np.stack([x * (i % 3 + 1) / 3, y * ((i + 1) % 3) / 3, (x + y) / 2]) * 255
         images.append(np.clip(base + rng.normal(0, noise, base.shape), 0, 255))
     images.append(np.stack([127 + 100 * np.sin(40 * x) * np.cos(30 * y)] * 3))
     images.append(np.stack([(x > 0.5) * 255.0, (y > 0.5) * 255.0, np.full_like(x, 128)]))
-    images.append(np.full((3, size, size), 30.0))
-    images.append(rng.uniform(0, 255, (3, size, size)))
+    images.append(np.full((3, height, width), 30.0))
+    images.append(rng.uniform(0, 255, (3, height, width)))
     pixels = np.stack(images) / 255.0
     return ((pixels - np.array(mean).reshape(1, 3, 1, 1)) / np.array(std).reshape(1, 3, 1, 1)).astype(
         np.float32
@@ -89,10 +110,10 @@ class OpenVINOModel:
             return np.concatenate([self.compiled({"pixel_values": row[None]})[0] for row in pixel_values])
 
 
-def _model_path(weights_key: str, image_size: int) -> Path:
+def _model_path(weights_key: str, shape: tuple[int, int]) -> Path:
     import openvino as ov
 
-    key = hashlib.sha256(f"{weights_key}|{image_size}|{ov.__version__}".encode()).hexdigest()[:24]
+    key = hashlib.sha256(f"{weights_key}|{shape[0]}x{shape[1]}|{ov.__version__}".encode()).hexdigest()[:24]
     return cache_dir() / key / "model.xml"
 
 
@@ -107,10 +128,10 @@ def _compile(exported, precision: str) -> OpenVINOModel:
     return OpenVINOModel(compiled, "bfloat16" if precision == "bf16" else "float32")
 
 
-def load_cached(weights_key: str, image_size: int) -> tuple[OpenVINOModel, float] | None:
+def load_cached(weights_key: str, shape: tuple[int, int]) -> tuple[OpenVINOModel, float] | None:
     """A model exported and parity-checked before, without loading the PyTorch weights at all
     (saves the time and the memory of a second copy of the model)."""
-    path = _model_path(weights_key, image_size)
+    path = _model_path(weights_key, shape)
     record = path.with_name("parity.json")
     if not (path.exists() and record.exists()):
         return None
@@ -127,7 +148,7 @@ def load_cached(weights_key: str, image_size: int) -> tuple[OpenVINOModel, float
 def load(
     torch_model,
     weights_key: str,
-    image_size: int,
+    shape: tuple[int, int],
     artificial_index: int,
     mean=IMAGENET_MEAN,
     std=IMAGENET_STD,
@@ -141,22 +162,22 @@ def load(
     import openvino as ov
     import torch
 
-    path = _model_path(weights_key, image_size)
+    path = _model_path(weights_key, shape)
     if path.exists():
         exported = ov.Core().read_model(path)
     else:
-        example = torch.zeros(2, 3, image_size, image_size)
+        example = torch.zeros(2, 3, *shape)
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracing warns about Python-side shape checks; harmless here
             exported = ov.convert_model(torch_model.float().eval(), example_input={"pixel_values": example})
-        exported.reshape({"pixel_values": [-1, 3, image_size, image_size]})
+        exported.reshape({"pixel_values": [-1, 3, *shape]})
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name("model.tmp.xml")
         ov.save_model(exported, tmp, compress_to_fp16=False)
         tmp.with_suffix(".bin").replace(path.with_suffix(".bin"))
         tmp.replace(path)
 
-    inputs = _parity_inputs(image_size, mean, std)
+    inputs = _parity_inputs(shape, mean, std)
     with torch.no_grad():
         reference = torch_model.float()(pixel_values=torch.from_numpy(inputs)).logits.numpy()
     p_reference = _softmax(reference)[:, artificial_index]
