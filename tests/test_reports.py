@@ -217,12 +217,15 @@ def test_the_pdf_opens_with_a_summary_and_a_contact_sheet(tmp_path):
     first = pages[0]
     assert "Summary: 3 item(s)" in first and "Contact sheet" in first
     assert "gen.png" in first and "cam.jpg" in first and "says it was generated with" in first
-    assert "No classifier score for any item: classifier switched off" in first
+    assert "classifier switched off" not in first  # said once, in the set-up section
+    assert "No classifier score for 3 item(s): classifier switched off" in pages[1]
     whole = "\n".join(pages)
     assert whole.count(ctx.classifier_error) == 1
     assert "Chain of custody" in pages[-1] and "file_name: cam.jpg" in pages[-1]
     assert "{'" not in whole and "None" not in whole and not re.search(r"\d\d:\d\d:\d\d\.\d{6}", whole)
     html = RENDERERS["html"](report).decode()
-    # Once in the summary, once as the classifier's skip reason under "What was checked"; never per item.
+    # Once in the set-up, once as the classifier's skip reason under "What was checked"; never per item.
     assert "Contact sheet" in html and html.count(ctx.classifier_error) == 2
+    assert '<p class="band declared">Substantial evidence of AI generation</p>' in html  # "AI", never "ai"
+    assert "status to check" in html and "to_check" not in html
     assert " , signed by" not in html and not re.search(r"\d\d:\d\d:\d\d\.\d{6}", html)
