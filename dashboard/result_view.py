@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.analyzers import REGISTRY, by_id
 from core.detector.model_card import card_for
+from core.escaping import escape_lines
 from core.ledger import BAND_COLOURS
 from core.reports.model import display_band, display_value
 from core.reports.summary import plain_summary
@@ -20,7 +21,7 @@ from core.schema import ScanResult
 from core.stability import score_range
 from core.thresholds import LOW_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL, WEAK_SIGNAL, classifier_band
 from dashboard.services import forensic_view, preview
-from dashboard.ui import BASIS_COLOURS, image_uri, panel, safe
+from dashboard.ui import BASIS_COLOURS, dataframe, image_uri, panel, safe
 
 STRENGTH_LABELS = {
     "verified": "verified",
@@ -161,7 +162,7 @@ def _declared(result: ScanResult, key: str) -> None:
     }
     for p in m.placeholders:  # a device default is named as such, never shown as a place or time
         declared[f"{p['field']} (placeholder)"] = f"{p['value']}: {p['reason']}"
-    st.dataframe(table(declared), hide_index=True, width="stretch")
+    dataframe(table(declared), hide_index=True, width="stretch")
     if m.gps:
         lat, lon = m.gps.lat, m.gps.lon
         st.link_button("Open the location in OpenStreetMap",
@@ -178,7 +179,7 @@ def _declared(result: ScanResult, key: str) -> None:
     ]
     if query:
         rows = [r for r in rows if query.lower() in (r["key"] + " " + r["value"]).lower()]
-    st.dataframe(pd.DataFrame(rows, columns=["block", "key", "value"]), hide_index=True, width="stretch")
+    dataframe(pd.DataFrame(rows, columns=["block", "key", "value"]), hide_index=True, width="stretch")
 
 
 def _credentials(result: ScanResult) -> None:
@@ -192,13 +193,13 @@ def _credentials(result: ScanResult) -> None:
             "No Content Credentials. Most cameras and platforms do not add them: this proves nothing either way."
         )
         return
-    st.dataframe(table({"State": c2.state, "Problem": c2.problem, "Signer": c2.signer, "Issuer": c2.issuer,
+    dataframe(table({"State": c2.state, "Problem": c2.problem, "Signer": c2.signer, "Issuer": c2.issuer,
                         "Signed at": c2.signed_at, "Claim generator": c2.claim_generator,
                         "Manifests": c2.manifests, "Stored online at": c2.remote_url}),
                  hide_index=True, width="stretch")  # fmt: skip
     if c2.failures:
         st.markdown("**Failed checks**")
-        st.dataframe(pd.DataFrame([{"code": f.code, "meaning": display_value(f.kind).replace("_", " "), "where": f.scope,
+        dataframe(pd.DataFrame([{"code": f.code, "meaning": display_value(f.kind).replace("_", " "), "where": f.scope,
                                     "validator says": display_value(f.explanation)} for f in c2.failures]),
                      hide_index=True, width="stretch")  # fmt: skip
     # The history, newest first: each manifest with the actions it records (as Verify shows it).
@@ -211,13 +212,13 @@ def _credentials(result: ScanResult) -> None:
         with st.expander(f"{'This file' if n == 0 else f'Earlier version {n}'}: {who or 'unknown tool'}",
                          expanded=n == 0):  # fmt: skip
             st.caption(safe(label))
-            st.dataframe(pd.DataFrame([{"action": a.action, "source type": display_value(a.digital_source_type),
+            dataframe(pd.DataFrame([{"action": a.action, "source type": display_value(a.digital_source_type),
                                         "software agent": display_value(a.software_agent), "AI model": display_value(a.model),
                                         "when": display_value(a.when)} for a in actions]),
                          hide_index=True, width="stretch")  # fmt: skip
     if c2.ingredients:
         st.markdown("**Ingredients (what this file was made from)**")
-        st.dataframe(pd.DataFrame([{"title": display_value(i.title), "format": display_value(i.format),
+        dataframe(pd.DataFrame([{"title": display_value(i.title), "format": display_value(i.format),
                                     "relationship": display_value(i.relationship),
                                     "own credentials": display_value(i.has_manifest)} for i in c2.ingredients]),
                      hide_index=True, width="stretch")  # fmt: skip
@@ -228,14 +229,14 @@ def _generators(result: ScanResult) -> None:
     if not gens:
         st.write("No generator signature found in the metadata.")
     for g in gens:
-        st.dataframe(table({"Tool": g.tool, "Name": g.name, "Confidence": g.confidence, "Found in": g.where,
+        dataframe(table({"Tool": g.tool, "Name": g.name, "Confidence": g.confidence, "Found in": g.where,
                             "Model": g.model, "Seed": g.seed, "Settings": g.settings or None,
                             "Error": g.error}), hide_index=True, width="stretch")  # fmt: skip
         # Prompts are long: in full, wrapped, as the file holds them (a code block is never markup).
         for label, text in (("Prompt", g.prompt), ("Negative prompt", g.negative_prompt)):
             if text:
                 st.caption(label)
-                st.code(text, language=None, wrap_lines=True)
+                st.code(escape_lines(text), language=None, wrap_lines=True)
 
 
 MAP_NAMES = {"ela": "Error level (ELA)", "noise": "Noise residual", "spectrum": "Spectrum"}
@@ -250,7 +251,7 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
                    if double.get("assessable") is False
                    else f"indicated, earlier save at about quality {double.get('earlier_quality')}"
                    if double.get("indicated") else "not indicated")  # fmt: skip
-        st.dataframe(table({"JPEG quality (estimated)": jpeg.get("estimated_quality"),
+        dataframe(table({"JPEG quality (estimated)": jpeg.get("estimated_quality"),
                             "Standard libjpeg tables (software save)": jpeg.get("standard_ijg_tables"),
                             "Double compression": verdict}), hide_index=True)  # fmt: skip
         st.caption(safe(by_id("jpeg").reading))
@@ -290,7 +291,7 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
     numbers = forensics.get(chosen) or {}
     if numbers:
         meanings = dict(analyzer.numbers)
-        st.dataframe(pd.DataFrame({"number": list(numbers), "value": [display_value(v) for v in numbers.values()],
+        dataframe(pd.DataFrame({"number": list(numbers), "value": [display_value(v) for v in numbers.values()],
                                    "what it shows": [meanings.get(k, "") for k in numbers]}),
                      hide_index=True, width="stretch", row_height=ROW_WRAPS)  # fmt: skip
     st.caption(safe(analyzer.reading))
@@ -298,7 +299,8 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
     if view.thumbnail is not None:
         t1, t2 = st.columns([1, 3])
         t1.image(image_uri(view.thumbnail), caption="Embedded EXIF thumbnail", width="stretch")
-        t2.dataframe(table({"Mean difference from the image (0-255)": thumb.get("mean_abs_difference"),
+        with t2:
+            dataframe(table({"Mean difference from the image (0-255)": thumb.get("mean_abs_difference"),
                             "Shape difference": thumb.get("aspect_ratio_difference"),
                             "Shows another picture": thumb.get("differs")}), hide_index=True)  # fmt: skip
         t2.caption(safe(by_id("thumbnail").reading))
@@ -338,16 +340,16 @@ def _stability(result: ScanResult) -> None:
 
 def _file(result: ScanResult) -> None:
     f = result.file
-    st.dataframe(table({"Format (from content)": f.format, "Extension": f.extension,
+    dataframe(table({"Format (from content)": f.format, "Extension": f.extension,
                         "Extension matches content": f.extension_matches_format,
                         "Dimensions": f"{f.width} x {f.height}" if f.width else None,
                         "Orientation (EXIF)": f.orientation, "Frames": f.frames, "SHA-256": f.sha256,
                         "MD5": f.md5, "Perceptual hash": f.phash}), hide_index=True, width="stretch")  # fmt: skip
     if result.notices:
         st.markdown("**Notices**")
-        st.dataframe(pd.DataFrame([{"code": n.code, "message": n.message} for n in result.notices]),
+        dataframe(pd.DataFrame([{"code": n.code, "message": n.message} for n in result.notices]),
                      hide_index=True, width="stretch")  # fmt: skip
     st.markdown("**What was checked**")
-    st.dataframe(pd.DataFrame([{"analyzer": a.id, "version": a.version, "status": a.status,
+    dataframe(pd.DataFrame([{"analyzer": a.id, "version": a.version, "status": a.status,
                                 "why": display_value(a.reason or a.message)} for a in result.analyzers]),
                  hide_index=True, width="stretch")  # fmt: skip

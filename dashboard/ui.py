@@ -13,8 +13,11 @@ import re
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 from PIL import Image
+
+from core.escaping import escape_lines
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -25,8 +28,17 @@ log = logging.getLogger("dashboard")
 
 
 def safe(text: object) -> str:
-    """Escape Markdown so that file-controlled text renders as the characters it holds."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    """Escape Markdown so that file-controlled text renders as the characters it holds (control
+    characters and bidi overrides as escapes, ``\\u202e``: they cannot reorder or hide text)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", escape_lines(str(text)))
+
+
+def dataframe(data: pd.DataFrame | list | dict, **kwargs) -> None:
+    """``st.dataframe`` with every text cell shown as the characters it holds: a file's control
+    characters and bidi overrides appear as escapes (``\\u202e``), so a value cannot reorder or
+    hide the text around it. Every table of the dashboard goes through here."""
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    st.dataframe(frame.map(lambda v: escape_lines(v) if isinstance(v, str) else v), **kwargs)
 
 
 @contextlib.contextmanager

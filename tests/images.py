@@ -158,32 +158,54 @@ def exif_with_canon_lens(lens: str, model: str = "Canon EOS 5D Mark II") -> byte
 
 
 def exif_with_canon_makernote(entries: dict[int, bytes], model: str = "Canon EOS 5D Mark II") -> bytes:
-    """A little-endian EXIF block: IFD0 (Make, Model, Exif pointer) -> Exif IFD (MakerNote) -> a
-    Canon MakerNote IFD holding ``entries`` (tag -> raw ASCII-typed bytes, written as given, so
-    a test can store Latin-1 as cameras do: 0x0009 OwnerName, 0x0095 LensModel). Canon
-    MakerNote offsets count from the TIFF header, like every other offset here."""
-    make_b, model_b = b"Canon\x00", model.encode() + b"\x00"
+    """EXIF naming a Canon camera whose MakerNote holds ``entries`` (tag -> raw ASCII-typed
+    bytes, written as given, so a test can store Latin-1 as cameras do: 0x0009 OwnerName,
+    0x0095 LensModel)."""
+    return raw_exif({0x010F: (ASCII, b"Canon\x00"), 0x0110: (ASCII, model.encode() + b"\x00")}, {},
+                    {tag: (ASCII, value) for tag, value in entries.items()})  # fmt: skip
+
+
+# TIFF field types used by ``raw_exif``.
+ASCII, SHORT, UNDEFINED = 2, 3, 7
+_TYPE_SIZES = {ASCII: 1, SHORT: 2, UNDEFINED: 1}
+
+
+def raw_exif(
+    ifd0: dict[int, tuple[int, bytes]],
+    exif: dict[int, tuple[int, bytes]],
+    makernote: dict[int, tuple[int, bytes]] | None = None,
+) -> bytes:
+    """An APP1 EXIF payload (little-endian) written byte for byte: each entry is ``tag -> (TIFF
+    type, raw value bytes)``, so values can hold what real files hold (Latin-1, NULs, control
+    characters, bytes that are no text at all). IFD0 points to the Exif IFD, which holds the
+    MakerNote IFD when ``makernote`` is given; Canon-style offsets count from the TIFF header."""
+    ifd0, exif = dict(ifd0), dict(exif)
+    ifd0[0x8769] = (4, b"")  # the Exif IFD's offset, filled in below
+    if makernote is not None:
+        exif[0x927C] = (UNDEFINED, b"")  # the MakerNote, placed below
+    sizes = [2 + 12 * len(d) + 4 for d in (ifd0, exif, makernote or {})]
     ifd0_at = 8
-    ifd0_size = 2 + 3 * 12 + 4
-    exif_at = ifd0_at + ifd0_size
-    exif_size = 2 + 12 + 4
-    note_at = exif_at + exif_size
-    note_size = 2 + 12 * len(entries) + 4
-    make_at = note_at + note_size
-    model_at = make_at + len(make_b)
-    values_at = model_at + len(model_b)
-    out = b"II*\x00" + struct.pack("<I", ifd0_at)
-    out += struct.pack("<H", 3)
-    out += struct.pack("<HHII", 0x010F, 2, len(make_b), make_at)
-    out += struct.pack("<HHII", 0x0110, 2, len(model_b), model_at)
-    out += struct.pack("<HHII", 0x8769, 4, 1, exif_at) + struct.pack("<I", 0)
-    out += struct.pack("<H", 1) + struct.pack("<HHII", 0x927C, 7, note_size, note_at) + struct.pack("<I", 0)
-    note, values = struct.pack("<H", len(entries)), b""
-    for tag, value in sorted(entries.items()):
-        if len(value) <= 4:  # TIFF keeps a value of four bytes or less in the entry itself
-            note += struct.pack("<HHI", tag, 2, len(value)) + value.ljust(4, b"\x00")
-            continue
-        note += struct.pack("<HHII", tag, 2, len(value), values_at + len(values))
-        values += value
-    out += note + struct.pack("<I", 0)
-    return b"Exif\x00\x00" + out + make_b + model_b + values
+    exif_at = ifd0_at + sizes[0]
+    note_at = exif_at + sizes[1]
+    values_at = note_at + sizes[2]
+    values = bytearray()
+
+    def directory(entries: dict[int, tuple[int, bytes]], special: dict[int, bytes]) -> bytes:
+        out = struct.pack("<H", len(entries))
+        for tag, (kind, value) in sorted(entries.items()):
+            if tag in special:
+                out += special[tag]
+                continue
+            count = len(value) // _TYPE_SIZES[kind]
+            if len(value) <= 4:  # TIFF keeps a value of four bytes or less in the entry itself
+                out += struct.pack("<HHI", tag, kind, count) + value.ljust(4, b"\x00")
+            else:
+                out += struct.pack("<HHII", tag, kind, count, values_at + len(values))
+                values.extend(value)
+        return out + struct.pack("<I", 0)
+
+    body = directory(ifd0, {0x8769: struct.pack("<HHII", 0x8769, 4, 1, exif_at)})
+    body += directory(exif, {0x927C: struct.pack("<HHII", 0x927C, UNDEFINED, sizes[2], note_at)})
+    if makernote is not None:
+        body += directory(makernote, {})
+    return b"Exif\x00\x00II*\x00" + struct.pack("<I", ifd0_at) + body + bytes(values)

@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core.cases import ITEM_STATUS_LABELS
+from core.escaping import escape_lines
 from core.output import write_csv
 
 from .charts import score_chart
@@ -21,6 +22,9 @@ from .pdf import render_pdf
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html", "j2"], default=True),
+    # Every value printed: control characters and bidi overrides from files shown as escapes
+    # (``\u202e``) before HTML escaping, so they cannot reorder or hide the report's text.
+    finalize=lambda value: escape_lines(value) if isinstance(value, str) else value,
 )
 _TEMPLATES.filters["when"] = display_time
 _TEMPLATES.filters["details"] = display_value

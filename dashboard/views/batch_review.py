@@ -15,12 +15,13 @@ import plotly.express as px
 import streamlit as st
 
 from core.batch_outliers import MIN_GROUP, batch_outliers, describe
+from core.escaping import escape_unprintable
 from core.ledger import BAND_COLOURS, BANDS
 from core.output import write_results
 from core.similarity import featureless_rows, near_duplicate_groups
 from dashboard.result_view import ROW_WRAPS
 from dashboard.services import add_uploads_to_case, analysis_context, analyze_uploads, case_store, identity
-from dashboard.ui import no_classifier_banner, panel, safe, upload_limit
+from dashboard.ui import dataframe, no_classifier_banner, panel, safe, upload_limit
 
 # A transparent 1x1 PNG for rows without a thumbnail (the grid would print "None").
 BLANK_THUMBNAIL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
@@ -69,11 +70,11 @@ for r, thumb in zip(results, thumbs, strict=True):
             "rank": BANDS.index(band) + 1 if band in BANDS else len(BANDS) + 1,
             "verdict": band,
             "AI score": r.classifier.p_artificial if r.classifier else None,
-            "unstable": r.stability.unstable if r.stability else None,
-            "generator": r.provenance.generator.name or r.provenance.generator.tool or "",
-            "camera": cam.display_name(),
-            "make": cam.make or "",
-            "software": r.metadata.software or "",
+            # Values from files, escaped once here: they feed the table, the search and the charts.
+            "generator": escape_unprintable(r.provenance.generator.name or r.provenance.generator.tool or ""),
+            "camera": escape_unprintable(cam.display_name()),
+            "make": escape_unprintable(cam.make or ""),
+            "software": escape_unprintable(r.metadata.software or ""),
             "date": pd.to_datetime(r.metadata.datetime_original[:19], errors="coerce")
             if r.metadata.datetime_original
             else pd.NaT,
@@ -103,7 +104,7 @@ with panel("The table"):
     # Nine columns fit 1400 px beside the sidebar: the origin the file claims (generator, camera,
     # software; or its error) is one column, the capture day another; the CSV has every field apart.
     # Rows are tall enough for long file names and bands to wrap instead of being cut.
-    st.dataframe(
+    dataframe(
         shown.assign(
             thumbnail=shown["thumbnail"].fillna(BLANK_THUMBNAIL),
             origin=[
@@ -221,7 +222,7 @@ with panel("The near-duplicate groups"):
         )
     for n, group in enumerate(groups, 1):
         with st.expander(f"Group {n}: {len(group)} images"):
-            st.dataframe(table.loc[group, ["thumbnail", "file", "verdict", "AI score", "sha256"]], hide_index=True,
+            dataframe(table.loc[group, ["thumbnail", "file", "verdict", "AI score", "sha256"]], hide_index=True,
                          column_config={"thumbnail": st.column_config.ImageColumn("")})  # fmt: skip
 
 st.subheader("Files that break from their device group")
@@ -238,7 +239,7 @@ with panel("The device-group outliers"):
             "pixel size or capture day differ from what the group agrees on. Context to look at, not a verdict: "
             "people edit photos, and cameras change firmware and settings."
         )
-        st.dataframe(
+        dataframe(
             pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
             hide_index=True, width="stretch", row_height=ROW_WRAPS,
         )  # fmt: skip

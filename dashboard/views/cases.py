@@ -20,7 +20,7 @@ from core.reports.model import display_time, display_value
 from core.schema import ScanResult
 from dashboard.result_view import ROW_WRAPS, show_result
 from dashboard.services import analysis_context, analyst, case_store, identity
-from dashboard.ui import panel, safe
+from dashboard.ui import dataframe, panel, safe
 
 st.title("Cases")
 store = case_store()
@@ -41,7 +41,7 @@ cases = store.cases()
 if not cases:
     st.info("No case yet. Create one above, then add files from the Batch review page.")
     st.stop()
-st.dataframe(
+dataframe(
     pd.DataFrame([{"id": c.id, "case": c.name, "status": c.status, "items": c.items,
                    "updated": display_time(c.updated_at)} for c in cases]),
     hide_index=True, width="stretch",
@@ -93,7 +93,7 @@ def band(item) -> str:
 
 
 with panel("The list of items"):
-    st.dataframe(
+    dataframe(
         pd.DataFrame([{
             "id": i.id, "file": i.file_name, "status": ITEM_STATUS_LABELS.get(i.status, i.status),
             "tags": ", ".join(i.tags), "verdict": band(i), "sha256": i.sha256, "added by": i.added_by,
@@ -177,7 +177,7 @@ if items:
 with panel("Items that break from their device group"):
     if outliers := batch_outliers([r for r in typed.values() if r is not None]):
         st.subheader("Items that break from their device group")
-        st.dataframe(
+        dataframe(
             pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
             hide_index=True, width="stretch", row_height=ROW_WRAPS,
         )  # fmt: skip
@@ -186,7 +186,7 @@ with panel("The notes"):
     notes = store.notes(case.id)
     if notes:
         st.subheader("Notes")
-        st.dataframe(
+        dataframe(
             pd.DataFrame([{"when": display_time(n["created_at"]), "who": n["author"],
                            "item": display_value(n["item_id"]), "note": n["text"]} for n in notes]),
             hide_index=True, width="stretch", row_height=ROW_WRAPS,
@@ -220,7 +220,7 @@ with panel("Reports"):
         st.caption("The options changed since the last report was prepared: prepare it again to download.")
 
 with st.expander("Chain of custody"), panel("The chain of custody"):
-    st.dataframe(
+    dataframe(
         pd.DataFrame([{"#": e["id"], "when": display_time(e["at"]), "who": e["actor"], "what": e["action"],
                        "details": display_value(e["details"]),
                        "hash": e["hash"][:16]} for e in store.audit_log(case.id)]),

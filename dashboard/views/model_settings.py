@@ -11,7 +11,7 @@ from core import ledger
 from core.detector.model_card import card_for
 from core.settings import SETTINGS
 from dashboard.services import analysis_context
-from dashboard.ui import safe
+from dashboard.ui import dataframe, safe
 
 st.title("Model and settings")
 ctx = analysis_context()
@@ -32,7 +32,7 @@ if ctx.detector is None:
     )
 else:
     d = ctx.detector
-    st.dataframe(
+    dataframe(
         pd.DataFrame(
             {
                 "": ["Model", "Resolved revision", "Device", "Precision", "Batch size"],
@@ -53,7 +53,7 @@ else:
         st.markdown("- " + safe(limit))
 
 st.subheader("Verdict thresholds")
-st.dataframe(
+dataframe(
     pd.DataFrame(
         {
             "classifier probability for 'artificial'": [
@@ -74,7 +74,7 @@ st.caption(
 )
 
 st.subheader("Settings")
-st.dataframe(
+dataframe(
     pd.DataFrame(
         [{"setting": x.name, "value": str(getattr(s, x.name)), "environment variable": x.env, "meaning": x.help}
          for x in SETTINGS]
@@ -99,7 +99,7 @@ else:
         fig = px.histogram(scores, x="score", color="photos", nbins=20, range_x=[0, 1], barmode="overlay",
                            title=f"{model} @ {part['revision'][:16]}")  # fmt: skip
         st.plotly_chart(fig, width="stretch")
-        st.dataframe(
+        dataframe(
             pd.DataFrame([{"band threshold": b["threshold"], "verified photos at or above": b["real_at_or_above"],
                            "false-positive rate": b["false_positive_rate"],
                            "95% interval": f"{b['interval_95'][0]:.3f} to {b['interval_95'][1]:.3f}",
