@@ -25,7 +25,7 @@ from core.escaping import say
 from core.ledger import BANDS
 from core.output import FORMATS, Written, write_parquet, write_results
 from core.pipeline import make_context
-from core.reports.bundle import generate_signing_key, verify_bundle
+from core.reports.bundle import bundle_facts, generate_signing_key, verify_bundle
 from core.scan import scan
 from core.settings import load_settings
 from core.sources import list_sources
@@ -191,16 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"private key: {private} (keep it secret); public key: {public}")
             return 0
         if args.command == "bundle":
-            key = Path(args.public_key).read_bytes() if args.public_key else None
-            problems = verify_bundle(args.file, public_key_pem=key, expected_head=args.head)
-            for problem in problems:
-                say(problem)
-            print(
-                "bundle verifies: every file matches its manifest"
-                if not problems
-                else f"{len(problems)} problem(s)"
-            )
-            return 1 if problems else 0
+            return _verify_bundle(args)
         return _scan(parser, args)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
@@ -284,15 +275,17 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def terminal_table(results, progress) -> Written:
-    """One line per file as it is analysed (verdict band, score, path; or the error code)."""
+    """One line per file as it is analysed: score, verdict band (or error code), path (and the
+    error's message), in aligned columns."""
     written = Written()
+    width = max(map(len, BANDS))
     for result in results:
         written.rows += 1
-        score = f"{result.classifier.p_artificial:.2f}" if result.classifier else "    "
-        what = result.verdict.band if result.verdict else ""
+        score = f"{result.classifier.p_artificial:.2f}" if result.classifier else "-"
         if result.error is not None:
-            what = f"error {result.error.code}: {result.error.message}"
-        say(f"{score}  {result.path}  {what}")
+            say(f"{score:>4}  {'error ' + result.error.code:<{width}}  {result.path}: {result.error.message}")
+        else:
+            say(f"{score:>4}  {result.verdict.band if result.verdict else '':<{width}}  {result.path}")
         progress.refresh()
     return written
 
@@ -303,6 +296,27 @@ def band_counts(bands: Counter[str]) -> str:
     width = max(len(str(n)) for n in bands.values()) if bands else 1
     lines = [f"{n:>{width}}  {band}" for band, n in sorted(bands.items(), key=lambda b: order.index(b[0]))]
     return "Files by verdict band:\n" + ("\n".join(lines) if lines else "(none)")
+
+
+def _verify_bundle(args: argparse.Namespace) -> int:
+    """Every problem, then the verdict, the audit head to compare, and what a missing signature means."""
+    key = Path(args.public_key).read_bytes() if args.public_key else None
+    problems = verify_bundle(args.file, public_key_pem=key, expected_head=args.head)
+    for problem in problems:
+        say(problem)
+    say("bundle verifies: every file matches its manifest" if not problems else f"{len(problems)} problem(s)")
+    facts = bundle_facts(args.file)
+    head = facts["audit_head"]
+    if head and head.get("hash"):
+        say(f"audit head: {head['hash']} ({head.get('entries')} entries); it must equal the head that `case verify` "
+            "printed for this case, kept apart from the store")  # fmt: skip
+    if not facts["signed"]:
+        say("warning: the bundle is not signed: anyone who changes a file can rewrite its manifest to match; only "
+            "the audit head compared with one kept elsewhere, or a signed bundle (case report --sign-key), shows "
+            "that it is the desk's")  # fmt: skip
+    elif key is None:
+        say("the bundle is signed; give --public-key DESK.pub to check the signature")
+    return 1 if problems else 0
 
 
 def _calibrate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ import streamlit as st
 from core.analyzers import REGISTRY, by_id
 from core.detector.model_card import card_for
 from core.escaping import escape_lines
+from core.forensics.ela import RESAVE_QUALITY
 from core.ledger import BAND_COLOURS
 from core.reports.model import display_band, display_value
 from core.reports.summary import plain_summary
@@ -55,9 +56,13 @@ def show_result(
         _verdict(result)
     left, right = st.columns([2, 3])
     with left, panel("The preview and the classifier's score"):
-        shown = preview(name, data) if data is not None and result.status == "ok" else None
-        if shown:
-            st.image(shown, caption=safe(name), width="stretch")
+        if data is not None and result.status == "ok":
+            # The viewer's upright picture at its default options doubles as the preview: one
+            # decode in a file worker for both; the small preview only where no view is drawn.
+            view = forensic_view(name, data, DEFAULT_ELA_QUALITY, None)
+            shown = image_uri(view.image) if view is not None else preview(name, data)
+            if shown:
+                st.image(shown, caption=safe(name), width="stretch")
         _classifier(result, known_reason)
     with right, panel("The evidence ledger"):
         st.subheader("Evidence ledger")
@@ -240,6 +245,8 @@ def _generators(result: ScanResult) -> None:
 
 
 MAP_NAMES = {"ela": "Error level (ELA)", "noise": "Noise residual", "spectrum": "Spectrum"}
+# The ELA map's re-save quality until the analyst moves the slider (the analysis's own).
+DEFAULT_ELA_QUALITY = RESAVE_QUALITY
 
 
 def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> None:
@@ -260,7 +267,7 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
         return
     c1, c2, c3, c4 = st.columns(4)
     chosen = c1.radio("Map", list(MAP_NAMES), format_func=MAP_NAMES.get, key=f"{key}-map-kind")
-    quality = c2.slider("ELA re-save quality", 50, 100, 90, 5, key=f"{key}-ela-quality",
+    quality = c2.slider("ELA re-save quality", 50, 100, DEFAULT_ELA_QUALITY, 5, key=f"{key}-ela-quality",
                         help="Regions saved at another quality stand out at some settings: try several.")  # fmt: skip
     gain = c3.select_slider(
         "Noise amplification", ["auto", 5, 10, 20, 40, 80], "auto", key=f"{key}-noise-gain"

@@ -209,3 +209,45 @@ def raw_exif(
     if makernote is not None:
         body += directory(makernote, {})
     return b"Exif\x00\x00II*\x00" + struct.pack("<I", ifd0_at) + body + bytes(values)
+
+
+XMP_PLACEHOLDER = b"@@XMP-DESCRIPTION@@"
+
+
+def camera_photo_with_strings(
+    base_jpeg: bytes, strings: dict[str, bytes], orientation: int | None = None
+) -> bytes:
+    """A camera JPEG (``base_jpeg``, e.g. 4000x3000) whose EXIF, Canon MakerNote, IPTC and XMP
+    hold ``strings`` byte for byte, as real files do (Latin-1, NULs, control characters, bidi
+    overrides, bytes that are no text). Keys: make, model, software, artist, description,
+    lens, serial, user_comment, owner (MakerNote), byline and caption (IPTC, no UTF-8 marker),
+    xmp (dc:description, raw inside the packet)."""
+
+    def ascii_value(key: str, default: bytes) -> tuple[int, bytes]:
+        return ASCII, strings.get(key, default) + b"\x00"
+
+    ifd0 = {0x010F: ascii_value("make", b"Canon"), 0x0110: ascii_value("model", b"Canon EOS R5"),
+            0x0131: ascii_value("software", b"Firmware 1.8.1"), 0x013B: ascii_value("artist", b""),
+            0x010E: ascii_value("description", b"")}  # fmt: skip
+    if orientation:
+        ifd0[0x0112] = (SHORT, struct.pack("<H", orientation))
+    exif = {0x9003: (ASCII, b"2024:05:01 12:30:45\x00"), 0xA434: ascii_value("lens", b"RF24-105mm"),
+            0xA431: ascii_value("serial", b"031021001234"),
+            0x9286: (UNDEFINED, b"ASCII\x00\x00\x00" + strings.get("user_comment", b""))}  # fmt: skip
+    note = {0x0009: ascii_value("owner", b"Owner"), 0x0095: ascii_value("lens", b"RF24-105mm")}
+    out = insert_jpeg_segment(base_jpeg, 0xED, iptc_app13(
+        {(2, 80): strings.get("byline", b"A. Photographer"), (2, 120): strings.get("caption", b"A caption")},
+        utf8=False))  # fmt: skip
+    packet = xmp_packet(f"<dc:description>{XMP_PLACEHOLDER.decode()}</dc:description>")
+    out = insert_jpeg_segment(out, 0xE1, b"http://ns.adobe.com/xap/1.0/\x00"
+                              + packet.replace(XMP_PLACEHOLDER, strings.get("xmp", b"")))  # fmt: skip
+    return insert_jpeg_segment(out, 0xE1, raw_exif(ifd0, exif, note))
+
+
+def png_with_text(image: Image.Image, chunks: dict[bytes, bytes]) -> bytes:
+    """A PNG with ``chunks`` (keyword -> raw text) as tEXt chunks, written byte for byte (tEXt is
+    Latin-1 by the standard; files hold anything): "parameters" makes it an A1111 image."""
+    png = encode(image, "PNG")
+    end = png.rindex(b"IEND") - 4
+    extra = b"".join(png_chunk(b"tEXt", key + b"\x00" + value) for key, value in chunks.items())
+    return png[:end] + extra + png[end:]

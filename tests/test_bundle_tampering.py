@@ -53,6 +53,23 @@ def test_a_signed_bundle_verifies_with_its_key_and_head(bundle):
     assert any("not the one you expected" in p for p in verify_bundle(path, expected_head="0" * 64))
 
 
+def test_cli_prints_the_audit_head_and_says_when_a_bundle_is_unsigned(bundle, tmp_path, capsys):
+    from core.cli import main
+
+    path, manifest, public, _ = bundle
+    head = manifest["audit_head"]
+    assert main(["bundle", "verify", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["bundle verifies: every file matches its manifest",
+                   f"audit head: {head['hash']} ({head['entries']} entries); it must equal the head that `case verify` "
+                   "printed for this case, kept apart from the store",
+                   "the bundle is signed; give --public-key DESK.pub to check the signature"]  # fmt: skip
+    unsigned = tmp_path / "unsigned.zip"
+    rewrite(path, unsigned, lambda name, data: [] if name == "manifest.sig" else [(name, data)])
+    assert main(["bundle", "verify", str(unsigned)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("warning: the bundle is not signed: anyone who changes")
+
+
 def test_an_original_removed_with_its_manifest_entry_is_caught(bundle, tmp_path):
     path, manifest, _, _ = bundle
     victim = manifest["originals"][0]["path"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -184,3 +185,59 @@ def test_library_messages_go_to_the_row_not_the_terminal(tmp_path):
     (row,) = [json.loads(line) for line in proc.stdout.splitlines()]
     assert {"code": "library_messages", "message": "UserWarning: Palette images with Transparency expressed in "
             "bytes should be converted to RGBA images"} in row["notices"]  # fmt: skip
+
+
+def test_a_terminal_gets_a_table_and_counts_by_band_files_and_pipes_get_rows(tmp_path):
+    """On a terminal (no --format, no --out): one line per file and the counts by verdict band;
+    ``--out -`` and pipes get JSON rows, never a file named "-"."""
+    import os
+    import pty
+
+    info = PngInfo()
+    info.add_text("parameters", "a castle\nSteps: 20, Seed: 5")
+    (tmp_path / "gen.png").write_bytes(encode(photo(seed=1), "PNG", pnginfo=info))
+    (tmp_path / "cam.jpg").write_bytes(encode(photo(seed=2), "JPEG", exif=camera_exif()))
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff")
+    leader, follower = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "core", "scan", str(tmp_path), "--no-classifier"], cwd=ROOT,
+                          stdout=follower, stderr=subprocess.PIPE, timeout=240)  # fmt: skip
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    lines = shown.decode().replace("\r\n", "\n").splitlines()
+    message = json.loads(run_cli("scan", str(tmp_path / "broken.jpg")).stdout)["error"]["message"]
+    assert [re.split(r"\s{2,}", line.strip()) for line in lines[:3]] == [
+        ["-", "error decode_failed", f"{tmp_path}/broken.jpg: {message}"],
+        ["-", "camera metadata present, no AI declaration", f"{tmp_path}/cam.jpg"],
+        ["-", "substantial evidence of AI generation", f"{tmp_path}/gen.png"],
+    ]
+    assert lines[3:] == ["Files by verdict band:", "1  substantial evidence of AI generation",
+                         "1  camera metadata present, no AI declaration", "1  no conclusion"]  # fmt: skip
+    piped = run_cli("scan", str(tmp_path), "--no-classifier", "--out", "-")
+    assert [json.loads(line)["path"].rsplit("/", 1)[1] for line in piped.stdout.splitlines()] == [
+        "broken.jpg", "cam.jpg", "gen.png"]  # fmt: skip
+    assert not (ROOT / "-").exists()
+
+
+def test_case_options_are_accepted_after_the_subcommand_too(tmp_path):
+    store = str(tmp_path / "store")
+    assert run_cli("case", "--store", store, "--analyst", "before", "new", "Flood").returncode == 0
+    proc = run_cli("case", "note", "Flood", "seen on two channels", "--store", store, "--analyst", "after")
+    assert proc.returncode == 0, proc.stderr
+    from core.cases import CaseStore
+
+    assert [e["actor"] for e in CaseStore(store).audit_log("Flood")] == ["before", "after"]
+
+
+def test_scan_help_says_globs_work_without_ray():
+    text = " ".join(run_cli("scan", "--help").stdout.split())
+    assert 'quoted globs such as "photos/**/*.jpg"; with --engine ray also pyarrow URIs' in text

@@ -157,6 +157,20 @@ def verify_bundle(
         return problems
 
 
+def bundle_facts(path: str | Path) -> dict[str, Any]:
+    """What a reader of ``bundle verify`` needs beside the problems: the audit head the manifest
+    records (to compare with the head ``case verify`` printed) and whether it is signed at all
+    (an unsigned bundle proves only that its files match its own manifest)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            sizes = {i.filename: i.file_size for i in zf.infolist()}
+            manifest, _ = _read_json(zf, sizes, MANIFEST)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return {"audit_head": None, "signed": False}
+    head = manifest.get("audit_head") if isinstance(manifest, dict) else None
+    return {"audit_head": head if isinstance(head, dict) else None, "signed": SIGNATURE in sizes}
+
+
 def sign_manifest(manifest_bytes: bytes, private_key_pem: bytes) -> bytes:
     """An Ed25519 signature of ``manifest.json`` (which hashes every other file)."""
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
