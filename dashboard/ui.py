@@ -57,12 +57,14 @@ def panel(name: str, still_works: str = "The rest of the page still works.") -> 
 
 
 def image_uri(pixels: np.ndarray) -> str:
-    """An array the dashboard drew (a blend, a zoom; never a file's bytes) as a PNG data URI.
+    """An array the dashboard drew (a blend, a zoom; never a file's bytes) as a JPEG data URI.
     Streamlit serves array images from its media store and drops them at the next rerun, so a
-    browser still fetching one after a slider moved got a 404; a data URI travels in the page."""
+    browser still fetching one after a slider moved got a 404; a data URI travels in the page.
+    JPEG at quality 95 without chroma subsampling: five times faster than PNG, and a display
+    copy only (the numbers come from the original)."""
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=95, subsampling=0)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def upload_limit(max_file_mb: int, archives: bool = False) -> None:

@@ -115,7 +115,7 @@ def test_the_one_image_page_draws_every_map_of_a_12_mp_portrait(monkeypatch):
         assert not at.exception, kind
         assert not [e.value for e in at.error], kind
         shown = {img.caption: img.url for e in at.get("image") for img in e.proto.imgs}
-        assert shown["The image (upright)"].startswith("data:image/png;base64,")
+        assert shown["The image (upright)"].startswith("data:image/jpeg;base64,")
         assert shown[{"ela": "Error level (ELA)", "noise": "Noise residual", "spectrum": "Spectrum"}[kind]]
     at.select_slider(key="upload-zoom").set_value(4).run()
     assert not at.exception
