@@ -37,6 +37,9 @@ def test_zip_members_become_rows_and_traversal_names_are_only_labels():
         "up.zip/notes.txt",
     ]
     assert [r.status for r in results] == ["ok", "ok", "error"]
+    # The file's own name is the cleaned member name: no "stored as" note inside its name or extension.
+    assert [(r.file.name, r.file.extension, r.file.extension_matches_format) for r in results] == [
+        ("a.jpg", "jpg", True), ("passwd.png", "png", True), ("notes.txt", "txt", None)]  # fmt: skip
 
 
 def test_zip_bomb_and_nested_zip_are_refused_per_member():

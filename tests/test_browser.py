@@ -211,8 +211,8 @@ def test_a_desk_reviews_upright_pictures_sorted_verdicts_and_downloads_only_what
 
     url, log_path = server
     ARTIFACTS.mkdir(exist_ok=True)
-    rotated = tmp_path / "rotated.jpg"  # stored landscape 600x400, EXIF orientation 6: shown portrait
-    rotated.write_bytes(encode(photo((600, 400), seed=7), "JPEG", exif=camera_exif(orientation=6)))
+    rotated = tmp_path / "rotated.jpg"  # a 12 MP camera frame stored landscape, EXIF orientation 6: shown portrait
+    rotated.write_bytes(encode(photo((4000, 3000), seed=7), "JPEG", quality=85, exif=camera_exif(orientation=6)))
     info = PngInfo()
     info.add_text("parameters", "a lighthouse\nSteps: 20, Seed: 3, Model: sdxl")
     generated = tmp_path / "generated.png"
@@ -223,6 +223,8 @@ def test_a_desk_reviews_upright_pictures_sorted_verdicts_and_downloads_only_what
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    missing: list[str] = []  # images fetched after a rerun had dropped them gave 404s
+    page.on("response", lambda r: r.status >= 400 and missing.append(f"{r.status} {r.url}"))
     page.goto(url)
     page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
     page.get_by_role("textbox", name="Your name, for the chain of custody").fill("Desk editor")
@@ -237,6 +239,18 @@ def test_a_desk_reviews_upright_pictures_sorted_verdicts_and_downloads_only_what
     assert len(sizes) >= 3 and all(h > w for w, h in sizes[:3]), sizes  # preview, image and map upright
     shown = page.inner_text('[data-testid="stMain"]')
     assert "`" not in shown and "None" not in shown.split() and "True" not in shown.split()
+    for kind in ("Noise residual", "Spectrum", "Error level (ELA)"):  # each map, then the sliders moved
+        page.locator('[data-testid="stRadio"]').get_by_text(kind, exact=True).click()
+        wait_idle(page)
+    page.get_by_role("slider", name="ELA re-save quality").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_timeout(300)
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "one-image-12mp-portrait-ela-75.png"), full_page=True)
+    sizes = _natural_sizes(page)
+    assert len(sizes) >= 3 and all(h > w for w, h in sizes[:3]), sizes  # still upright, map included
+    assert missing == []
 
     page.get_by_role("link", name="Batch review").click()
     page.wait_for_selector(BATCH_INPUT, state="attached", timeout=60_000)
