@@ -120,7 +120,8 @@ def assert_page_is_whole(at: AppTest, what: str) -> None:
     for frame in at.dataframe:
         if list(frame.value.columns) == ["block", "key", "value"]:
             continue  # the metadata dump shows a file's own values, whatever words they are
-        cells = {str(v) for v in frame.value.to_numpy().ravel() if v is not None and not isinstance(v, float)}
+        shown = frame.value[list(frame.proto.column_order)] if frame.proto.column_order else frame.value
+        cells = {str(v) for v in shown.to_numpy().ravel() if v is not None and not isinstance(v, float)}
         assert not cells & RAW_WORDS, (what, cells & RAW_WORDS)
     for text in read_text(at):
         assert "\u202e" not in text and "\x1b" not in text and "\x00" not in text, (what, text)
@@ -247,18 +248,25 @@ def check_reports(store: CaseStore, items) -> None:
         assert RENDERERS[fmt](redacted)
 
 
-def test_case_review_writes_to_the_item_it_shows(tmp_path, monkeypatch):
-    """Previous and Next through every item: the selector names the item the panel shows, and a
-    note, a status and a tag written on item 3 land on item 3; tags are shown and removable."""
+@pytest.fixture
+def small_desk(monkeypatch, tmp_path) -> CaseStore:
+    """A case store of the test's own, the classifier off, a named analyst."""
     import streamlit as st
-
-    from core.pipeline import Source, analyze, make_context
 
     monkeypatch.setenv("FORENSICS_CASE_STORE", str(tmp_path / "store"))
     monkeypatch.setenv("FORENSICS_CLASSIFIER", "false")
     monkeypatch.setenv("FORENSICS_ANALYST", "desk-editor")
     st.cache_resource.clear()
-    store = CaseStore(tmp_path / "store")
+    yield CaseStore(tmp_path / "store")
+    st.cache_resource.clear()
+
+
+def test_case_review_writes_to_the_item_it_shows(small_desk):
+    """Previous and Next through every item: the selector names the item the panel shows, and a
+    note, a status and a tag written on item 3 land on item 3; tags are shown and removable."""
+    from core.pipeline import Source, analyze, make_context
+
+    store = small_desk
     case = store.create_case("Walk", "desk-editor")
     ctx = make_context(Settings(classifier=False))
     for i in range(5):
@@ -296,11 +304,9 @@ def test_case_review_writes_to_the_item_it_shows(tmp_path, monkeypatch):
     assert under_review() == ids[3]
 
 
-def test_a_failing_panel_stays_in_its_panel(tmp_path, monkeypatch):
+def test_a_failing_panel_stays_in_its_panel(small_desk, monkeypatch):
     """A view that raises shows one line with its error code; the other tabs, the notes, the
     reports and the chain of custody are still drawn."""
-    import streamlit as st
-
     import dashboard.result_view as result_view
     from core.pipeline import Source, analyze, make_context
 
@@ -308,11 +314,7 @@ def test_a_failing_panel_stays_in_its_panel(tmp_path, monkeypatch):
         raise ValueError("operands could not be broadcast together")
 
     monkeypatch.setattr(result_view, "_forensics", broken)
-    monkeypatch.setenv("FORENSICS_CASE_STORE", str(tmp_path / "store"))
-    monkeypatch.setenv("FORENSICS_CLASSIFIER", "false")
-    monkeypatch.setenv("FORENSICS_ANALYST", "desk-editor")
-    st.cache_resource.clear()
-    store = CaseStore(tmp_path / "store")
+    store = small_desk
     case = store.create_case("Broken view", "desk-editor")
     data = encode(photo((64, 48)), "JPEG")
     result = analyze(Source.from_bytes("a.jpg", data), make_context(Settings(classifier=False)))
