@@ -358,3 +358,60 @@ def test_every_cli_output_format_over_the_corpus(tmp_path, tiny_model):
         buffer.getvalue().encode("utf-8")
     written = write_parquet(rows, str(tmp_path / "rows.parquet"))
     assert (written.rows, written.failed) == (total, [])
+
+
+# Pieces of text that real files carry and naive code chokes on, for hypothesis to combine.
+HOSTILE_PIECES = [b"\xe9", b"\xe8\xff", b"\x00", b"\x07", b"\x1b[31m", "\u202e".encode(), "\u200f".encode(), b"\xed\xa0\x80",
+                  b"\xef\xbb\xbf", "caf\xe9".encode(), b"<script>", b"=cmd|' /C calc'!A0", b"$x$", b"\r\n", b"]]>"]  # fmt: skip
+TEXT_FIELDS = ("make", "model", "software", "artist", "description", "lens", "serial", "user_comment", "owner",
+               "byline", "caption", "xmp")  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def small_base() -> bytes:
+    return encode(photo((640, 480), seed=3), "JPEG", quality=90)
+
+
+@pytest.mark.slow
+def test_hostile_strings_in_every_field_pass_every_surface(small_desk):
+    """Hypothesis puts hostile bytes into every text field a camera photo and a generator PNG
+    carry; each file is analysed, written in every format, added to a case, reported in every
+    format and shown on the one-image page, with nothing raised and nothing shown unescaped."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from core.pipeline import Source, analyze, make_context
+
+    ctx = make_context(Settings(classifier=False))
+    page = AppTest.from_file(APP, default_timeout=180).run()
+    case = small_desk.create_case("Hostile", "desk-editor")
+    piece = st.one_of(st.sampled_from(HOSTILE_PIECES), st.binary(max_size=12))
+    value = st.lists(piece, min_size=1, max_size=4).map(b"".join)
+
+    @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(fields=st.dictionaries(st.sampled_from(TEXT_FIELDS), value, min_size=1),
+           orientation=st.sampled_from([None, 1, 3, 6, 8]), as_png=st.booleans())  # fmt: skip
+    def check(fields, orientation, as_png):
+        nonlocal page
+        if as_png:
+            data = png_with_text(photo((320, 240), seed=4), {b"parameters": fields.get("caption", b"x") + b"\nSteps: 2",
+                                                              b"Author": fields.get("artist", b"")})  # fmt: skip
+            name = "gen.png"
+        else:
+            data, name = camera_photo_with_strings(small_base(), fields, orientation), "cam.jpg"
+        result = analyze(Source.from_bytes(name, data), ctx)
+        for fmt in ("jsonl", "json", "csv"):
+            out = io.StringIO()
+            assert write_results([result], fmt, out).failed == []
+            out.getvalue().encode("utf-8")
+        small_desk.add_item(case.id, name, data, result.to_dict(), "desk-editor")
+        report = build_report(small_desk, case.id, thumbnails=False, settings=Settings(classifier=False))
+        for fmt in ("html", "json", "csv", "pdf"):
+            rendered = RENDERERS[fmt](report)
+            if fmt == "html":
+                assert "\u202e" not in rendered.decode() and "\x1b" not in rendered.decode()
+        page.session_state["results"] = {}
+        page.file_uploader(key="image_upload").set_value((name, data, "application/octet-stream")).run()
+        assert_page_is_whole(page, repr(fields))
+
+    check()
