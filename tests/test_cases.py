@@ -224,6 +224,6 @@ def test_the_store_hands_back_the_typed_result(store):
     original = analysed("t.jpg", data)
     assert store.item(item.id).scan_result() == ScanResult.from_dict(original)
     assert store.item(item.id).scan_result().metadata.camera.make == "Canon"
-    damaged = dataclasses.replace(store.item(item.id), result={"file": 7})
+    damaged = dataclasses.replace(store.item(item.id), result_json='{"file": 7}')
     with pytest.raises(CaseError, match="stored result cannot be read"):
         damaged.scan_result()

@@ -12,6 +12,7 @@ removed when the store opens, so a kill leaves no orphan behind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -95,9 +96,16 @@ class Item:
     added_at: str
     added_by: str
     status: str
-    result: dict[str, Any]
+    result_json: str  # the stored result as written (what the audit log's hash covers)
     tags: list[str]
     result_sha256: str = ""  # of the stored result text, as the audit log records it
+
+    @functools.cached_property
+    def result(self) -> dict[str, Any]:
+        """The stored result as a dict, parsed on first use: a page listing 500 items reads
+        their statuses and names without parsing 500 results (``{}`` when it is not JSON)."""
+        parsed = _details(self.result_json)
+        return parsed if isinstance(parsed, dict) else {}
 
     def scan_result(self) -> ScanResult:
         """The stored result as the typed ``ScanResult`` (``result`` keeps the stored record as
@@ -416,12 +424,10 @@ class CaseStore:
         tags = [
             r[0] for r in conn.execute("SELECT tag FROM tags WHERE item_id = ? ORDER BY tag", (row["id"],))
         ]
-        raw = _cell(row["result_json"])
-        result = _details(raw)
+        raw = str(_cell(row["result_json"]))
         return Item(row["id"], row["case_id"], _cell(row["sha256"]), _cell(row["file_name"]), row["size_bytes"],
-                    _cell(row["added_at"]), _cell(row["added_by"]), _cell(row["status"]),
-                    result if isinstance(result, dict) else {}, [_cell(t) for t in tags],
-                    result_digest(str(raw)))  # fmt: skip
+                    _cell(row["added_at"]), _cell(row["added_by"]), _cell(row["status"]), raw,
+                    [_cell(t) for t in tags], result_digest(raw))  # fmt: skip
 
     def item(self, item_id: int) -> Item:
         with self._read() as conn:

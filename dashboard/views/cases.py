@@ -76,13 +76,19 @@ if c.button("Verify originals and chain of custody"):
 
 query = st.text_input("Search items by hash, file name, camera, generator or tag", key="item_search")
 items = store.items(case.id, query)
-# Each stored result read once per run (None: damaged, which Verify reports).
+# Each stored result read once per session (None: damaged, which Verify reports): a stored
+# result never changes, so it is kept by its hash; stepping through 500 items reads none again.
+known: dict[tuple[int, str], ScanResult | None] = st.session_state.setdefault("stored_results", {})
 typed: dict[int, ScanResult | None] = {}
 for i in items:
-    try:
-        typed[i.id] = i.scan_result()
-    except CaseError:
-        typed[i.id] = None
+    if (i.id, i.result_sha256) not in known:
+        try:
+            known[(i.id, i.result_sha256)] = i.scan_result()
+        except CaseError:
+            known[(i.id, i.result_sha256)] = None
+    typed[i.id] = known[(i.id, i.result_sha256)]
+for stale in set(known) - {(i.id, i.result_sha256) for i in items}:  # only the open case's items are kept
+    del known[stale]
 
 
 def band(item) -> str:
@@ -149,17 +155,18 @@ if items:
     pick_key = f"item-under-review-{case.id}"
     ids = [i.id for i in items]
     by_id = {i.id: i for i in items}
+    place = {item_id: n for n, item_id in enumerate(ids)}
     if st.session_state.get(pick_key) not in by_id:  # first visit, or the search left it out
         st.session_state[pick_key] = ids[0]
 
     def step(delta: int) -> None:
-        st.session_state[pick_key] = ids[(ids.index(st.session_state[pick_key]) + delta) % len(ids)]
+        st.session_state[pick_key] = ids[(place[st.session_state[pick_key]] + delta) % len(ids)]
 
     p_col, pick_col, n_col = st.columns([1, 6, 1])
     p_col.button("Previous", on_click=step, args=(-1,), shortcut="K", key="previous_item", width="stretch")
     n_col.button("Next", on_click=step, args=(1,), shortcut="J", key="next_item", width="stretch")
     pick_col.selectbox("Item under review", ids, key=pick_key, label_visibility="collapsed",
-                       format_func=lambda i: f"{ids.index(i) + 1} of {len(ids)}: item {i}, "
+                       format_func=lambda i: f"{place[i] + 1} of {len(ids)}: item {i}, "
                                              f"{by_id[i].file_name} ({band(by_id[i])})")  # fmt: skip
     item = by_id[st.session_state[pick_key]]
     with panel(f"The status, tags and notes of item {item.id}"):
