@@ -19,11 +19,17 @@ from core.reports.bundle import create_bundle
 from core.scan import scan
 from core.settings import load_settings
 from core.sources import list_sources
+from core.wellformed import text
 
 USAGE_ERROR = 2
 
 
 def run_case(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    # Words typed in a terminal that is not UTF-8 reach Python as lone surrogates: names, notes
+    # and tags are stored by the rule every result follows (core.wellformed: read as Latin-1).
+    for name in ("case", "name", "new_name", "text", "tag", "analyst", "search"):
+        if isinstance(getattr(args, name, None), str):
+            setattr(args, name, text(getattr(args, name)))
     try:
         overrides = {"case_store": args.store, "analyst": args.analyst}
         if getattr(args, "no_classifier", False):

@@ -24,7 +24,6 @@ import numpy as np
 from PIL import Image
 
 from core import __version__, analyzers, stability
-from core.analyzers import by_id
 from core.calibration import cite
 from core.context import Context, make_context
 from core.detector import Detector
@@ -162,7 +161,7 @@ def _view_job(data: bytes, max_pixels: int, options: dict[str, dict]) -> Forensi
     picture = to_rgb(full)
     overlays, plots = {}, {}
     for name, image in analyzers.render_maps(picture, options).items():
-        if by_id(name).map_kind == "overlay":
+        if analyzers.by_id(name).map_kind == "overlay":
             overlays[name] = _displayed(image, size, orientation, "L")
         else:  # a frequency plot has no place in the picture: shown as drawn
             image.thumbnail((VIEW_SIZE, VIEW_SIZE))

@@ -241,3 +241,27 @@ def test_case_options_are_accepted_after_the_subcommand_too(tmp_path):
 def test_scan_help_says_globs_work_without_ray():
     text = " ".join(run_cli("scan", "--help").stdout.split())
     assert 'quoted globs such as "photos/**/*.jpg"; with --engine ray also pyarrow URIs' in text
+
+
+def test_case_words_typed_in_a_latin1_terminal_are_stored_by_the_latin1_rule(tmp_path):
+    """argv bytes that are not UTF-8 (a Latin-1 terminal) arrive as surrogates; the note, the tag
+    and the name are stored read as Latin-1, and every report renders them."""
+    import os
+
+    store = str(tmp_path / "store")
+    env = {**os.environ, "PYTHONUTF8": "1"}
+
+    def case(*args: bytes) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable.encode(), b"-m", b"core", b"case", b"--store", store.encode(),
+                               b"--analyst", b"Jos\xe9", *args], cwd=ROOT, capture_output=True, env=env, timeout=240)  # fmt: skip
+
+    assert case(b"new", b"Caf\xe9").returncode == 0
+    assert case(b"note", b"Caf\xe9", b"vu \xe0 la t\xe9l\xe9").returncode == 0
+    from core.cases import CaseStore
+    from core.reports import RENDERERS, build_report
+
+    store_ = CaseStore(store)
+    assert store_.case("Café").name == "Café"
+    assert [(n["author"], n["text"]) for n in store_.notes("Café")] == [("José", "vu à la télé")]
+    report = build_report(store_, "Café", thumbnails=False)
+    assert "vu à la télé" in RENDERERS["html"](report).decode("utf-8")
