@@ -11,7 +11,7 @@ from core import ledger
 from core.detector.model_card import card_for
 from core.settings import SETTINGS
 from dashboard.services import analysis_context
-from dashboard.ui import dataframe, safe
+from dashboard.ui import dataframe, panel, safe
 
 st.title("Model and settings")
 ctx = analysis_context()
@@ -84,26 +84,27 @@ dataframe(
 )  # fmt: skip
 
 st.subheader("Calibration on this desk's photos")
-if ctx.calibration is None:
-    st.write(
-        "No calibration profile (setting calibration). Make one from photos the desk has verified with "
-        "python -m core calibrate --real DIR --out PROFILE, then set FORENSICS_CALIBRATION=PROFILE."
-    )
-else:
-    st.caption(f"Profile {ctx.calibration['sha256'][:12]}, made {safe(ctx.calibration.get('created_at'))}.")
-    for model, part in ctx.calibration["models"].items():
-        scores = pd.DataFrame(
-            [{"score": s, "photos": "verified camera photos"} for s in part["real_scores"]]
-            + [{"score": s, "photos": "known AI images"} for s in part["ai_scores"]]
+with panel("The calibration profile"):
+    if ctx.calibration is None:
+        st.write(
+            "No calibration profile (setting calibration). Make one from photos the desk has verified with "
+            "python -m core calibrate --real DIR --out PROFILE, then set FORENSICS_CALIBRATION=PROFILE."
         )
-        fig = px.histogram(scores, x="score", color="photos", nbins=20, range_x=[0, 1], barmode="overlay",
-                           title=f"{model} @ {part['revision'][:16]}")  # fmt: skip
-        st.plotly_chart(fig, width="stretch")
-        dataframe(
-            pd.DataFrame([{"band threshold": b["threshold"], "verified photos at or above": b["real_at_or_above"],
-                           "false-positive rate": b["false_positive_rate"],
-                           "95% interval": f"{b['interval_95'][0]:.3f} to {b['interval_95'][1]:.3f}",
-                           "known AI images at or above": "" if b["ai_at_or_above"] is None else b["ai_at_or_above"]}
-                          for b in part["bands"].values()]),
-            hide_index=True,
-        )  # fmt: skip
+    else:
+        st.caption(f"Profile {ctx.calibration['sha256'][:12]}, made {safe(ctx.calibration.get('created_at'))}.")
+        for model, part in ctx.calibration["models"].items():
+            scores = pd.DataFrame(
+                [{"score": s, "photos": "verified camera photos"} for s in part["real_scores"]]
+                + [{"score": s, "photos": "known AI images"} for s in part["ai_scores"]]
+            )
+            fig = px.histogram(scores, x="score", color="photos", nbins=20, range_x=[0, 1], barmode="overlay",
+                               title=f"{model} @ {part['revision'][:16]}")  # fmt: skip
+            st.plotly_chart(fig, width="stretch")
+            dataframe(
+                pd.DataFrame([{"band threshold": b["threshold"], "verified photos at or above": b["real_at_or_above"],
+                               "false-positive rate": b["false_positive_rate"],
+                               "95% interval": f"{b['interval_95'][0]:.3f} to {b['interval_95'][1]:.3f}",
+                               "known AI images at or above": "" if b["ai_at_or_above"] is None else b["ai_at_or_above"]}
+                              for b in part["bands"].values()]),
+                hide_index=True,
+            )  # fmt: skip
