@@ -196,3 +196,20 @@ def test_any_value_a_parser_hands_over_is_written_by_every_format(raw, software,
         out.getvalue().encode("utf-8")
     value = result.forensics["noise"]["mean_abs"]
     assert value is None or math.isfinite(value)
+
+
+def test_the_one_image_page_shows_the_latin1_owner_and_says_how_it_was_read(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_dashboard import APP
+
+    monkeypatch.setenv("FORENSICS_CLASSIFIER", "false")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.file_uploader(key="image_upload").set_value(("canon.jpg", latin1_makernote_jpeg(), "image/jpeg")).run()
+    at.text_input(key="upload-dump-search").set_value("OwnerName").run()
+    assert not at.exception
+    dump = next(f.value for f in at.dataframe if list(f.value.columns) == ["block", "key", "value"])
+    assert dump.to_dict("records") == [{"block": "makernote", "key": "Canon.OwnerName", "value": OWNER}]
+    notices = next(f.value for f in at.dataframe if list(f.value.columns) == ["code", "message"])
+    [message] = notices.loc[notices["code"] == "text_not_utf8", "message"]
+    assert message.startswith("Text that was not valid UTF-8 was read as Latin-1")
