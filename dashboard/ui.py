@@ -43,17 +43,19 @@ def dataframe(data: pd.DataFrame | list | dict, **kwargs) -> None:
 
 @contextlib.contextmanager
 def panel(name: str, still_works: str = "The rest of the page still works.") -> Iterator[None]:
-    """Draw one panel inside its own boundary: if it fails, its place shows one plain line with
-    the error code and what still works, the traceback goes to the server's log, and the page
-    goes on. (Streamlit's stop and rerun are not exceptions of this kind and pass through.)"""
-    slot = st.empty()
+    """Draw one panel inside its own boundary: if it fails, the panel ends with one plain line
+    with the error code and what still works, the traceback goes to the server's log, and the
+    page goes on. (Streamlit's stop and rerun are not exceptions of this kind and pass through.)
+    A plain container, not a placeholder: a placeholder's content is mounted afresh on every
+    rerun, which closed the expanders and reset the tabs drawn inside it."""
+    box = st.container()
     try:
-        with slot.container():
+        with box:
             yield
     except Exception as exc:
         log.exception("dashboard panel %r failed", name)
-        slot.error(f"{name} could not be shown ({PANEL_FAILED}: {type(exc).__name__}). {still_works} "
-                   "The details are in the server's log.")  # fmt: skip
+        box.error(f"{name} could not be shown ({PANEL_FAILED}: {type(exc).__name__}). {still_works} "
+                  "The details are in the server's log.")  # fmt: skip
 
 
 def image_uri(pixels: np.ndarray) -> str:

@@ -101,7 +101,7 @@ if search:
 
 with panel("The table"):
     st.caption("Sorted by the weight of the evidence (rank 1 is the strongest band); click a header to re-sort.")
-    # Nine columns fit 1400 px beside the sidebar: the origin the file claims (generator, camera,
+    # Nine columns fit 1400 px beside the sidebar (930 px of columns): the origin the file claims (generator, camera,
     # software; or its error) is one column, the capture day another; the CSV has every field apart.
     # Rows are tall enough for long file names and bands to wrap instead of being cut.
     dataframe(
@@ -122,17 +122,17 @@ with panel("The table"):
         row_height=ROW_WRAPS,
         column_order=["thumbnail", "file", "rank", "verdict", "score", "C2PA", "origin", "captured", "sha"],
         column_config={
-            "thumbnail": st.column_config.ImageColumn("", width=64),
-            "file": st.column_config.TextColumn("file", width=220, pinned=True),
+            "thumbnail": st.column_config.ImageColumn("", width=56),
+            "file": st.column_config.TextColumn("file", width=190, pinned=True),
             "rank": st.column_config.NumberColumn("rank", width=40, help="1 = strongest verdict band"),
-            "verdict": st.column_config.TextColumn("verdict", width=220),
+            "verdict": st.column_config.TextColumn("verdict", width=200),
             "score": st.column_config.TextColumn(
-                "AI score", width=55, help="the classifier's probability for 'artificial'"
+                "AI score", width=50, help="the classifier's probability for 'artificial'"
             ),
-            "C2PA": st.column_config.TextColumn("C2PA", width=70),
-            "origin": st.column_config.TextColumn("claimed origin or error", width=170),
-            "captured": st.column_config.TextColumn("captured", width=80),
-            "sha": st.column_config.TextColumn("SHA-256", width=75, help="first 10 hex digits; the CSV has all"),
+            "C2PA": st.column_config.TextColumn("C2PA", width=60),
+            "origin": st.column_config.TextColumn("claimed origin or error", width=160),
+            "captured": st.column_config.TextColumn("captured", width=90),
+            "sha": st.column_config.TextColumn("SHA-256", width=80, help="first 10 hex digits; the CSV has all"),
         },
     )
 
