@@ -102,9 +102,12 @@ with panel("The list of items"):
     dataframe(
         pd.DataFrame([{
             "id": i.id, "file": i.file_name, "status": ITEM_STATUS_LABELS.get(i.status, i.status),
-            "tags": ", ".join(i.tags), "verdict": band(i), "sha256": i.sha256, "added by": i.added_by,
+            "tags": ", ".join(i.tags), "verdict": band(i), "sha256": i.sha256[:16], "added by": i.added_by,
         } for i in items], columns=["id", "file", "status", "tags", "verdict", "sha256", "added by"]),
         hide_index=True, width="stretch", row_height=ROW_WRAPS,
+        column_config={"id": st.column_config.NumberColumn("id", width=40),
+                       "sha256": st.column_config.TextColumn("SHA-256", help="first 16 hex digits; the item's "
+                                                             "File tab and the reports have all 64")},
     )  # fmt: skip
 
 
