@@ -14,7 +14,7 @@ from pathlib import Path
 from core.cases import CaseError, CaseStore, audit_head, verify_case
 from core.escaping import say
 from core.pipeline import make_context
-from core.reports import RENDERERS, build_report
+from core.reports import RENDERERS, WITH_THUMBNAILS, build_report
 from core.reports.bundle import create_bundle
 from core.scan import scan
 from core.settings import load_settings
@@ -94,9 +94,8 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
             manifest = create_bundle(store, args.case, args.out, signing_key_pem=key, settings=settings)
             say(f"bundle written: {args.out} ({len(manifest['files'])} files)")
         else:
-            data = RENDERERS[args.format](
-                build_report(store, args.case, redact=args.redact, settings=settings)
-            )
+            data = RENDERERS[args.format](build_report(store, args.case, redact=args.redact, settings=settings,
+                                                       thumbnails=args.format in WITH_THUMBNAILS))  # fmt: skip
             with open(args.out, "wb") as fh:
                 fh.write(data)
             say(f"{args.format} report written: {args.out}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
 import json
 import re
@@ -90,17 +91,36 @@ def camera_zip() -> tuple[bytes, int]:
     return buffer.getvalue(), len(files)
 
 
-@pytest.fixture
-def desk(monkeypatch, tiny_model, tmp_path):
+@pytest.fixture(scope="module")
+def desk(tiny_model, tmp_path_factory):
     """The dashboard as a desk runs it: a classifier (tiny, random), a case store, a named analyst."""
     import streamlit as st
 
-    monkeypatch.setenv("FORENSICS_MODEL", str(tiny_model))
-    monkeypatch.setenv("FORENSICS_CASE_STORE", str(tmp_path / "store"))
-    monkeypatch.setenv("FORENSICS_ANALYST", "desk-editor")
-    st.cache_resource.clear()
-    yield tmp_path / "store"
-    st.cache_resource.clear()
+    with pytest.MonkeyPatch.context() as env:
+        store = tmp_path_factory.mktemp("desk") / "store"
+        env.setenv("FORENSICS_MODEL", str(tiny_model))
+        env.setenv("FORENSICS_CASE_STORE", str(store))
+        env.setenv("FORENSICS_ANALYST", "desk-editor")
+        st.cache_resource.clear()
+        yield store
+        st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def batch_page(desk) -> AppTest:
+    """The batch page after the upload of every file and a ZIP of the camera photos: its
+    analysis (the pipeline every page uses) is the one the other page tests show, so the corpus
+    is analysed once for all of them."""
+    uploads = [(name, data, "application/octet-stream") for name, data in every_file()]
+    uploads.append(("camera_photos.zip", camera_zip()[0], "application/zip"))
+    at = AppTest.from_file(BATCH, default_timeout=900).run()
+    at.file_uploader(key="batch_uploads").set_value(uploads).run()
+    return at
+
+
+def analysed(at: AppTest) -> dict[tuple[str, str], ScanResult]:
+    """The batch page's results by (name, SHA-256), the key every page caches them under."""
+    return {key: result for key, result in at.session_state["batch_results"].items() if len(key) == 2}
 
 
 def read_text(at: AppTest) -> list[str]:
@@ -138,10 +158,15 @@ def tables_by_first_column(at: AppTest, name: str) -> dict[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
-def test_one_image_page_shows_every_file_every_tab_and_every_map(desk):
+def test_one_image_page_shows_every_file_every_tab_and_every_map(batch_page):
+    """Each file's analysis (made once by the batch page with the same pipeline, and handed to
+    this session's cache as a rerun would find it) shown on the one-image page: every tab, the
+    forensic viewer drawn from the file on each map."""
+    results = analysed(batch_page)
     at = AppTest.from_file(APP, default_timeout=300).run()
     for name, data in every_file():
-        at.session_state["results"] = {}  # the session keeps one analysis at a time (memory stays flat)
+        key = (name, hashlib.sha256(data).hexdigest())
+        at.session_state["results"] = {key: results[key]}  # one analysis at a time (memory stays flat)
         at.file_uploader(key="image_upload").set_value((name, data, "application/octet-stream")).run()
         assert_page_is_whole(at, name)
         [result] = at.session_state["results"].values()
@@ -172,15 +197,12 @@ def expected_rows() -> int:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
-def test_batch_page_then_every_item_reviewed_reported_and_bundled(desk):
-    uploads = [(name, data, "application/octet-stream") for name, data in every_file()]
-    uploads.append(("camera_photos.zip", camera_zip()[0], "application/zip"))
-    at = AppTest.from_file(BATCH, default_timeout=900).run()
+def test_batch_page_then_every_item_reviewed_reported_and_bundled(desk, batch_page, tmp_path):
+    at = batch_page
     CaseStore(desk).create_case("Corpus replay", "desk-editor")
-    at.file_uploader(key="batch_uploads").set_value(uploads).run()
+    at.run()
     assert_page_is_whole(at, "batch page")
-    results = at.session_state["batch_results"]
-    rows = [r for k, r in results.items() if len(k) == 2]
+    rows = list(analysed(at).values())
     assert len(rows) == expected_rows()
     errors = sum(r.status == "error" for r in rows)
     assert f"{len(rows)} files analysed, {errors} with errors." in [m.value for m in at.markdown]
@@ -189,9 +211,10 @@ def test_batch_page_then_every_item_reviewed_reported_and_bundled(desk):
     assert {f"camera_photos.zip/{p.relative_to(CORPUS)}" for p in (CORPUS / "camera").rglob("*.jpg")} <= set(table["file"])
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download JSON"]
     assert len(at.get("plotly_chart")) >= 2
-    for fmt in ("csv", "json"):  # the downloads: one row per file, none failed
+    for fmt in ("csv", "json", "jsonl"):  # the downloads, and the CLI's other formats: one row per file
         out = io.StringIO()
         assert write_results(rows, fmt, out).failed == []
+    assert write_parquet(rows, str(tmp_path / "rows.parquet")).failed == []
     at.multiselect(key="verdict_filter").set_value(["substantial evidence of AI generation"]).run()
     assert_page_is_whole(at, "batch page, filtered")
     assert set(at.dataframe[0].value["verdict"]) == {"substantial evidence of AI generation"}
@@ -224,7 +247,7 @@ def test_batch_page_then_every_item_reviewed_reported_and_bundled(desk):
         name = f"case-1{'-redacted' if redact else ''}.{fmt}"
         assert [d.label for d in cases.get("download_button")] == [f"Download {name}"]
     check_reports(store, items)
-    bundle = desk.parent / "bundle.zip"
+    bundle = tmp_path / "bundle.zip"
     create_bundle(store, "Corpus replay", bundle, settings=Settings(classifier=False))
     assert verify_bundle(bundle) == []
 

@@ -57,6 +57,9 @@ def render_csv(report: dict) -> bytes:
 
 # Media type of each format, for downloads.
 MIME_TYPES = {"html": "text/html", "pdf": "application/pdf", "json": "application/json", "csv": "text/csv"}
+# Formats that show or carry the items' thumbnails (each is made in a file worker, one per item:
+# a CSV of 500 items need not wait for 500 of them).
+WITH_THUMBNAILS = ("html", "pdf", "json")
 RENDERERS: dict[str, Callable[[dict], bytes]] = {
     "html": render_html,
     "pdf": render_pdf,
@@ -67,6 +70,7 @@ RENDERERS: dict[str, Callable[[dict], bytes]] = {
 __all__ = [
     "MIME_TYPES",
     "RENDERERS",
+    "WITH_THUMBNAILS",
     "build_report",
     "render_csv",
     "render_html",

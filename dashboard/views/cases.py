@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.batch_outliers import batch_outliers, describe
 from core.cases import ITEM_STATUS_LABELS, ITEM_STATUSES, CaseError, audit_head, verify_case
-from core.reports import MIME_TYPES, RENDERERS, build_report
+from core.reports import MIME_TYPES, RENDERERS, WITH_THUMBNAILS, build_report
 from core.reports.bundle import create_bundle
 from core.reports.model import display_time, display_value
 from core.schema import ScanResult
@@ -217,7 +217,9 @@ with panel("Reports"):
                 create_bundle(store, case.id, path, settings=analysis_context().settings)
                 prepared = (f"case-{case.id}-bundle.zip", path.read_bytes(), "application/zip")
         else:
-            data = RENDERERS[fmt](build_report(store, case.id, redact=redact, settings=analysis_context().settings))
+            report = build_report(store, case.id, redact=redact, thumbnails=fmt in WITH_THUMBNAILS,
+                                  settings=analysis_context().settings)  # fmt: skip
+            data = RENDERERS[fmt](report)
             prepared = (f"case-{case.id}{'-redacted' if redact else ''}.{fmt}", data, MIME_TYPES[fmt])
         st.session_state["report"] = ((case.id, fmt, redact), prepared)
     # A download is offered only for the options shown: a report prepared before the format or
