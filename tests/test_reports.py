@@ -229,3 +229,20 @@ def test_the_pdf_opens_with_a_summary_and_a_contact_sheet(tmp_path):
     assert '<p class="band declared">Substantial evidence of AI generation</p>' in html  # "AI", never "ai"
     assert "status to check" in html and "to_check" not in html
     assert " , signed by" not in html and not re.search(r"\d\d:\d\d:\d\d\.\d{6}", html)
+
+
+def test_the_score_chart_takes_any_file_name_and_colours_by_band():
+    """A name with dollar signs is text, not matplotlib mathematics (which raised on it); more
+    than 40 items give a histogram by band instead of one bar each."""
+    from core.reports.charts import MAX_BARS, score_chart
+
+    def items(n: int) -> list[dict]:
+        names = ["x$\\frac{$.jpg", "b\u202e.png", "plain.jpg"]
+        bands = ["inconclusive", "strong statistical indication of AI generation", "little evidence of AI generation"]
+        return [{"file_name": names[i % 3], "result": {"classifier": {"p_artificial": (i % 10) / 10},
+                                                       "verdict": {"band": bands[i % 3]}}} for i in range(n)]  # fmt: skip
+
+    for n in (3, MAX_BARS + 1):
+        png = score_chart({"items": items(n)})
+        assert png is not None and png.startswith(b"\x89PNG")
+    assert score_chart({"items": [{"file_name": "a", "result": {}}]}) is None
