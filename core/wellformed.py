@@ -25,6 +25,7 @@ becomes an ``output_failed`` row; it never ends a scan.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from numbers import Integral, Real
 from typing import Any
@@ -158,12 +159,10 @@ class _Fixer:
 
     def fix_mapping(self, value: dict, path: str, depth: int) -> dict:
         out: dict = {}
-        changed = self.max_items is not None and len(value) > self.max_items
+        changed = self.max_items is not None and len(value) > self.max_items  # cut: a new dict
         if changed:
             self.note("value_trimmed", path)
-        for n, (key, item) in enumerate(value.items()):
-            if changed and n >= self.max_items:
-                break
+        for key, item in itertools.islice(value.items(), self.max_items if changed else None):
             new_key = key
             if type(key) is str:
                 if not key.isascii() and _has_surrogates(key):
