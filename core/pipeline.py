@@ -158,7 +158,7 @@ def _view_job(data: bytes, max_pixels: int, options: dict[str, dict]) -> Forensi
     orientation = intake.facts.orientation
     # The maps are drawn from the picture that is shown (16-bit rescaled, palette and CMYK
     # converted as for the analysis), so map and picture agree in content as well as in size.
-    picture = to_rgb(full)
+    picture = full if full.mode == "RGB" else to_rgb(full)  # no 36 MB copy of a 12 MP RGB photo
     overlays, plots = {}, {}
     for name, image in analyzers.render_maps(picture, options).items():
         if analyzers.by_id(name).map_kind == "overlay":

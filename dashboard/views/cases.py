@@ -74,6 +74,7 @@ if c.button("Verify originals and chain of custody"):
         st.markdown(f"Audit head: `{head['hash']}` ({head['entries']} entries). Keep it apart from the store "
                     "(in the desk's log or a message): a later Verify, or a bundle, must show the same head.")  # fmt: skip
 
+notes = store.notes(case.id)  # read once per run: the review panel and the notes table show them
 query = st.text_input("Search items by hash, file name, camera, generator or tag", key="item_search")
 items = store.items(case.id, query)
 # Each stored result read once per session (None: damaged, which Verify reports): a stored
@@ -146,7 +147,7 @@ def review(item) -> None:
         st.button(f"Add tag to item {item.id}", on_click=add_tag, key=f"add-tag-{item.id}")
     st.text_area(f"Note on item {item.id}", key=note_key)
     st.button(f"Add note to item {item.id}", on_click=add_note, key=f"add-note-{item.id}")
-    for note in store.notes(case.id):
+    for note in notes:
         if note["item_id"] == item.id:
             st.caption(f"{safe(display_time(note['created_at']))}, {safe(note['author'])}: {safe(note['text'])}")
 
@@ -193,7 +194,6 @@ with panel("Items that break from their device group"):
         )  # fmt: skip
 
 with panel("The notes"):
-    notes = store.notes(case.id)
     if notes:
         st.subheader("Notes")
         dataframe(
