@@ -11,7 +11,10 @@ tests skip.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from core.scan import scan
 from core.settings import Settings
 from core.similarity import featureless, near_duplicate_groups
 from core.sources import list_sources
+from tests.rows import assert_same
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 pytestmark = pytest.mark.skipif(
@@ -89,6 +93,47 @@ def results() -> dict[str, object]:
     out = {str(r.path).split(f"{CORPUS.name}/", 1)[1]: r for r in scan(files, ctx)}
     assert len(out) == len(files)
     return out
+
+
+ROWS_GOLDEN = Path(__file__).resolve().parent / "golden" / "corpus_rows.json.gz"
+
+
+def _canonical(value):
+    """A row as compared across code changes: floats to 9 significant digits (the last bits of a
+    sum may differ between BLAS builds), the raw metadata dump as its digest (it is long, and
+    the normalised fields beside it say what it holds)."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    return value
+
+
+def _row(result) -> dict:
+    row = result.to_dict()
+    row.pop("tool_version")
+    row["path"] = row["path"].split(f"{CORPUS.name}/", 1)[1]
+    raw = json.dumps(row["metadata"]["raw"], sort_keys=True, ensure_ascii=False)
+    row["metadata"]["raw"] = "sha256:" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+    return _canonical(row)
+
+
+def test_every_corpus_file_gives_the_same_row_as_before(results):
+    """The rows of the whole corpus, key for key, against the ones kept in ``tests/golden``: a
+    refactoring must leave them as they were. When a change of a row is intended, rewrite the
+    golden and review its diff: ``UPDATE_GOLDENS=1 python -m pytest tests/test_corpus_replay.py``."""
+    rows = {path: _row(result) for path, result in sorted(results.items())}
+    if os.environ.get("UPDATE_GOLDENS") == "1":
+        text = json.dumps(rows, indent=0, sort_keys=True, ensure_ascii=False)
+        ROWS_GOLDEN.write_bytes(gzip.compress(text.encode("utf-8", "surrogatepass"), mtime=0))
+    golden = json.loads(gzip.decompress(ROWS_GOLDEN.read_bytes()).decode("utf-8", "surrogatepass"))
+    assert sorted(rows) == sorted(golden)
+    changed = [path for path in rows if rows[path] != golden[path]]
+    for path in changed[:3]:  # the first differences, field by field, for the reader of the failure
+        assert_same(rows[path], golden[path], path, tolerance=0)
+    assert changed == []
 
 
 def test_every_labelled_file_gives_exactly_one_row(results):
