@@ -13,9 +13,8 @@ from pathlib import Path
 
 from core.cases import CaseError, CaseStore, audit_head, verify_case
 from core.escaping import say
+from core.exporters import CaseExport, formats, write_file
 from core.pipeline import make_context
-from core.reports import RENDERERS, WITH_THUMBNAILS, build_report
-from core.reports.bundle import create_bundle
 from core.scan import scan
 from core.settings import load_settings
 from core.sources import list_sources
@@ -87,18 +86,12 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
         )
         return 1 if problems else 0
     elif cmd == "report":
-        if args.format == "bundle":
-            if args.redact:
-                raise CaseError("the bundle is the internal record and is never redacted; use another format")
-            key = Path(args.sign_key).read_bytes() if args.sign_key else None
-            manifest = create_bundle(store, args.case, args.out, signing_key_pem=key, settings=settings)
-            say(f"bundle written: {args.out} ({len(manifest['files'])} files)")
-        else:
-            data = RENDERERS[args.format](build_report(store, args.case, redact=args.redact, settings=settings,
-                                                       thumbnails=args.format in WITH_THUMBNAILS))  # fmt: skip
-            with open(args.out, "wb") as fh:
-                fh.write(data)
-            say(f"{args.format} report written: {args.out}")
+        exporter = formats("case")[args.format]
+        if args.redact and not exporter.redactable:
+            raise CaseError(f"the {exporter.name} is never redacted ({exporter.help}); use another format")
+        key = Path(args.sign_key).read_bytes() if args.sign_key else None
+        write_file(exporter, CaseExport(store, args.case, args.redact, settings, key), args.out)
+        say(f"{exporter.name} written: {args.out}")
     return 0
 
 

@@ -22,13 +22,14 @@ from core import __version__, ray_engine
 from core.calibration import build_profile
 from core.case_cli import run_case
 from core.escaping import say
-from core.ledger import BANDS
-from core.output import FORMATS, Written, write_parquet, write_results
+from core.exporters import formats
+from core.output import Written
 from core.pipeline import make_context
 from core.reports.bundle import bundle_facts, generate_signing_key, verify_bundle
 from core.scan import scan
 from core.settings import load_settings
 from core.sources import list_sources
+from core.vocabulary import Band
 
 USAGE_ERROR = 2
 # The scan completed, but some rows could not be written in full (they are output_failed rows).
@@ -81,9 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="TOML file with settings (see the README)")
     p.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=formats("rows"),
         help="output format (default: jsonl; on a terminal, without --format or --out, a table of each file's "
-        "verdict and the counts by verdict band); parquet needs --out",
+        "verdict and the counts by verdict band): "
+        + "; ".join(f"{e.name}: {e.help}" + ("" if e.text else " (needs --out)") for e in formats("rows").values()),
     )
     p.add_argument(
         "--engine",
@@ -139,10 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     x = case_commands.add_parser("verify", parents=[common], help="re-hash every original and walk the chain of custody")
     x.add_argument("case")
     x = case_commands.add_parser(
-        "report", parents=[common], help="write a report: html, pdf, json, csv, or the verifiable bundle"
+        "report", parents=[common], help="write a report: " + ", ".join(formats("case"))
     )
     x.add_argument("case")
-    x.add_argument("--format", choices=("html", "pdf", "json", "csv", "bundle"), default="html")
+    x.add_argument("--format", choices=formats("case"), default="html",
+                   help="; ".join(f"{e.name}: {e.help}" for e in formats("case").values()))  # fmt: skip
     x.add_argument("--out", required=True)
     x.add_argument("--redact", action="store_true", help="leave out GPS, serial numbers, names and prompts")
     x.add_argument(
@@ -216,8 +219,9 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 "pixels": False if args.metadata_only else None,
             },
         )
-        if args.format == "parquet" and args.out in (None, "-"):
-            raise ValueError("--format parquet writes a file: give --out FILE")
+        exporter = formats("rows")[args.format or "jsonl"]
+        if not exporter.text and args.out in (None, "-"):
+            raise ValueError(f"--format {exporter.name} writes a file: give --out FILE")
         if args.engine == "ray":
             results, total = _start_ray(args, settings)
         else:
@@ -238,7 +242,6 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         sys.stdout.reconfigure(encoding="utf-8")
     # A person at a terminal reads a table; files and pipes get rows (jsonl unless --format).
     as_table = to_stdout and args.format is None and sys.stdout.isatty()
-    fmt = args.format or "jsonl"
     # tqdm hides itself when stderr is not a terminal (disable=None), so logs stay clean.
     progress = tqdm(total=total, unit="file", file=sys.stderr, disable=True if args.quiet else None)
     bands: Counter[str] = Counter()
@@ -257,11 +260,11 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     with progress, ExitStack() as stack:
         if as_table:
             written = terminal_table(counted(), progress)
-        elif fmt == "parquet":
-            written = write_parquet(counted(), args.out)
         else:
-            out = sys.stdout if to_stdout else stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
-            written = write_results(counted(), fmt, out)
+            if to_stdout:
+                sys.stdout.flush()  # rows go to its bytes, after anything already printed
+            out = sys.stdout.buffer if to_stdout else stack.enter_context(open(args.out, "wb"))
+            written = exporter.write(counted(), out)
     if as_table:
         say(band_counts(bands))
     elif not args.quiet:
@@ -278,7 +281,7 @@ def terminal_table(results, progress) -> Written:
     """One line per file as it is analysed: score, verdict band (or error code), path (and the
     error's message), in aligned columns."""
     written = Written()
-    width = max(map(len, BANDS))
+    width = max(map(len, Band))
     for result in results:
         written.rows += 1
         score = f"{result.classifier.p_artificial:.2f}" if result.classifier else "-"
@@ -292,9 +295,8 @@ def terminal_table(results, progress) -> Written:
 
 def band_counts(bands: Counter[str]) -> str:
     """Counts by verdict band, strongest band first, as a small table."""
-    order = [*BANDS, "not analysed"]
     width = max(len(str(n)) for n in bands.values()) if bands else 1
-    lines = [f"{n:>{width}}  {band}" for band, n in sorted(bands.items(), key=lambda b: order.index(b[0]))]
+    lines = [f"{n:>{width}}  {band}" for band, n in sorted(bands.items(), key=lambda b: Band.rank_of(b[0]))]
     return "Files by verdict band:\n" + ("\n".join(lines) if lines else "(none)")
 
 

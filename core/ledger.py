@@ -11,6 +11,9 @@ carries the caveats that say what the evidence does not show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from core.analyzers import REGISTRY
 from core.analyzers.c2pa import (
     C2PA_PROBLEM_SENTENCES,
@@ -25,59 +28,20 @@ from core.analyzers.metadata import CAVEAT_CAMERA_METADATA, capture_summary
 from core.escaping import quote
 from core.schema import C2PAState, Finding, ScanResult, Verdict
 from core.stability import score_range
-from core.thresholds import (  # noqa: F401 (the thresholds are cited as ledger.*)
-    LOW_SIGNAL,
-    MODERATE_SIGNAL,
-    STRONG_SIGNAL,
-    WEAK_SIGNAL,
-    classifier_band,
-)
+from core.thresholds import classifier_band
+from core.vocabulary import Band, Basis, C2PAProblem, C2PAStatus, RowStatus
 
 # Stability (setting ``stability=auto``) is computed only where the verdict rests on the score
 # and the score is at least this: below it the score is clearly low.
 STABILITY_MIN_SCORE = 0.25
 
-STRENGTH_ORDER = ("verified", "declared", "statistical", "context")
-
-# The closed verdict vocabulary, strongest first (the dashboard sorts by this order).
-BANDS = (
-    "strong evidence of AI generation",
-    "substantial evidence of AI generation",
-    "evidence of AI editing",
-    "integrity problem: changed after signing",
-    "integrity problem: credentials do not verify",
-    "content credentials removed",
-    "declared camera capture",
-    "strong statistical indication of AI generation",
-    "moderate statistical indication of AI generation",
-    "weak statistical indication of AI generation",
-    "inconclusive",
-    "little evidence of AI generation",
-    "camera metadata present, no AI declaration",
-    "no conclusion",
-)
-# One colour per band for every chart and heading (dashboard, reports): reds for declared AI
-# generation, browns for integrity problems, green for declared capture, purples for the
-# classifier's indications, greys where nothing can be concluded, blues for little evidence.
-BAND_COLOURS = {
-    "strong evidence of AI generation": "#b2182b",
-    "substantial evidence of AI generation": "#d6604d",
-    "evidence of AI editing": "#f4a582",
-    "integrity problem: changed after signing": "#8c510a",
-    "integrity problem: credentials do not verify": "#bf812d",
-    "content credentials removed": "#dfc27d",
-    "declared camera capture": "#1b7837",
-    "strong statistical indication of AI generation": "#762a83",
-    "moderate statistical indication of AI generation": "#9970ab",
-    "weak statistical indication of AI generation": "#c2a5cf",
-    "inconclusive": "#878787",
-    "little evidence of AI generation": "#4393c3",
-    "camera metadata present, no AI declaration": "#92c5de",
-    "no conclusion": "#bdbdbd",
-    "not analysed": "#e0e0e0",
-}
 # C2PA failure kinds that break the credentials' integrity (the others leave the signature intact).
-INTEGRITY_FAILURES = ("content_changed", "signature_invalid", "credentials_damaged", "certificate_revoked")
+INTEGRITY_FAILURES = (
+    C2PAProblem.CONTENT_CHANGED,
+    C2PAProblem.SIGNATURE_INVALID,
+    C2PAProblem.CREDENTIALS_DAMAGED,
+    C2PAProblem.CERTIFICATE_REVOKED,
+)
 
 CAVEAT_CLASSIFIER = (
     "The classifier (AIRealNet) was trained on about 14,000 images: it can miss newer generators and "
@@ -106,7 +70,7 @@ CAVEAT_STRIPPED = (
 def collect_findings(result: ScanResult) -> list[Finding]:
     """Every analyzer's findings, in registry order, ranked by strength (strongest first)."""
     findings = [finding for analyzer in REGISTRY for finding in analyzer.findings(result)]
-    findings.sort(key=lambda f: STRENGTH_ORDER.index(f.strength) if f.strength in STRENGTH_ORDER else 99)
+    findings.sort(key=lambda f: f.strength.rank)
     return findings
 
 
@@ -120,153 +84,233 @@ def generator_label(result: ScanResult) -> str | None:
     return name
 
 
-def decide(result: ScanResult) -> Verdict:
-    """The verdict for one analysed file (see the module docstring for the order of trust).
+@dataclass
+class Evidence:
+    """What the verdict's rules read, worked out once per result."""
 
-    Declarations of AI generation or editing come first (signed, then unsigned); then a
-    failed integrity check of signed credentials (the file or its credentials changed
-    after signing), then credentials that were stripped, then a signed capture
-    declaration; statistics and camera metadata only when nothing is declared.
-    """
-    prov, c2pa = result.provenance, result.provenance.c2pa
-    verified = c2pa.state in ("trusted", "valid")
-    intact = verified or c2pa.problem == "certificate_not_valid"  # the signature itself verifies
-    caveats: list[str] = []
-    if c2pa.present is False and c2pa.state is None:
-        caveats.append(CAVEAT_NO_CREDENTIALS)
+    result: ScanResult
+    verified: bool  # the credentials validate (trusted or valid)
+    intact: bool  # their signature verifies, even where the certificate does not
+    by: str  # " from 'tool'", or ""
+    score: str  # " The classifier's probability ... ", or ""
+    caveats: list[str]  # those every verdict carries (no credentials at all)
+    classifier_caveat: list[str]  # the classifier's, when there is a score
 
-    def declared(category: str, where: str | None = None) -> bool:
+    @classmethod
+    def of(cls, result: ScanResult) -> Evidence:
+        c2pa = result.provenance.c2pa
+        verified = c2pa.state in (C2PAStatus.TRUSTED, C2PAStatus.VALID)
+        tool = generator_label(result)
+        return cls(
+            result=result,
+            verified=verified,
+            intact=verified or c2pa.problem == C2PAProblem.CERTIFICATE_NOT_VALID,
+            by=f" from {quote(tool)}" if tool else "",
+            score=f" {_score_sentence(result)}" if result.classifier else "",
+            caveats=[CAVEAT_NO_CREDENTIALS] if c2pa.present is False and c2pa.state is None else [],
+            classifier_caveat=[CAVEAT_CLASSIFIER] if result.classifier else [],
+        )
+
+    def declared(self, category: str, where: str | None = None) -> bool:
+        """Whether an IPTC source type of ``category`` is declared (in ``where``, if given)."""
         return any(
-            st.category == category and (where is None or st.where == where) for st in prov.source_types
+            st.category == category and (where is None or st.where == where)
+            for st in self.result.provenance.source_types
         )
 
-    tool = generator_label(result)
-    by = f" from {quote(tool)}" if tool else ""
-    score = f" {_score_sentence(result)}" if result.classifier else ""
-    classifier_caveat = [CAVEAT_CLASSIFIER] if result.classifier else []
-    if verified and declared("ai_generated", "c2pa"):
+
+# The rules, in the order of trust (module docstring): the first that applies gives the
+# verdict. Each reads the evidence and returns a verdict, or None when it does not apply.
+
+
+def signed_ai_generation(e: Evidence) -> Verdict | None:
+    if e.verified and e.declared("ai_generated", "c2pa"):
         return Verdict(
-            "strong evidence of AI generation",
-            f"Strong evidence of AI generation: declared by a valid C2PA manifest{by}.",
-            "verified", caveats + [CAVEAT_SIGNATURE],
+            Band.STRONG_AI, f"Strong evidence of AI generation: declared by a valid C2PA manifest{e.by}.",
+            Basis.VERIFIED, e.caveats + [CAVEAT_SIGNATURE],
         )  # fmt: skip
-    if verified and declared("ai_edited", "c2pa"):
+    return None
+
+
+def signed_ai_editing(e: Evidence) -> Verdict | None:
+    if e.verified and e.declared("ai_edited", "c2pa"):
         return Verdict(
-            "evidence of AI editing",
-            f"Evidence of AI editing: a valid C2PA manifest{by} declares that AI-generated elements were added.",
-            "verified", caveats + [CAVEAT_SIGNATURE],
+            Band.AI_EDITING,
+            f"Evidence of AI editing: a valid C2PA manifest{e.by} declares that AI-generated elements were added.",
+            Basis.VERIFIED, e.caveats + [CAVEAT_SIGNATURE],
         )  # fmt: skip
-    if verified and declared("capture", "c2pa") and not prov.ai_declared:
+    return None
+
+
+def signed_capture(e: Evidence) -> Verdict | None:
+    if e.verified and e.declared("capture", "c2pa") and not e.result.provenance.ai_declared:
+        c2pa = e.result.provenance.c2pa
         return Verdict(
-            "declared camera capture",
-            f"A valid C2PA manifest{signed_by(c2pa)} declares a camera capture.{score}",
-            "verified", caveats + [CAVEAT_SIGNATURE] + classifier_caveat,
+            Band.DECLARED_CAPTURE, f"A valid C2PA manifest{signed_by(c2pa)} declares a camera capture.{e.score}",
+            Basis.VERIFIED, e.caveats + [CAVEAT_SIGNATURE] + e.classifier_caveat,
         )  # fmt: skip
-    if prov.ai_declared or prov.ai_edit_declared:
-        in_c2pa = declared("ai_generated" if prov.ai_declared else "ai_edited", "c2pa")
-        how = (
-            f"in Content Credentials that fail validation ({_problem_phrase(c2pa)})"
-            if in_c2pa and not verified
-            else "by an invisible watermark in the file's pixels"
-            if prov.generator.where == "pixels:watermark"
-            else "in the file's metadata"
-        )
-        if prov.ai_declared:
-            return Verdict(
-                "substantial evidence of AI generation",
-                f"Substantial evidence of AI generation: declared {how}{by}, not cryptographically verified.",
-                "declared", caveats + [CAVEAT_METADATA],
-            )  # fmt: skip
+    return None
+
+
+def unsigned_ai_declaration(e: Evidence) -> Verdict | None:
+    """AI generation or editing declared where no valid signature protects it."""
+    prov = e.result.provenance
+    if not (prov.ai_declared or prov.ai_edit_declared):
+        return None
+    in_c2pa = e.declared("ai_generated" if prov.ai_declared else "ai_edited", "c2pa")
+    how = (
+        f"in Content Credentials that fail validation ({_problem_phrase(prov.c2pa)})"
+        if in_c2pa and not e.verified
+        else "by an invisible watermark in the file's pixels"
+        if prov.generator.where == "pixels:watermark"
+        else "in the file's metadata"
+    )
+    if prov.ai_declared:
         return Verdict(
-            "evidence of AI editing",
-            f"Evidence of AI editing: AI-edited content is declared {how}{by}, not cryptographically verified.",
-            "declared", caveats + [CAVEAT_METADATA],
+            Band.SUBSTANTIAL_AI,
+            f"Substantial evidence of AI generation: declared {how}{e.by}, not cryptographically verified.",
+            Basis.DECLARED, e.caveats + [CAVEAT_METADATA],
         )  # fmt: skip
-    if c2pa.problem in INTEGRITY_FAILURES:
-        changed = c2pa.problem == "content_changed"
-        band = (
-            "integrity problem: changed after signing"
-            if changed
-            else "integrity problem: credentials do not verify"
-        )
-        what = (
-            f"{changed_after_signing(c2pa)}, so the file was changed after it was signed"
-            if changed
-            else C2PA_PROBLEM_SENTENCES[c2pa.problem]
-        )
-        return Verdict(
-            band,
-            f"Integrity problem: the file's Content Credentials{signed_by(c2pa)} fail validation: {what} "
-            f"({', '.join(failure_codes(c2pa, (c2pa.problem,)))}).{score}",
-            "verified", caveats + [CAVEAT_INTEGRITY] + classifier_caveat,
-        )  # fmt: skip
-    if c2pa.state == "stripped":
-        return Verdict(
-            "content credentials removed",
-            "Content credentials removed: the file's XMP metadata names Content Credentials embedded in this file, "
-            f"but none are there; they were removed after the file was made, and what they stated cannot be checked.{score}",
-            "declared", caveats + [CAVEAT_STRIPPED] + classifier_caveat,
-        )  # fmt: skip
-    if intact and c2pa.problem == "certificate_not_valid" and declared("capture", "c2pa"):
-        return Verdict(
-            "declared camera capture",
-            f"Content Credentials{signed_by(c2pa)} declare a camera capture; their signature matches the file, but the "
-            f"signing certificate {certificate_reasons(c2pa)}, so the signer's identity is not confirmed.{score}",
-            "declared", caveats + [CAVEAT_SIGNATURE] + classifier_caveat,
-        )  # fmt: skip
-    note = _credentials_note(c2pa)
-    if result.classifier is None:
-        cam = result.metadata.camera
-        if result.status == "ok" and (cam.make or cam.model):
-            summary = capture_summary(result)
-            taken = f", capture date {summary['datetime_original']}" if summary["datetime_original"] else ""
-            fit = (
-                " It does not fit the image in places (see the ledger)."
-                if summary["status"] == "inconsistent"
-                else ""
-            )
-            editors = list(dict.fromkeys(e["software"] for e in result.metadata.editing if e.get("software")))
-            if editors:
-                fit += f" The metadata also names editing software ({quote(editors[0], 60)})."
-            return Verdict(
-                "camera metadata present, no AI declaration",
-                f"Camera metadata present ({quote(summary['camera'])}{taken}) and nothing in the file declares AI "
-                f"generation; no classifier score is available.{fit}{note}",
-                "declared", caveats + [CAVEAT_CAMERA_METADATA, CAVEAT_NOTHING],
-            )  # fmt: skip
-        reason = (
-            "the file could not be analysed"
-            if result.status == "error"
-            else "no classifier score is available"
-        )
-        return Verdict(
-            "no conclusion",
-            f"No conclusion: the file declares nothing about AI generation and {reason}.{note}",
-            "none", caveats + [CAVEAT_NOTHING],
-        )  # fmt: skip
-    caveats.append(CAVEAT_CLASSIFIER)
-    if result.stability is not None and result.stability.unstable:
-        return Verdict(
-            "inconclusive",
-            "Inconclusive: no declaration, and the classifier's score flips when the image is re-compressed or "
-            f"resized.{note}",
-            "statistical", caveats,
-        )  # fmt: skip
-    if split := disagreement(result):
-        return Verdict(
-            "inconclusive",
-            f"Inconclusive: no declaration, and the classifiers disagree: {split}.{note}",
-            "statistical", caveats,
-        )  # fmt: skip
+    return Verdict(
+        Band.AI_EDITING,
+        f"Evidence of AI editing: AI-edited content is declared {how}{e.by}, not cryptographically verified.",
+        Basis.DECLARED, e.caveats + [CAVEAT_METADATA],
+    )  # fmt: skip
+
+
+def integrity_failure(e: Evidence) -> Verdict | None:
+    c2pa = e.result.provenance.c2pa
+    if c2pa.problem not in INTEGRITY_FAILURES:
+        return None
+    changed = c2pa.problem == C2PAProblem.CONTENT_CHANGED
+    what = (
+        f"{changed_after_signing(c2pa)}, so the file was changed after it was signed"
+        if changed
+        else C2PA_PROBLEM_SENTENCES[c2pa.problem]
+    )
+    return Verdict(
+        Band.CHANGED_AFTER_SIGNING if changed else Band.CREDENTIALS_DO_NOT_VERIFY,
+        f"Integrity problem: the file's Content Credentials{signed_by(c2pa)} fail validation: {what} "
+        f"({', '.join(failure_codes(c2pa, (c2pa.problem,)))}).{e.score}",
+        Basis.VERIFIED, e.caveats + [CAVEAT_INTEGRITY] + e.classifier_caveat,
+    )  # fmt: skip
+
+
+def credentials_removed(e: Evidence) -> Verdict | None:
+    if e.result.provenance.c2pa.state != C2PAStatus.STRIPPED:
+        return None
+    return Verdict(
+        Band.CREDENTIALS_REMOVED,
+        "Content credentials removed: the file's XMP metadata names Content Credentials embedded in this file, "
+        f"but none are there; they were removed after the file was made, and what they stated cannot be checked.{e.score}",
+        Basis.DECLARED, e.caveats + [CAVEAT_STRIPPED] + e.classifier_caveat,
+    )  # fmt: skip
+
+
+def capture_with_unconfirmed_signer(e: Evidence) -> Verdict | None:
+    c2pa = e.result.provenance.c2pa
+    if not (e.intact and c2pa.problem == C2PAProblem.CERTIFICATE_NOT_VALID and e.declared("capture", "c2pa")):
+        return None
+    return Verdict(
+        Band.DECLARED_CAPTURE,
+        f"Content Credentials{signed_by(c2pa)} declare a camera capture; their signature matches the file, but the "
+        f"signing certificate {certificate_reasons(c2pa)}, so the signer's identity is not confirmed.{e.score}",
+        Basis.DECLARED, e.caveats + [CAVEAT_SIGNATURE] + e.classifier_caveat,
+    )  # fmt: skip
+
+
+def camera_metadata_without_score(e: Evidence) -> Verdict | None:
+    result = e.result
+    cam = result.metadata.camera
+    if result.classifier is not None or result.status != RowStatus.OK or not (cam.make or cam.model):
+        return None
+    summary = capture_summary(result)
+    taken = f", capture date {summary['datetime_original']}" if summary["datetime_original"] else ""
+    fit = " It does not fit the image in places (see the ledger)." if summary["status"] == "inconsistent" else ""
+    editors = result.metadata.editing_software()
+    if editors:
+        fit += f" The metadata also names editing software ({quote(editors[0], 60)})."
+    return Verdict(
+        Band.CAMERA_METADATA,
+        f"Camera metadata present ({quote(summary['camera'])}{taken}) and nothing in the file declares AI "
+        f"generation; no classifier score is available.{fit}{_credentials_note(result.provenance.c2pa)}",
+        Basis.DECLARED, e.caveats + [CAVEAT_CAMERA_METADATA, CAVEAT_NOTHING],
+    )  # fmt: skip
+
+
+def no_score(e: Evidence) -> Verdict | None:
+    result = e.result
+    if result.classifier is not None:
+        return None
+    reason = "the file could not be analysed" if result.status == RowStatus.ERROR else "no classifier score is available"
+    return Verdict(
+        Band.NO_CONCLUSION,
+        f"No conclusion: the file declares nothing about AI generation and {reason}."
+        f"{_credentials_note(result.provenance.c2pa)}",
+        Basis.NONE, e.caveats + [CAVEAT_NOTHING],
+    )  # fmt: skip
+
+
+def unstable_score(e: Evidence) -> Verdict | None:
+    if e.result.stability is None or not e.result.stability.unstable:
+        return None
+    return Verdict(
+        Band.INCONCLUSIVE,
+        "Inconclusive: no declaration, and the classifier's score flips when the image is re-compressed or "
+        f"resized.{_credentials_note(e.result.provenance.c2pa)}",
+        Basis.STATISTICAL, e.caveats + [CAVEAT_CLASSIFIER],
+    )  # fmt: skip
+
+
+def classifiers_disagree(e: Evidence) -> Verdict | None:
+    split = disagreement(e.result)
+    if not split:
+        return None
+    return Verdict(
+        Band.INCONCLUSIVE,
+        f"Inconclusive: no declaration, and the classifiers disagree: {split}."
+        f"{_credentials_note(e.result.provenance.c2pa)}",
+        Basis.STATISTICAL, e.caveats + [CAVEAT_CLASSIFIER],
+    )  # fmt: skip
+
+
+def classifier_score(e: Evidence) -> Verdict:
+    """The last rule: it always applies (every earlier rule has handled a missing score)."""
+    result = e.result
     band = classifier_band(result.classifier.p_artificial)
-    if band == "little evidence of AI generation":
-        caveats.append(CAVEAT_NOTHING)
+    caveats = e.caveats + [CAVEAT_CLASSIFIER] + ([CAVEAT_NOTHING] if band == Band.LITTLE_EVIDENCE else [])
     return Verdict(
         band,
         f"{band[0].upper()}{band[1:]}: nothing in the file declares how it was made. "
-        f"{_score_sentence(result, with_band=False)}{note}",
-        "statistical", caveats,
+        f"{_score_sentence(result, with_band=False)}{_credentials_note(result.provenance.c2pa)}",
+        Basis.STATISTICAL, caveats,
     )  # fmt: skip
+
+
+RULES: tuple[Callable[[Evidence], Verdict | None], ...] = (
+    # Declarations of AI generation or editing, signed first.
+    signed_ai_generation,
+    signed_ai_editing,
+    signed_capture,
+    unsigned_ai_declaration,
+    # Signed credentials that fail, or were removed.
+    integrity_failure,
+    credentials_removed,
+    capture_with_unconfirmed_signer,
+    # Nothing declared: camera metadata, or no score at all.
+    camera_metadata_without_score,
+    no_score,
+    # Statistics, only when nothing is declared.
+    unstable_score,
+    classifiers_disagree,
+    classifier_score,
+)
+
+
+def decide(result: ScanResult) -> Verdict:
+    """The verdict for one analysed file: the first rule of ``RULES`` that applies."""
+    evidence = Evidence.of(result)
+    return next(verdict for rule in RULES if (verdict := rule(evidence)) is not None)
 
 
 def _problem_phrase(c2pa: C2PAState) -> str:

@@ -18,12 +18,11 @@ import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from core.schema import ErrorInfo, FileFacts, ScanResult, from_dict
 from core.wellformed import repair, unwritable_field
 
-FORMATS = ("jsonl", "json", "csv", "parquet")
 # Rows per Parquet row group: the writer holds at most this many rows in memory.
 PARQUET_ROWS_PER_GROUP = 1000
 
@@ -135,7 +134,7 @@ def _json_line(row: dict) -> str:
     return text
 
 
-def write_parquet(results: Iterable[ScanResult], path: str) -> Written:
+def write_parquet(results: Iterable[ScanResult], out: str | BinaryIO) -> Written:
     """A Parquet file: the CSV columns as text (not formula-escaped: Parquet is not opened by
     spreadsheets as text) plus ``result_json``, the full record. Needs pyarrow
     (requirements-ray.txt)."""
@@ -157,7 +156,7 @@ def write_parquet(results: Iterable[ScanResult], path: str) -> Written:
                 value.encode("utf-8")
         return cells
 
-    with pq.ParquetWriter(path, schema) as writer:
+    with pq.ParquetWriter(out, schema) as writer:
         chunk: list[dict] = []
         for result in results:
             chunk.append(_checked(result.to_dict(), flat, written))

@@ -12,9 +12,21 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from core.escaping import escape_unprintable
+from core.vocabulary import (
+    Band,
+    Basis,
+    C2PAProblem,
+    C2PAStatus,
+    Direction,
+    RowStatus,
+    RunStatus,
+    Strength,
+    member,
+)
 
 # Major bumps break readers; minor bumps only add keys.
 SCHEMA_VERSION = "1.3"
@@ -125,6 +137,10 @@ class Metadata:
     editing: list[dict[str, Any]] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
 
+    def editing_software(self) -> list[str]:
+        """The editing software the metadata names, each once, in the order found."""
+        return list(dict.fromkeys(e["software"] for e in self.editing if e.get("software")))
+
 
 @dataclass
 class ClassifierResult:
@@ -196,9 +212,12 @@ class C2PAFailure:
     """One failed C2PA validation check, with what it means for a reader."""
 
     code: str  # the C2PA validation status code, e.g. "assertion.dataHash.mismatch"
-    kind: str  # see core.provenance.c2pa_credentials.FAILURE_KINDS
+    kind: C2PAProblem
     scope: str  # "active" (the file's own credentials) or "ingredient" (an earlier version's)
     explanation: str | None = None  # the validator's own words
+
+    def __post_init__(self) -> None:
+        self.kind = member(C2PAProblem, self.kind)
 
 
 @dataclass
@@ -213,22 +232,14 @@ class C2PAIngredient:
 class C2PAState:
     """Content Credentials (C2PA) as read and validated by c2pa-python, offline.
 
-    ``state``: ``trusted`` (valid, signer chains to a configured trust anchor),
-    ``valid`` (valid signature, signer not on a configured trust list), ``invalid``
-    (validation failed: see ``problem`` and ``failures``), ``remote_only`` (the file
-    points to a manifest stored online, which is never fetched), ``unreadable`` (a
-    manifest is there but cannot be parsed), ``stripped`` (the XMP names a manifest
-    embedded in this file, and none is there: the credentials were removed); ``null``
-    when no credentials are present or referenced.
-
-    ``problem`` is the most serious kind of failure, for the headline: ``content_changed``,
-    ``signature_invalid``, ``credentials_damaged``, ``certificate_revoked``,
-    ``certificate_not_valid``, ``ingredient_invalid``; ``null`` when nothing failed.
+    ``state`` (``C2PAStatus``): null when no credentials are present or referenced.
+    ``problem`` (``C2PAProblem``) is the most serious kind of failure, for the headline;
+    null when nothing failed.
     """
 
     present: bool | None = None
-    state: str | None = None
-    problem: str | None = None
+    state: C2PAStatus | None = None
+    problem: C2PAProblem | None = None
     failure_codes: list[str] = field(default_factory=list)  # every failure code, once each
     failures: list[C2PAFailure] = field(default_factory=list)
     signer: str | None = None
@@ -241,6 +252,10 @@ class C2PAState:
     remote_url: str | None = None
     xmp_provenance: str | None = None  # the XMP dcterms:provenance value, as found
     error: str | None = None
+
+    def __post_init__(self) -> None:
+        self.state = member(C2PAStatus, self.state)
+        self.problem = member(C2PAProblem, self.problem)
 
 
 @dataclass
@@ -265,29 +280,31 @@ class Provenance:
 
 @dataclass
 class Finding:
-    """One line of the evidence ledger.
-
-    ``strength`` ranks how much weight the finding can bear: ``verified`` (a declaration
-    protected by a valid cryptographic signature) > ``declared`` (stated in metadata,
-    which anyone can edit) > ``statistical`` (a classifier or pixel statistic) >
-    ``context`` (background that supports no conclusion by itself).
-    """
+    """One line of the evidence ledger; ``strength`` ranks how much weight it can bear."""
 
     rule: str  # stable id, e.g. "c2pa.ai_generated"
-    direction: str  # "synthesis", "editing", "capture" or "neutral"
-    strength: str
+    direction: Direction
+    strength: Strength
     sentence: str  # fixed wording; untrusted values only appear quoted
     data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.direction = member(Direction, self.direction)
+        self.strength = member(Strength, self.strength)
 
 
 @dataclass
 class Verdict:
     """The hedged summary: a band from a closed vocabulary, never a bare percentage."""
 
-    band: str  # closed vocabulary, see core.ledger.BANDS
+    band: Band
     sentence: str
-    basis: str  # "verified", "declared", "statistical" or "none"
+    basis: Basis
     caveats: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.band = member(Band, self.band)
+        self.basis = member(Basis, self.basis)
 
 
 @dataclass
@@ -300,12 +317,13 @@ class AnalyzerRun:
 
     id: str
     version: str
-    status: str
+    status: RunStatus
     reason: str | None = None
     code: str | None = None
     message: str | None = None
 
     def __post_init__(self) -> None:
+        self.status = member(RunStatus, self.status)
         self.message = escape_unprintable(self.message) if self.message else self.message
 
 
@@ -314,7 +332,7 @@ class ScanResult:
     """The analysis of one file: one JSON line of ``python -m core scan``."""
 
     path: str
-    status: str  # "ok" or "error"
+    status: RowStatus
     error: ErrorInfo | None = None
     # Always objects, also in error rows, so that readers can dig into them without checks.
     file: FileFacts = field(default_factory=FileFacts)
@@ -340,6 +358,9 @@ class ScanResult:
     tool_version: str = ""
     schema_version: str = SCHEMA_VERSION
 
+    def __post_init__(self) -> None:
+        self.status = member(RowStatus, self.status)
+
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
 
@@ -359,6 +380,8 @@ def _plain(value: Any) -> Any:
     kind = type(value)
     if kind in _LEAVES:
         return value
+    if isinstance(value, StrEnum):  # a closed vocabulary's word, as a plain string
+        return value.value
     if isinstance(value, dict):
         return {_plain(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

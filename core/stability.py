@@ -16,6 +16,7 @@ from collections.abc import Callable
 from PIL import Image
 
 from core.schema import Stability
+from core.thresholds import labelled_artificial
 
 
 def _jpeg(quality: int) -> Callable[[Image.Image], Image.Image]:
@@ -57,7 +58,7 @@ def summarise(original: float, scores: list[float]) -> Stability:
     """Stability from the original's p_artificial and one score per VARIANTS entry."""
     named = {name: round(p, 6) for (name, _), p in zip(VARIANTS, scores, strict=True)}
     everything = [original, *scores]
-    flips = any((p >= 0.5) != (original >= 0.5) for p in scores)
+    flips = any(labelled_artificial(p) != labelled_artificial(original) for p in scores)
     return Stability(
         variants=named,
         min=round(min(everything), 6),

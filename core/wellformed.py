@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from enum import StrEnum
 from numbers import Integral, Real
 from typing import Any
 
@@ -116,6 +117,8 @@ class _Fixer:
         if kind is str:
             return self.fix_text(value, path)
         if value is None or kind is bool or kind is int:
+            return value
+        if isinstance(value, StrEnum):  # a closed vocabulary's word (core.vocabulary): plain text already
             return value
         if kind is float:
             if math.isfinite(value):

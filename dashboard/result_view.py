@@ -15,12 +15,11 @@ from core.analyzers import REGISTRY, by_id
 from core.detector.model_card import card_for
 from core.escaping import escape_lines
 from core.forensics.ela import RESAVE_QUALITY
-from core.ledger import BAND_COLOURS
 from core.reports.model import display_band, display_value
 from core.reports.summary import plain_summary
 from core.schema import ScanResult
 from core.stability import score_range
-from core.thresholds import LOW_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL, WEAK_SIGNAL, classifier_band
+from core.thresholds import SCORE_BANDS, classifier_band
 from dashboard.services import forensic_view, preview
 from dashboard.ui import BASIS_COLOURS, dataframe, image_uri, panel, safe
 
@@ -120,11 +119,7 @@ def _card_text(model: str, first_only: bool = False) -> str:
 
 
 # The gauge's coloured steps: each classifier band over its score range, in the band's colour.
-GAUGE_STEPS = [
-    {"range": [low, high], "color": BAND_COLOURS[classifier_band(low)]}
-    for low, high in zip((0.0, LOW_SIGNAL, WEAK_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL),
-                         (LOW_SIGNAL, WEAK_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL, 1.0), strict=True)
-]  # fmt: skip
+GAUGE_STEPS = [{"range": [low, high], "color": band.colour} for low, high, band in SCORE_BANDS]
 
 
 def _gauge(score) -> None:
@@ -163,7 +158,7 @@ def _declared(result: ScanResult, key: str) -> None:
         "GPS": f"{m.gps.lat}, {m.gps.lon}" if m.gps else None,
         "ICC profile": m.icc_profile,
         "Blocks found": ", ".join(m.sources) or "none",
-        "Editing software": "; ".join(dict.fromkeys(e["software"] for e in m.editing if e.get("software"))),
+        "Editing software": "; ".join(m.editing_software()),
     }
     for p in m.placeholders:  # a device default is named as such, never shown as a place or time
         declared[f"{p['field']} (placeholder)"] = f"{p['value']}: {p['reason']}"
@@ -336,7 +331,7 @@ def _stability(result: ScanResult) -> None:
         return
     names = ["original", *s.variants]
     values = [result.classifier.p_artificial, *s.variants.values()]
-    fig = go.Figure(go.Bar(x=names, y=values, marker_color=[BAND_COLOURS[classifier_band(v)] for v in values]))
+    fig = go.Figure(go.Bar(x=names, y=values, marker_color=[classifier_band(v).colour for v in values]))
     fig.add_hline(y=0.5, line_dash="dash", annotation_text="label boundary")
     fig.update_layout(yaxis_range=[0, 1], yaxis_title="p(artificial)", height=320, margin={"t": 20})
     st.plotly_chart(fig, width="stretch")

@@ -258,10 +258,10 @@ def test_case_words_typed_in_a_latin1_terminal_are_stored_by_the_latin1_rule(tmp
     assert case(b"new", b"Caf\xe9").returncode == 0
     assert case(b"note", b"Caf\xe9", b"vu \xe0 la t\xe9l\xe9").returncode == 0
     from core.cases import CaseStore
-    from core.reports import RENDERERS, build_report
+    from core.reports import build_report, render_html
 
     store_ = CaseStore(store)
     assert store_.case("Café").name == "Café"
     assert [(n["author"], n["text"]) for n in store_.notes("Café")] == [("José", "vu à la télé")]
     report = build_report(store_, "Café", thumbnails=False)
-    assert "vu à la télé" in RENDERERS["html"](report).decode("utf-8")
+    assert "vu à la télé" in render_html(report).decode("utf-8")

@@ -260,7 +260,7 @@ def test_reports_never_decode_originals_in_their_process(tmp_path, monkeypatch):
     import core.intake
     from core.cases import CaseStore
     from core.pipeline import Source, analyze, make_context
-    from core.reports import RENDERERS, build_report
+    from core.reports import build_report, render_pdf
     from core.settings import Settings
 
     store = CaseStore(tmp_path / "store")
@@ -276,7 +276,7 @@ def test_reports_never_decode_originals_in_their_process(tmp_path, monkeypatch):
     monkeypatch.setattr(core.intake, "decode", trapped)
     report = build_report(store, c.id, settings=Settings(classifier=False))
     assert report["items"][0]["thumbnail_jpeg_b64"]
-    assert RENDERERS["pdf"](report).startswith(b"%PDF")
+    assert render_pdf(report).startswith(b"%PDF")
 
 
 def test_one_gauge_per_classifier(monkeypatch, tiny_model, tiny_model_swapped):

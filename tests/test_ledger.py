@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from core import ledger
+from core import ledger, thresholds
 from core.schema import C2PAState, ClassifierResult, Generator, Provenance, ScanResult, SourceType
 from core.stability import VARIANTS, summarise
+from core.vocabulary import Band
 
 
 def result(
@@ -37,11 +38,11 @@ def result(
     ("p", "band"),
     [
         (0.95, "strong statistical indication of AI generation"),
-        (ledger.STRONG_SIGNAL, "strong statistical indication of AI generation"),
+        (thresholds.STRONG_SIGNAL, "strong statistical indication of AI generation"),
         (0.80, "moderate statistical indication of AI generation"),
         (0.65, "weak statistical indication of AI generation"),
         (0.50, "inconclusive"),
-        (ledger.LOW_SIGNAL, "little evidence of AI generation"),
+        (thresholds.LOW_SIGNAL, "little evidence of AI generation"),
         (0.05, "little evidence of AI generation"),
     ],
 )
@@ -74,7 +75,7 @@ def test_declaration_outranks_the_classifier():
     assert r.verdict.basis == "declared"
     assert ledger.CAVEAT_METADATA in r.verdict.caveats
     strengths = [f.strength for f in r.findings]
-    assert strengths == sorted(strengths, key=ledger.STRENGTH_ORDER.index)
+    assert strengths == sorted(strengths, key=lambda s: s.rank)
     assert r.findings[0].rule == "xmp.source_type.ai_generated"
 
 
@@ -114,7 +115,7 @@ def test_wording_never_states_fake_or_real_as_fact(p):
     text = " ".join([r.verdict.sentence, *r.verdict.caveats, *(f.sentence for f in r.findings)]).lower()
     assert not re.search(r"\bfake\b", text)
     assert not re.search(r"\b(is|looks|appears) (real|authentic|genuine)\b", text)
-    assert r.verdict.band in ledger.BANDS
+    assert r.verdict.band in list(Band)
 
 
 def test_hostile_or_damaged_metadata_becomes_a_finding():

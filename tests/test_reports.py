@@ -11,8 +11,9 @@ from PIL.PngImagePlugin import PngInfo
 
 from core.analyzers import REGISTRY
 from core.cases import CaseStore
+from core.exporters import formats
 from core.pipeline import Source, analyze, make_context
-from core.reports import RENDERERS, build_report
+from core.reports import build_report, render_csv, render_html, render_json, render_pdf
 from core.reports.bundle import create_bundle, verify_bundle
 from core.settings import Settings
 from tests.images import camera_exif, encode, photo, xmp_packet
@@ -44,7 +45,7 @@ def case(tmp_path_factory, tiny_model):
 
 def test_html_escapes_every_string_from_a_file(case):
     store, case_id = case
-    html = RENDERERS["html"](build_report(store, case_id)).decode()
+    html = render_html(build_report(store, case_id)).decode()
     assert SCRIPT not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert "Report &lt;b&gt;test&lt;/b&gt;" in html
@@ -57,7 +58,7 @@ def test_pdf_has_the_same_content_and_renders(case):
 
     store, case_id = case
     report = build_report(store, case_id)
-    data = RENDERERS["pdf"](report)
+    data = render_pdf(report)
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     for item in report["items"]:
         assert item["sha256"] in text.replace("\n", "")
@@ -71,7 +72,7 @@ def test_pdf_has_the_same_content_and_renders(case):
 
 def test_json_and_csv(case):
     store, case_id = case
-    report = json.loads(RENDERERS["json"](build_report(store, case_id)))
+    report = json.loads(render_json(build_report(store, case_id)))
     assert report["case"]["name"] == "Report <b>test</b>"
     assert report["items"][1]["result"]["provenance"]["generator"]["tool"] == "automatic1111"
     assert [a["action"] for a in report["audit"]] == [
@@ -80,16 +81,16 @@ def test_json_and_csv(case):
         "item_added",
         "note_added",
     ]
-    csv_text = RENDERERS["csv"](build_report(store, case_id)).decode()
+    csv_text = render_csv(build_report(store, case_id)).decode()
     assert "'=cmd|' /C calc'!A0" in csv_text
     assert csv_text.splitlines()[0].startswith("item_id,item_status,tags,added_at,added_by,path,status")
 
 
 def test_redacted_report_leaves_out_gps_serials_names_and_prompts(case):
     store, case_id = case
-    full = RENDERERS["json"](build_report(store, case_id)).decode()
-    redacted = RENDERERS["json"](build_report(store, case_id, redact=True)).decode()
-    html = RENDERERS["html"](build_report(store, case_id, redact=True)).decode()
+    full = render_json(build_report(store, case_id)).decode()
+    redacted = render_json(build_report(store, case_id, redact=True)).decode()
+    html = render_html(build_report(store, case_id, redact=True)).decode()
     for secret in ("48.8583", "SN-123456", "Jane Doe", "Secret Town", "alert"):
         assert secret in full, secret
         if secret != "alert":  # the file *name* holds markup and is not personal data
@@ -145,7 +146,7 @@ def test_pdf_shows_bytes_from_files_escaped(tmp_path, tiny_model):
     ctx = make_context(Settings(classifier=False))
     for name, data in (("cut.png", cut), ("cam.jpg", camera)):
         store.add_item(c.id, name, data, analyze(Source.from_bytes(name, data), ctx).to_dict(), "ana")
-    data = RENDERERS["pdf"](build_report(store, c.id))
+    data = render_pdf(build_report(store, c.id))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).replace("\n", "")
     assert "the }&\\x95\\x0d chunk at byte" in text
     assert "Cam\\x1b[31mera" in text and "\x1b" not in text and "\u202e" not in text
@@ -178,9 +179,9 @@ def test_redaction_is_an_allow_list_over_every_format(tmp_path):
     c = store.create_case("Redaction", "ana")
     store.add_item(c.id, "photo.jpg", data, analyze(Source.from_bytes("photo.jpg", data),
                    make_context(Settings(classifier=False))).to_dict(), "ana")  # fmt: skip
-    full = RENDERERS["json"](build_report(store, c.id)).decode()
+    full = render_json(build_report(store, c.id)).decode()
     report = build_report(store, c.id, redact=True)
-    outputs = {fmt: RENDERERS[fmt](report) for fmt in ("json", "html", "csv", "pdf")}
+    outputs = {fmt: formats("case")[fmt].render(report) for fmt in ("json", "html", "csv", "pdf")}
     outputs["pdf"] = "".join(p.extract_text() for p in PdfReader(io.BytesIO(outputs["pdf"])).pages).encode()
     personal = [*secrets.values(), "SN-987654", "Artist Person", "Copyright Person", "Description Secret",
                 "Byline Person", "Iptc City", "48.858"]  # fmt: skip
@@ -213,7 +214,7 @@ def test_the_pdf_opens_with_a_summary_and_a_contact_sheet(tmp_path):
         {"band": "substantial evidence of AI generation", "items": 1},
         {"band": "camera metadata present, no AI declaration", "items": 2},
     ]
-    pages = [p.extract_text() for p in PdfReader(io.BytesIO(RENDERERS["pdf"](report))).pages]
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(report))).pages]
     first = pages[0]
     assert "Summary: 3 item(s)" in first and "Contact sheet" in first
     assert "gen.png" in first and "cam.jpg" in first and "says it was generated with" in first
@@ -223,7 +224,7 @@ def test_the_pdf_opens_with_a_summary_and_a_contact_sheet(tmp_path):
     assert whole.count(ctx.classifier_error) == 1
     assert "Chain of custody" in pages[-1] and "file_name: cam.jpg" in pages[-1]
     assert "{'" not in whole and "None" not in whole and not re.search(r"\d\d:\d\d:\d\d\.\d{6}", whole)
-    html = RENDERERS["html"](report).decode()
+    html = render_html(report).decode()
     # Once in the set-up, once as the classifier's skip reason under "What was checked"; never per item.
     assert "Contact sheet" in html and html.count(ctx.classifier_error) == 2
     assert '<p class="band declared">Substantial evidence of AI generation</p>' in html  # "AI", never "ai"

@@ -27,8 +27,9 @@ from streamlit.testing.v1 import AppTest
 
 from core.cases import CaseStore
 from core.escaping import escape_lines
+from core.exporters import formats
 from core.output import write_parquet, write_results
-from core.reports import RENDERERS, build_report
+from core.reports import build_report, render_csv, render_html, render_json, render_pdf
 from core.reports.bundle import create_bundle, verify_bundle
 from core.reports.model import display_band
 from core.schema import ScanResult
@@ -258,18 +259,18 @@ def check_reports(store: CaseStore, items) -> None:
 
     # Thumbnails were made by the page's reports and are made again by the bundle: not here too.
     report = build_report(store, "Corpus replay", thumbnails=False, settings=Settings(classifier=False))
-    html = RENDERERS["html"](report).decode("utf-8")
+    html = render_html(report).decode("utf-8")
     assert html.count('<div class="item">') == len(items)
     assert "\u202e" not in html and "\x00" not in html and "\x1b" not in html
-    assert json.loads(RENDERERS["json"](report))["summary"]["items"] == len(items)
-    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report).decode("utf-8"))))
+    assert json.loads(render_json(report))["summary"]["items"] == len(items)
+    rows = list(csv.DictReader(io.StringIO(render_csv(report).decode("utf-8"))))
     assert sorted(int(r["item_id"]) for r in rows) == [i.id for i in items]
-    pdf = PdfReader(io.BytesIO(RENDERERS["pdf"](report)))
+    pdf = PdfReader(io.BytesIO(render_pdf(report)))
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert "Chain of custody" in text and all(i.sha256 in text.replace("\n", "") for i in items)
     redacted = build_report(store, "Corpus replay", redact=True, thumbnails=False, settings=Settings(classifier=False))
     for fmt in ("html", "pdf", "json", "csv"):
-        assert RENDERERS[fmt](redacted)
+        assert formats("case")[fmt].render(redacted)
 
 
 @pytest.fixture
@@ -431,7 +432,7 @@ def test_hostile_strings_in_every_field_pass_every_surface(small_desk):
         small_desk.add_item(case.id, name, data, result.to_dict(), "desk-editor")
         report = build_report(small_desk, case.id, thumbnails=False, settings=Settings(classifier=False))
         for fmt in ("html", "json", "csv", "pdf"):
-            rendered = RENDERERS[fmt](report)
+            rendered = formats("case")[fmt].render(report)
             if fmt == "html":
                 assert "\u202e" not in rendered.decode() and "\x1b" not in rendered.decode()
         page.session_state["results"] = {}

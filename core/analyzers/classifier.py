@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from core.escaping import quote
 from core.schema import Finding, ScanResult
-from core.thresholds import classifier_band
+from core.thresholds import LABEL_BOUNDARY, classifier_band, labelled_artificial
+from core.vocabulary import Direction, Strength
 
 from .base import Analyzer, library_version
 
@@ -29,10 +30,10 @@ def disagreement(result: ScanResult) -> str | None:
     is only one). Scores are listed side by side and never averaged: a mean of a model that
     knows a generator and one that does not is a number neither model gave."""
     scores = result.classifiers
-    high = [c for c in scores if c.p_artificial >= 0.5]
+    high = [c for c in scores if labelled_artificial(c.p_artificial)]
     if len(scores) < 2 or len(high) in (0, len(scores)):
         return None
-    return (f"{len(high)} of {len(scores)} classifiers score 0.5 or more for 'artificial' and "
+    return (f"{len(high)} of {len(scores)} classifiers score {LABEL_BOUNDARY} or more for 'artificial' and "
             f"{len(scores) - len(high)} below ({_listed(result)})")  # fmt: skip
 
 
@@ -45,7 +46,7 @@ def findings(result: ScanResult) -> list[Finding]:
     if c is None:
         return []
     found = [Finding(
-        "classifier.score", "synthesis" if c.p_artificial >= 0.5 else "neutral", "statistical",
+        "classifier.score", Direction.SYNTHESIS if labelled_artificial(c.p_artificial) else Direction.NEUTRAL, Strength.STATISTICAL,
         f"The classifier gives a probability of {c.p_artificial:.2f} for its 'artificial' label "
         f"({classifier_band(c.p_artificial)}).{calibrated(result)}",
         {"p_artificial": c.p_artificial, "model": c.model, "revision": c.revision, "calibration": result.calibration},

@@ -89,7 +89,7 @@ def findings(result: ScanResult) -> list[Finding]:
             "metadata.camera", "capture", "context", _capture_sentence(result, summary), summary,
         ))  # fmt: skip
     if meta.editing:
-        names = list(dict.fromkeys(e["software"] for e in meta.editing if e.get("software")))
+        names = meta.editing_software()
         where = sorted({e["where"] for e in meta.editing})
         named = ", ".join(quote(n, 60) for n in names[:3]) or "an edit history"
         findings.append(Finding(

@@ -17,6 +17,7 @@ from PIL import Image
 
 from core.errors import ClassifierUnavailable
 from core.schema import ClassifierResult
+from core.thresholds import labelled_artificial
 
 from . import openvino_backend
 from .labels import map_labels
@@ -102,7 +103,7 @@ class Detector:
                 model=self.model_id,
                 revision=self.revision,
                 p_artificial=round(float(p[self.artificial_index]), 6),
-                label="artificial" if float(p[self.artificial_index]) >= 0.5 else "real",
+                label="artificial" if labelled_artificial(float(p[self.artificial_index])) else "real",
                 device=self.device,
                 dtype=self.dtype,
                 backend=self.backend,

@@ -27,6 +27,7 @@ from typing import Any
 from core.intake.containers import jpeg_header_end
 from core.metadata.jsonsafe import clean_text
 from core.schema import C2PAAction, C2PAFailure, C2PAIngredient, C2PAState
+from core.vocabulary import C2PAProblem
 
 # Byte patterns that any embedded manifest (JUMBF "jumb" boxes) or remote reference
 # (XMP dcterms:provenance) contains. Files without them skip the native reader entirely.
@@ -35,14 +36,12 @@ _MARKERS = (b"jumb", b"dcterms:provenance", b"c2pa")
 _SOURCE_TYPE_PARAMETERS = ("com.adobe.digitalSourceType", "digitalSourceType")
 
 # Failure kinds, most serious first: the headline names the first one present.
-FAILURE_KINDS = (
-    "content_changed",  # a hash over the file's data or a signed assertion no longer matches
-    "signature_invalid",  # the claim signature does not verify (or is missing)
-    "credentials_damaged",  # malformed or inconsistent manifest, unsupported algorithm, ...
-    "certificate_revoked",  # the signing certificate was revoked by its issuer
-    "certificate_not_valid",  # expired, outside its validity, not trusted, time-stamp problems
-    "ingredient_invalid",  # only an earlier version's (an ingredient's) credentials fail
-)
+# Most serious first: content_changed (a hash over the file's data or a signed assertion no
+# longer matches), signature_invalid (the claim signature does not verify, or is missing),
+# credentials_damaged (malformed or inconsistent manifest, unsupported algorithm, ...),
+# certificate_revoked, certificate_not_valid (expired, outside its validity, not trusted,
+# time-stamp problems), ingredient_invalid (only an earlier version's credentials fail).
+FAILURE_KINDS = tuple(C2PAProblem)
 # Hard bindings: hashes over the file's own bytes.
 _DATA_HASHES = (
     "assertion.dataHash.",

@@ -1,12 +1,11 @@
-"""Reports: one report model, rendered by a registry of formats (HTML, PDF, JSON, CSV),
-plus the verifiable case bundle (``bundle.py``)."""
+"""Reports: one report model, rendered as HTML, PDF, JSON or CSV, plus the verifiable case
+bundle (``bundle.py``). ``core.exporters`` lists them with every other way out."""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -55,22 +54,7 @@ def render_csv(report: dict) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-# Media type of each format, for downloads.
-MIME_TYPES = {"html": "text/html", "pdf": "application/pdf", "json": "application/json", "csv": "text/csv"}
-# Formats that show or carry the items' thumbnails (each is made in a file worker, one per item:
-# a CSV of 500 items need not wait for 500 of them).
-WITH_THUMBNAILS = ("html", "pdf", "json")
-RENDERERS: dict[str, Callable[[dict], bytes]] = {
-    "html": render_html,
-    "pdf": render_pdf,
-    "json": render_json,
-    "csv": render_csv,
-}
-
 __all__ = [
-    "MIME_TYPES",
-    "RENDERERS",
-    "WITH_THUMBNAILS",
     "build_report",
     "render_csv",
     "render_html",

@@ -24,7 +24,7 @@ import zipfile
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -32,7 +32,7 @@ from core.cases import CaseStore
 from core.detector.loader import describe_local_model
 from core.settings import Settings
 
-from . import RENDERERS, build_report
+from . import build_report, render_csv, render_html, render_json, render_pdf
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"  # optional: an Ed25519 signature of manifest.json
@@ -46,17 +46,17 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 def create_bundle(
     store: CaseStore,
     case: int | str,
-    out_path: str | Path,
+    out: str | Path | BinaryIO,
     signing_key_pem: bytes | None = None,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Write the bundle ZIP (signed with an Ed25519 key when one is given); returns its manifest."""
     report = build_report(store, case, redact=False, settings=settings)
     files: dict[str, bytes] = {
-        "results.json": RENDERERS["json"](report),
-        "report.html": RENDERERS["html"](report),
-        "report.pdf": RENDERERS["pdf"](report),
-        "items.csv": RENDERERS["csv"](report),
+        "results.json": render_json(report),
+        "report.html": render_html(report),
+        "report.pdf": render_pdf(report),
+        "items.csv": render_csv(report),
     }
     originals = []
     for item in report["items"]:
@@ -80,7 +80,7 @@ def create_bundle(
     }
     manifest_bytes = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
     signature = sign_manifest(manifest_bytes, signing_key_pem) if signing_key_pem else None
-    with zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in sorted(files.items()):
             zf.writestr(name, data)
         zf.writestr(MANIFEST, manifest_bytes)

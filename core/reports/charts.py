@@ -1,5 +1,5 @@
 """Static charts for reports (PNG via matplotlib, no browser needed): the classifier
-scores of a case's items, coloured by verdict band (``ledger.BAND_COLOURS``, the colours the
+scores of a case's items, coloured by verdict band (``Band.colour``, the colours the
 dashboard uses too)."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from __future__ import annotations
 import io
 
 from core.escaping import escape_unprintable
-from core.ledger import BAND_COLOURS, BANDS
+from core.thresholds import LABEL_BOUNDARY
+from core.vocabulary import Band
 
 # Up to this many scored items, one bar each; beyond, a histogram of the scores by band.
 MAX_BARS = 40
@@ -15,7 +16,7 @@ MAX_BARS = 40
 
 def score_chart(report: dict) -> bytes | None:
     """The items' p_artificial, coloured by band; None when no item has a score."""
-    rows = [(i["file_name"], i["result"]["classifier"]["p_artificial"], (i["result"].get("verdict") or {}).get("band"))
+    rows = [(i["file_name"], i["result"]["classifier"]["p_artificial"], Band.of((i["result"].get("verdict") or {}).get("band")))
             for i in report["items"] if i["result"].get("classifier")]  # fmt: skip
     if not rows:
         return None
@@ -24,8 +25,8 @@ def score_chart(report: dict) -> bytes | None:
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    bands = [b for b in [*BANDS, None] if any(band == b for _, _, band in rows)]
-    colour = {b: BAND_COLOURS.get(b or "", BAND_COLOURS["not analysed"]) for b in bands}
+    bands = [b for b in Band if any(band == b for _, _, band in rows)]
+    colour = {b: b.colour for b in bands}
     if len(rows) <= MAX_BARS:
         fig = Figure(figsize=(7, 1.6 + 0.28 * len(rows)), dpi=110)
         ax = fig.subplots()
@@ -33,7 +34,7 @@ def score_chart(report: dict) -> bytes | None:
         ax.set_yticks(range(len(rows)), [_label(n) for n, _, _ in rows], fontsize=7)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
-        ax.axvline(0.5, color="#444444", linestyle="--", linewidth=0.8)
+        ax.axvline(LABEL_BOUNDARY, color="#444444", linestyle="--", linewidth=0.8)
     else:
         fig = Figure(figsize=(7, 3.5), dpi=110)
         ax = fig.subplots()
@@ -41,7 +42,7 @@ def score_chart(report: dict) -> bytes | None:
                 color=[colour[b] for b in bands])  # fmt: skip
         ax.set_ylabel("items")
     ax.set_xlabel("classifier probability for 'artificial' (colour: verdict band)")
-    handles = [Patch(color=colour[b], label=b or "no verdict") for b in bands]
+    handles = [Patch(color=colour[b], label=b.value) for b in bands]
     ax.legend(handles=handles, fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
     fig.tight_layout()
     buf = io.BytesIO()

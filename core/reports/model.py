@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 from importlib import metadata as package_metadata
 from typing import Any
 
-from core import __version__, ledger
+from core import __version__, thresholds
 from core.analyzers import REGISTRY
 from core.cases import CaseStore
 from core.intake import read_bytes
 from core.pipeline import preview_safely
 from core.schema import SCHEMA_VERSION, Camera
 from core.settings import Settings, load_settings
+from core.vocabulary import Band
 from core.wellformed import repaired_tree
 
 from .redaction import redact_result
@@ -135,11 +136,7 @@ def summary(items: list[dict]) -> dict[str, Any]:
         verdict = item["result"].get("verdict") or {}
         band = verdict.get("band") if isinstance(verdict, dict) else None
         bands[band or "not analysed"] = bands.get(band or "not analysed", 0) + 1
-    order = [*ledger.BANDS, "not analysed"]
-    counts = [
-        {"band": b, "items": bands[b]}
-        for b in sorted(bands, key=lambda b: order.index(b) if b in order else 99)
-    ]
+    counts = [{"band": b, "items": bands[b]} for b in sorted(bands, key=Band.rank_of)]
     reasons: dict[str, int] = {}
     for item in items:
         if not item["result"].get("classifier"):
@@ -171,10 +168,10 @@ def analysis_setup(items: list[dict]) -> dict[str, Any]:
         ),
         "models": [{"model": m, "revision": r} for m, r in models],
         "thresholds": {
-            "strong": ledger.STRONG_SIGNAL,
-            "moderate": ledger.MODERATE_SIGNAL,
-            "weak": ledger.WEAK_SIGNAL,
-            "low": ledger.LOW_SIGNAL,
+            "strong": thresholds.STRONG_SIGNAL,
+            "moderate": thresholds.MODERATE_SIGNAL,
+            "weak": thresholds.WEAK_SIGNAL,
+            "low": thresholds.LOW_SIGNAL,
         },  # fmt: skip
         "libraries": library_versions(),
     }

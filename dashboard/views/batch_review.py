@@ -16,14 +16,16 @@ import streamlit as st
 
 from core.batch_outliers import MIN_GROUP, batch_outliers, describe
 from core.escaping import escape_unprintable
-from core.ledger import BAND_COLOURS, BANDS
-from core.output import write_results
+from core.exporters import formats
 from core.similarity import featureless_rows, near_duplicate_groups
+from core.vocabulary import BAND_COLOURS, Band
 from dashboard.result_view import ROW_WRAPS
 from dashboard.services import add_uploads_to_case, analysis_context, analyze_uploads, case_store, identity
 from dashboard.ui import dataframe, no_classifier_banner, panel, safe, upload_limit
 
 # A transparent 1x1 PNG for rows without a thumbnail (the grid would print "None").
+# The rows formats offered as downloads (the others need a file or an extra library: the CLI has them).
+DOWNLOADS = ("csv", "json")
 BLANK_THUMBNAIL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 st.title("Batch review")
@@ -60,14 +62,14 @@ st.write(f"{len(results)} files analysed, {errors} with errors.")
 rows = []
 for r, thumb in zip(results, thumbs, strict=True):
     cam = r.metadata.camera
-    band = r.verdict.band if r.verdict else ""
+    band = r.verdict.band.value if r.verdict else ""
     rows.append(
         {
             "thumbnail": thumb,
             "file": r.path,
             "error": f"{r.error.code}: {r.error.message}" if r.error else "",
             # 1 = the strongest band: sorting by it sorts by the weight of the evidence, not alphabetically.
-            "rank": BANDS.index(band) + 1 if band in BANDS else len(BANDS) + 1,
+            "rank": Band.rank_of(band),
             "verdict": band,
             "AI score": r.classifier.p_artificial if r.classifier else None,
             # Values from files, escaped once here: they feed the table, the search and the charts.
@@ -87,7 +89,7 @@ table = pd.DataFrame(rows).sort_values("rank", kind="stable")
 left, right = st.columns([2, 1])
 bands = left.multiselect(
     "Verdict",
-    [b for b in BANDS if b in set(table["verdict"])],
+    [b.value for b in Band if b in set(table["verdict"])],
     placeholder="All verdicts",
     key="verdict_filter",
 )
@@ -155,17 +157,18 @@ with panel("The verdicts and key evidence"), st.expander(
         st.markdown("".join(lines))
 
 with panel("The downloads"):
-    buffer_csv, buffer_json = io.StringIO(), io.StringIO()
-    written = write_results(results, "csv", buffer_csv)
-    write_results(results, "json", buffer_json)
+    exporters = [formats("rows")[name] for name in DOWNLOADS]
+    files = []
+    for exporter in exporters:
+        out = io.BytesIO()
+        written = exporter.write(results, out)
+        files.append(out.getvalue())
     if written.failed:
         st.warning(f"{len(written.failed)} row(s) could not be written in full: they are output_failed error rows "
-                   "in both files.")  # fmt: skip
-    a, b = st.columns(2)
-    a.download_button("Download CSV", buffer_csv.getvalue(), "results.csv", "text/csv", width="stretch")
-    b.download_button(
-        "Download JSON", buffer_json.getvalue(), "results.json", "application/json", width="stretch"
-    )
+                   "in every file.")  # fmt: skip
+    for column, exporter, data in zip(st.columns(len(exporters)), exporters, files, strict=True):
+        column.download_button(f"Download {exporter.name.upper()}", data, exporter.file_name("results"),
+                               exporter.mime, width="stretch")  # fmt: skip
 
 with panel("Adding to a case"), st.expander("Add these files to a case"):
     open_cases = [c for c in case_store().cases() if c.status == "open"]
@@ -189,7 +192,8 @@ with panel("The charts"):
     if bands or search:
         st.caption(f"Charts and groups show the {len(shown)} file(s) the filters above select.")
     scored = shown.dropna(subset=["AI score"])
-    colours = {"color_discrete_map": BAND_COLOURS, "category_orders": {"verdict": list(BANDS)}}
+    colours = {"color_discrete_map": {b.value: c for b, c in BAND_COLOURS.items()},
+               "category_orders": {"verdict": [b.value for b in Band]}}
     c1, c2 = st.columns(2)
     if scored.empty:
         c1.write("No classifier scores to chart.")

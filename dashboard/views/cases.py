@@ -6,16 +6,12 @@ reports or the chain of custody."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 from core.batch_outliers import batch_outliers, describe
 from core.cases import ITEM_STATUS_LABELS, ITEM_STATUSES, CaseError, audit_head, verify_case
-from core.reports import MIME_TYPES, RENDERERS, WITH_THUMBNAILS, build_report
-from core.reports.bundle import create_bundle
+from core.exporters import CaseExport, formats
 from core.reports.model import display_time, display_value
 from core.schema import ScanResult
 from dashboard.result_view import ROW_WRAPS, show_result
@@ -204,23 +200,16 @@ with panel("The notes"):
 
 st.subheader("Reports")
 with panel("Reports"):
-    fmt = st.selectbox("Format", [*RENDERERS, "bundle"], key="report_format")
-    redact = st.checkbox(
-        "Redact for sharing outside the newsroom (GPS, serial numbers, names, prompts)",
-        disabled=fmt == "bundle",
-        key="report_redact",
+    exporters = formats("case")
+    fmt = st.selectbox("Format", list(exporters), key="report_format",
+                       format_func=lambda name: f"{name}: {exporters[name].help}")  # fmt: skip
+    exporter = exporters[fmt]
+    redact = exporter.redactable and st.checkbox(
+        "Redact for sharing outside the newsroom (GPS, serial numbers, names, prompts)", key="report_redact"
     )
     if st.button("Prepare report", key="prepare_report"):
-        if fmt == "bundle":
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "bundle.zip"
-                create_bundle(store, case.id, path, settings=analysis_context().settings)
-                prepared = (f"case-{case.id}-bundle.zip", path.read_bytes(), "application/zip")
-        else:
-            report = build_report(store, case.id, redact=redact, thumbnails=fmt in WITH_THUMBNAILS,
-                                  settings=analysis_context().settings)  # fmt: skip
-            data = RENDERERS[fmt](report)
-            prepared = (f"case-{case.id}{'-redacted' if redact else ''}.{fmt}", data, MIME_TYPES[fmt])
+        data = exporter.to_bytes(CaseExport(store, case.id, redact, analysis_context().settings))
+        prepared = (exporter.file_name(f"case-{case.id}{'-redacted' if redact else ''}"), data, exporter.mime)
         st.session_state["report"] = ((case.id, fmt, redact), prepared)
     # A download is offered only for the options shown: a report prepared before the format or
     # redaction changed (an unredacted file, say) is never offered under the new options.

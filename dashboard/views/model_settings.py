@@ -7,9 +7,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import ledger
 from core.detector.model_card import card_for
 from core.settings import SETTINGS
+from core.thresholds import SCORE_BANDS
+from core.vocabulary import Band
 from dashboard.services import analysis_context
 from dashboard.ui import dataframe, panel, safe
 
@@ -56,18 +57,16 @@ st.subheader("Verdict thresholds")
 dataframe(
     pd.DataFrame(
         {
+            # From the thresholds' own table, strongest first; the lowest band includes its upper bound.
             "classifier probability for 'artificial'": [
-                f">= {ledger.STRONG_SIGNAL}", f">= {ledger.MODERATE_SIGNAL}", f">= {ledger.WEAK_SIGNAL}",
-                f"> {ledger.LOW_SIGNAL}", f"<= {ledger.LOW_SIGNAL}",
+                f"<= {high}" if low == 0 else f"> {low}" if band == Band.INCONCLUSIVE else f">= {low}"
+                for low, high, band in reversed(SCORE_BANDS)
             ],
-            "band (when nothing in the file declares its origin)": [
-                ledger.classifier_band(p) for p in (ledger.STRONG_SIGNAL, ledger.MODERATE_SIGNAL, ledger.WEAK_SIGNAL,
-                                                    (ledger.LOW_SIGNAL + ledger.WEAK_SIGNAL) / 2, ledger.LOW_SIGNAL)
-            ],
+            "band (when nothing in the file declares its origin)": [band.value for *_, band in reversed(SCORE_BANDS)],
         }
     ),
     hide_index=True,
-)  # fmt: skip
+)
 st.caption(
     "Declarations outrank the classifier: a valid C2PA manifest first, then metadata. A score that flips after "
     "re-compression or resizing makes the verdict inconclusive."
