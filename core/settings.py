@@ -22,88 +22,78 @@ from core.cases import CaseStore, default_store_path
 @dataclass(frozen=True)
 class Setting:
     name: str
-    default: Any
     help: str
 
     @property
     def env(self) -> str:
         return "FORENSICS_" + self.name.upper()
 
+    @property
+    def default(self) -> Any:
+        return _DEFAULTS[self.name]
+
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("model", "Modotte/AIRealNet", "Hub id or local folder of the AI-vs-real image classifier."),
-    Setting("revision", "main", "Hub branch, tag or commit of the model; the resolved commit is recorded."),
-    Setting("device", "auto", "auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N or mps."),
-    Setting("backend", "auto", "auto (OpenVINO on CPU when installed, else PyTorch), openvino or pytorch."),
+    Setting("model", "Hub id or local folder of the AI-vs-real image classifier."),
+    Setting("revision", "Hub branch, tag or commit of the model; the resolved commit is recorded."),
+    Setting("device", "auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N or mps."),
+    Setting("backend", "auto (OpenVINO on CPU when installed, else PyTorch), openvino or pytorch."),
     Setting(
         "detectors",
-        "",
-        "More classifiers to run beside model, each scored and shown on its own (comma-separated Hub ids or "
-        "local folders, e.g. Modotte/AIRealNet-2). Their labels are mapped by name; disagreement is stated, "
-        "never averaged.",
+        "More classifiers to run beside model, each scored and shown on its own (comma-separated Hub ids "
+        "or local folders, e.g. Modotte/AIRealNet-2). Their labels are mapped by name; disagreement is "
+        "stated, never averaged.",
     ),
     Setting(
         "calibration",
-        "",
-        "A calibration profile written by `python -m core calibrate` from the desk's own verified photos: "
-        "the ledger then says how many of them scored as high. Refused when made with another model revision.",
+        "A calibration profile written by `python -m core calibrate` from the desk's own verified photos:"
+        " the ledger then says how many of them scored as high. Refused when made with another model "
+        "revision.",
     ),
-    Setting("batch_size", 8, "Images per classifier call (CPU gains little above 1; GPUs gain a lot)."),
-    Setting("classifier", True, "Run the classifier; false analyses metadata and files only."),
+    Setting("batch_size", "Images per classifier call (CPU gains little above 1; GPUs gain a lot)."),
+    Setting("classifier", "Run the classifier; false analyses metadata and files only."),
     Setting(
         "pixels",
-        True,
-        "Decode pixels (perceptual hash, classifier, pixel forensics, stability); false is a "
-        "metadata-only triage scan, several times faster (see --metadata-only).",
+        "Decode pixels (perceptual hash, classifier, pixel forensics, stability); false is a metadata-"
+        "only triage scan, several times faster (see --metadata-only).",
     ),
     Setting(
         "stability",
-        "auto",
-        "Re-score images after re-compression and resizing (3 more classifier runs): auto (only where the "
-        "verdict rests on the score, the score is not clearly low and the verdict is not inconclusive "
+        "Re-score images after re-compression and resizing (3 more classifier runs): auto (only where the"
+        " verdict rests on the score, the score is not clearly low and the verdict is not inconclusive "
         "already), always, or never.",
     ),
     Setting(
         "forensics",
-        True,
         "Pixel and file forensics (ELA, noise, spectrum, JPEG tables, thumbnail, trailing data).",
     ),
-    Setting(
-        "max_pixels",
-        200_000_000,
-        "Images declaring more pixels than this are refused as decompression bombs.",
-    ),
-    Setting("max_file_mb", 512, "Files larger than this many MiB are refused without being read."),
-    Setting("file_timeout_s", 60.0, "Seconds one file's parsing may take before it is stopped (time_limit)."),
+    Setting("max_pixels", "Images declaring more pixels than this are refused as decompression bombs."),
+    Setting("max_file_mb", "Files larger than this many MiB are refused without being read."),
+    Setting("file_timeout_s", "Seconds one file's parsing may take before it is stopped (time_limit)."),
     Setting(
         "file_memory_mb",
-        4096,
         "MiB of memory one file's parsing may use before it is stopped (memory_limit).",
     ),
+    Setting("trust_anchors", "PEM file of C2PA trust anchors; without one no signer is reported as trusted."),
     Setting(
-        "trust_anchors", "", "PEM file of C2PA trust anchors; without one no signer is reported as trusted."
-    ),
-    Setting(
-        "case_store", "", "Folder of the case store (default: a per-user data folder, never the source tree)."
+        "case_store",
+        "Folder of the case store (default: a per-user data folder, never the source tree).",
     ),
     Setting(
         "case_key",
-        "",
         "File of the secret key that anchors each case's audit log (default: a per-user config folder, "
         "outside the store; created with mode 0600 on first use).",
     ),
     Setting(
         "analyst",
-        "",
-        "Name recorded in the chain of custody. CLI default: the operating-system user. The dashboard asks "
-        "each person once per session unless identity_header or a login names them; set this only for a "
-        "single-user installation (every session would record this name).",
+        "Name recorded in the chain of custody. CLI default: the operating-system user. The dashboard "
+        "asks each person once per session unless identity_header or a login names them; set this only "
+        "for a single-user installation (every session would record this name).",
     ),
     Setting(
         "identity_header",
-        "",
-        "HTTP header that a trusted reverse proxy sets to the signed-in user (e.g. X-Forwarded-User); the "
-        "dashboard then records that name and asks nobody. Only set it behind such a proxy.",
+        "HTTP header that a trusted reverse proxy sets to the signed-in user (e.g. X-Forwarded-User); the"
+        " dashboard then records that name and asks nobody. Only set it behind such a proxy.",
     ),
 )
 
@@ -143,8 +133,31 @@ def _parse(setting: Setting, raw: Any) -> Any:
 STABILITY_MODES = ("auto", "always", "never")
 
 
-class _SettingsBehaviour:
-    """What resolved settings can do; their fields come from ``SETTINGS`` (see ``Settings``)."""
+@dataclass(frozen=True)
+class Settings:
+    """The resolved settings: one field per entry of ``SETTINGS``, in the same order (a test keeps
+    them in step), each with its default. Frozen and picklable: the file workers receive it."""
+
+    model: str = "Modotte/AIRealNet"
+    revision: str = "main"
+    device: str = "auto"
+    backend: str = "auto"
+    detectors: str = ""
+    calibration: str = ""
+    batch_size: int = 8
+    classifier: bool = True
+    pixels: bool = True
+    stability: str = "auto"
+    forensics: bool = True
+    max_pixels: int = 200_000_000
+    max_file_mb: int = 512
+    file_timeout_s: float = 60.0
+    file_memory_mb: int = 4096
+    trust_anchors: str = ""
+    case_store: str = ""
+    case_key: str = ""
+    analyst: str = ""
+    identity_header: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.stability, bool):  # Settings(stability=False) as before: never
@@ -173,15 +186,7 @@ class _SettingsBehaviour:
         return dataclasses.replace(self, **{k: _parse(_BY_NAME[k], v) for k, v in changes.items()})
 
 
-# The resolved settings: one frozen field per entry of ``SETTINGS``, with its default, so
-# that a new setting is one line in the table. Picklable (the file workers receive it).
-Settings = dataclasses.make_dataclass(
-    "Settings",
-    [(s.name, type(s.default), dataclasses.field(default=s.default)) for s in SETTINGS],
-    bases=(_SettingsBehaviour,),
-    frozen=True,
-)
-Settings.__module__ = __name__
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Settings)}
 
 
 def load_settings(

@@ -109,3 +109,16 @@ def test_no_core_module_is_imported_inside_a_function():
                 if own:
                     late.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert late == []
+
+
+def test_the_settings_dataclass_and_the_settings_table_are_in_step():
+    """One field per setting, in the table's order, each with a default of the type it parses to."""
+    import dataclasses
+    import typing
+
+    from core.settings import Settings
+
+    types = typing.get_type_hints(Settings)
+    fields = dataclasses.fields(Settings)
+    assert [f.name for f in fields] == [s.name for s in SETTINGS]
+    assert [type(f.default) for f in fields] == [types[f.name] for f in fields]
