@@ -125,9 +125,10 @@ def biased_model(model: Path, folder: Path, files: list[Path], low_share: float)
     import torch
     from transformers import AutoModelForImageClassification
 
+    from core.analyzers.stability import STABILITY_MIN_SCORE
     from core.detector import load_detector
     from core.intake import open_intake
-    from core.ledger import STABILITY_MIN_SCORE, WEAK_SIGNAL
+    from core.thresholds import WEAK_SIGNAL
 
     def logit(p: float) -> float:
         return math.log(p / (1 - p))
@@ -156,9 +157,10 @@ def biased_model(model: Path, folder: Path, files: list[Path], low_share: float)
 
 def default_scan_timer(model: Path, files: list[Path], stability: str) -> Callable[[], float]:
     """The scan users get: every default setting (forensics on, stability auto, batch 8) but the model."""
-    from core.pipeline import Source, make_context
+    from core.context import make_context
     from core.scan import scan
     from core.settings import Settings
+    from core.sources import Source
 
     ctx = make_context(Settings(model=str(model), stability=stability))
     sources = [Source.from_path(f) for f in files]
@@ -224,9 +226,10 @@ def classifier_timer(model: Path, files: list[Path], backend: str) -> tuple[Call
 
 
 def scan_timer(model: Path | None, files: list[Path], pixels: bool = True) -> Callable[[], float]:
-    from core.pipeline import Source, make_context
+    from core.context import make_context
     from core.scan import scan
     from core.settings import Settings
+    from core.sources import Source
 
     settings = Settings(model=str(model) if model else "none", classifier=model is not None, forensics=False,
                         stability="never", batch_size=1 if model else 8, pixels=pixels)  # fmt: skip

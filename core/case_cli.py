@@ -7,14 +7,13 @@ case, closed case, bad settings).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from pathlib import Path
 
-from core.cases import CaseError, CaseStore, audit_head, verify_case
+from core.cases import CaseError, CaseStore, add_analysed, audit_head, verify_case
+from core.context import make_context
 from core.escaping import say
 from core.exporters import CaseExport, formats, write_file
-from core.pipeline import make_context
 from core.scan import scan
 from core.settings import load_settings
 from core.sources import list_sources
@@ -97,32 +96,14 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
 
 def _add(store: CaseStore, settings, args: argparse.Namespace, who: str) -> int:
     c = store.case(args.case)
-    if c.status != "open":
+    if c.status != "open":  # said before anything is analysed
         raise CaseError(f"case {c.name!r} is closed; re-open it to add files")
     sources = list_sources(args.paths, settings.max_file_bytes)
-    ctx = make_context(settings)
-    added = duplicates = failed = 0
-    for source, result in zip(sources, scan(sources, ctx), strict=True):
-        if not result.file.sha256:
-            say(
-                f"not added: {result.path}: {result.error.message if result.error else 'unreadable'}",
-                file=sys.stderr,
-            )
-            failed += 1
-            continue
-        try:
-            # Bytes are read again only to store them; the hash check below proves they are the ones analysed.
-            data = source.read(settings.max_file_bytes)
-            if hashlib.sha256(data).hexdigest() != result.file.sha256:
-                say(f"not added: {result.path}: the file changed while it was analysed", file=sys.stderr)
-                failed += 1
-                continue
-            _, created = store.add_item(c.id, result.file.name, data, result.to_dict(), who)
-        except Exception as exc:  # one item that cannot be stored never stops the others
-            say(f"not added: {result.path}: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
-            failed += 1
-            continue
-        added += created
-        duplicates += not created
-    say(f"case {c.name}: {added} added, {duplicates} already in the case, {failed} not added")
+    results = scan(sources, make_context(settings))
+    analysed = ((result.file.name, source, result) for source, result in zip(sources, results, strict=True))
+    outcome = add_analysed(store, c.id, analysed, who, settings.max_file_bytes)
+    for path, why in outcome.not_added:
+        say(f"not added: {path}: {why}", file=sys.stderr)
+    say(f"case {c.name}: {outcome.added} added, {outcome.already_there} already in the case, "
+        f"{len(outcome.not_added)} not added")  # fmt: skip
     return 0

@@ -21,10 +21,10 @@ from tqdm import tqdm
 from core import __version__, ray_engine
 from core.calibration import build_profile
 from core.case_cli import run_case
+from core.context import make_context
 from core.escaping import say
 from core.exporters import formats
 from core.output import Written
-from core.pipeline import make_context
 from core.reports.bundle import bundle_facts, generate_signing_key, verify_bundle
 from core.scan import scan
 from core.settings import load_settings

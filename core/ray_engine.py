@@ -27,10 +27,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import core
-from core.pipeline import Context, Source, complete, make_context, prepare_safely
+from core.context import Context, make_context
+from core.pipeline import complete, prepare_safely
 from core.provenance.c2pa_credentials import load_trust_anchors
 from core.schema import ScanResult
 from core.settings import Settings
+from core.sources import Source
 
 # Files per CPU-stage task: enough to amortise task overhead, small enough to spread.
 FILES_PER_TASK = 4

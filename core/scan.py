@@ -13,8 +13,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from core.pipeline import Context, Source, complete, prepare_safely
+from core.context import Context
+from core.pipeline import complete, prepare_safely
 from core.schema import ScanResult
+from core.sources import Source
 
 # Batches being prepared ahead of the one being classified.
 LOOKAHEAD = 2

@@ -22,7 +22,8 @@ from core.cases import CaseStore, default_store_path
 @dataclass(frozen=True)
 class Setting:
     name: str
-    help: str
+    help: str  # what it does, in Markdown (docs/settings.md is made from these)
+    default_text: str | None = None  # how an empty default reads, where it means more than "none"
 
     @property
     def env(self) -> str:
@@ -34,66 +35,112 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("model", "Hub id or local folder of the AI-vs-real image classifier."),
-    Setting("revision", "Hub branch, tag or commit of the model; the resolved commit is recorded."),
-    Setting("device", "auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N or mps."),
-    Setting("backend", "auto (OpenVINO on CPU when installed, else PyTorch), openvino or pytorch."),
+    Setting(
+        "model",
+        "Hub id or local folder of the classifier. The former id `XenArcAI/AIRealNet` works too.",
+    ),
+    Setting(
+        "revision",
+        "Hub branch, tag or commit; the resolved commit is recorded in every result.",
+    ),
+    Setting(
+        "device",
+        "`auto` (CUDA, then Apple MPS, then CPU), `cpu`, `cuda`, `cuda:N` or `mps`. GPUs run in float16.",
+    ),
+    Setting(
+        "backend",
+        "`auto` runs the classifier through OpenVINO on CPUs (exported once and cached, at the input size "
+        "the model's own preprocessor makes, so 192, 224 or 384 px checkpoints work as AIRealNet's 256 px "
+        "does; bfloat16 only where the CPU computes it natively and a parity check passes), PyTorch on "
+        "GPUs and for models whose input size depends on the picture; `openvino` or `pytorch` force one. "
+        "Results record the backend and precision.",
+    ),
     Setting(
         "detectors",
-        "More classifiers to run beside model, each scored and shown on its own (comma-separated Hub ids "
-        "or local folders, e.g. Modotte/AIRealNet-2). Their labels are mapped by name; disagreement is "
-        "stated, never averaged.",
+        "More classifiers to run beside `model`, comma-separated Hub ids or local folders (e.g. "
+        "`Modotte/AIRealNet-2`). Each is loaded the same way (labels mapped by name, revision recorded), "
+        "scored on every image and shown on its own gauge; the ledger says whether they agree, and a "
+        "disagreement makes a score-based verdict inconclusive instead of being averaged away. Stability "
+        "is computed with `model` only.",
     ),
     Setting(
         "calibration",
-        "A calibration profile written by `python -m core calibrate` from the desk's own verified photos:"
-        " the ledger then says how many of them scored as high. Refused when made with another model "
-        "revision.",
+        "A calibration profile written by `python -m core calibrate` (see [Calibration on your own "
+        "photos](cli.md#calibration-on-your-own-photos)): the classifier's ledger line then says how many of the desk's verified photos scored "
+        "as high. A profile made with another model or revision, changed after it was written, or "
+        "unreadable is refused before any file is analysed.",
     ),
-    Setting("batch_size", "Images per classifier call (CPU gains little above 1; GPUs gain a lot)."),
-    Setting("classifier", "Run the classifier; false analyses metadata and files only."),
+    Setting(
+        "batch_size",
+        "Images per classifier call, and files held in memory at once.",
+    ),
+    Setting(
+        "classifier",
+        "`false` skips the classifier (same as `--no-classifier`).",
+    ),
     Setting(
         "pixels",
-        "Decode pixels (perceptual hash, classifier, pixel forensics, stability); false is a metadata-"
-        "only triage scan, several times faster (see --metadata-only).",
+        "`false` is a metadata-only scan (same as `--metadata-only`): no pixel decoding, so no perceptual "
+        "hash, classifier or pixel forensics.",
     ),
     Setting(
         "stability",
-        "Re-score images after re-compression and resizing (3 more classifier runs): auto (only where the"
-        " verdict rests on the score, the score is not clearly low and the verdict is not inconclusive "
-        "already), always, or never.",
+        "Re-score each image as JPEG q50, half size and WebP q80 (three more classifier runs, from the "
+        "decoded working copy). `auto`: only where it can change what a person concludes (see [Verdict "
+        "bands](result-schema.md#verdict-bands)); `always` (the one-image page uses it unless the setting is `never`); `never` "
+        "(`--no-stability`). `true`/`false` still mean `always`/`never`.",
     ),
     Setting(
         "forensics",
-        "Pixel and file forensics (ELA, noise, spectrum, JPEG tables, thumbnail, trailing data).",
+        "Pixel and file forensics (about 0.3 s for a 12 MP JPEG; `--no-forensics`).",
     ),
-    Setting("max_pixels", "Images declaring more pixels than this are refused as decompression bombs."),
-    Setting("max_file_mb", "Files larger than this many MiB are refused without being read."),
-    Setting("file_timeout_s", "Seconds one file's parsing may take before it is stopped (time_limit)."),
+    Setting(
+        "max_pixels",
+        "Images whose header declares more pixels are refused before decoding (`decompression_bomb`). "
+        "Pillow's own hard limit (about 179 million pixels) also applies.",
+    ),
+    Setting(
+        "max_file_mb",
+        "Larger files are refused without being read (`file_too_large`).",
+    ),
+    Setting(
+        "file_timeout_s",
+        "Each file is parsed (read, decoded, metadata, provenance, forensics) in a worker process; one "
+        "that takes longer is stopped (`time_limit`) and the scan goes on.",
+    ),
     Setting(
         "file_memory_mb",
-        "MiB of memory one file's parsing may use before it is stopped (memory_limit).",
+        "The memory one file's parsing may use in its worker process (an address-space limit); beyond it "
+        "the file is stopped (`memory_limit`).",
     ),
-    Setting("trust_anchors", "PEM file of C2PA trust anchors; without one no signer is reported as trusted."),
+    Setting(
+        "trust_anchors",
+        'PEM file of C2PA trust anchors. Without it, a valid signature is reported as `valid` ("signer '
+        'not on a configured trust list"), never `trusted`.',
+    ),
     Setting(
         "case_store",
-        "Folder of the case store (default: a per-user data folder, never the source tree).",
+        "Folder of the case store (`cases.sqlite3` and `originals/`); never inside the source tree.",
+        default_text="a per-user data folder",
     ),
     Setting(
         "case_key",
-        "File of the secret key that anchors each case's audit log (default: a per-user config folder, "
-        "outside the store; created with mode 0600 on first use).",
+        "The secret key (created with mode 0600 on first use) that anchors each case's audit log; keep it "
+        "where the people who handle the store cannot write.",
+        default_text="a per-user config folder",
     ),
     Setting(
         "analyst",
-        "Name recorded in the chain of custody. CLI default: the operating-system user. The dashboard "
-        "asks each person once per session unless identity_header or a login names them; set this only "
-        "for a single-user installation (every session would record this name).",
+        "The name recorded in the chain of custody. The dashboard asks each person once per session "
+        "instead (see [Who did what](cases.md#who-did-what)); set this only for a single-user installation, since every session "
+        "would record it.",
+        default_text="CLI: the operating-system user",
     ),
     Setting(
         "identity_header",
-        "HTTP header that a trusted reverse proxy sets to the signed-in user (e.g. X-Forwarded-User); the"
-        " dashboard then records that name and asks nobody. Only set it behind such a proxy.",
+        "An HTTP header that a trusted reverse proxy sets to the signed-in user (e.g. "
+        "`X-Forwarded-User`): the dashboard records that name and asks nobody. Only behind such a proxy: "
+        "anyone can send any header to an unprotected server.",
     ),
 )
 
@@ -212,3 +259,16 @@ def load_settings(
         if value is not None:
             values[name] = value
     return Settings().replace(**values)
+
+
+def settings_table() -> str:
+    """The settings as the Markdown table of ``docs/settings.md`` (a test keeps that file in step)."""
+    lines = ["| setting | environment variable | default | meaning |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        default = s.default_text or (
+            "none"
+            if s.default == ""
+            else f"`{str(s.default).lower() if isinstance(s.default, bool) else s.default}`"
+        )
+        lines.append(f"| `{s.name}` | `{s.env}` | {default} | {s.help} |")
+    return "\n".join(lines) + "\n"

@@ -275,7 +275,7 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
         return
     if chosen in view.plots:  # a frequency plot: beside the image, never over it
         shown = view.plots[chosen]
-    else:  # the map has the picture's size and orientation by construction (core.pipeline.ForensicView)
+    else:  # the map has the picture's size and orientation by construction (core.display.ForensicView)
         weight = round(opacity * 256)  # integer blending: a quarter of float32's time at 1024 px
         over = view.overlays[chosen].astype(np.uint16)[..., None]
         shown = ((view.image.astype(np.uint16) * (256 - weight) + over * weight) >> 8).astype(np.uint8)

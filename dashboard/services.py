@@ -15,11 +15,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.cases import CaseStore
-from core.pipeline import Context, ForensicView, Source, analyze, make_context, preview_safely, view_safely
+from core.cases import CaseStore, add_analysed
+from core.context import Context, make_context
+from core.display import ForensicView, preview_safely, view_safely
+from core.pipeline import analyze
 from core.scan import scan
 from core.schema import ScanResult
 from core.settings import load_settings
+from core.sources import Source
 
 
 @st.cache_resource(show_spinner="Loading the classifier...")
@@ -153,12 +156,6 @@ def add_uploads_to_case(
 ) -> tuple[int, int, int]:
     """Add analysed uploads to a case: (added, already there, not added because unreadable)."""
     sources = upload_sources(files)
-    added = present = skipped = 0
-    for source, result in zip(sources, results, strict=True):
-        if not result.file.sha256 or source.data is None:
-            skipped += 1
-            continue
-        _, created = case_store().add_item(case_id, source.path, source.data, result.to_dict(), analyst())
-        added += created
-        present += not created
-    return added, present, skipped
+    analysed = ((source.path, source, result) for source, result in zip(sources, results, strict=True))
+    outcome = add_analysed(case_store(), case_id, analysed, analyst(), analysis_context().settings.max_file_bytes)
+    return outcome.added, outcome.already_there, len(outcome.not_added)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import zipfile
 
+from core.context import make_context
 from core.intake import archive
-from core.pipeline import Source, analyze_batch, make_context
+from core.pipeline import analyze_batch
 from core.schema import FileFacts, ScanResult
 from core.settings import Settings
 from core.similarity import featureless_rows, near_duplicate_groups
+from core.sources import Source
 from tests.images import encode, photo
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from core.batch_outliers import batch_outliers
-from core.pipeline import Source, analyze_batch, make_context
+from core.context import make_context
+from core.pipeline import analyze_batch
 from core.settings import Settings
+from core.sources import Source
 from tests.images import camera_exif, encode, photo
 
 

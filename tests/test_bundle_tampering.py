@@ -10,9 +10,11 @@ import zipfile
 import pytest
 
 from core.cases import CaseStore
-from core.pipeline import Source, analyze, make_context
+from core.context import make_context
+from core.pipeline import analyze
 from core.reports.bundle import create_bundle, generate_signing_key, verify_bundle
 from core.settings import Settings
+from core.sources import Source
 from tests.images import encode, photo
 
 

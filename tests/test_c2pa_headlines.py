@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import pytest
 
+from core.context import make_context
 from core.ledger import build_ledger
-from core.pipeline import Source, analyze, make_context
+from core.pipeline import analyze
 from core.provenance.c2pa_credentials import credentials_from_store, failure_kind
 from core.schema import ScanResult
 from core.settings import Settings
+from core.sources import Source
 from tests.c2pa_signing import AI_GENERATED, CAPTURE, make_chain, manifest, sign
 from tests.images import camera_exif, encode, photo, xmp_packet
 

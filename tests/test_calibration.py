@@ -8,8 +8,10 @@ import pytest
 
 from core.calibration import CalibrationError, load_profile, profile_hash
 from core.cli import main
-from core.pipeline import Source, analyze, make_context
+from core.context import make_context
+from core.pipeline import analyze
 from core.settings import Settings
+from core.sources import Source
 from tests.images import camera_exif, encode, photo
 
 

@@ -9,8 +9,10 @@ import sqlite3
 import pytest
 
 from core.cases import CaseError, CaseStore, audit_head, verify_case
-from core.pipeline import Source, analyze, make_context
+from core.context import make_context
+from core.pipeline import analyze
 from core.settings import Settings
+from core.sources import Source
 from tests.images import encode, photo
 
 

@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from core.cases import CaseError, CaseStore, default_store_path, verify_case
-from core.pipeline import Source, analyze, make_context
+from core.context import make_context
+from core.pipeline import analyze
 from core.schema import ScanResult
 from core.settings import Settings
+from core.sources import Source
 from tests.conftest import ROOT
 from tests.images import camera_exif, encode, photo
 

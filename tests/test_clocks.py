@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from core.analyzers.clocks import file_name_time
-from core.pipeline import Source, analyze, make_context
+from core.context import make_context
+from core.pipeline import analyze
 from core.settings import Settings
+from core.sources import Source
 from tests.conftest import ROOT
 from tests.images import camera_exif, encode, photo
 

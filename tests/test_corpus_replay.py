@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core.context import make_context
 from core.metadata.exif import FIELDS, read_exifread
 from core.metadata.exiv2_reader import read_exiv2
-from core.pipeline import make_context
 from core.scan import scan
 from core.settings import Settings
 from core.similarity import featureless, near_duplicate_groups

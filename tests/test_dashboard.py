@@ -186,8 +186,10 @@ def test_cases_page_create_review_verify_and_report(monkeypatch, tmp_path):
     assert at.success[0].value.startswith("Case created")
 
     from core.cases import CaseStore
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.settings import Settings
+    from core.sources import Source
 
     store = CaseStore(tmp_path / "store")
     data = encode(photo(), "JPEG", exif=camera_exif())
@@ -259,9 +261,11 @@ def test_reports_never_decode_originals_in_their_process(tmp_path, monkeypatch):
 
     import core.intake
     from core.cases import CaseStore
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.reports import build_report, render_pdf
     from core.settings import Settings
+    from core.sources import Source
 
     store = CaseStore(tmp_path / "store")
     c = store.create_case("c", "ana")

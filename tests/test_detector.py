@@ -6,13 +6,15 @@ import json
 
 import pytest
 
+from core.context import make_context
 from core.detector import get_detector, load_detector
 from core.detector.labels import map_labels
 from core.detector.loader import fingerprint
 from core.detector.model_card import canonical_id
 from core.errors import ClassifierUnavailable, LabelMappingError
-from core.pipeline import Source, analyze_batch, make_context
+from core.pipeline import analyze_batch
 from core.settings import Settings
+from core.sources import Source
 from tests.conftest import save_tiny_model
 from tests.images import encode, photo
 
@@ -240,7 +242,8 @@ def test_draft_decoding_feeds_the_model_nearly_the_same_input(tiny_model):
 
 
 def test_pipelined_scan_gives_the_same_rows_as_one_by_one(tmp_path, tiny_model):
-    from core.pipeline import analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.scan import scan
     from core.settings import Settings
     from core.sources import list_sources
@@ -258,8 +261,10 @@ def test_pipelined_scan_gives_the_same_rows_as_one_by_one(tmp_path, tiny_model):
 def test_auto_stability_runs_where_the_score_decides_and_says_why_elsewhere(tmp_path, tiny_model_swapped):
     """The swapped-label model scores these photos from about 0.06 to 0.47: both sides of the rule."""
     tiny_model = tiny_model_swapped
-    from core.pipeline import Source, analyze_batch, make_context
+    from core.context import make_context
+    from core.pipeline import analyze_batch
     from core.settings import Settings
+    from core.sources import Source
     from tests.images import xmp_packet
 
     ai = "<Iptc4xmpExt:DigitalSourceType>http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia</Iptc4xmpExt:DigitalSourceType>"
@@ -304,8 +309,10 @@ def test_several_detectors_side_by_side_disagreement_is_stated_not_averaged(
 ):
     """The swapped model has the same weights with its label names in the other order: its
     'artificial' probability is the primary's 'real' one, so the two disagree on every image."""
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.settings import Settings
+    from core.sources import Source
 
     missing = tmp_path / "no-such-model"
     ctx = make_context(Settings(model=str(tiny_model), detectors=f"{tiny_model_swapped}, {missing}",

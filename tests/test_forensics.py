@@ -7,10 +7,12 @@ import io
 import numpy as np
 from PIL import Image
 
+from core.context import make_context
 from core.forensics import ela, file_structure, jpeg_quant, noise, spectrum
 from core.intake import containers
-from core.pipeline import Source, analyze, make_context
+from core.pipeline import analyze
 from core.settings import Settings
+from core.sources import Source
 from tests.images import encode, exif_with_thumbnail, photo
 
 

@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL.PngImagePlugin import PngInfo
 
-from core.pipeline import Source, analyze_batch, make_context
+from core.context import make_context
+from core.pipeline import analyze_batch
 from core.settings import Settings
+from core.sources import Source
 from tests.images import camera_exif, encode, photo, xmp_packet
 
 pytestmark = pytest.mark.slow  # thousands of examples through the file workers

@@ -10,8 +10,10 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from core.pipeline import Source, analyze, make_context
+from core.context import make_context
+from core.pipeline import analyze
 from core.settings import Settings
+from core.sources import Source
 from tests.images import camera_exif, encode, insert_jpeg_segment, iptc_app13, photo, xmp_packet
 
 INFOTEXT = (

@@ -12,8 +12,10 @@ import zlib
 import pytest
 from PIL import Image
 
-from core.pipeline import Source, analyze_batch, make_context
+from core.context import make_context
+from core.pipeline import analyze_batch
 from core.settings import Settings
+from core.sources import Source
 from tests.images import camera_exif, encode, photo, png_chunk, png_header_only
 
 
@@ -142,8 +144,10 @@ def test_png_whose_pixel_data_does_not_decode_is_an_error_row_with_its_hashes():
 
     from PIL import Image
 
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.settings import Settings
+    from core.sources import Source
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), (10, 200, 30)).save(buf, "PNG")
@@ -165,8 +169,10 @@ def test_bytes_from_a_file_are_escaped_in_messages():
 
     from PIL import Image
 
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.settings import Settings
+    from core.sources import Source
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), (10, 200, 30)).save(buf, "PNG")
@@ -226,8 +232,10 @@ def test_text_and_icc_bombs_do_not_fail_an_image_that_browsers_render():
     """Regression: a 17 MiB zTXt or a 20 MiB iCCP chunk made Pillow refuse a PNG whose pixels are fine."""
     import zlib
 
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.settings import Settings
+    from core.sources import Source
     from tests.images import png_chunk
 
     png = encode(photo((32, 32)), "PNG")
@@ -246,8 +254,10 @@ def test_cheap_tricks_do_not_hide_a_declaration():
     the file's metadata."""
     import struct
 
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.settings import Settings
+    from core.sources import Source
     from tests.images import insert_jpeg_segment, png_chunk, xmp_packet
 
     def scan(name, data):
@@ -301,8 +311,10 @@ def test_an_avif_whose_size_box_was_patched_is_refused_before_decoding():
     import io
     import struct
 
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.settings import Settings
+    from core.sources import Source
 
     buf = io.BytesIO()
     photo((64, 48)).save(buf, "AVIF")

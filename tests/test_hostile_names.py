@@ -89,9 +89,10 @@ def test_case_add_keeps_going_and_case_show_escapes_names(hostile_folder, tmp_pa
 
 def test_a_folder_that_cannot_be_listed_gets_a_row(tmp_path, monkeypatch):
     """As root every folder is readable, so the refusal is simulated where os.walk lists it."""
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.settings import Settings
-    from core.sources import list_files
+    from core.sources import Source, list_files
 
     (tmp_path / "ok.jpg").write_bytes(encode(photo((32, 24)), "JPEG"))
     locked = tmp_path / "locked"

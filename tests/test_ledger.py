@@ -119,8 +119,10 @@ def test_wording_never_states_fake_or_real_as_fact(p):
 
 
 def test_hostile_or_damaged_metadata_becomes_a_finding():
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
     from core.settings import Settings
+    from core.sources import Source
     from tests.images import encode, photo
 
     laughs = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "ha"><!ENTITY b "&a;&a;">]><x:xmpmeta xmlns:x="adobe:ns:meta/">&b;</x:xmpmeta>'
@@ -134,7 +136,7 @@ def test_hostile_or_damaged_metadata_becomes_a_finding():
 
 
 def test_stability_is_needed_only_where_the_score_decides():
-    from core.ledger import STABILITY_MIN_SCORE, stability_needed
+    from core.analyzers.stability import STABILITY_MIN_SCORE, stability_needed
 
     assert stability_needed(result(0.8)) is None
     assert stability_needed(result(STABILITY_MIN_SCORE)) is None

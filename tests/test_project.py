@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 
 from core.output import CSV_COLUMNS
-from core.settings import SETTINGS, load_settings
+from core.settings import SETTINGS, load_settings, settings_table
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = ROOT / "docs"
 
 
 def test_core_never_imports_streamlit():
@@ -27,14 +29,37 @@ def test_core_never_imports_streamlit():
     assert offenders == []
 
 
-def test_every_setting_is_documented_with_its_environment_variable():
+def test_the_settings_page_of_the_manual_is_made_from_the_settings_table():
+    """docs/settings.md holds exactly the table ``settings_table()`` makes; when a setting changes,
+    ``UPDATE_GOLDENS=1 python -m pytest tests/test_project.py`` rewrites it."""
+    page = DOCS / "settings.md"
+    text = page.read_text(encoding="utf-8")
+    begin, end = "<!-- settings table", "<!-- end of settings table -->"
+    head, rest = text.split(begin, 1)
+    marker, _, tail = rest.partition("\n")
+    table, _, after = tail.partition(end)
+    if os.environ.get("UPDATE_GOLDENS") == "1":
+        page.write_text(head + begin + marker + "\n" + settings_table() + end + after, encoding="utf-8")
+        table = settings_table()
+    assert table == settings_table()
     for s in SETTINGS:
-        assert re.search(rf"\|\s*`{s.name}`\s*\|\s*`{s.env}`\s*\|", README), s.name
+        assert re.search(rf"\|\s*`{s.name}`\s*\|\s*`{s.env}`\s*\|", table), s.name
 
 
 def test_every_csv_column_is_documented():
+    schema = (DOCS / "result-schema.md").read_text(encoding="utf-8")
     for column in CSV_COLUMNS:
-        assert f"`{column}`" in README, column
+        assert f"`{column}`" in schema, column
+
+
+def test_the_readme_is_short_and_every_page_it_points_to_exists():
+    assert len(README.splitlines()) < 150
+    links = re.findall(r"\]\(((?:docs|bench)/[^)#]+)", README)
+    assert {"docs/settings.md", "docs/architecture.md", "docs/result-schema.md"} <= set(links)
+    assert [link for link in links if not (ROOT / link).is_file()] == []
+    for page in DOCS.glob("*.md"):  # links between the manual's pages too
+        for link in re.findall(r"\]\(([\w-]+\.md)", page.read_text(encoding="utf-8")):
+            assert (DOCS / link).is_file(), f"{page.name}: {link}"
 
 
 def test_readme_has_exactly_two_commands():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.pipeline import Source, analyze, make_context
+from core.context import make_context
+from core.pipeline import analyze
 from core.settings import Settings
+from core.sources import Source
 from tests.c2pa_signing import AI_COMPOSITE, AI_GENERATED, CAPTURE, make_chain, manifest, sign
 from tests.images import camera_exif, encode, photo, xmp_packet
 

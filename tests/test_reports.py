@@ -11,11 +11,13 @@ from PIL.PngImagePlugin import PngInfo
 
 from core.analyzers import REGISTRY
 from core.cases import CaseStore
+from core.context import make_context
 from core.exporters import formats
-from core.pipeline import Source, analyze, make_context
+from core.pipeline import analyze
 from core.reports import build_report, render_csv, render_html, render_json, render_pdf
 from core.reports.bundle import create_bundle, verify_bundle
 from core.settings import Settings
+from core.sources import Source
 from tests.images import camera_exif, encode, photo, xmp_packet
 
 SCRIPT = "<script>alert('x')</script>"

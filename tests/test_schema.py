@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
-from core.pipeline import Source, analyze, make_context
+from core.context import make_context
+from core.pipeline import analyze
 from core.schema import SCHEMA_VERSION, ScanResult
 from core.settings import Settings
+from core.sources import Source
 from tests.images import camera_exif, encode, photo, xmp_packet
 
 

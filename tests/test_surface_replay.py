@@ -289,7 +289,9 @@ def small_desk(monkeypatch, tmp_path) -> CaseStore:
 def test_case_review_writes_to_the_item_it_shows(small_desk):
     """Previous and Next through every item: the selector names the item the panel shows, and a
     note, a status and a tag written on item 3 land on item 3; tags are shown and removable."""
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
+    from core.sources import Source
 
     store = small_desk
     case = store.create_case("Walk", "desk-editor")
@@ -333,7 +335,9 @@ def test_a_failing_panel_stays_in_its_panel(small_desk, monkeypatch):
     """A view that raises shows one line with its error code; the other tabs, the notes, the
     reports and the chain of custody are still drawn."""
     import dashboard.result_view as result_view
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
+    from core.sources import Source
 
     def broken(*args, **kwargs):
         raise ValueError("operands could not be broadcast together")
@@ -405,7 +409,9 @@ def test_hostile_strings_in_every_field_pass_every_surface(small_desk):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from core.pipeline import Source, analyze, make_context
+    from core.context import make_context
+    from core.pipeline import analyze
+    from core.sources import Source
 
     ctx = make_context(Settings(classifier=False))
     page = AppTest.from_file(APP, default_timeout=180).run()

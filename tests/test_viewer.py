@@ -1,5 +1,5 @@
 """The forensic viewer on every kind of picture: the picture and each map over it have one size
-and one orientation by construction (``core.pipeline._displayed``), the right way up, at 12 MP,
+and one orientation by construction (``core.display._displayed``), the right way up, at 12 MP,
 with EXIF orientations, in every pixel mode, for strips and tiny images, for each map and
 non-default options; and the one-image page draws them without an exception."""
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.pipeline import VIEW_SIZE, view_safely, view_size
+from core.display import VIEW_SIZE, view_safely, view_size
 from core.settings import Settings
 from tests.images import camera_exif, encode, photo
 

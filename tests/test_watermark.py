@@ -11,8 +11,10 @@ from imwatermark import WatermarkEncoder
 from PIL import Image, ImageFilter
 
 from core.analyzers.watermark import MARKS, MAX_CHANCE, chance
-from core.pipeline import Source, analyze, make_context
+from core.context import make_context
+from core.pipeline import analyze
 from core.settings import Settings
+from core.sources import Source
 from tests.conftest import ROOT
 from tests.images import encode, photo
 

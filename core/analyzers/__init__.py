@@ -2,7 +2,7 @@
 
 ``ANALYZERS`` run once per file, in a worker process (``core.pipeline.prepare``), each
 failing alone; ``BATCHED`` run once per batch of decoded images (the classifier, then
-stability). Every result lists every registered analyzer with its version and status
+stability: ``Analyzer.batch``). Every result lists every registered analyzer with its version and status
 (``ScanResult.analyzers``), and the ledger asks each, in this order, for its findings.
 Adding a check is one module defining ``ANALYZER`` (see ``base.py``) and one line here;
 the README's "Adding an analyzer" shows a real example.
@@ -36,7 +36,7 @@ from . import (
     trailing_data,
     watermark,
 )
-from .base import Analyzer, AnalyzerResult
+from .base import NO_PIXELS, Analyzer, AnalyzerResult, Row
 
 # Order matters: an analyzer reads what the earlier ones stored (C2PA reads the XMP
 # reference the metadata found; the declarations join the C2PA state and a watermark; the thumbnail
@@ -58,7 +58,6 @@ BATCHED: tuple[Analyzer, ...] = (classifier.ANALYZER, stability.ANALYZER)
 REGISTRY: tuple[Analyzer, ...] = ANALYZERS + BATCHED
 
 NOT_AN_IMAGE = "the content is not an image in a supported format"
-NO_PIXELS = "the file holds no decodable image"
 PIXELS_OFF = "metadata-only scan: pixels were not decoded (setting pixels=false)"
 
 
@@ -75,12 +74,6 @@ def run(intake: Intake, ctx: Context, result: ScanResult) -> None:
 def not_run(reason: str) -> list[AnalyzerRun]:
     """Status rows for analyzers that never got to the file (it could not be read, the worker stopped)."""
     return [AnalyzerRun(a.id, a.version, "skipped", reason=reason) for a in ANALYZERS]
-
-
-def record(result: ScanResult, analyzer: Analyzer, status: str, **why: str | None) -> None:
-    """Record what a batched stage did for one result (replacing an earlier record, if any)."""
-    result.analyzers = [r for r in result.analyzers if r.id != analyzer.id]
-    result.analyzers.append(AnalyzerRun(analyzer.id, analyzer.version, status, **why))
 
 
 def _skip_reason(analyzer: Analyzer, intake: Intake, ctx: Context) -> str | None:
@@ -150,5 +143,5 @@ def render_maps(full_image: Image.Image, options: dict[str, dict] | None = None)
     return maps
 
 
-__all__ = ["ANALYZERS", "BATCHED", "REGISTRY", "Analyzer", "AnalyzerResult", "by_id", "not_run", "record",
+__all__ = ["ANALYZERS", "BATCHED", "REGISTRY", "Analyzer", "AnalyzerResult", "NO_PIXELS", "Row", "by_id", "not_run",
            "render_maps", "run"]  # fmt: skip

@@ -10,6 +10,11 @@ order; one that raises fails alone (its status says why) and the others still ru
 what earlier analyzers found (``found``, the result being built), and returns an
 ``AnalyzerResult`` whose ``data`` is stored at ``output`` in the result.
 
+A batched analyzer (the classifier, stability) has ``batch(rows, ctx)`` instead: it runs
+once per batch of decoded images in the main process (``core.pipeline.complete``), stores
+its data in each row's result, records what it did for every row (``record``) and returns
+the results whose evidence it changed, so that their ledger is brought up to date.
+
 ``findings(result)`` turns the stored data into ledger lines with stable rule ids. It is a
 pure function of the result, so a result read back from JSON (a case, a bundle) gives
 the same ledger, and a finding may weigh what a later analyzer found (the camera
@@ -27,13 +32,19 @@ from PIL import Image
 
 from core.context import Context
 from core.intake import Intake
-from core.schema import Finding, Notice, ScanResult
+from core.schema import AnalyzerRun, Finding, Notice, ScanResult
+from core.vocabulary import RunStatus
 
 # What an analyzer reads, cheapest first. ``bytes``: the original bytes (and the parsed
 # header when there is one); ``pixels``: the decoded working copy (oriented, reduced);
 # ``full_pixels``: the first frame at full stored resolution.
 NEEDS = ("bytes", "pixels", "full_pixels")
 MAP_KINDS = ("overlay", "plot")
+NO_PIXELS = "the file holds no decodable image"
+
+# What the batch stage holds for one file: its result so far, and the decoded working copy
+# the classifier reads (None when the file has none).
+Row = tuple[ScanResult, Image.Image | None]
 
 
 @dataclass
@@ -65,8 +76,10 @@ class Analyzer:
     needs: str  # one of NEEDS
     output: str  # where ``data`` goes: a result field ("metadata"), a dotted field ("provenance.c2pa"), or "forensics.<id>"
     description: str  # one line, for the README and reports
-    # None for the batched stages (classifier, stability), which the pipeline runs per batch.
+    # Exactly one of the two: ``analyze`` (per file, in the file worker) or ``batch`` (per batch
+    # of decoded images: the classifier, stability).
     analyze: Callable[[Intake, Context, ScanResult], AnalyzerResult] | None = None
+    batch: Callable[[list[Row], Context], list[ScanResult]] | None = None
     findings: Callable[[ScanResult], list[Finding]] = no_findings
     available: Callable[[], str | None] = always_available  # None, or why it cannot run here
     switch: str | None = None  # the boolean setting that turns it off, if any
@@ -87,6 +100,13 @@ class Analyzer:
             raise ValueError(f"analyzer {self.id}: needs must be one of {NEEDS}")
         if self.map_kind not in MAP_KINDS:
             raise ValueError(f"analyzer {self.id}: map_kind must be one of {MAP_KINDS}")
+        if (self.analyze is None) == (self.batch is None):
+            raise ValueError(f"analyzer {self.id}: give either analyze (per file) or batch (per batch)")
+
+    def record(self, result: ScanResult, status: RunStatus, **why: str | None) -> None:
+        """Record what this analyzer did for one result (replacing an earlier record, if any)."""
+        result.analyzers = [r for r in result.analyzers if r.id != self.id]
+        result.analyzers.append(AnalyzerRun(self.id, self.version, status, **why))
 
 
 def library_version(*distributions: str) -> str:

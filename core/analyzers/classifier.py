@@ -1,16 +1,18 @@
 """The classifier (AIRealNet or another image classifier, ``core.detector``): a batched
-stage that the pipeline runs once per batch of decoded images, reported in the same shape
-as the other analyzers. Its score is statistical evidence, never a verdict by itself; the
-named thresholds below turn it into words."""
+analyzer, run once per batch of decoded images in one call, with the classifiers of the
+setting ``detectors`` beside it. Its score is statistical evidence, never a verdict by
+itself; the named thresholds (``core.thresholds``) turn it into words."""
 
 from __future__ import annotations
 
+from core.calibration import cite
+from core.context import Context
 from core.escaping import quote
-from core.schema import Finding, ScanResult
+from core.schema import Finding, Notice, ScanResult
 from core.thresholds import LABEL_BOUNDARY, classifier_band, labelled_artificial
-from core.vocabulary import Direction, Strength
+from core.vocabulary import Direction, RowStatus, RunStatus, Strength
 
-from .base import Analyzer, library_version
+from .base import NO_PIXELS, Analyzer, Row, library_version
 
 
 def calibrated(result: ScanResult) -> str:
@@ -64,12 +66,60 @@ def findings(result: ScanResult) -> list[Finding]:
     return found
 
 
+def batch(rows: list[Row], ctx: Context) -> list[ScanResult]:
+    """Score every decoded image of the batch in one call; every row records what was done."""
+    for result, pixels in rows:
+        if pixels is None or ctx.detector is None:
+            reason = ctx.classifier_error if result.status == RowStatus.OK else NO_PIXELS
+            ANALYZER.record(result, RunStatus.SKIPPED, reason=reason)
+            if ctx.detector is None and result.status == RowStatus.OK:  # every image row says why it has no score
+                result.classifier_error = ctx.classifier_error
+    ready = [(result, pixels) for result, pixels in rows if pixels is not None]
+    if ctx.detector is None or not ready:
+        return []
+    try:
+        scores = ctx.detector.predict([pixels for _, pixels in ready])
+    except Exception as exc:  # e.g. out of GPU memory: the rest of each row stays valid
+        for result, _ in ready:
+            result.classifier_error = f"classifier failed: {type(exc).__name__}: {str(exc)[:300]}"
+            result.notices.append(Notice("classifier_failed", result.classifier_error))
+            ANALYZER.record(result, RunStatus.FAILED, code="classifier_failed", message=result.classifier_error)
+        return []
+    for (result, _), score in zip(ready, scores, strict=True):
+        result.classifier = score
+        result.classifiers = [score]
+        if ctx.calibration_part is not None:
+            result.calibration = cite(ctx.calibration, ctx.calibration_part, score.p_artificial)
+        ANALYZER.record(result, RunStatus.OK)
+    _score_extra_detectors(ready, ctx)
+    return [result for result, _ in ready]
+
+
+def _score_extra_detectors(ready: list[Row], ctx: Context) -> None:
+    """The classifiers of the setting ``detectors``, each on the whole batch; one that fails
+    or could not load is a notice, and the others' scores stand."""
+    for result, _ in ready:
+        result.notices.extend(Notice("detector_unavailable", reason) for reason in ctx.extra_errors)
+    for detector in ctx.extra_detectors:
+        try:
+            scores = detector.predict([pixels for _, pixels in ready])
+        except Exception as exc:
+            for result, _ in ready:
+                result.notices.append(
+                    Notice("classifier_failed", f"{detector.model_id}: {type(exc).__name__}: {str(exc)[:300]}")
+                )
+            continue
+        for (result, _), score in zip(ready, scores, strict=True):
+            result.classifiers.append(score)
+
+
 ANALYZER = Analyzer(
     id="classifier",
     version=f"1.0 ({library_version('transformers', 'torch', 'openvino')})",
     needs="pixels",
     output="classifier",
     description="the image classifier's probability for its 'artificial' label (model and revision in the row)",
+    batch=batch,
     findings=findings,
     switch="classifier",
     rules=("classifier.score", "classifier.agreement"),

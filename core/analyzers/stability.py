@@ -1,13 +1,22 @@
 """Verdict stability (``core.stability``): the classifier re-run on re-shipped copies of the
-image, in the classifier's batch. A batched stage like the classifier; where it was not
-computed (setting ``stability=auto``), the row says why."""
+image. A batched analyzer after the classifier: every re-shipped copy of every image of the
+batch in one classifier call. With the setting ``stability=auto`` it runs only where the
+answer can change what a person concludes (``stability_needed``, which reads the verdict the
+ledger gave on the classifier's evidence); where it did not run, the row says why."""
 
 from __future__ import annotations
 
-from core.schema import Finding, ScanResult
+from core import stability
+from core.context import Context
+from core.schema import Finding, Notice, ScanResult
 from core.stability import score_range
+from core.vocabulary import Band, Basis, RunStatus
 
-from .base import Analyzer
+from .base import Analyzer, Row
+
+# With stability=auto, re-scoring is skipped below this score: it is clearly low.
+STABILITY_MIN_SCORE = 0.25
+NO_SCORE = "no classifier score"
 
 
 def findings(result: ScanResult) -> list[Finding]:
@@ -28,12 +37,63 @@ def findings(result: ScanResult) -> list[Finding]:
     return []
 
 
+def stability_needed(result: ScanResult) -> str | None:
+    """Why re-scoring re-shipped copies cannot change what a person concludes (None when it can),
+    from the verdict on the classifier's evidence (``result.verdict``): it rests on a
+    declaration or an integrity check, the score is clearly low, or the verdict is
+    "inconclusive" already (a flip would make it inconclusive, nothing more)."""
+    verdict = result.verdict
+    if verdict.basis != Basis.STATISTICAL:
+        return f"not computed: the verdict rests on {verdict.basis} evidence, not on the score"
+    if result.classifier is not None and result.classifier.p_artificial < STABILITY_MIN_SCORE:
+        return f"not computed: the score is clearly low (below {STABILITY_MIN_SCORE:.2f})"
+    if verdict.band == Band.INCONCLUSIVE:
+        return "not computed: the verdict is inconclusive whatever re-compression does to the score"
+    return None
+
+
+def batch(rows: list[Row], ctx: Context) -> list[ScanResult]:
+    """Re-score every re-shipped copy of every image that needs it, in one classifier call;
+    returns the results that got a stability (their verdict may change)."""
+    mode = ctx.settings.stability
+    ready = []
+    for result, pixels in rows:
+        if result.classifier is None or pixels is None:
+            ANALYZER.record(result, RunStatus.SKIPPED, reason=NO_SCORE)
+            continue
+        if mode == "auto":
+            result.stability_skipped = stability_needed(result)
+        if mode == "never" or result.stability_skipped:
+            reason = "switched off (setting stability=never)" if mode == "never" else result.stability_skipped
+            ANALYZER.record(result, RunStatus.SKIPPED, reason=reason)
+            continue
+        ready.append((result, pixels))
+    if not ready:
+        return []
+    try:
+        images = [variant for _, pixels in ready for variant in stability.variants(pixels)]
+        scores = ctx.detector.predict(images)
+    except Exception as exc:
+        for result, _ in ready:
+            message = f"{type(exc).__name__}: {str(exc)[:300]}"
+            result.notices.append(Notice("stability_failed", message))
+            ANALYZER.record(result, RunStatus.FAILED, code="stability_failed", message=message)
+        return []
+    per_image = len(stability.VARIANTS)
+    for i, (result, _) in enumerate(ready):
+        chunk = [s.p_artificial for s in scores[i * per_image : (i + 1) * per_image]]
+        result.stability = stability.summarise(result.classifier.p_artificial, chunk)
+        ANALYZER.record(result, RunStatus.OK)
+    return [result for result, _ in ready]
+
+
 ANALYZER = Analyzer(
     id="stability",
     version="2.0",
     needs="pixels",
     output="stability",
     description="the classifier re-run on re-compressed and resized copies (JPEG q50, half size, WebP q80)",
+    batch=batch,
     findings=findings,
     rules=("stability.stable", "stability.unstable", "stability.skipped"),
 )

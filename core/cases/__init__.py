@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from .adding import Added, add_analysed
 from .store import CASE_STATUSES, ITEM_STATUS_LABELS, ITEM_STATUSES, Case, CaseError, CaseStore, Item
 from .verify import audit_head, verify_case
 
@@ -17,12 +18,14 @@ def default_store_path() -> str:
 
 __all__ = [
     "CASE_STATUSES",
+    "Added",
     "ITEM_STATUSES",
     "ITEM_STATUS_LABELS",
     "Case",
     "CaseError",
     "CaseStore",
     "Item",
+    "add_analysed",
     "audit_head",
     "default_store_path",
     "verify_case",

@@ -16,8 +16,8 @@ from typing import Any
 from core import __version__, thresholds
 from core.analyzers import REGISTRY
 from core.cases import CaseStore
+from core.display import preview_safely
 from core.intake import read_bytes
-from core.pipeline import preview_safely
 from core.schema import SCHEMA_VERSION, Camera
 from core.settings import Settings, load_settings
 from core.vocabulary import Band

@@ -3,6 +3,8 @@ what the model is known to miss, and every setting's current value."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -73,9 +75,16 @@ st.caption(
 )
 
 st.subheader("Settings")
+
+
+def plain(markdown: str) -> str:
+    """A setting's help as table text: code marks dropped, links as their words."""
+    return re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", markdown).replace("`", "")
+
+
 dataframe(
     pd.DataFrame(
-        [{"setting": x.name, "value": str(getattr(s, x.name)), "environment variable": x.env, "meaning": x.help}
+        [{"setting": x.name, "value": str(getattr(s, x.name)), "environment variable": x.env, "meaning": plain(x.help)}
          for x in SETTINGS]
     ),
     hide_index=True,

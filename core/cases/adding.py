@@ -1,0 +1,52 @@
+"""The one way analysed files enter a case (``python -m core case add``, the batch page's
+"Add to case"): each file's bytes are stored with its result, and one file that cannot be
+stored never stops the others."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from core.schema import ScanResult
+from core.sources import Source
+
+from .store import CaseError, CaseStore
+
+
+@dataclass
+class Added:
+    added: int = 0
+    already_there: int = 0
+    not_added: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+
+
+def add_analysed(
+    store: CaseStore,
+    case: int | str,
+    analysed: Iterable[tuple[str, Source, ScanResult]],
+    who: str,
+    max_file_bytes: int,
+) -> Added:
+    """Add ``(name, source, result)`` triples to an open case. A file is stored only when its
+    bytes, read again to store them, hash to the SHA-256 its result was made from."""
+    c = store.case(case)
+    if c.status != "open":
+        raise CaseError(f"case {c.name!r} is closed; re-open it to add files")
+    outcome = Added()
+    for name, source, result in analysed:
+        if not result.file.sha256:
+            outcome.not_added.append((result.path, result.error.message if result.error else "unreadable"))
+            continue
+        try:
+            data = source.read(max_file_bytes)
+            if hashlib.sha256(data).hexdigest() != result.file.sha256:
+                outcome.not_added.append((result.path, "the file changed while it was analysed"))
+                continue
+            _, created = store.add_item(c.id, name, data, result.to_dict(), who)
+        except Exception as exc:  # one item that cannot be stored never stops the others
+            outcome.not_added.append((result.path, f"{type(exc).__name__}: {str(exc)[:200]}"))
+            continue
+        outcome.added += created
+        outcome.already_there += not created
+    return outcome
