@@ -41,10 +41,20 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 AIREALNET_GEOMETRY = dict(
-    image_size=256, patch_size=4, window_size=16, num_channels=3, embed_dim=192, depths=[2, 2, 18, 2],
-    num_heads=[6, 12, 24, 48], pretrained_window_sizes=[12, 12, 12, 6], mlp_ratio=4.0, drop_path_rate=0.1,
-    encoder_stride=32, id2label={0: "artificial", 1: "real"}, label2id={"artificial": 0, "real": 1},
-)  # fmt: skip
+    image_size=256,
+    patch_size=4,
+    window_size=16,
+    num_channels=3,
+    embed_dim=192,
+    depths=[2, 2, 18, 2],
+    num_heads=[6, 12, 24, 48],
+    pretrained_window_sizes=[12, 12, 12, 6],
+    mlp_ratio=4.0,
+    drop_path_rate=0.1,
+    encoder_stride=32,
+    id2label={0: "artificial", 1: "real"},
+    label2id={"artificial": 0, "real": 1},
+)
 PREPROCESSOR = {
     "image_mean": [0.485, 0.456, 0.406],
     "image_std": [0.229, 0.224, 0.225],
@@ -231,8 +241,14 @@ def scan_timer(model: Path | None, files: list[Path], pixels: bool = True) -> Ca
     from core.settings import Settings
     from core.sources import Source
 
-    settings = Settings(model=str(model) if model else "none", classifier=model is not None, forensics=False,
-                        stability="never", batch_size=1 if model else 8, pixels=pixels)  # fmt: skip
+    settings = Settings(
+        model=str(model) if model else "none",
+        classifier=model is not None,
+        forensics=False,
+        stability="never",
+        batch_size=1 if model else 8,
+        pixels=pixels,
+    )
     ctx = make_context(settings)
     sources = [Source.from_path(f) for f in files]
     list(scan(sources[:2], ctx))  # warm-up (model load, imports, file workers)
@@ -297,8 +313,10 @@ def main() -> None:
     if args.only_defaults or args.only_metadata:
         return
     files = write_files(work / "photos", args.images - args.images // 4, args.images // 4)
-    print(f"machine: {os.cpu_count()} CPU(s); files: {len(files)} ({args.images - args.images // 4} 12 MP JPEGs with EXIF, "
-          f"{args.images // 4} 1 MP PNGs); model: random weights, AIRealNet geometry")  # fmt: skip
+    print(
+        f"machine: {os.cpu_count()} CPU(s); files: {len(files)} ({args.images - args.images // 4} 12 MP JPEGs with EXIF, "
+        f"{args.images // 4} 1 MP PNGs); model: random weights, AIRealNet geometry"
+    )
     torch_timer, torch_kind = classifier_timer(model, files, "pytorch")
     fast_timer, kind = classifier_timer(model, files, "auto")
     timers = {
@@ -314,13 +332,18 @@ def main() -> None:
     b_over_a = median(r["b"] / r["a"] for r in rounds)
     c_over_b = median(r["c"] / r["b"] for r in rounds)
     c_over_a = median(r["c"] / r["a"] for r in rounds)
-    print(f"medians of {args.rounds} rounds (per round: " + "; ".join(
-        " ".join(f"{k} {v:.2f}" for k, v in r.items()) for r in rounds) + ")")  # fmt: skip
+    print(
+        f"medians of {args.rounds} rounds (per round: "
+        + "; ".join(" ".join(f"{k} {v:.2f}" for k, v in r.items()) for r in rounds)
+        + ")"
+    )
     print(f"(a) transformers pipeline, one file per call: {med['a']:.2f} images/s")
     print(f"    project classifier, {torch_kind}: {med['torch']:.2f} images/s")
     print(f"(b) project classifier alone ({kind}): {med['b']:.2f} images/s = {b_over_a:.2f}x (a)")
-    print(f"(c) full scan (intake, hashes, metadata, provenance, classifier): {med['c']:.2f} images/s = "
-          f"{c_over_b:.0%} of (b) = {c_over_a:.2f}x (a)")  # fmt: skip
+    print(
+        f"(c) full scan (intake, hashes, metadata, provenance, classifier): {med['c']:.2f} images/s = "
+        f"{c_over_b:.0%} of (b) = {c_over_a:.2f}x (a)"
+    )
     jpegs = write_files(work / "camera", args.scan_files, 0)
     d = scan_timer(None, jpegs)()
     print(f"(d) scan --no-classifier over {len(jpegs)} 12 MP camera JPEGs: {d:.1f} images/s")
@@ -332,8 +355,10 @@ def main() -> None:
         write_files(work / "memory", args.memory_files, 0, (1600, 1200))
         rss_small = peak_rss_of_scan(work / "memory-small", model)
         rss_large = peak_rss_of_scan(work / "memory", model)
-        print(f"(e) peak RSS of a default scan and its file workers (2 MP JPEGs): {rss_small:.0f} MiB for {args.memory_files // 10} files, "
-              f"{rss_large:.0f} MiB for {args.memory_files} files")  # fmt: skip
+        print(
+            f"(e) peak RSS of a default scan and its file workers (2 MP JPEGs): {rss_small:.0f} MiB for {args.memory_files // 10} files, "
+            f"{rss_large:.0f} MiB for {args.memory_files} files"
+        )
     print(f"    this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
@@ -342,8 +367,10 @@ def default_scan(args: argparse.Namespace, work: Path, model: Path) -> None:
     files = write_varied(work / "varied", args.default_files)
     mixed, scores = biased_model(model, work / "airealnet-mix", files, 0.8)
     low = [s for s in scores if s < 0.25]
-    print(f"(f) {len(files)} 12 MP camera JPEGs of different scenes; the random model's head is scaled and shifted "
-          f"so that most score clearly low: {len(low)} below 0.25, and {', '.join(f'{s:.2f}' for s in sorted(scores) if s >= 0.25)}")  # fmt: skip
+    print(
+        f"(f) {len(files)} 12 MP camera JPEGs of different scenes; the random model's head is scaled and shifted "
+        f"so that most score clearly low: {len(low)} below 0.25, and {', '.join(f'{s:.2f}' for s in sorted(scores) if s >= 0.25)}"
+    )
     timers = {
         "a": pipeline_timer(mixed, files),
         "auto": default_scan_timer(mixed, files, "auto"),
@@ -353,10 +380,14 @@ def default_scan(args: argparse.Namespace, work: Path, model: Path) -> None:
     med = {name: median(r[name] for r in rounds) for name in timers}
     print("    per round: " + "; ".join(" ".join(f"{k} {v:.2f}" for k, v in r.items()) for r in rounds))
     print(f"    (a) plain pipeline: {med['a']:.2f} images/s")
-    print(f"    default scan (stability auto): {med['auto']:.2f} images/s = "
-          f"{median(r['auto'] / r['a'] for r in rounds):.2f}x (a)")  # fmt: skip
-    print(f"    worst case (stability always): {med['always']:.2f} images/s = "
-          f"{median(r['always'] / r['a'] for r in rounds):.2f}x (a)")  # fmt: skip
+    print(
+        f"    default scan (stability auto): {med['auto']:.2f} images/s = "
+        f"{median(r['auto'] / r['a'] for r in rounds):.2f}x (a)"
+    )
+    print(
+        f"    worst case (stability always): {med['always']:.2f} images/s = "
+        f"{median(r['always'] / r['a'] for r in rounds):.2f}x (a)"
+    )
 
 
 def metadata_only(args: argparse.Namespace, work: Path) -> None:
@@ -368,10 +399,12 @@ def metadata_only(args: argparse.Namespace, work: Path) -> None:
     # part of what a user waits for, so it is measured for one corpus and for a desk's folder.
     folders = [
         ("real camera JPEGs (the corpus's)", ROOT.parent / "shared" / "corpus" / "camera"),
-        ("real camera JPEGs (the corpus's, 23 copies: a desk's folder of about 2,000)",
-         copies_of_corpus_cameras(work / "camera-copies", 23)),
+        (
+            "real camera JPEGs (the corpus's, 23 copies: a desk's folder of about 2,000)",
+            copies_of_corpus_cameras(work / "camera-copies", 23),
+        ),
         ("12 MP camera JPEGs", write_files(work / "camera", args.scan_files, 0)[0].parent),
-    ]  # fmt: skip
+    ]
     for name, folder in folders:
         if not folder.is_dir():
             continue
@@ -393,8 +426,10 @@ def metadata_only(args: argparse.Namespace, work: Path) -> None:
             whole_process(theirs, count),
         )  # untimed: bytecode written, files in the page cache
         pairs = [(whole_process(ours, count), whole_process(theirs, count)) for _ in range(args.rounds)]
-        print(f"(g) {count} {name}: --metadata-only {median(o for o, _ in pairs):.1f} files/s, exiftool "
-              f"{median(t for _, t in pairs):.1f} files/s = {median(o / t for o, t in pairs):.2f}x exiftool")  # fmt: skip
+        print(
+            f"(g) {count} {name}: --metadata-only {median(o for o, _ in pairs):.1f} files/s, exiftool "
+            f"{median(t for _, t in pairs):.1f} files/s = {median(o / t for o, t in pairs):.2f}x exiftool"
+        )
 
 
 if __name__ == "__main__":

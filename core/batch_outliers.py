@@ -46,8 +46,10 @@ def _facts(result: ScanResult) -> dict[str, Any]:
 
 def describe(outlier: dict[str, Any]) -> str:
     """ "software GIMP 2.10 (the group: Firmware 1.8.1, 4 of 5)", for each way the file differs."""
-    return "; ".join(f"{d['what']} {d['value']} (the group: {d['group_value']}, {d['group_count']} of "
-                     f"{d['group_size']})" for d in outlier["differs"])  # fmt: skip
+    return "; ".join(
+        f"{d['what']} {d['value']} (the group: {d['group_value']}, {d['group_count']} of {d['group_size']})"
+        for d in outlier["differs"]
+    )
 
 
 def batch_outliers(results: list[ScanResult]) -> list[dict[str, Any]]:
@@ -73,8 +75,15 @@ def batch_outliers(results: list[ScanResult]) -> list[dict[str, Any]]:
                 continue
             for i in members:
                 if facts[i][what] is not None and facts[i][what] != common:
-                    differs.setdefault(i, []).append({"what": what, "value": facts[i][what], "group_value": common,
-                                                      "group_count": count, "group_size": len(members)})  # fmt: skip
+                    differs.setdefault(i, []).append(
+                        {
+                            "what": what,
+                            "value": facts[i][what],
+                            "group_value": common,
+                            "group_count": count,
+                            "group_size": len(members),
+                        }
+                    )
         days = sorted(facts[i]["capture day"] for i in members if facts[i]["capture day"])
         if len(days) >= MIN_GROUP:
             middle = days[len(days) // 2]
@@ -83,9 +92,15 @@ def batch_outliers(results: list[ScanResult]) -> list[dict[str, Any]]:
                 for i in members:
                     day = facts[i]["capture day"]
                     if day and abs((day - middle).days) > MAX_DAYS_APART:
-                        differs.setdefault(i, []).append({
-                            "what": "capture day", "value": day.isoformat(), "group_value": f"around {middle.isoformat()}",
-                            "group_count": near, "group_size": len(members)})  # fmt: skip
+                        differs.setdefault(i, []).append(
+                            {
+                                "what": "capture day",
+                                "value": day.isoformat(),
+                                "group_value": f"around {middle.isoformat()}",
+                                "group_count": near,
+                                "group_size": len(members),
+                            }
+                        )
         out += [
             {"index": i, "path": results[i].path, "device": device, "differs": d}
             for i, d in sorted(differs.items())

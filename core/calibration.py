@@ -100,7 +100,7 @@ def build_profile(real: list[ScanResult], ai: list[ScanResult], target_fpr: floa
                 {"path": r.path, "why": r.error.code if r.error else (r.classifier_error or "no score")}
                 for r in (*real, *ai)
                 if not r.classifiers
-            ],  # fmt: skip
+            ],
         },
     }
     profile["sha256"] = profile_hash(profile)
@@ -138,8 +138,10 @@ def for_model(profile: dict[str, Any], model: str, revision: str) -> dict[str, A
     if not isinstance(part, dict):
         raise CalibrationError(f"the calibration profile has no scores of {model!r}")
     if part.get("revision") != revision:
-        raise CalibrationError(f"the calibration profile was made with {model!r} at revision {part.get('revision')!r}, "
-                               f"not the loaded {revision!r}: its numbers describe another model")  # fmt: skip
+        raise CalibrationError(
+            f"the calibration profile was made with {model!r} at revision {part.get('revision')!r}, "
+            f"not the loaded {revision!r}: its numbers describe another model"
+        )
     return part
 
 

@@ -77,8 +77,11 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
         for problem in problems:
             say(problem)
         c = store.case(args.case)
-        say(f"case {c.name}: {c.items} original(s) and the chain of custody verify" if not problems
-              else f"case {c.name}: {len(problems)} problem(s)")  # fmt: skip
+        say(
+            f"case {c.name}: {c.items} original(s) and the chain of custody verify"
+            if not problems
+            else f"case {c.name}: {len(problems)} problem(s)"
+        )
         head = audit_head(store, args.case)
         say(
             f"audit head: {head['hash']} ({head['entries']} entries); keep it apart from the store to check later"
@@ -104,6 +107,8 @@ def _add(store: CaseStore, settings, args: argparse.Namespace, who: str) -> int:
     outcome = add_analysed(store, c.id, analysed, who, settings.max_file_bytes)
     for path, why in outcome.not_added:
         say(f"not added: {path}: {why}", file=sys.stderr)
-    say(f"case {c.name}: {outcome.added} added, {outcome.already_there} already in the case, "
-        f"{len(outcome.not_added)} not added")  # fmt: skip
+    say(
+        f"case {c.name}: {outcome.added} added, {outcome.already_there} already in the case, "
+        f"{len(outcome.not_added)} not added"
+    )
     return 0

@@ -67,9 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-stability", action="store_true", help="never re-score re-compressed and resized copies"
     )
     p.add_argument(
-        "--stability", choices=("auto", "always", "never"),
+        "--stability",
+        choices=("auto", "always", "never"),
         help="re-score re-compressed and resized copies: auto (default: where the score decides), always, never",
-    )  # fmt: skip
+    )
     p.add_argument("--no-forensics", action="store_true", help="skip pixel and file forensics")
     p.add_argument(
         "--metadata-only",
@@ -85,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=formats("rows"),
         help="output format (default: jsonl; on a terminal, without --format or --out, a table of each file's "
         "verdict and the counts by verdict band): "
-        + "; ".join(f"{e.name}: {e.help}" + ("" if e.text else " (needs --out)") for e in formats("rows").values()),
+        + "; ".join(
+            f"{e.name}: {e.help}" + ("" if e.text else " (needs --out)") for e in formats("rows").values()
+        ),
     )
     p.add_argument(
         "--engine",
@@ -112,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     case_commands.add_parser("list", parents=[common], help="list cases")
     x = case_commands.add_parser("new", parents=[common], help="create a case")
     x.add_argument("name")
-    x = case_commands.add_parser("add", parents=[common], help="analyse files and add them (folders recursively) to a case")
+    x = case_commands.add_parser(
+        "add", parents=[common], help="analyse files and add them (folders recursively) to a case"
+    )
     x.add_argument("case")
     x.add_argument("paths", nargs="+", metavar="PATH")
     x.add_argument("--no-classifier", action="store_true")
@@ -138,14 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("case")
     x.add_argument("text")
     x.add_argument("--item", type=int)
-    x = case_commands.add_parser("verify", parents=[common], help="re-hash every original and walk the chain of custody")
+    x = case_commands.add_parser(
+        "verify", parents=[common], help="re-hash every original and walk the chain of custody"
+    )
     x.add_argument("case")
     x = case_commands.add_parser(
         "report", parents=[common], help="write a report: " + ", ".join(formats("case"))
     )
     x.add_argument("case")
-    x.add_argument("--format", choices=formats("case"), default="html",
-                   help="; ".join(f"{e.name}: {e.help}" for e in formats("case").values()))  # fmt: skip
+    x.add_argument(
+        "--format",
+        choices=formats("case"),
+        default="html",
+        help="; ".join(f"{e.name}: {e.help}" for e in formats("case").values()),
+    )
     x.add_argument("--out", required=True)
     x.add_argument("--redact", action="store_true", help="leave out GPS, serial numbers, names and prompts")
     x.add_argument(
@@ -271,8 +282,12 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(f"{written.rows} file(s) scanned, {errors} with errors", file=sys.stderr)
         say(band_counts(bands), file=sys.stderr)
     if written.failed:
-        say(f"{len(written.failed)} row(s) could not be written in full and are output_failed error rows: "
-            + ", ".join(written.failed[:5]) + (" ..." if len(written.failed) > 5 else ""), file=sys.stderr)  # fmt: skip
+        say(
+            f"{len(written.failed)} row(s) could not be written in full and are output_failed error rows: "
+            + ", ".join(written.failed[:5])
+            + (" ..." if len(written.failed) > 5 else ""),
+            file=sys.stderr,
+        )
         return OUTPUT_INCOMPLETE
     return 0
 
@@ -310,12 +325,16 @@ def _verify_bundle(args: argparse.Namespace) -> int:
     facts = bundle_facts(args.file)
     head = facts["audit_head"]
     if head and head.get("hash"):
-        say(f"audit head: {head['hash']} ({head.get('entries')} entries); it must equal the head that `case verify` "
-            "printed for this case, kept apart from the store")  # fmt: skip
+        say(
+            f"audit head: {head['hash']} ({head.get('entries')} entries); it must equal the head that `case verify` "
+            "printed for this case, kept apart from the store"
+        )
     if not facts["signed"]:
-        say("warning: the bundle is not signed: anyone who changes a file can rewrite its manifest to match; only "
+        say(
+            "warning: the bundle is not signed: anyone who changes a file can rewrite its manifest to match; only "
             "the audit head compared with one kept elsewhere, or a signed bundle (case report --sign-key), shows "
-            "that it is the desk's")  # fmt: skip
+            "that it is the desk's"
+        )
     elif key is None:
         say("the bundle is signed; give --public-key DESK.pub to check the signature")
     return 1 if problems else 0
@@ -342,9 +361,12 @@ def _calibrate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     Path(args.out).write_text(json.dumps(profile, indent=1, ensure_ascii=False), encoding="utf-8")
     for model, part in profile["models"].items():
         strong = part["bands"]["strong"]
-        say(f"{model} @ {part['revision']}: {len(part['real_scores'])} verified photos, {strong['real_at_or_above']} at "
+        say(
+            f"{model} @ {part['revision']}: {len(part['real_scores'])} verified photos, {strong['real_at_or_above']} at "
             f"or above {strong['threshold']}; threshold for a {part['target_false_positive_rate']:.1%} false-positive "
-            f"rate: {part['threshold_for_target']}", file=sys.stderr)  # fmt: skip
+            f"rate: {part['threshold_for_target']}",
+            file=sys.stderr,
+        )
     skipped = profile["files"]["not_scored"]
     say(
         f"profile written: {args.out} ({profile['sha256'][:12]}); {len(skipped)} file(s) not scored",

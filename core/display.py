@@ -24,9 +24,12 @@ def preview_safely(data: bytes, settings: Settings, size: int) -> bytes | None:
     that the dashboard and the reports never decode untrusted bytes in their own process.
     None when the bytes hold no image that decodes within the limits."""
     outcome = run_limited(
-        _quietly, (preview_jpeg, data, settings.max_pixels, size), settings.file_timeout_s, settings.file_memory_mb,
+        _quietly,
+        (preview_jpeg, data, settings.max_pixels, size),
+        settings.file_timeout_s,
+        settings.file_memory_mb,
         warm_up="core.pipeline:warm_up_worker",
-    )  # fmt: skip
+    )
     return outcome.value if outcome.status == "ok" else None
 
 
@@ -55,9 +58,12 @@ def view_safely(
     with the map options given (``{"ela": {"quality": 75}, "noise": {"gain": 20}}``); None
     when the image does not decode within the limits."""
     outcome = run_limited(
-        _quietly, (_view_job, data, settings.max_pixels, options or {}), settings.file_timeout_s,
-        settings.file_memory_mb, warm_up="core.pipeline:warm_up_worker",
-    )  # fmt: skip
+        _quietly,
+        (_view_job, data, settings.max_pixels, options or {}),
+        settings.file_timeout_s,
+        settings.file_memory_mb,
+        warm_up="core.pipeline:warm_up_worker",
+    )
     return outcome.value if outcome.status == "ok" else None
 
 

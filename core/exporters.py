@@ -52,7 +52,11 @@ class Exporter:
 
     def file_name(self, stem: str) -> str:
         """``case-1.html``; ``case-1-bundle.zip`` where the extension does not name the format."""
-        return f"{stem}.{self.extension}" if self.extension == self.name else f"{stem}-{self.name}.{self.extension}"
+        return (
+            f"{stem}.{self.extension}"
+            if self.extension == self.name
+            else f"{stem}-{self.name}.{self.extension}"
+        )
 
     def to_bytes(self, source) -> bytes:
         """The whole output in memory (the dashboard's downloads)."""
@@ -72,12 +76,20 @@ def _rows(name: str, mime: str, help: str) -> Exporter:
     return Exporter(name, "rows", name, mime, help, write)
 
 
-def _report(name: str, mime: str, help: str, render: Callable[[dict], bytes], thumbnails: bool = True,
-            text: bool = True) -> Exporter:  # fmt: skip
+def _report(
+    name: str,
+    mime: str,
+    help: str,
+    render: Callable[[dict], bytes],
+    thumbnails: bool = True,
+    text: bool = True,
+) -> Exporter:
     # Thumbnails are made in a file worker, one per item: only formats that show or carry them
     # pay for them (a CSV of 500 items need not wait for 500 previews).
     def write(job: CaseExport, out: BinaryIO) -> None:
-        report = build_report(job.store, job.case, redact=job.redact, settings=job.settings, thumbnails=thumbnails)
+        report = build_report(
+            job.store, job.case, redact=job.redact, settings=job.settings, thumbnails=thumbnails
+        )
         out.write(render(report))
 
     return Exporter(name, "case", name, mime, help, write, render, text=text)
@@ -93,16 +105,30 @@ EXPORTERS: tuple[Exporter, ...] = (
     _rows("jsonl", "application/jsonl", "one JSON row per file, the full schema"),
     _rows("json", "application/json", "a JSON array of the rows"),
     _rows("csv", "text/csv", "the flat columns, formula-neutralised"),
-    Exporter("parquet", "rows", "parquet", "application/vnd.apache.parquet",
-             "the CSV columns plus the full row as result_json (needs pyarrow)", write_parquet, text=False),
+    Exporter(
+        "parquet",
+        "rows",
+        "parquet",
+        "application/vnd.apache.parquet",
+        "the CSV columns plus the full row as result_json (needs pyarrow)",
+        write_parquet,
+        text=False,
+    ),
     _report("html", "text/html", "the case report as a web page", render_html),
     _report("pdf", "application/pdf", "the case report as a PDF", render_pdf, text=False),
     _report("json", "application/json", "the case report's data", render_json),
     _report("csv", "text/csv", "one row per item", render_csv, thumbnails=False),
-    Exporter("bundle", "case", "zip", "application/zip",
-             "the verifiable bundle: originals, results, reports, manifest (never redacted)", _bundle,
-             text=False, redactable=False),
-)  # fmt: skip
+    Exporter(
+        "bundle",
+        "case",
+        "zip",
+        "application/zip",
+        "the verifiable bundle: originals, results, reports, manifest (never redacted)",
+        _bundle,
+        text=False,
+        redactable=False,
+    ),
+)
 
 
 def formats(kind: Literal["rows", "case"]) -> dict[str, Exporter]:

@@ -126,9 +126,11 @@ class Evidence:
 def signed_ai_generation(e: Evidence) -> Verdict | None:
     if e.verified and e.declared("ai_generated", "c2pa"):
         return Verdict(
-            Band.STRONG_AI, f"Strong evidence of AI generation: declared by a valid C2PA manifest{e.by}.",
-            Basis.VERIFIED, e.caveats + [CAVEAT_SIGNATURE],
-        )  # fmt: skip
+            Band.STRONG_AI,
+            f"Strong evidence of AI generation: declared by a valid C2PA manifest{e.by}.",
+            Basis.VERIFIED,
+            e.caveats + [CAVEAT_SIGNATURE],
+        )
     return None
 
 
@@ -137,8 +139,9 @@ def signed_ai_editing(e: Evidence) -> Verdict | None:
         return Verdict(
             Band.AI_EDITING,
             f"Evidence of AI editing: a valid C2PA manifest{e.by} declares that AI-generated elements were added.",
-            Basis.VERIFIED, e.caveats + [CAVEAT_SIGNATURE],
-        )  # fmt: skip
+            Basis.VERIFIED,
+            e.caveats + [CAVEAT_SIGNATURE],
+        )
     return None
 
 
@@ -146,9 +149,11 @@ def signed_capture(e: Evidence) -> Verdict | None:
     if e.verified and e.declared("capture", "c2pa") and not e.result.provenance.ai_declared:
         c2pa = e.result.provenance.c2pa
         return Verdict(
-            Band.DECLARED_CAPTURE, f"A valid C2PA manifest{signed_by(c2pa)} declares a camera capture.{e.score}",
-            Basis.VERIFIED, e.caveats + [CAVEAT_SIGNATURE] + e.classifier_caveat,
-        )  # fmt: skip
+            Band.DECLARED_CAPTURE,
+            f"A valid C2PA manifest{signed_by(c2pa)} declares a camera capture.{e.score}",
+            Basis.VERIFIED,
+            e.caveats + [CAVEAT_SIGNATURE] + e.classifier_caveat,
+        )
     return None
 
 
@@ -169,13 +174,15 @@ def unsigned_ai_declaration(e: Evidence) -> Verdict | None:
         return Verdict(
             Band.SUBSTANTIAL_AI,
             f"Substantial evidence of AI generation: declared {how}{e.by}, not cryptographically verified.",
-            Basis.DECLARED, e.caveats + [CAVEAT_METADATA],
-        )  # fmt: skip
+            Basis.DECLARED,
+            e.caveats + [CAVEAT_METADATA],
+        )
     return Verdict(
         Band.AI_EDITING,
         f"Evidence of AI editing: AI-edited content is declared {how}{e.by}, not cryptographically verified.",
-        Basis.DECLARED, e.caveats + [CAVEAT_METADATA],
-    )  # fmt: skip
+        Basis.DECLARED,
+        e.caveats + [CAVEAT_METADATA],
+    )
 
 
 def integrity_failure(e: Evidence) -> Verdict | None:
@@ -192,8 +199,9 @@ def integrity_failure(e: Evidence) -> Verdict | None:
         Band.CHANGED_AFTER_SIGNING if changed else Band.CREDENTIALS_DO_NOT_VERIFY,
         f"Integrity problem: the file's Content Credentials{signed_by(c2pa)} fail validation: {what} "
         f"({', '.join(failure_codes(c2pa, (c2pa.problem,)))}).{e.score}",
-        Basis.VERIFIED, e.caveats + [CAVEAT_INTEGRITY] + e.classifier_caveat,
-    )  # fmt: skip
+        Basis.VERIFIED,
+        e.caveats + [CAVEAT_INTEGRITY] + e.classifier_caveat,
+    )
 
 
 def credentials_removed(e: Evidence) -> Verdict | None:
@@ -203,8 +211,9 @@ def credentials_removed(e: Evidence) -> Verdict | None:
         Band.CREDENTIALS_REMOVED,
         "Content credentials removed: the file's XMP metadata names Content Credentials embedded in this file, "
         f"but none are there; they were removed after the file was made, and what they stated cannot be checked.{e.score}",
-        Basis.DECLARED, e.caveats + [CAVEAT_STRIPPED] + e.classifier_caveat,
-    )  # fmt: skip
+        Basis.DECLARED,
+        e.caveats + [CAVEAT_STRIPPED] + e.classifier_caveat,
+    )
 
 
 def capture_with_unconfirmed_signer(e: Evidence) -> Verdict | None:
@@ -215,8 +224,9 @@ def capture_with_unconfirmed_signer(e: Evidence) -> Verdict | None:
         Band.DECLARED_CAPTURE,
         f"Content Credentials{signed_by(c2pa)} declare a camera capture; their signature matches the file, but the "
         f"signing certificate {certificate_reasons(c2pa)}, so the signer's identity is not confirmed.{e.score}",
-        Basis.DECLARED, e.caveats + [CAVEAT_SIGNATURE] + e.classifier_caveat,
-    )  # fmt: skip
+        Basis.DECLARED,
+        e.caveats + [CAVEAT_SIGNATURE] + e.classifier_caveat,
+    )
 
 
 def camera_metadata_without_score(e: Evidence) -> Verdict | None:
@@ -226,7 +236,11 @@ def camera_metadata_without_score(e: Evidence) -> Verdict | None:
         return None
     summary = capture_summary(result)
     taken = f", capture date {summary['datetime_original']}" if summary["datetime_original"] else ""
-    fit = " It does not fit the image in places (see the ledger)." if summary["status"] == "inconsistent" else ""
+    fit = (
+        " It does not fit the image in places (see the ledger)."
+        if summary["status"] == "inconsistent"
+        else ""
+    )
     editors = result.metadata.editing_software()
     if editors:
         fit += f" The metadata also names editing software ({quote(editors[0], 60)})."
@@ -234,21 +248,27 @@ def camera_metadata_without_score(e: Evidence) -> Verdict | None:
         Band.CAMERA_METADATA,
         f"Camera metadata present ({quote(summary['camera'])}{taken}) and nothing in the file declares AI "
         f"generation; no classifier score is available.{fit}{_credentials_note(result.provenance.c2pa)}",
-        Basis.DECLARED, e.caveats + [CAVEAT_CAMERA_METADATA, CAVEAT_NOTHING],
-    )  # fmt: skip
+        Basis.DECLARED,
+        e.caveats + [CAVEAT_CAMERA_METADATA, CAVEAT_NOTHING],
+    )
 
 
 def no_score(e: Evidence) -> Verdict | None:
     result = e.result
     if result.classifier is not None:
         return None
-    reason = "the file could not be analysed" if result.status == RowStatus.ERROR else "no classifier score is available"
+    reason = (
+        "the file could not be analysed"
+        if result.status == RowStatus.ERROR
+        else "no classifier score is available"
+    )
     return Verdict(
         Band.NO_CONCLUSION,
         f"No conclusion: the file declares nothing about AI generation and {reason}."
         f"{_credentials_note(result.provenance.c2pa)}",
-        Basis.NONE, e.caveats + [CAVEAT_NOTHING],
-    )  # fmt: skip
+        Basis.NONE,
+        e.caveats + [CAVEAT_NOTHING],
+    )
 
 
 def unstable_score(e: Evidence) -> Verdict | None:
@@ -258,8 +278,9 @@ def unstable_score(e: Evidence) -> Verdict | None:
         Band.INCONCLUSIVE,
         "Inconclusive: no declaration, and the classifier's score flips when the image is re-compressed or "
         f"resized.{_credentials_note(e.result.provenance.c2pa)}",
-        Basis.STATISTICAL, e.caveats + [CAVEAT_CLASSIFIER],
-    )  # fmt: skip
+        Basis.STATISTICAL,
+        e.caveats + [CAVEAT_CLASSIFIER],
+    )
 
 
 def classifiers_disagree(e: Evidence) -> Verdict | None:
@@ -270,8 +291,9 @@ def classifiers_disagree(e: Evidence) -> Verdict | None:
         Band.INCONCLUSIVE,
         f"Inconclusive: no declaration, and the classifiers disagree: {split}."
         f"{_credentials_note(e.result.provenance.c2pa)}",
-        Basis.STATISTICAL, e.caveats + [CAVEAT_CLASSIFIER],
-    )  # fmt: skip
+        Basis.STATISTICAL,
+        e.caveats + [CAVEAT_CLASSIFIER],
+    )
 
 
 def classifier_score(e: Evidence) -> Verdict:
@@ -283,8 +305,9 @@ def classifier_score(e: Evidence) -> Verdict:
         band,
         f"{band[0].upper()}{band[1:]}: nothing in the file declares how it was made. "
         f"{_score_sentence(result, with_band=False)}{_credentials_note(result.provenance.c2pa)}",
-        Basis.STATISTICAL, caveats,
-    )  # fmt: skip
+        Basis.STATISTICAL,
+        caveats,
+    )
 
 
 RULES: tuple[Callable[[Evidence], Verdict | None], ...] = (
@@ -318,8 +341,11 @@ def _problem_phrase(c2pa: C2PAState) -> str:
         return "changed after signing"
     if c2pa.problem == "certificate_not_valid":
         return f"the signing certificate {certificate_reasons(c2pa)}"
-    return {"signature_invalid": "the signature does not verify", "certificate_revoked": "certificate revoked",
-            "ingredient_invalid": "an earlier version's credentials fail"}.get(c2pa.problem or "", "damaged")  # fmt: skip
+    return {
+        "signature_invalid": "the signature does not verify",
+        "certificate_revoked": "certificate revoked",
+        "ingredient_invalid": "an earlier version's credentials fail",
+    }.get(c2pa.problem or "", "damaged")
 
 
 def _credentials_note(c2pa: C2PAState) -> str:
@@ -327,8 +353,10 @@ def _credentials_note(c2pa: C2PAState) -> str:
     if c2pa.state in ("trusted", "valid"):
         return f" It carries valid Content Credentials{signed_by(c2pa)} that declare neither AI generation nor a capture."
     if c2pa.problem == "certificate_not_valid":
-        return (f" Its Content Credentials' signature matches the file, but the signing certificate "
-                f"{certificate_reasons(c2pa)}.")  # fmt: skip
+        return (
+            f" Its Content Credentials' signature matches the file, but the signing certificate "
+            f"{certificate_reasons(c2pa)}."
+        )
     if c2pa.state == "remote_only":
         return " It points to Content Credentials stored online, which were not fetched."
     if c2pa.state == "unreadable":

@@ -109,11 +109,16 @@ def failed_row(row: dict[str, Any], exc: Exception) -> dict[str, Any]:
     """The error row written in place of a row that cannot be written: its path, its file facts
     (hashes) and which field could not be written, so the file stays traceable."""
     problem = unwritable_field(row) or "a value"
-    failed = ScanResult(path=str(row.get("path")), status="error", tool_version=str(row.get("tool_version") or ""))
+    failed = ScanResult(
+        path=str(row.get("path")), status="error", tool_version=str(row.get("tool_version") or "")
+    )
     with contextlib.suppress(TypeError, ValueError, AttributeError):
         failed.file = from_dict(FileFacts, row.get("file") or {})
-    failed.error = ErrorInfo(OUTPUT_FAILED, f"this file's analysis could not be written: {problem} holds a value "
-                             f"that this output cannot carry ({type(exc).__name__}); the other rows are complete")  # fmt: skip
+    failed.error = ErrorInfo(
+        OUTPUT_FAILED,
+        f"this file's analysis could not be written: {problem} holds a value "
+        f"that this output cannot carry ({type(exc).__name__}); the other rows are complete",
+    )
     return repair(failed).to_dict()
 
 
@@ -174,8 +179,9 @@ def _text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def write_csv(rows: Iterable[tuple[Sequence[Any], dict[str, Any]]], out: TextIO,
-              leading_columns: Sequence[str] = ()) -> Written:  # fmt: skip
+def write_csv(
+    rows: Iterable[tuple[Sequence[Any], dict[str, Any]]], out: TextIO, leading_columns: Sequence[str] = ()
+) -> Written:
     """The one CSV writer (scans, dashboard downloads, case reports): one row per
     ``(leading values, result dict)``, the leading columns first, then ``CSV_COLUMNS``;
     every cell formula-neutralised; a row that cannot be written becomes its ``output_failed`` row."""
@@ -214,6 +220,8 @@ def write_results(results: Iterable[ScanResult], fmt: str, out: TextIO) -> Writt
                 out.write(("\n" if written.rows == 1 else ",\n") + line)
         out.write("" if fmt == "jsonl" else "\n]\n" if written.rows else "]\n")
     else:
-        raise ValueError(f"unknown format {fmt!r}; use one of jsonl, json, csv (parquet writes a file: write_parquet)")
+        raise ValueError(
+            f"unknown format {fmt!r}; use one of jsonl, json, csv (parquet writes a file: write_parquet)"
+        )
     out.flush()
     return written

@@ -63,8 +63,15 @@ class Source:
             members = expand_zip(name, data, max_member_bytes)
         except AnalysisError as exc:
             return [cls(path=printable_path(name), data=data, error=exc)]
-        return [cls(path=printable_path(m.name), data=m.data or b"", error=m.error,
-                    file_name=printable_path(m.file_name) or None) for m in members]  # fmt: skip
+        return [
+            cls(
+                path=printable_path(m.name),
+                data=m.data or b"",
+                error=m.error,
+                file_name=printable_path(m.file_name) or None,
+            )
+            for m in members
+        ]
 
     def read(self, max_bytes: int) -> bytes:
         """The file's bytes, under the size limit. Raises the error already known for this
@@ -118,8 +125,16 @@ def _local(path: Path, max_file_bytes: int) -> list[Source]:
         return [dataclasses.replace(Source.from_path(path), error=exc)]
     except AnalysisError:  # not readable (a link, a FIFO, no permission): its row will say why
         return [Source.from_path(path)]
-    return [Source(path=printable_path(m.name), file=path, member=m.entry, error=m.error,
-                   file_name=printable_path(m.file_name) or None) for m in members]  # fmt: skip
+    return [
+        Source(
+            path=printable_path(m.name),
+            file=path,
+            member=m.entry,
+            error=m.error,
+            file_name=printable_path(m.file_name) or None,
+        )
+        for m in members
+    ]
 
 
 def list_files(paths: Iterable[str | os.PathLike]) -> list[Path]:

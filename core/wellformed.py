@@ -238,7 +238,9 @@ def _drop_largest_raw_blocks(result: ScanResult, fixer: _Fixer) -> None:
     for size, key in sizes:
         if total <= MAX_RESULT_CHARS:
             break
-        raw[key] = f"(left out: {size:,} characters of text, over the limit of {MAX_RESULT_CHARS:,} for one result)"
+        raw[key] = (
+            f"(left out: {size:,} characters of text, over the limit of {MAX_RESULT_CHARS:,} for one result)"
+        )
         total -= size
         fixer.note("value_trimmed", f"metadata.raw.{key}")
 

@@ -68,16 +68,31 @@ def show_result(
         if not result.findings:
             st.write("No findings.")
         for finding in result.findings:
-            st.markdown(f"**{STRENGTH_LABELS.get(finding.strength, finding.strength)}** · {finding.direction}: "
-                        f"{safe(finding.sentence)}")  # fmt: skip
+            st.markdown(
+                f"**{STRENGTH_LABELS.get(finding.strength, finding.strength)}** · {finding.direction}: "
+                f"{safe(finding.sentence)}"
+            )
     with panel("Web search and the findings as text"):
         _share(result)
 
-    names = ["What the file declares", "Content Credentials", "Generator", "Forensics", "Stability", "File",
-             "Raw result"]  # fmt: skip
-    views = [lambda: _declared(result, key), lambda: _credentials(result), lambda: _generators(result),
-             lambda: _forensics(result, name, data, key), lambda: _stability(result), lambda: _file(result),
-             lambda: st.json(result.to_dict(), expanded=False)]  # fmt: skip
+    names = [
+        "What the file declares",
+        "Content Credentials",
+        "Generator",
+        "Forensics",
+        "Stability",
+        "File",
+        "Raw result",
+    ]
+    views = [
+        lambda: _declared(result, key),
+        lambda: _credentials(result),
+        lambda: _generators(result),
+        lambda: _forensics(result, name, data, key),
+        lambda: _stability(result),
+        lambda: _file(result),
+        lambda: st.json(result.to_dict(), expanded=False),
+    ]
     for tab, title, view in zip(st.tabs(names), names, views, strict=True):
         with tab, panel(f"The tab {title}", "The other tabs and the rest of the page still work."):
             view()
@@ -123,14 +138,26 @@ GAUGE_STEPS = [{"range": [low, high], "color": band.colour} for low, high, band 
 
 
 def _gauge(score) -> None:
-    fig = go.Figure(go.Indicator(
-        mode="gauge+number", value=score.p_artificial, number={"valueformat": ".2f"},
-        gauge={"axis": {"range": [0, 1]}, "bar": {"color": "#1f1f1f", "thickness": 0.3}, "steps": GAUGE_STEPS},
-    ))  # fmt: skip
+    fig = go.Figure(
+        go.Indicator(
+            mode="gauge+number",
+            value=score.p_artificial,
+            number={"valueformat": ".2f"},
+            gauge={
+                "axis": {"range": [0, 1]},
+                "bar": {"color": "#1f1f1f", "thickness": 0.3},
+                "steps": GAUGE_STEPS,
+            },
+        )
+    )
     fig.update_layout(height=150, margin={"t": 10, "b": 0, "l": 20, "r": 20})
     st.plotly_chart(fig, width="stretch")
-    st.caption(safe(f"{score.model} @ {score.revision[:16]} ({classifier_band(score.p_artificial)}). "
-                    f"{_card_text(score.model, first_only=True)}"))  # fmt: skip
+    st.caption(
+        safe(
+            f"{score.model} @ {score.revision[:16]} ({classifier_band(score.p_artificial)}). "
+            f"{_card_text(score.model, first_only=True)}"
+        )
+    )
 
 
 def _share(result: ScanResult) -> None:
@@ -165,8 +192,10 @@ def _declared(result: ScanResult, key: str) -> None:
     dataframe(table(declared), hide_index=True, width="stretch")
     if m.gps:
         lat, lon = m.gps.lat, m.gps.lon
-        st.link_button("Open the location in OpenStreetMap",
-                       f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=15/{lat}/{lon}")  # fmt: skip
+        st.link_button(
+            "Open the location in OpenStreetMap",
+            f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=15/{lat}/{lon}",
+        )
         # Map tiles come from an online service, which would learn the location: a leak for
         # sensitive material, and an error offline. So the map is drawn only on request.
         if st.checkbox("Show on a map here (fetches map tiles from an online service)", key=f"{key}-map"):
@@ -185,23 +214,49 @@ def _declared(result: ScanResult, key: str) -> None:
 def _credentials(result: ScanResult) -> None:
     c2 = result.provenance.c2pa
     if c2.state == "stripped":
-        st.warning("Content Credentials were removed: the XMP metadata names credentials embedded in this file "
-                   f"({safe(c2.xmp_provenance)}), but none are there. What they stated cannot be checked.")  # fmt: skip
+        st.warning(
+            "Content Credentials were removed: the XMP metadata names credentials embedded in this file "
+            f"({safe(c2.xmp_provenance)}), but none are there. What they stated cannot be checked."
+        )
         return
     if not c2.present:
         st.write(
             "No Content Credentials. Most cameras and platforms do not add them: this proves nothing either way."
         )
         return
-    dataframe(table({"State": c2.state, "Problem": c2.problem, "Signer": c2.signer, "Issuer": c2.issuer,
-                        "Signed at": c2.signed_at, "Claim generator": c2.claim_generator,
-                        "Manifests": c2.manifests, "Stored online at": c2.remote_url}),
-                 hide_index=True, width="stretch")  # fmt: skip
+    dataframe(
+        table(
+            {
+                "State": c2.state,
+                "Problem": c2.problem,
+                "Signer": c2.signer,
+                "Issuer": c2.issuer,
+                "Signed at": c2.signed_at,
+                "Claim generator": c2.claim_generator,
+                "Manifests": c2.manifests,
+                "Stored online at": c2.remote_url,
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     if c2.failures:
         st.markdown("**Failed checks**")
-        dataframe(pd.DataFrame([{"code": f.code, "meaning": display_value(f.kind).replace("_", " "), "where": f.scope,
-                                    "validator says": display_value(f.explanation)} for f in c2.failures]),
-                     hide_index=True, width="stretch")  # fmt: skip
+        dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "code": f.code,
+                        "meaning": display_value(f.kind).replace("_", " "),
+                        "where": f.scope,
+                        "validator says": display_value(f.explanation),
+                    }
+                    for f in c2.failures
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     # The history, newest first: each manifest with the actions it records (as Verify shows it).
     st.markdown("**History (the file's own manifest first, then the versions it was made from)**")
     manifests: dict[str, list] = {}
@@ -209,19 +264,43 @@ def _credentials(result: ScanResult) -> None:
         manifests.setdefault(action.manifest or "(unnamed manifest)", []).append(action)
     for n, (label, actions) in enumerate(manifests.items()):
         who = actions[0].claim_generator
-        with st.expander(f"{'This file' if n == 0 else f'Earlier version {n}'}: {who or 'unknown tool'}",
-                         expanded=n == 0):  # fmt: skip
+        with st.expander(
+            f"{'This file' if n == 0 else f'Earlier version {n}'}: {who or 'unknown tool'}", expanded=n == 0
+        ):
             st.caption(safe(label))
-            dataframe(pd.DataFrame([{"action": a.action, "source type": display_value(a.digital_source_type),
-                                        "software agent": display_value(a.software_agent), "AI model": display_value(a.model),
-                                        "when": display_value(a.when)} for a in actions]),
-                         hide_index=True, width="stretch")  # fmt: skip
+            dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "action": a.action,
+                            "source type": display_value(a.digital_source_type),
+                            "software agent": display_value(a.software_agent),
+                            "AI model": display_value(a.model),
+                            "when": display_value(a.when),
+                        }
+                        for a in actions
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+            )
     if c2.ingredients:
         st.markdown("**Ingredients (what this file was made from)**")
-        dataframe(pd.DataFrame([{"title": display_value(i.title), "format": display_value(i.format),
-                                    "relationship": display_value(i.relationship),
-                                    "own credentials": display_value(i.has_manifest)} for i in c2.ingredients]),
-                     hide_index=True, width="stretch")  # fmt: skip
+        dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "title": display_value(i.title),
+                        "format": display_value(i.format),
+                        "relationship": display_value(i.relationship),
+                        "own credentials": display_value(i.has_manifest),
+                    }
+                    for i in c2.ingredients
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 
 def _generators(result: ScanResult) -> None:
@@ -229,9 +308,22 @@ def _generators(result: ScanResult) -> None:
     if not gens:
         st.write("No generator signature found in the metadata.")
     for g in gens:
-        dataframe(table({"Tool": g.tool, "Name": g.name, "Confidence": g.confidence, "Found in": g.where,
-                            "Model": g.model, "Seed": g.seed, "Settings": g.settings or None,
-                            "Error": g.error}), hide_index=True, width="stretch")  # fmt: skip
+        dataframe(
+            table(
+                {
+                    "Tool": g.tool,
+                    "Name": g.name,
+                    "Confidence": g.confidence,
+                    "Found in": g.where,
+                    "Model": g.model,
+                    "Seed": g.seed,
+                    "Settings": g.settings or None,
+                    "Error": g.error,
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         # Prompts are long: in full, wrapped, as the file holds them (a code block is never markup).
         for label, text in (("Prompt", g.prompt), ("Negative prompt", g.negative_prompt)):
             if text:
@@ -249,26 +341,44 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
     jpeg = forensics.get("jpeg") or {}
     if jpeg:
         double = jpeg.get("double_compression") or {}
-        verdict = ("not assessable: " + display_value(double.get("not_assessable_because"))
-                   if double.get("assessable") is False
-                   else f"indicated, earlier save at about quality {double.get('earlier_quality')}"
-                   if double.get("indicated") else "not indicated")  # fmt: skip
-        dataframe(table({"JPEG quality (estimated)": jpeg.get("estimated_quality"),
-                            "Standard libjpeg tables (software save)": jpeg.get("standard_ijg_tables"),
-                            "Double compression": verdict}), hide_index=True)  # fmt: skip
+        verdict = (
+            "not assessable: " + display_value(double.get("not_assessable_because"))
+            if double.get("assessable") is False
+            else f"indicated, earlier save at about quality {double.get('earlier_quality')}"
+            if double.get("indicated")
+            else "not indicated"
+        )
+        dataframe(
+            table(
+                {
+                    "JPEG quality (estimated)": jpeg.get("estimated_quality"),
+                    "Standard libjpeg tables (software save)": jpeg.get("standard_ijg_tables"),
+                    "Double compression": verdict,
+                }
+            ),
+            hide_index=True,
+        )
         st.caption(safe(by_id("jpeg").reading))
     if data is None or result.status != "ok":
         st.write("No maps: the image could not be decoded.")
         return
     c1, c2, c3, c4 = st.columns(4)
     chosen = c1.radio("Map", list(MAP_NAMES), format_func=MAP_NAMES.get, key=f"{key}-map-kind")
-    quality = c2.slider("ELA re-save quality", 50, 100, DEFAULT_ELA_QUALITY, 5, key=f"{key}-ela-quality",
-                        help="Regions saved at another quality stand out at some settings: try several.")  # fmt: skip
+    quality = c2.slider(
+        "ELA re-save quality",
+        50,
+        100,
+        DEFAULT_ELA_QUALITY,
+        5,
+        key=f"{key}-ela-quality",
+        help="Regions saved at another quality stand out at some settings: try several.",
+    )
     gain = c3.select_slider(
         "Noise amplification", ["auto", 5, 10, 20, 40, 80], "auto", key=f"{key}-noise-gain"
     )
-    opacity = c4.slider("Map opacity over the image", 0.0, 1.0, 0.6, 0.05, key=f"{key}-opacity",
-                        disabled=chosen in PLOTS)  # fmt: skip
+    opacity = c4.slider(
+        "Map opacity over the image", 0.0, 1.0, 0.6, 0.05, key=f"{key}-opacity", disabled=chosen in PLOTS
+    )
     view = forensic_view(name, data, quality, None if gain == "auto" else float(gain))
     if view is None or chosen not in {**view.overlays, **view.plots}:
         st.write("The maps could not be drawn within the per-file limits.")
@@ -287,24 +397,43 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
         shown = _magnify(shown, zoom, cx / 100, cy / 100)
     left, right = st.columns(2)
     left.image(image_uri(view.image), caption="The image (upright)", width="stretch")
-    right.image(image_uri(shown), caption=f"{MAP_NAMES[chosen]}" + (f" at {zoom}x" if zoom > 1 else ""),
-                width="stretch")  # fmt: skip
+    right.image(
+        image_uri(shown),
+        caption=f"{MAP_NAMES[chosen]}" + (f" at {zoom}x" if zoom > 1 else ""),
+        width="stretch",
+    )
     analyzer = by_id(chosen)
     numbers = forensics.get(chosen) or {}
     if numbers:
         meanings = dict(analyzer.numbers)
-        dataframe(pd.DataFrame({"number": list(numbers), "value": [display_value(v) for v in numbers.values()],
-                                   "what it shows": [meanings.get(k, "") for k in numbers]}),
-                     hide_index=True, width="stretch", row_height=ROW_WRAPS)  # fmt: skip
+        dataframe(
+            pd.DataFrame(
+                {
+                    "number": list(numbers),
+                    "value": [display_value(v) for v in numbers.values()],
+                    "what it shows": [meanings.get(k, "") for k in numbers],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            row_height=ROW_WRAPS,
+        )
     st.caption(safe(analyzer.reading))
     thumb = forensics.get("thumbnail") or {}
     if view.thumbnail is not None:
         t1, t2 = st.columns([1, 3])
         t1.image(image_uri(view.thumbnail), caption="Embedded EXIF thumbnail", width="stretch")
         with t2:
-            dataframe(table({"Mean difference from the image (0-255)": thumb.get("mean_abs_difference"),
-                            "Shape difference": thumb.get("aspect_ratio_difference"),
-                            "Shows another picture": thumb.get("differs")}), hide_index=True)  # fmt: skip
+            dataframe(
+                table(
+                    {
+                        "Mean difference from the image (0-255)": thumb.get("mean_abs_difference"),
+                        "Shape difference": thumb.get("aspect_ratio_difference"),
+                        "Shows another picture": thumb.get("differs"),
+                    }
+                ),
+                hide_index=True,
+            )
         t2.caption(safe(by_id("thumbnail").reading))
 
 
@@ -335,23 +464,56 @@ def _stability(result: ScanResult) -> None:
     fig.add_hline(y=0.5, line_dash="dash", annotation_text="label boundary")
     fig.update_layout(yaxis_range=[0, 1], yaxis_title="p(artificial)", height=320, margin={"t": 20})
     st.plotly_chart(fig, width="stretch")
-    st.write(f"The score stays {score_range(s)} over the original and its re-shipped copies. "
-             + ("Unstable: the label flips after re-shipping." if s.unstable else "Stable: the label does not flip."))
+    st.write(
+        f"The score stays {score_range(s)} over the original and its re-shipped copies. "
+        + (
+            "Unstable: the label flips after re-shipping."
+            if s.unstable
+            else "Stable: the label does not flip."
+        )
+    )
     st.caption("Bar colours: the band each score alone would give (the same colours as every chart here).")
 
 
 def _file(result: ScanResult) -> None:
     f = result.file
-    dataframe(table({"Format (from content)": f.format, "Extension": f.extension,
-                        "Extension matches content": f.extension_matches_format,
-                        "Dimensions": f"{f.width} x {f.height}" if f.width else None,
-                        "Orientation (EXIF)": f.orientation, "Frames": f.frames, "SHA-256": f.sha256,
-                        "MD5": f.md5, "Perceptual hash": f.phash}), hide_index=True, width="stretch")  # fmt: skip
+    dataframe(
+        table(
+            {
+                "Format (from content)": f.format,
+                "Extension": f.extension,
+                "Extension matches content": f.extension_matches_format,
+                "Dimensions": f"{f.width} x {f.height}" if f.width else None,
+                "Orientation (EXIF)": f.orientation,
+                "Frames": f.frames,
+                "SHA-256": f.sha256,
+                "MD5": f.md5,
+                "Perceptual hash": f.phash,
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     if result.notices:
         st.markdown("**Notices**")
-        dataframe(pd.DataFrame([{"code": n.code, "message": n.message} for n in result.notices]),
-                     hide_index=True, width="stretch")  # fmt: skip
+        dataframe(
+            pd.DataFrame([{"code": n.code, "message": n.message} for n in result.notices]),
+            hide_index=True,
+            width="stretch",
+        )
     st.markdown("**What was checked**")
-    dataframe(pd.DataFrame([{"analyzer": a.id, "version": a.version, "status": a.status,
-                                "why": display_value(a.reason or a.message)} for a in result.analyzers]),
-                 hide_index=True, width="stretch")  # fmt: skip
+    dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "analyzer": a.id,
+                    "version": a.version,
+                    "status": a.status,
+                    "why": display_value(a.reason or a.message),
+                }
+                for a in result.analyzers
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )

@@ -144,8 +144,11 @@ def ask_identity() -> bool:
     Returns whether a name is known (pages that change a case stop until it is)."""
     name, source = identity()
     if source == "typed in this session":
-        st.sidebar.text_input("Your name, for the chain of custody", key="analyst",
-                              help="Asked once per session; recorded with every change you make to a case.")  # fmt: skip
+        st.sidebar.text_input(
+            "Your name, for the chain of custody",
+            key="analyst",
+            help="Asked once per session; recorded with every change you make to a case.",
+        )
     else:
         st.sidebar.caption(f"Working as {name} ({source}).")
     return name is not None
@@ -157,5 +160,7 @@ def add_uploads_to_case(
     """Add analysed uploads to a case: (added, already there, not added because unreadable)."""
     sources = upload_sources(files)
     analysed = ((source.path, source, result) for source, result in zip(sources, results, strict=True))
-    outcome = add_analysed(case_store(), case_id, analysed, analyst(), analysis_context().settings.max_file_bytes)
+    outcome = add_analysed(
+        case_store(), case_id, analysed, analyst(), analysis_context().settings.max_file_bytes
+    )
     return outcome.added, outcome.already_there, len(outcome.not_added)

@@ -54,8 +54,10 @@ def panel(name: str, still_works: str = "The rest of the page still works.") -> 
             yield
     except Exception as exc:
         log.exception("dashboard panel %r failed", name)
-        box.error(f"{name} could not be shown ({PANEL_FAILED}: {type(exc).__name__}). {still_works} "
-                  "The details are in the server's log.")  # fmt: skip
+        box.error(
+            f"{name} could not be shown ({PANEL_FAILED}: {type(exc).__name__}). {still_works} "
+            "The details are in the server's log."
+        )
 
 
 def image_uri(pixels: np.ndarray) -> str:

@@ -46,25 +46,39 @@ def make_chain(
     )
     root_key = ec.generate_private_key(ec.SECP256R1())
     root = (
-        x509.CertificateBuilder().subject_name(_name("Test Root", org)).issuer_name(_name("Test Root", org))
-        .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(root_validity[0]).not_valid_after(root_validity[1])
+        x509.CertificateBuilder()
+        .subject_name(_name("Test Root", org))
+        .issuer_name(_name("Test Root", org))
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(root_validity[0])
+        .not_valid_after(root_validity[1])
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
         .sign(root_key, hashes.SHA256())
-    )  # fmt: skip
+    )
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = (
-        x509.CertificateBuilder().subject_name(_name(signer, org)).issuer_name(root.subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(validity[0]).not_valid_after(validity[1])
+        x509.CertificateBuilder()
+        .subject_name(_name(signer, org))
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False
+        )
         .sign(root_key, hashes.SHA256())
-    )  # fmt: skip
+    )
     pem = serialization.Encoding.PEM
     return SigningChain(
         root_pem=root.public_bytes(pem).decode(),
@@ -81,8 +95,14 @@ def manifest(generator: str, actions: list[dict], title: str = "image.jpg") -> d
     }
 
 
-def sign(data: bytes, chain: SigningChain, definition: dict, mime: str = "image/jpeg", remote_url: str | None = None,
-         ingredient: tuple[dict, bytes] | None = None) -> bytes:  # fmt: skip
+def sign(
+    data: bytes,
+    chain: SigningChain,
+    definition: dict,
+    mime: str = "image/jpeg",
+    remote_url: str | None = None,
+    ingredient: tuple[dict, bytes] | None = None,
+) -> bytes:
     signer = c2pa.Signer.from_info(
         c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain.chain_pem, chain.key_pem, None)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -69,3 +70,59 @@ def tiny_model(tmp_path_factory) -> Path:
 def tiny_model_swapped(tmp_path_factory) -> Path:
     """Same weights as ``tiny_model`` (same seed), label names in the other order."""
     return save_tiny_model(tmp_path_factory.mktemp("models") / "swapped", {0: "real", 1: "artificial"})
+
+
+# Shared helpers: every test that needs one of these imports it from here.
+
+
+def analyse_bytes(data: bytes, name: str = "f.jpg", **settings):
+    """One file analysed as a scan would, the classifier off unless a setting says otherwise."""
+    from core.context import make_context
+    from core.pipeline import analyze
+    from core.settings import Settings
+    from core.sources import Source
+
+    return analyze(Source.from_bytes(name, data), make_context(Settings(**{"classifier": False, **settings})))
+
+
+def make_zip(files: dict[str, bytes], compression: int | None = None) -> bytes:
+    """A ZIP archive of ``{member name: bytes}`` (deflated unless told otherwise)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED if compression is None else compression) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+@dataclass
+class CliRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> CliRun:
+    """``python -m core ARGS`` in this process (no interpreter start, no torch import per call):
+    exit code, standard output and standard error as text. ``env`` is set for the run only."""
+    import contextlib
+    import io
+
+    from core.cli import main
+
+    out, err = io.BytesIO(), io.StringIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    with contextlib.ExitStack() as stack:
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+        for key, value in (env or {}).items():
+            patch.setenv(key, value)
+        stack.enter_context(contextlib.redirect_stdout(stdout))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    stdout.flush()
+    return CliRun(code, out.getvalue().decode("utf-8"), err.getvalue())

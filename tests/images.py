@@ -161,8 +161,11 @@ def exif_with_canon_makernote(entries: dict[int, bytes], model: str = "Canon EOS
     """EXIF naming a Canon camera whose MakerNote holds ``entries`` (tag -> raw ASCII-typed
     bytes, written as given, so a test can store Latin-1 as cameras do: 0x0009 OwnerName,
     0x0095 LensModel)."""
-    return raw_exif({0x010F: (ASCII, b"Canon\x00"), 0x0110: (ASCII, model.encode() + b"\x00")}, {},
-                    {tag: (ASCII, value) for tag, value in entries.items()})  # fmt: skip
+    return raw_exif(
+        {0x010F: (ASCII, b"Canon\x00"), 0x0110: (ASCII, model.encode() + b"\x00")},
+        {},
+        {tag: (ASCII, value) for tag, value in entries.items()},
+    )
 
 
 # TIFF field types used by ``raw_exif``.
@@ -226,21 +229,39 @@ def camera_photo_with_strings(
     def ascii_value(key: str, default: bytes) -> tuple[int, bytes]:
         return ASCII, strings.get(key, default) + b"\x00"
 
-    ifd0 = {0x010F: ascii_value("make", b"Canon"), 0x0110: ascii_value("model", b"Canon EOS R5"),
-            0x0131: ascii_value("software", b"Firmware 1.8.1"), 0x013B: ascii_value("artist", b""),
-            0x010E: ascii_value("description", b"")}  # fmt: skip
+    ifd0 = {
+        0x010F: ascii_value("make", b"Canon"),
+        0x0110: ascii_value("model", b"Canon EOS R5"),
+        0x0131: ascii_value("software", b"Firmware 1.8.1"),
+        0x013B: ascii_value("artist", b""),
+        0x010E: ascii_value("description", b""),
+    }
     if orientation:
         ifd0[0x0112] = (SHORT, struct.pack("<H", orientation))
-    exif = {0x9003: (ASCII, b"2024:05:01 12:30:45\x00"), 0xA434: ascii_value("lens", b"RF24-105mm"),
-            0xA431: ascii_value("serial", b"031021001234"),
-            0x9286: (UNDEFINED, b"ASCII\x00\x00\x00" + strings.get("user_comment", b""))}  # fmt: skip
+    exif = {
+        0x9003: (ASCII, b"2024:05:01 12:30:45\x00"),
+        0xA434: ascii_value("lens", b"RF24-105mm"),
+        0xA431: ascii_value("serial", b"031021001234"),
+        0x9286: (UNDEFINED, b"ASCII\x00\x00\x00" + strings.get("user_comment", b"")),
+    }
     note = {0x0009: ascii_value("owner", b"Owner"), 0x0095: ascii_value("lens", b"RF24-105mm")}
-    out = insert_jpeg_segment(base_jpeg, 0xED, iptc_app13(
-        {(2, 80): strings.get("byline", b"A. Photographer"), (2, 120): strings.get("caption", b"A caption")},
-        utf8=False))  # fmt: skip
+    out = insert_jpeg_segment(
+        base_jpeg,
+        0xED,
+        iptc_app13(
+            {
+                (2, 80): strings.get("byline", b"A. Photographer"),
+                (2, 120): strings.get("caption", b"A caption"),
+            },
+            utf8=False,
+        ),
+    )
     packet = xmp_packet(f"<dc:description>{XMP_PLACEHOLDER.decode()}</dc:description>")
-    out = insert_jpeg_segment(out, 0xE1, b"http://ns.adobe.com/xap/1.0/\x00"
-                              + packet.replace(XMP_PLACEHOLDER, strings.get("xmp", b"")))  # fmt: skip
+    out = insert_jpeg_segment(
+        out,
+        0xE1,
+        b"http://ns.adobe.com/xap/1.0/\x00" + packet.replace(XMP_PLACEHOLDER, strings.get("xmp", b"")),
+    )
     return insert_jpeg_segment(out, 0xE1, raw_exif(ifd0, exif, note))
 
 

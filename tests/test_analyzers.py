@@ -148,8 +148,16 @@ def test_every_analyzer_and_its_rules_are_documented(analyzer):
 def test_every_rule_a_finding_uses_is_declared_by_its_analyzer(sample, tiny_model):
     """Rule ids are stable: each finding's rule matches one the registry declares."""
     declared = [r for a in REGISTRY for r in a.rules]
-    patterns = [re.compile(re.escape(r).replace(r"\*", ".+").replace(r"<tool>", ".+").replace(r"<damage\ notice>", ".+")
-                           .replace(r"<damage notice>", ".+")) for r in declared]  # fmt: skip
+    patterns = [
+        re.compile(
+            re.escape(r)
+            .replace(r"\*", ".+")
+            .replace(r"<tool>", ".+")
+            .replace(r"<damage\ notice>", ".+")
+            .replace(r"<damage notice>", ".+")
+        )
+        for r in declared
+    ]
     ctx = make_context(Settings(model=str(tiny_model), stability="always"))
     info = PngInfo()
     info.add_text("parameters", "a cat\nSteps: 20, Seed: 7, Model: sdxl")
@@ -164,5 +172,7 @@ def test_every_rule_a_finding_uses_is_declared_by_its_analyzer(sample, tiny_mode
 
 
 def test_batched_stages_are_the_last_of_the_registry():
-    assert REGISTRY[-len(BATCHED) :] == BATCHED and all(a.batch is not None and a.analyze is None for a in BATCHED)
+    assert REGISTRY[-len(BATCHED) :] == BATCHED and all(
+        a.batch is not None and a.analyze is None for a in BATCHED
+    )
     assert all(a.analyze is not None and a.batch is None for a in ANALYZERS)

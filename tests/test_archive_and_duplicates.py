@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 
 from core.context import make_context
@@ -12,15 +11,8 @@ from core.schema import FileFacts, ScanResult
 from core.settings import Settings
 from core.similarity import featureless_rows, near_duplicate_groups
 from core.sources import Source
+from tests.conftest import make_zip
 from tests.images import encode, photo
-
-
-def make_zip(files: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def test_zip_members_become_rows_and_traversal_names_are_only_labels():
@@ -41,7 +33,10 @@ def test_zip_members_become_rows_and_traversal_names_are_only_labels():
     assert [r.status for r in results] == ["ok", "ok", "error"]
     # The file's own name is the cleaned member name: no "stored as" note inside its name or extension.
     assert [(r.file.name, r.file.extension, r.file.extension_matches_format) for r in results] == [
-        ("a.jpg", "jpg", True), ("passwd.png", "png", True), ("notes.txt", "txt", None)]  # fmt: skip
+        ("a.jpg", "jpg", True),
+        ("passwd.png", "png", True),
+        ("notes.txt", "txt", None),
+    ]
 
 
 def test_zip_bomb_and_nested_zip_are_refused_per_member():

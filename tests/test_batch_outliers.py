@@ -11,16 +11,56 @@ from tests.images import camera_exif, encode, photo
 
 
 def test_the_files_that_were_not_from_that_phone_at_that_event():
-    files = [(f"protest_{i}.jpg", encode(photo((640, 480), seed=i), "JPEG", quality=90,
-                                          exif=camera_exif(model="Pixel 8", make="Google", software="HDR+ 1.0")))
-             for i in range(6)]  # fmt: skip
-    files.append(("edited.jpg", encode(photo((640, 480), seed=7), "JPEG", quality=90,
-                                       exif=camera_exif(model="Pixel 8", make="Google", software="Adobe Photoshop 25.0"))))  # fmt: skip
-    files.append(("resized.jpg", encode(photo((320, 240), seed=8), "JPEG", quality=90,
-                                        exif=camera_exif(model="Pixel 8", make="Google", software="HDR+ 1.0"))))  # fmt: skip
-    files.append(("last_year.jpg", encode(photo((640, 480), seed=9), "JPEG", quality=90,
-                                          exif=camera_exif(model="Pixel 8", make="Google", software="HDR+ 1.0",
-                                                           datetime_original="2023:05:01 12:30:45"))))  # fmt: skip
+    files = [
+        (
+            f"protest_{i}.jpg",
+            encode(
+                photo((640, 480), seed=i),
+                "JPEG",
+                quality=90,
+                exif=camera_exif(model="Pixel 8", make="Google", software="HDR+ 1.0"),
+            ),
+        )
+        for i in range(6)
+    ]
+    files.append(
+        (
+            "edited.jpg",
+            encode(
+                photo((640, 480), seed=7),
+                "JPEG",
+                quality=90,
+                exif=camera_exif(model="Pixel 8", make="Google", software="Adobe Photoshop 25.0"),
+            ),
+        )
+    )
+    files.append(
+        (
+            "resized.jpg",
+            encode(
+                photo((320, 240), seed=8),
+                "JPEG",
+                quality=90,
+                exif=camera_exif(model="Pixel 8", make="Google", software="HDR+ 1.0"),
+            ),
+        )
+    )
+    files.append(
+        (
+            "last_year.jpg",
+            encode(
+                photo((640, 480), seed=9),
+                "JPEG",
+                quality=90,
+                exif=camera_exif(
+                    model="Pixel 8",
+                    make="Google",
+                    software="HDR+ 1.0",
+                    datetime_original="2023:05:01 12:30:45",
+                ),
+            ),
+        )
+    )
     files.append(
         ("other_camera.jpg", encode(photo((640, 480), seed=10), "JPEG", quality=70, exif=camera_exif()))
     )
@@ -41,8 +81,10 @@ def test_the_files_that_were_not_from_that_phone_at_that_event():
 
 
 def test_small_or_split_groups_give_no_outliers():
-    files = [(f"{i}.jpg", encode(photo((320, 240), seed=i), "JPEG", exif=camera_exif(software=f"v{i % 2}")))
-             for i in range(6)]  # fmt: skip
+    files = [
+        (f"{i}.jpg", encode(photo((320, 240), seed=i), "JPEG", exif=camera_exif(software=f"v{i % 2}")))
+        for i in range(6)
+    ]
     results = analyze_batch(
         [Source.from_bytes(n, d) for n, d in files], make_context(Settings(classifier=False))
     )

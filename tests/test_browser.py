@@ -30,9 +30,15 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts"
 # Chromium as root in a container, with no background traffic to hosts that cannot be reached.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 pytestmark = [
     pytest.mark.slow,
@@ -64,10 +70,24 @@ def server(tmp_path_factory, tiny_model):
     }
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard/app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -195,8 +215,12 @@ def test_two_sessions_at_once_while_a_batch_with_bad_files_runs(server, browser,
 
 def _natural_sizes(page) -> list[tuple[int, int]]:
     """(width, height) of every picture the page shows, as decoded by the browser."""
-    return [tuple(s) for s in page.eval_on_selector_all(
-        '[data-testid="stImage"] img', "els => els.map(e => [e.naturalWidth, e.naturalHeight])")]  # fmt: skip
+    return [
+        tuple(s)
+        for s in page.eval_on_selector_all(
+            '[data-testid="stImage"] img', "els => els.map(e => [e.naturalWidth, e.naturalHeight])"
+        )
+    ]
 
 
 def test_a_desk_reviews_upright_pictures_sorted_verdicts_and_downloads_only_what_it_chose(
@@ -211,8 +235,12 @@ def test_a_desk_reviews_upright_pictures_sorted_verdicts_and_downloads_only_what
 
     url, log_path = server
     ARTIFACTS.mkdir(exist_ok=True)
-    rotated = tmp_path / "rotated.jpg"  # a 12 MP camera frame stored landscape, EXIF orientation 6: shown portrait
-    rotated.write_bytes(encode(photo((4000, 3000), seed=7), "JPEG", quality=85, exif=camera_exif(orientation=6)))
+    rotated = (
+        tmp_path / "rotated.jpg"
+    )  # a 12 MP camera frame stored landscape, EXIF orientation 6: shown portrait
+    rotated.write_bytes(
+        encode(photo((4000, 3000), seed=7), "JPEG", quality=85, exif=camera_exif(orientation=6))
+    )
     info = PngInfo()
     info.add_text("parameters", "a lighthouse\nSteps: 20, Seed: 3, Model: sdxl")
     generated = tmp_path / "generated.png"

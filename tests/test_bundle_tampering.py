@@ -62,14 +62,20 @@ def test_cli_prints_the_audit_head_and_says_when_a_bundle_is_unsigned(bundle, tm
     head = manifest["audit_head"]
     assert main(["bundle", "verify", str(path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == ["bundle verifies: every file matches its manifest",
-                   f"audit head: {head['hash']} ({head['entries']} entries); it must equal the head that `case verify` "
-                   "printed for this case, kept apart from the store",
-                   "the bundle is signed; give --public-key DESK.pub to check the signature"]  # fmt: skip
+    assert out == [
+        "bundle verifies: every file matches its manifest",
+        f"audit head: {head['hash']} ({head['entries']} entries); it must equal the head that `case verify` "
+        "printed for this case, kept apart from the store",
+        "the bundle is signed; give --public-key DESK.pub to check the signature",
+    ]
     unsigned = tmp_path / "unsigned.zip"
     rewrite(path, unsigned, lambda name, data: [] if name == "manifest.sig" else [(name, data)])
     assert main(["bundle", "verify", str(unsigned)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith("warning: the bundle is not signed: anyone who changes")
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[-1]
+        .startswith("warning: the bundle is not signed: anyone who changes")
+    )
 
 
 def test_an_original_removed_with_its_manifest_entry_is_caught(bundle, tmp_path):
@@ -144,7 +150,8 @@ def test_hostile_zips_give_problems_not_tracebacks(bundle, tmp_path):
         zf.writestr("manifest.json", "[" * 100_000 + "]" * 100_000)
         zf.writestr("results.json", "{}")
     assert verify_bundle(deep) == ["manifest.json is not a JSON object"] or any(
-        "nested too deeply" in p for p in verify_bundle(deep))  # fmt: skip
+        "nested too deeply" in p for p in verify_bundle(deep)
+    )
 
     integer = tmp_path / "int.zip"
     bad = dict(manifest, files={**manifest["files"], "items.csv": 12345})

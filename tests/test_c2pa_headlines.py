@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.context import make_context
 from core.ledger import build_ledger
-from core.pipeline import analyze
 from core.provenance.c2pa_credentials import credentials_from_store, failure_kind
 from core.schema import ScanResult
-from core.settings import Settings
-from core.sources import Source
 from tests.c2pa_signing import AI_GENERATED, CAPTURE, make_chain, manifest, sign
+from tests.conftest import analyse_bytes
 from tests.images import camera_exif, encode, photo, xmp_packet
 
 DCTERMS = 'xmlns:dcterms="http://purl.org/dc/terms/"'
@@ -25,10 +22,6 @@ DCTERMS = 'xmlns:dcterms="http://purl.org/dc/terms/"'
 @pytest.fixture(scope="module")
 def chain():
     return make_chain(signer="Truepic Lens Test", org="Truepic Test CA")
-
-
-def scan(data: bytes, name: str = "f.jpg"):
-    return analyze(Source.from_bytes(name, data), make_context(Settings(classifier=False)))
 
 
 def signed_capture(chain) -> bytes:
@@ -41,7 +34,7 @@ def signed_capture(chain) -> bytes:
 def test_pixels_changed_after_signing_is_the_headline(chain):
     data = bytearray(signed_capture(chain))
     data[-300] ^= 0xFF  # one byte of the image data, after signing
-    r = scan(bytes(data))
+    r = analyse_bytes(bytes(data))
     c = r.provenance.c2pa
     assert (c.state, c.problem) == ("invalid", "content_changed")
     assert [(f.code, f.kind, f.scope) for f in c.failures if f.code != "signingCredential.untrusted"] == [
@@ -61,7 +54,7 @@ def test_pixels_changed_after_signing_is_the_headline(chain):
 
 
 def test_intact_signed_capture_is_still_a_declared_capture(chain):
-    r = scan(signed_capture(chain))
+    r = analyse_bytes(signed_capture(chain))
     assert (r.provenance.c2pa.state, r.provenance.c2pa.problem) == ("valid", None)
     assert r.verdict.band == "declared camera capture"
 
@@ -76,19 +69,23 @@ def store(failures: list[str], ingredient_failures: tuple[str, ...] = (), source
                 "claim_generator_info": [{"name": "Nikon Z9", "version": "4.0"}],
                 "signature_info": {"common_name": "Nikon Test Signer", "issuer": "Nikon"},
                 "assertions": [
-                    {"label": "c2pa.actions.v2",
-                     "data": {"actions": [{"action": "c2pa.created", "digitalSourceType": source_type}]}}
+                    {
+                        "label": "c2pa.actions.v2",
+                        "data": {"actions": [{"action": "c2pa.created", "digitalSourceType": source_type}]},
+                    }
                 ],
             }
         },
         "validation_results": {
             "activeManifest": {"failure": [{"code": c, "explanation": f"{c} (test)"} for c in failures]},
             "ingredientDeltas": [
-                {"ingredientAssertionURI": "self#jumbf=c2pa.assertions/c2pa.ingredient",
-                 "validationDeltas": {"failure": [{"code": c} for c in ingredient_failures]}}
+                {
+                    "ingredientAssertionURI": "self#jumbf=c2pa.assertions/c2pa.ingredient",
+                    "validationDeltas": {"failure": [{"code": c} for c in ingredient_failures]},
+                }
             ],
         },
-    }  # fmt: skip
+    }
 
 
 def ledger_for(c2pa_state) -> ScanResult:
@@ -137,18 +134,33 @@ def test_expired_certificate_without_a_capture_declaration_is_named_in_the_headl
 @pytest.mark.parametrize(
     ("failures", "band", "phrase"),
     [
-        (["claimSignature.mismatch"], "integrity problem: credentials do not verify",
-         "the signature over the credentials does not verify: they are damaged or forged"),
-        (["assertion.hashedURI.mismatch"], "integrity problem: changed after signing",
-         "statements inside the credentials no longer match their signed hashes"),
-        (["assertion.bmffHash.mismatch"], "integrity problem: changed after signing",
-         "the file's data no longer matches the signed hash"),
-        (["signingCredential.ocsp.revoked"], "integrity problem: credentials do not verify",
-         "the certificate that signed them was revoked by its issuer"),
-        (["claim.malformed"], "integrity problem: credentials do not verify",
-         "the credentials are malformed or inconsistent"),
+        (
+            ["claimSignature.mismatch"],
+            "integrity problem: credentials do not verify",
+            "the signature over the credentials does not verify: they are damaged or forged",
+        ),
+        (
+            ["assertion.hashedURI.mismatch"],
+            "integrity problem: changed after signing",
+            "statements inside the credentials no longer match their signed hashes",
+        ),
+        (
+            ["assertion.bmffHash.mismatch"],
+            "integrity problem: changed after signing",
+            "the file's data no longer matches the signed hash",
+        ),
+        (
+            ["signingCredential.ocsp.revoked"],
+            "integrity problem: credentials do not verify",
+            "the certificate that signed them was revoked by its issuer",
+        ),
+        (
+            ["claim.malformed"],
+            "integrity problem: credentials do not verify",
+            "the credentials are malformed or inconsistent",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_integrity_failure_has_its_own_wording(failures, band, phrase):
     r = ledger_for(
         credentials_from_store(store(["signingCredential.untrusted", *failures]), "invalid", False)
@@ -192,7 +204,9 @@ def test_failure_codes_are_sorted_by_meaning(code, kind):
 
 def test_stripped_credentials_are_named_not_called_online():
     reference = "self#jumbf=/c2pa/urn:uuid:5f5bba8c-9184-44c6-b9a7-62cfda37b343/c2pa.claim"
-    r = scan(encode(photo(), "JPEG", xmp=xmp_packet("", f'{DCTERMS} dcterms:provenance="{reference}"')))
+    r = analyse_bytes(
+        encode(photo(), "JPEG", xmp=xmp_packet("", f'{DCTERMS} dcterms:provenance="{reference}"'))
+    )
     c = r.provenance.c2pa
     assert (c.present, c.state, c.remote_url, c.xmp_provenance) == (False, "stripped", None, reference)
     assert r.verdict.band == "content credentials removed"
@@ -202,19 +216,21 @@ def test_stripped_credentials_are_named_not_called_online():
 
 def test_online_reference_stays_remote_only():
     url = "https://cai-manifests.example/manifests/urn-uuid-1"
-    r = scan(encode(photo(), "JPEG", xmp=xmp_packet("", f'{DCTERMS} dcterms:provenance="{url}"')))
+    r = analyse_bytes(encode(photo(), "JPEG", xmp=xmp_packet("", f'{DCTERMS} dcterms:provenance="{url}"')))
     assert (r.provenance.c2pa.state, r.provenance.c2pa.remote_url) == ("remote_only", url)
     assert "stored online, which were not fetched" in r.verdict.sentence
 
 
 def test_the_model_inside_a_manifest_is_named(chain):
-    actions = [{
-        "action": "c2pa.created",
-        "digitalSourceType": AI_GENERATED,
-        "softwareAgent": {"name": "Adobe Firefly"},
-        "parameters": {"com.adobe.details": "Gemini Flash", "com.adobe.modelVersion": "nano-banana"},
-    }]  # fmt: skip
-    r = scan(sign(encode(photo(), "JPEG"), chain, manifest("Adobe Firefly", actions)))
+    actions = [
+        {
+            "action": "c2pa.created",
+            "digitalSourceType": AI_GENERATED,
+            "softwareAgent": {"name": "Adobe Firefly"},
+            "parameters": {"com.adobe.details": "Gemini Flash", "com.adobe.modelVersion": "nano-banana"},
+        }
+    ]
+    r = analyse_bytes(sign(encode(photo(), "JPEG"), chain, manifest("Adobe Firefly", actions)))
     g = r.provenance.generator
     assert (g.tool, g.name, g.model) == ("adobe-firefly", "Adobe Firefly", "Gemini Flash (nano-banana)")
     assert r.verdict.sentence == (
@@ -225,11 +241,20 @@ def test_the_model_inside_a_manifest_is_named(chain):
 
 def test_generator_comes_from_the_manifest_that_declares_generation(chain):
     """A Photoshop edit of a Firefly image: the ingredient's manifest names the generator."""
-    original = sign(encode(photo(seed=3), "JPEG"), chain, manifest("Adobe Firefly", [
-        {"action": "c2pa.created", "digitalSourceType": AI_GENERATED}]))  # fmt: skip
+    original = sign(
+        encode(photo(seed=3), "JPEG"),
+        chain,
+        manifest("Adobe Firefly", [{"action": "c2pa.created", "digitalSourceType": AI_GENERATED}]),
+    )
     edit = [{"action": "c2pa.opened", "parameters": {"description": "Opened a pre-existing file"}}]
-    r = scan(sign(original, chain, manifest("Adobe Photoshop", edit),
-                  ingredient=({"title": "firefly.jpg", "relationship": "parentOf"}, original)))  # fmt: skip
+    r = analyse_bytes(
+        sign(
+            original,
+            chain,
+            manifest("Adobe Photoshop", edit),
+            ingredient=({"title": "firefly.jpg", "relationship": "parentOf"}, original),
+        )
+    )
     assert (r.provenance.ai_declared, r.provenance.generator.tool) == (True, "adobe-firefly")
 
 
@@ -237,12 +262,30 @@ def test_generator_comes_from_the_manifest_that_declares_generation(chain):
     "report",
     [
         {"manifests": [], "active_manifest": 3},
-        {"active_manifest": "m", "manifests": {"m": {"assertions": "x", "signature_info": [1]}},
-         "validation_results": {"activeManifest": {"failure": ["x", {"code": None}]}}},
-        {"active_manifest": "m", "manifests": {"m": {"assertions": [{"label": "c2pa.actions", "data": {
-            "actions": [{"action": 5, "parameters": {"a": {"b": {"c": {"model": "deep"}}}}}]}}]}}},
+        {
+            "active_manifest": "m",
+            "manifests": {"m": {"assertions": "x", "signature_info": [1]}},
+            "validation_results": {"activeManifest": {"failure": ["x", {"code": None}]}},
+        },
+        {
+            "active_manifest": "m",
+            "manifests": {
+                "m": {
+                    "assertions": [
+                        {
+                            "label": "c2pa.actions",
+                            "data": {
+                                "actions": [
+                                    {"action": 5, "parameters": {"a": {"b": {"c": {"model": "deep"}}}}}
+                                ]
+                            },
+                        }
+                    ]
+                }
+            },
+        },
     ],
-)  # fmt: skip
+)
 def test_malformed_reports_never_raise(report):
     c = credentials_from_store(report, "invalid", False)
     assert c.present is True and c.state in ("invalid", "unreadable")

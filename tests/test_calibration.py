@@ -28,8 +28,21 @@ def profile(tmp_path_factory, tiny_model):
     for i in range(4):
         (root / "ai" / f"gen_{i}.png").write_bytes(encode(photo((256, 256), seed=100 + i), "PNG"))
     out = root / "profile.json"
-    code = main(["calibrate", "--real", str(root / "real"), "--ai", str(root / "ai"), "--out", str(out),
-                 "--model", str(tiny_model), "--target-fpr", "0.1"])  # fmt: skip
+    code = main(
+        [
+            "calibrate",
+            "--real",
+            str(root / "real"),
+            "--ai",
+            str(root / "ai"),
+            "--out",
+            str(out),
+            "--model",
+            str(tiny_model),
+            "--target-fpr",
+            "0.1",
+        ]
+    )
     assert code == 0
     return out
 

@@ -9,17 +9,12 @@ import sqlite3
 import pytest
 
 from core.cases import CaseError, CaseStore, audit_head, verify_case
-from core.context import make_context
-from core.pipeline import analyze
-from core.settings import Settings
-from core.sources import Source
+from tests.conftest import analyse_bytes
 from tests.images import encode, photo
 
 
 def analysed(name: str, data: bytes) -> dict:
-    return analyze(
-        Source.from_bytes(name, data), make_context(Settings(classifier=False, forensics=False))
-    ).to_dict()
+    return analyse_bytes(data, name, forensics=False).to_dict()
 
 
 @pytest.fixture
@@ -53,11 +48,12 @@ TAMPERINGS = {
     "a tag inserted": ["INSERT INTO tags (item_id, tag) VALUES (2, 'verified-by-desk')"],
     "a note rewritten": ["UPDATE notes SET text = 'Sender unknown'"],
     "the case renamed and closed": ["UPDATE cases SET name = 'Nothing here', status = 'closed' WHERE id = 1"],
-    "the last 3 audit entries deleted": ["DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE case_id = 1 "
-                                         "ORDER BY id DESC LIMIT 3)"],
+    "the last 3 audit entries deleted": [
+        "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE case_id = 1 ORDER BY id DESC LIMIT 3)"
+    ],
     "an item moved to another case": ["UPDATE items SET case_id = 2 WHERE id = 2"],
     "audit entries moved to another case": ["UPDATE audit SET case_id = 2 WHERE action = 'tag_added'"],
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("what", sorted(TAMPERINGS))
@@ -83,8 +79,10 @@ def test_a_recomputed_chain_is_caught_by_its_anchor(case):
                 details["to"] = "checked"
             entry = {**row, "details": details, "prev_hash": previous}
             row_hash = entry_hash(entry)
-            db.execute("UPDATE audit SET details = ?, prev_hash = ?, hash = ? WHERE id = ?",
-                       (json.dumps(details, sort_keys=True), previous, row_hash, row["id"]))  # fmt: skip
+            db.execute(
+                "UPDATE audit SET details = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                (json.dumps(details, sort_keys=True), previous, row_hash, row["id"]),
+            )
             previous = row_hash
     problems = verify_case(store, case_id)
     assert len(problems) == 1 and "does not end where it was anchored" in problems[0]

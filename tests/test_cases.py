@@ -15,19 +15,13 @@ from pathlib import Path
 import pytest
 
 from core.cases import CaseError, CaseStore, default_store_path, verify_case
-from core.context import make_context
-from core.pipeline import analyze
 from core.schema import ScanResult
-from core.settings import Settings
-from core.sources import Source
-from tests.conftest import ROOT
+from tests.conftest import ROOT, analyse_bytes
 from tests.images import camera_exif, encode, photo
 
 
 def analysed(name: str, data: bytes) -> dict:
-    return analyze(
-        Source.from_bytes(name, data), make_context(Settings(classifier=False, forensics=False))
-    ).to_dict()
+    return analyse_bytes(data, name, forensics=False).to_dict()
 
 
 @pytest.fixture
@@ -167,8 +161,13 @@ def test_a_killed_batch_leaves_the_store_consistent(tmp_path):
         "FORENSICS_ANALYST": "ana",
         "FORENSICS_FORENSICS": "false",
     }
-    proc = subprocess.Popen([sys.executable, "-m", "core", "case", "add", "Breaking", str(tmp_path / "in"), "--no-classifier"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core", "case", "add", "Breaking", str(tmp_path / "in"), "--no-classifier"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         with sqlite3.connect(store_dir / "cases.sqlite3", timeout=30) as db:
@@ -200,8 +199,23 @@ def test_two_writers_at_once_lose_nothing(tmp_path):
             "FORENSICS_ANALYST": who,
             "FORENSICS_FORENSICS": "false",
         }
-        procs.append(subprocess.Popen([sys.executable, "-m", "core", "case", "add", "Shared", str(tmp_path / folder),
-                                       "--no-classifier"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL))  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "core",
+                    "case",
+                    "add",
+                    "Shared",
+                    str(tmp_path / folder),
+                    "--no-classifier",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
+        )
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
     store = CaseStore(store_dir)
     items = store.items("Shared")

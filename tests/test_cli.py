@@ -17,15 +17,29 @@ from PIL.PngImagePlugin import PngInfo
 from core.cli import main
 from core.output import CSV_COLUMNS
 from core.schema import ScanResult
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from tests.images import camera_exif, encode, photo, png_header_only
 
 CONTRACT_KEYS = [
-    "path", "status", "error", "file.sha256", "file.format", "file.width", "file.height",
-    "metadata.camera.make", "metadata.camera.model", "metadata.software", "metadata.datetime_original",
-    "metadata.gps", "classifier", "classifier_error", "provenance.ai_declared", "provenance.generator.tool",
-    "provenance.c2pa.present", "provenance.c2pa.state",
-]  # fmt: skip
+    "path",
+    "status",
+    "error",
+    "file.sha256",
+    "file.format",
+    "file.width",
+    "file.height",
+    "metadata.camera.make",
+    "metadata.camera.model",
+    "metadata.software",
+    "metadata.datetime_original",
+    "metadata.gps",
+    "classifier",
+    "classifier_error",
+    "provenance.ai_declared",
+    "provenance.generator.tool",
+    "provenance.c2pa.present",
+    "provenance.c2pa.state",
+]
 
 
 def has_key(row: dict, dotted: str) -> bool:
@@ -62,12 +76,6 @@ def mixed_folder(tmp_path) -> Path:
     return root
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True, timeout=240
-    )
-
-
 def test_scan_folder_one_row_per_file_with_contract_keys(mixed_folder, tiny_model):
     proc = run_cli("scan", str(mixed_folder), "--model", str(tiny_model))
     assert proc.returncode == 0, proc.stderr
@@ -84,8 +92,11 @@ def test_scan_folder_one_row_per_file_with_contract_keys(mixed_folder, tiny_mode
     assert errors == MIXED_FOLDER_ERRORS
     cam = by_name["camera.jpg"]
     assert cam["metadata"]["camera"] == {
-        "make": "Canon", "model": "Canon EOS R5", "lens": "RF24-105mm F4 L IS USM", "serial": "031021001234"
-    }  # fmt: skip
+        "make": "Canon",
+        "model": "Canon EOS R5",
+        "lens": "RF24-105mm F4 L IS USM",
+        "serial": "031021001234",
+    }
     assert cam["metadata"]["gps"] == {"lat": 48.8583, "lon": 2.2945, "altitude_m": 35.5}
     assert cam["classifier"]["model"] == str(tiny_model)
     assert cam["classifier"]["revision"].startswith("local-sha256:")
@@ -180,11 +191,16 @@ def test_library_messages_go_to_the_row_not_the_terminal(tmp_path):
     proc = run_cli("scan", str(path), "--no-classifier")
     assert proc.returncode == 0
     assert proc.stderr.strip().splitlines() == [
-        "1 file(s) scanned, 0 with errors", "Files by verdict band:", "1  no conclusion"
+        "1 file(s) scanned, 0 with errors",
+        "Files by verdict band:",
+        "1  no conclusion",
     ]
     (row,) = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert {"code": "library_messages", "message": "UserWarning: Palette images with Transparency expressed in "
-            "bytes should be converted to RGBA images"} in row["notices"]  # fmt: skip
+    assert {
+        "code": "library_messages",
+        "message": "UserWarning: Palette images with Transparency expressed in "
+        "bytes should be converted to RGBA images",
+    } in row["notices"]
 
 
 def test_a_terminal_gets_a_table_and_counts_by_band_files_and_pipes_get_rows(tmp_path):
@@ -199,8 +215,13 @@ def test_a_terminal_gets_a_table_and_counts_by_band_files_and_pipes_get_rows(tmp
     (tmp_path / "cam.jpg").write_bytes(encode(photo(seed=2), "JPEG", exif=camera_exif()))
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff")
     leader, follower = pty.openpty()
-    proc = subprocess.run([sys.executable, "-m", "core", "scan", str(tmp_path), "--no-classifier"], cwd=ROOT,
-                          stdout=follower, stderr=subprocess.PIPE, timeout=240)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "scan", str(tmp_path), "--no-classifier"],
+        cwd=ROOT,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        timeout=240,
+    )
     os.close(follower)
     shown = b""
     while True:
@@ -220,11 +241,18 @@ def test_a_terminal_gets_a_table_and_counts_by_band_files_and_pipes_get_rows(tmp
         ["-", "camera metadata present, no AI declaration", f"{tmp_path}/cam.jpg"],
         ["-", "substantial evidence of AI generation", f"{tmp_path}/gen.png"],
     ]
-    assert lines[3:] == ["Files by verdict band:", "1  substantial evidence of AI generation",
-                         "1  camera metadata present, no AI declaration", "1  no conclusion"]  # fmt: skip
+    assert lines[3:] == [
+        "Files by verdict band:",
+        "1  substantial evidence of AI generation",
+        "1  camera metadata present, no AI declaration",
+        "1  no conclusion",
+    ]
     piped = run_cli("scan", str(tmp_path), "--no-classifier", "--out", "-")
     assert [json.loads(line)["path"].rsplit("/", 1)[1] for line in piped.stdout.splitlines()] == [
-        "broken.jpg", "cam.jpg", "gen.png"]  # fmt: skip
+        "broken.jpg",
+        "cam.jpg",
+        "gen.png",
+    ]
     assert not (ROOT / "-").exists()
 
 
@@ -252,8 +280,23 @@ def test_case_words_typed_in_a_latin1_terminal_are_stored_by_the_latin1_rule(tmp
     env = {**os.environ, "PYTHONUTF8": "1"}
 
     def case(*args: bytes) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable.encode(), b"-m", b"core", b"case", b"--store", store.encode(),
-                               b"--analyst", b"Jos\xe9", *args], cwd=ROOT, capture_output=True, env=env, timeout=240)  # fmt: skip
+        return subprocess.run(
+            [
+                sys.executable.encode(),
+                b"-m",
+                b"core",
+                b"case",
+                b"--store",
+                store.encode(),
+                b"--analyst",
+                b"Jos\xe9",
+                *args,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            env=env,
+            timeout=240,
+        )
 
     assert case(b"new", b"Caf\xe9").returncode == 0
     assert case(b"note", b"Caf\xe9", b"vu \xe0 la t\xe9l\xe9").returncode == 0

@@ -38,9 +38,10 @@ def test_clocks_that_agree_give_no_finding():
     r = scan("IMG_20240501_123045.jpg", "2024:05:01", (10.0, 30.0, 44.0))
     assert rules(r) == []
     assert r.cross_checks["clocks"]["clocks"] == {
-        "captured": "2024-05-01T12:30:45+02:00", "gps_utc": "2024-05-01T10:30:44+00:00",
+        "captured": "2024-05-01T12:30:45+02:00",
+        "gps_utc": "2024-05-01T10:30:44+00:00",
         "file_name": "2024-05-01T12:30:45",
-    }  # fmt: skip
+    }
     # Without a recorded offset, a whole-hour difference is a time zone: nothing to report.
     assert rules(scan("a.jpg", "2024:05:01", (10.0, 30.0, 40.0), offset=None)) == []
 

@@ -37,9 +37,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 ERROR_CODES = {
-    "read_failed", "empty_file", "file_too_large", "not_an_image", "unsupported_format", "decompression_bomb",
-    "decode_failed", "time_limit", "memory_limit", "worker_crashed",
-}  # fmt: skip
+    "read_failed",
+    "empty_file",
+    "file_too_large",
+    "not_an_image",
+    "unsupported_format",
+    "decompression_bomb",
+    "decode_failed",
+    "time_limit",
+    "memory_limit",
+    "worker_crashed",
+}
 
 # Camera facts where exiftool and we differ, and why. Key: (file, field).
 CAMERA_EXCEPTIONS = {
@@ -61,14 +69,23 @@ CAMERA_EXCEPTIONS = {
 
 # Content Credentials: c2pa-python's label vs ours, where the label is not the whole story.
 C2PA_EXCEPTIONS = {
-    "c2pa/c2pa-rs/sdk/tests/fixtures/no_alg.jpg": ("unreadable", "the reader raises on a manifest signed "
+    "c2pa/c2pa-rs/sdk/tests/fixtures/no_alg.jpg": (
+        "unreadable",
+        "the reader raises on a manifest signed "
         "with an unknown algorithm; the label says 'not present' (its error class), but a manifest is there: "
-        "ours says it exists and cannot be read"),
-    "c2pa/c2pa-rs/sdk/tests/fixtures/prerelease.jpg": ("unreadable", "a pre-release manifest the reader "
-        "cannot parse; XMP names it as embedded (self#jumbf), so it is there but unreadable, not stripped"),
-    "c2pa/c2pa-rs/sdk/tests/fixtures/tiff_poc.tiff": (None, "a crafted TIFF whose header Pillow cannot read: "
-        "a decode_failed row, so credentials are not examined"),
-}  # fmt: skip
+        "ours says it exists and cannot be read",
+    ),
+    "c2pa/c2pa-rs/sdk/tests/fixtures/prerelease.jpg": (
+        "unreadable",
+        "a pre-release manifest the reader "
+        "cannot parse; XMP names it as embedded (self#jumbf), so it is there but unreadable, not stripped",
+    ),
+    "c2pa/c2pa-rs/sdk/tests/fixtures/tiff_poc.tiff": (
+        None,
+        "a crafted TIFF whose header Pillow cannot read: "
+        "a decode_failed row, so credentials are not examined",
+    ),
+}
 
 # The headline each of these signed, tampered or stripped files must get.
 HEADLINES = {
@@ -308,10 +325,15 @@ def _graph_has_text(path: Path) -> bool:
     with Image.open(path) as im:
         graph = json.loads(im.info.get("prompt") or "{}")
     return any(
-        "TextEncode" in str(n.get("class_type")) and any(isinstance(v, str) and v.strip() for v in n["inputs"].values()
-                                                         if v not in (n["inputs"].get("clip"),))
-        for n in graph.values() if isinstance(n, dict) and isinstance(n.get("inputs"), dict)
-    )  # fmt: skip
+        "TextEncode" in str(n.get("class_type"))
+        and any(
+            isinstance(v, str) and v.strip()
+            for v in n["inputs"].values()
+            if v not in (n["inputs"].get("clip"),)
+        )
+        for n in graph.values()
+        if isinstance(n, dict) and isinstance(n.get("inputs"), dict)
+    )
 
 
 # ComfyUI outputs whose only text encoder with text is zeroed out before the sampler.
@@ -338,8 +360,14 @@ def test_flux_example_reads_prompt_and_settings_through_the_guider(results):
     g = results["ai_meta/comfyui/flux/flux_dev_example.png"].provenance.generator
     assert g.prompt.startswith("cute anime girl with massive fluffy fennec ears")
     assert (g.model, g.seed) == ("flux1-dev.safetensors", "219670278747233")
-    assert g.settings == {"sampler_name": "euler", "steps": "20", "scheduler": "simple", "denoise": "1.0",
-                          "size": "1024x1024", "guidance": "3.5"}  # fmt: skip
+    assert g.settings == {
+        "sampler_name": "euler",
+        "steps": "20",
+        "scheduler": "simple",
+        "denoise": "1.0",
+        "size": "1024x1024",
+        "guidance": "3.5",
+    }
 
 
 def _pillow_loads(path: Path) -> bool:
@@ -372,8 +400,11 @@ def test_every_bad_file_is_one_row_and_agrees_with_pillow(results):
 
 
 def test_double_compression_does_not_fire_on_camera_jpegs_saved_once(results):
-    fired = [p for p, r in results.items() if p.startswith("camera/") and any(
-        f.rule == "jpeg.double_compression" for f in r.findings)]  # fmt: skip
+    fired = [
+        p
+        for p, r in results.items()
+        if p.startswith("camera/") and any(f.rule == "jpeg.double_compression" for f in r.findings)
+    ]
     assert fired == []
 
 

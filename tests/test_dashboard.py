@@ -9,7 +9,7 @@ import pytest
 from PIL.PngImagePlugin import PngInfo
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_zip
 from tests.images import camera_exif, encode, photo
 
 APP = str(ROOT / "dashboard" / "app.py")
@@ -96,35 +96,31 @@ def batch_app(monkeypatch, tiny_model):
     return AppTest.from_file(BATCH, default_timeout=180).run()
 
 
-def zip_of(files: dict[str, bytes]) -> bytes:
-    import io
-    import zipfile
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
 def test_batch_review_table_keeps_failed_rows_and_expands_zips(batch_app):
     cam = encode(photo(seed=1), "JPEG", exif=camera_exif())
-    archive = zip_of(
+    archive = make_zip(
         {"inner/one.png": encode(photo(seed=2), "PNG"), "../escape.jpg": encode(photo(seed=3), "JPEG")}
     )
     at = batch_app
-    at.file_uploader(key="batch_uploads").set_value([("cam.jpg", cam, "image/jpeg"), ("bundle.zip", archive, "application/zip"),
-                                   ("broken.png", b"\x89PNG\r\n\x1a\nxx", "image/png")])  # fmt: skip
+    at.file_uploader(key="batch_uploads").set_value(
+        [
+            ("cam.jpg", cam, "image/jpeg"),
+            ("bundle.zip", archive, "application/zip"),
+            ("broken.png", b"\x89PNG\r\n\x1a\nxx", "image/png"),
+        ]
+    )
     at.run()
     assert not at.exception
     assert "4 files analysed, 1 with errors." in [m.value for m in at.markdown]
     table = at.dataframe[0].value
-    assert sorted(table["file"]) == sorted([
-        "cam.jpg",
-        "bundle.zip/inner/one.png",
-        "bundle.zip/escape.jpg (stored as '../escape.jpg')",
-        "broken.png",
-    ])  # fmt: skip
+    assert sorted(table["file"]) == sorted(
+        [
+            "cam.jpg",
+            "bundle.zip/inner/one.png",
+            "bundle.zip/escape.jpg (stored as '../escape.jpg')",
+            "broken.png",
+        ]
+    )
     # Sorted by the weight of the evidence, not alphabetically: the failed file (no conclusion) is last.
     assert list(table["rank"]) == sorted(table["rank"]) and table["file"].iloc[3] == "broken.png"
     assert table["error"].iloc[3].startswith("decode_failed")
@@ -136,8 +132,12 @@ def test_batch_review_filter_by_verdict(batch_app):
     info = PngInfo()
     info.add_text("parameters", "x\nSteps: 1, Seed: 1")
     at = batch_app
-    at.file_uploader(key="batch_uploads").set_value([("gen.png", encode(photo(), "PNG", pnginfo=info), "image/png"),
-                                   ("cam.jpg", encode(photo(seed=4), "JPEG", exif=camera_exif()), "image/jpeg")])  # fmt: skip
+    at.file_uploader(key="batch_uploads").set_value(
+        [
+            ("gen.png", encode(photo(), "PNG", pnginfo=info), "image/png"),
+            ("cam.jpg", encode(photo(seed=4), "JPEG", exif=camera_exif()), "image/jpeg"),
+        ]
+    )
     at.run()
     at.multiselect(key="verdict_filter").set_value(["substantial evidence of AI generation"]).run()
     assert list(at.dataframe[0].value["file"]) == ["gen.png"]
@@ -270,8 +270,13 @@ def test_reports_never_decode_originals_in_their_process(tmp_path, monkeypatch):
     store = CaseStore(tmp_path / "store")
     c = store.create_case("c", "ana")
     data = encode(photo(), "JPEG")
-    store.add_item(c.id, "a.jpg", data, analyze(Source.from_bytes("a.jpg", data),
-                   make_context(Settings(classifier=False))).to_dict(), "ana")  # fmt: skip
+    store.add_item(
+        c.id,
+        "a.jpg",
+        data,
+        analyze(Source.from_bytes("a.jpg", data), make_context(Settings(classifier=False))).to_dict(),
+        "ana",
+    )
 
     def trapped(*args, **kwargs):
         raise AssertionError("an original was decoded in the report's process")
@@ -298,8 +303,14 @@ def test_one_gauge_per_classifier(monkeypatch, tiny_model, tiny_model_swapped):
 
 
 def test_batch_page_lists_the_file_that_breaks_from_its_device_group(batch_app):
-    files = [(f"p{i}.jpg", encode(photo(seed=i), "JPEG", exif=camera_exif(software="Firmware 1.8.1")), "image/jpeg")
-             for i in range(4)]  # fmt: skip
+    files = [
+        (
+            f"p{i}.jpg",
+            encode(photo(seed=i), "JPEG", exif=camera_exif(software="Firmware 1.8.1")),
+            "image/jpeg",
+        )
+        for i in range(4)
+    ]
     files.append(
         ("edited.jpg", encode(photo(seed=9), "JPEG", exif=camera_exif(software="GIMP 2.10")), "image/jpeg")
     )

@@ -169,26 +169,46 @@ def tiny_classifier(folder, architecture: str, size: int):
         Swinv2ForImageClassification,
         ViTConfig,
         ViTForImageClassification,
-    )  # fmt: skip
+    )
 
     labels = {"id2label": {0: "artificial", 1: "real"}, "label2id": {"artificial": 0, "real": 1}}
     torch.manual_seed(size)
     stats = {"image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225]}
     if architecture == "swinv2":
-        model = Swinv2ForImageClassification(Swinv2Config(
-            image_size=size, patch_size=4, window_size=7 if size % 7 == 0 else 6, embed_dim=8, depths=[1, 1, 1, 1],
-            num_heads=[1, 1, 1, 2], **labels))  # fmt: skip
+        model = Swinv2ForImageClassification(
+            Swinv2Config(
+                image_size=size,
+                patch_size=4,
+                window_size=7 if size % 7 == 0 else 6,
+                embed_dim=8,
+                depths=[1, 1, 1, 1],
+                num_heads=[1, 1, 1, 2],
+                **labels,
+            )
+        )
         processor = {"image_processor_type": "ViTImageProcessor", "size": {"height": size, "width": size}}
     elif architecture == "vit":
-        model = ViTForImageClassification(ViTConfig(
-            image_size=size, patch_size=16, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-            intermediate_size=32, **labels))  # fmt: skip
+        model = ViTForImageClassification(
+            ViTConfig(
+                image_size=size,
+                patch_size=16,
+                hidden_size=16,
+                num_hidden_layers=1,
+                num_attention_heads=2,
+                intermediate_size=32,
+                **labels,
+            )
+        )
         processor = {"image_processor_type": "ViTImageProcessor", "size": {"height": size, "width": size}}
     else:
-        model = ConvNextForImageClassification(ConvNextConfig(
-            hidden_sizes=[8, 16, 16, 16], depths=[1, 1, 1, 1], **labels))  # fmt: skip
-        processor = {"image_processor_type": "ConvNextImageProcessor", "size": {"shortest_edge": size},
-                     "crop_pct": 0.875}  # fmt: skip
+        model = ConvNextForImageClassification(
+            ConvNextConfig(hidden_sizes=[8, 16, 16, 16], depths=[1, 1, 1, 1], **labels)
+        )
+        processor = {
+            "image_processor_type": "ConvNextImageProcessor",
+            "size": {"shortest_edge": size},
+            "crop_pct": 0.875,
+        }
     with torch.no_grad():  # random heads give scores near 0.5: widen them so images differ
         model.classifier.weight.mul_(8.0)
     model.eval().save_pretrained(folder)
@@ -315,8 +335,14 @@ def test_several_detectors_side_by_side_disagreement_is_stated_not_averaged(
     from core.sources import Source
 
     missing = tmp_path / "no-such-model"
-    ctx = make_context(Settings(model=str(tiny_model), detectors=f"{tiny_model_swapped}, {missing}",
-                                stability="never", forensics=False))  # fmt: skip
+    ctx = make_context(
+        Settings(
+            model=str(tiny_model),
+            detectors=f"{tiny_model_swapped}, {missing}",
+            stability="never",
+            forensics=False,
+        )
+    )
     assert [d.model_id for d in ctx.extra_detectors] == [str(tiny_model_swapped)]
     assert len(ctx.extra_errors) == 1 and ctx.extra_errors[0].startswith(f"{missing}: ")
     result = analyze(Source.from_bytes("a.jpg", encode(photo(seed=3), "JPEG")), ctx)

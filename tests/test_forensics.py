@@ -13,6 +13,7 @@ from core.intake import containers
 from core.pipeline import analyze
 from core.settings import Settings
 from core.sources import Source
+from tests.conftest import analyse_bytes
 from tests.images import encode, exif_with_thumbnail, photo
 
 
@@ -20,10 +21,6 @@ def jpeg_image(data: bytes) -> Image.Image:
     im = Image.open(io.BytesIO(data))
     im.load()
     return im
-
-
-def scan(data: bytes, name: str = "f.jpg"):
-    return analyze(Source.from_bytes(name, data), make_context(Settings(classifier=False)))
 
 
 def test_quality_estimate_and_standard_tables():
@@ -42,7 +39,7 @@ def test_jpeg_ghost_finds_an_earlier_lower_quality_save():
     assert 55 <= twice["double_compression"]["earlier_quality"] <= 65
     once = jpeg_quant.analyze(jpeg_image(encode(photo((768, 768), seed=4), "JPEG", quality=92)))
     assert once["double_compression"]["indicated"] is False
-    r = scan(encode(first, "JPEG", quality=92))
+    r = analyse_bytes(encode(first, "JPEG", quality=92))
     assert "jpeg.double_compression" in [f.rule for f in r.findings]
 
 
@@ -63,9 +60,14 @@ def test_double_compression_is_not_assessable_on_flat_or_small_images():
         ),
     ):
         double = jpeg_quant.analyze(jpeg_image(encode(image, "JPEG", quality=quality)))["double_compression"]
-        assert double == {"assessable": False, "not_assessable_because": reason, "earlier_quality": None,
-                          "dip_depth": None, "indicated": False}  # fmt: skip
-    r = scan(encode(flat(1024), "JPEG", quality=90))
+        assert double == {
+            "assessable": False,
+            "not_assessable_because": reason,
+            "earlier_quality": None,
+            "dip_depth": None,
+            "indicated": False,
+        }
+    r = analyse_bytes(encode(flat(1024), "JPEG", quality=90))
     rules = [f.rule for f in r.findings]
     assert "jpeg.double_compression" not in rules and "jpeg.double_compression_not_assessable" in rules
 
@@ -112,14 +114,14 @@ def test_trailing_zip_after_jpeg_is_reported():
         "kind": "ZIP archive",
         "starts_with": "504b0304" + "00" * 12,
     }
-    r = scan(data)
+    r = analyse_bytes(data)
     assert "file.trailing_data" in [f.rule for f in r.findings]
 
 
 def test_appended_mpf_images_and_padding_are_not_findings():
     mpo = encode(photo((400, 300)), "MPO", save_all=True, append_images=[photo((160, 120), seed=2)])
     assert file_structure.trailing_data(mpo, "jpeg")["kind"].startswith("appended JPEG images")
-    assert "file.trailing_data" not in [f.rule for f in scan(mpo).findings]
+    assert "file.trailing_data" not in [f.rule for f in analyse_bytes(mpo).findings]
     assert file_structure.trailing_data(encode(photo(), "PNG") + b"\x00\x00", "png") == {
         "bytes": 2,
         "kind": "padding",
@@ -138,7 +140,7 @@ def test_thumbnail_of_another_picture_is_a_mismatch():
     other = encode(photo((160, 120), seed=7).transpose(Image.Transpose.FLIP_LEFT_RIGHT), "JPEG")
     assert file_structure.thumbnail_mismatch(same, main)["differs"] is False
     assert file_structure.thumbnail_mismatch(other, main)["differs"] is True
-    r = scan(encode(main, "JPEG", exif=exif_with_thumbnail(other)))
+    r = analyse_bytes(encode(main, "JPEG", exif=exif_with_thumbnail(other)))
     assert "file.thumbnail_mismatch" in [f.rule for f in r.findings]
 
 
@@ -148,13 +150,19 @@ def test_forensics_can_be_switched_off_and_fail_alone():
         make_context(Settings(classifier=False, forensics=False)),
     )
     assert r.forensics == {}
-    r = scan(encode(photo((4, 4)), "PNG"), "tiny.png")
+    r = analyse_bytes(encode(photo((4, 4)), "PNG"), "tiny.png")
     assert r.status == "ok"
 
 
 def test_lab_pictures_get_noise_and_spectrum_from_their_lightness():
     """Pillow cannot convert LAB to greyscale (hopper.Lab.tif in Pillow's tests made both fail)."""
-    lab = Image.merge("LAB", [photo((300, 300), seed=3).convert("L"), Image.new("L", (300, 300), 128),
-                              Image.new("L", (300, 300), 128)])  # fmt: skip
+    lab = Image.merge(
+        "LAB",
+        [
+            photo((300, 300), seed=3).convert("L"),
+            Image.new("L", (300, 300), 128),
+            Image.new("L", (300, 300), 128),
+        ],
+    )
     assert noise.analyze(lab) == noise.analyze(lab.getchannel("L"))
     assert spectrum.analyze(lab)["peak_score"] == spectrum.analyze(lab.getchannel("L"))["peak_score"]

@@ -104,8 +104,13 @@ COLUMNS = {
     "anchors": ("entries", "head", "mac"),
     "cases": ("name", "status"),
 }
-SQL_VALUES = st.one_of(st.none(), st.integers(-5, 10**12), st.text(max_size=30), st.binary(max_size=30),
-                       st.sampled_from(["{}", "[]", "null", '{"file": 1}', "../../etc/hostname", "0" * 64]))  # fmt: skip
+SQL_VALUES = st.one_of(
+    st.none(),
+    st.integers(-5, 10**12),
+    st.text(max_size=30),
+    st.binary(max_size=30),
+    st.sampled_from(["{}", "[]", "null", '{"file": 1}', "../../etc/hostname", "0" * 64]),
+)
 
 
 @cache
@@ -140,12 +145,20 @@ def test_tampered_sql_rows_give_problems_never_exceptions(table, data, value):
     work = Path(tempfile.mkdtemp(prefix="fuzz-copy-"))
     shutil.copytree(root / "store", work / "store")
     column = data.draw(st.sampled_from(COLUMNS[table]))
+    db = sqlite3.connect(work / "store" / "cases.sqlite3")
+    before = db.execute(f"SELECT {column} FROM {table}").fetchall()
     try:
-        with sqlite3.connect(work / "store" / "cases.sqlite3") as db:
+        with db:
             db.execute(f"UPDATE {table} SET {column} = ?", (value,))
     except sqlite3.IntegrityError:
         return  # the schema itself refuses this edit
+    finally:
+        changed = db.execute(f"SELECT {column} FROM {table}").fetchall() != before
+        db.close()
     store = CaseStore(work / "store", key_path=root / "key")
-    problems = verify_case(store, 1) if store.cases() else []
+    cases = store.cases()
+    problems = verify_case(store, 1) if cases else []
     assert all(isinstance(p, str) for p in problems)
+    if changed:  # every edit of a stored value is found (or the case is gone from the list)
+        assert problems or not cases, (table, column, value)
     shutil.rmtree(work, ignore_errors=True)

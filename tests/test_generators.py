@@ -78,9 +78,19 @@ COMFY_PROMPT = {
     "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "juggernautXL_v9.safetensors"}},
     "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a red fox in snow", "clip": ["4", 1]}},
     "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "watermark", "clip": ["4", 1]}},
-    "3": {"class_type": "KSampler", "inputs": {"seed": 987654321, "steps": 30, "cfg": 7.0, "sampler_name": "euler",
-                                               "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0]}},
-}  # fmt: skip
+    "3": {
+        "class_type": "KSampler",
+        "inputs": {
+            "seed": 987654321,
+            "steps": 30,
+            "cfg": 7.0,
+            "sampler_name": "euler",
+            "model": ["4", 0],
+            "positive": ["6", 0],
+            "negative": ["7", 0],
+        },
+    },
+}
 COMFY_WORKFLOW = {
     "nodes": [{"id": 4, "type": "CheckpointLoaderSimple", "widgets_values": ["juggernautXL_v9.safetensors"]}]
 }
@@ -132,8 +142,13 @@ def test_plain_prompt_chunk_is_not_comfyui():
 
 
 def test_invokeai_metadata_sd_metadata_and_dream():
-    meta = {"positive_prompt": "castle", "negative_prompt": "fog", "seed": 42, "steps": 30,
-            "model": {"name": "dreamshaper-8", "base": "sd-1"}}  # fmt: skip
+    meta = {
+        "positive_prompt": "castle",
+        "negative_prompt": "fog",
+        "seed": 42,
+        "steps": 30,
+        "model": {"name": "dreamshaper-8", "base": "sd-1"},
+    }
     p, _ = provenance(png(invokeai_metadata=json.dumps(meta)))
     assert (p.generator.tool, p.generator.model, p.generator.prompt, p.generator.seed) == (
         "invokeai",
@@ -208,8 +223,13 @@ def test_opaque_alpha_is_not_stealth():
 
 
 def test_fooocus_json_parameters():
-    meta = {"prompt": "a cabin", "negative_prompt": "", "seed": "11", "base_model": "juggernautXL_v8Rundiffusion.safetensors",
-            "version": "Fooocus v2.5.5"}  # fmt: skip
+    meta = {
+        "prompt": "a cabin",
+        "negative_prompt": "",
+        "seed": "11",
+        "base_model": "juggernautXL_v8Rundiffusion.safetensors",
+        "version": "Fooocus v2.5.5",
+    }
     p, _ = provenance(png(parameters=json.dumps(meta), fooocus_scheme="fooocus"))
     assert (p.generator.tool, p.generator.model, p.generator.seed) == (
         "fooocus",
@@ -347,21 +367,42 @@ FLUX_PROMPT = {
     "8": {"class_type": "VAEDecode", "inputs": {"samples": ["13", 0], "vae": ["10", 0]}},
     "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "ComfyUI", "images": ["8", 0]}},
     "10": {"class_type": "VAELoader", "inputs": {"vae_name": "ae.safetensors"}},
-    "11": {"class_type": "DualCLIPLoader", "inputs": {"clip_name1": "t5xxl_fp16.safetensors",
-                                                      "clip_name2": "clip_l.safetensors", "type": "flux"}},
-    "12": {"class_type": "UNETLoader", "inputs": {"unet_name": "flux1-dev.safetensors", "weight_dtype": "default"}},
-    "13": {"class_type": "SamplerCustomAdvanced", "inputs": {"noise": ["25", 0], "guider": ["22", 0],
-           "sampler": ["16", 0], "sigmas": ["17", 0], "latent_image": ["27", 0]}},
+    "11": {
+        "class_type": "DualCLIPLoader",
+        "inputs": {
+            "clip_name1": "t5xxl_fp16.safetensors",
+            "clip_name2": "clip_l.safetensors",
+            "type": "flux",
+        },
+    },
+    "12": {
+        "class_type": "UNETLoader",
+        "inputs": {"unet_name": "flux1-dev.safetensors", "weight_dtype": "default"},
+    },
+    "13": {
+        "class_type": "SamplerCustomAdvanced",
+        "inputs": {
+            "noise": ["25", 0],
+            "guider": ["22", 0],
+            "sampler": ["16", 0],
+            "sigmas": ["17", 0],
+            "latent_image": ["27", 0],
+        },
+    },
     "16": {"class_type": "KSamplerSelect", "inputs": {"sampler_name": "euler"}},
-    "17": {"class_type": "BasicScheduler", "inputs": {"scheduler": "simple", "steps": 20, "denoise": 1.0,
-                                                      "model": ["30", 0]}},
+    "17": {
+        "class_type": "BasicScheduler",
+        "inputs": {"scheduler": "simple", "steps": 20, "denoise": 1.0, "model": ["30", 0]},
+    },
     "22": {"class_type": "BasicGuider", "inputs": {"model": ["30", 0], "conditioning": ["26", 0]}},
     "25": {"class_type": "RandomNoise", "inputs": {"noise_seed": 219670278747233}},
     "26": {"class_type": "FluxGuidance", "inputs": {"guidance": 3.5, "conditioning": ["6", 0]}},
     "27": {"class_type": "EmptySD3LatentImage", "inputs": {"width": 1024, "height": 768, "batch_size": 1}},
-    "30": {"class_type": "LoraLoaderModelOnly", "inputs": {"lora_name": "film.safetensors", "strength_model": 0.8,
-                                                           "model": ["12", 0]}},
-}  # fmt: skip
+    "30": {
+        "class_type": "LoraLoaderModelOnly",
+        "inputs": {"lora_name": "film.safetensors", "strength_model": 0.8, "model": ["12", 0]},
+    },
+}
 
 
 def test_comfyui_flux_graph_through_guider_nodes():
@@ -374,23 +415,39 @@ def test_comfyui_flux_graph_through_guider_nodes():
         "219670278747233",
     )
     assert g.settings == {
-        "sampler_name": "euler", "steps": "20", "scheduler": "simple", "denoise": "1.0", "size": "1024x768",
-        "guidance": "3.5", "loras": "film.safetensors (0.8)",
-    }  # fmt: skip
+        "sampler_name": "euler",
+        "steps": "20",
+        "scheduler": "simple",
+        "denoise": "1.0",
+        "size": "1024x768",
+        "guidance": "3.5",
+        "loras": "film.safetensors (0.8)",
+    }
 
 
 def test_comfyui_controlnet_conditioning_keeps_positive_and_negative_apart():
     graph = {
         "1": {"class_type": "CLIPTextEncode", "inputs": {"text": "a red fox", "clip": ["4", 1]}},
         "2": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["4", 1]}},
-        "3": {"class_type": "ControlNetApplyAdvanced", "inputs": {"positive": ["1", 0], "negative": ["2", 0],
-                                                                  "control_net": ["5", 0], "strength": 0.7}},
+        "3": {
+            "class_type": "ControlNetApplyAdvanced",
+            "inputs": {"positive": ["1", 0], "negative": ["2", 0], "control_net": ["5", 0], "strength": 0.7},
+        },
         "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sdxl.safetensors"}},
         "5": {"class_type": "ControlNetLoader", "inputs": {"control_net_name": "canny.safetensors"}},
-        "6": {"class_type": "KSampler", "inputs": {"seed": 7, "steps": 30, "cfg": 6.0, "model": ["4", 0],
-                                                   "positive": ["3", 0], "negative": ["3", 1]}},
+        "6": {
+            "class_type": "KSampler",
+            "inputs": {
+                "seed": 7,
+                "steps": 30,
+                "cfg": 6.0,
+                "model": ["4", 0],
+                "positive": ["3", 0],
+                "negative": ["3", 1],
+            },
+        },
         "7": {"class_type": "ConditioningZeroOut", "inputs": {"conditioning": ["1", 0]}},
-    }  # fmt: skip
+    }
     g = provenance(png(prompt=json.dumps(graph)))[0].generator
     assert (g.prompt, g.negative_prompt, g.model, g.seed) == ("a red fox", "blurry", "sdxl.safetensors", "7")
     # A negative that is the positive conditioning zeroed out holds no text.
@@ -409,14 +466,18 @@ def test_comfyui_prompt_from_a_string_node_and_from_the_editor_graph_alone():
     assert provenance(png(prompt=json.dumps(graph)))[0].generator.prompt == "misty harbour at dawn"
     workflow = {
         "nodes": [
-            {"id": 3, "type": "KSampler", "widgets_values": [42, "fixed", 25, 7.5, "dpmpp_2m", "karras", 1.0],
-             "inputs": [{"name": "positive", "link": 1}, {"name": "negative", "link": 2}]},
+            {
+                "id": 3,
+                "type": "KSampler",
+                "widgets_values": [42, "fixed", 25, 7.5, "dpmpp_2m", "karras", 1.0],
+                "inputs": [{"name": "positive", "link": 1}, {"name": "negative", "link": 2}],
+            },
             {"id": 6, "type": "CLIPTextEncode", "widgets_values": ["a quiet street"]},
             {"id": 7, "type": "CLIPTextEncode", "widgets_values": ["text, watermark"]},
             {"id": 4, "type": "CheckpointLoaderSimple", "widgets_values": ["dreamshaper.safetensors"]},
         ],
         "links": [[1, 6, 0, 3, 1, "CONDITIONING"], [2, 7, 0, 3, 2, "CONDITIONING"]],
-    }  # fmt: skip
+    }
     g = provenance(png(workflow=json.dumps(workflow)))[0].generator
     assert (g.prompt, g.negative_prompt, g.model, g.seed) == (
         "a quiet street",
@@ -433,11 +494,19 @@ def test_comfyui_prompt_from_a_string_node_and_from_the_editor_graph_alone():
 
 def test_comfyui_prompts_typed_into_a_loader_node():
     graph = {
-        "1": {"class_type": "Efficient Loader", "inputs": {"ckpt_name": "juggernaut.safetensors",
-                                                           "positive": "a harbour at night", "negative": "blurry"}},
-        "2": {"class_type": "KSampler (Efficient)", "inputs": {"seed": 3, "steps": 12, "model": ["1", 0],
-                                                               "positive": ["1", 1], "negative": ["1", 2]}},
-    }  # fmt: skip
+        "1": {
+            "class_type": "Efficient Loader",
+            "inputs": {
+                "ckpt_name": "juggernaut.safetensors",
+                "positive": "a harbour at night",
+                "negative": "blurry",
+            },
+        },
+        "2": {
+            "class_type": "KSampler (Efficient)",
+            "inputs": {"seed": 3, "steps": 12, "model": ["1", 0], "positive": ["1", 1], "negative": ["1", 2]},
+        },
+    }
     g = provenance(png(prompt=json.dumps(graph)))[0].generator
     assert (g.prompt, g.negative_prompt, g.model, g.seed) == (
         "a harbour at night",
@@ -451,16 +520,28 @@ def test_comfyui_editor_subgraph_holds_the_prompt():
     workflow = {
         "nodes": [{"id": 9, "type": "5d6c-subgraph-uuid", "widgets_values": []}],
         "links": [],
-        "definitions": {"subgraphs": [{
-            "nodes": [
-                {"id": 1, "type": "CLIPTextEncode", "widgets_values": ["red kite over a cliff"]},
-                {"id": 2, "type": "KSampler", "widgets_values": [11, "fixed", 8, 2.0, "euler", "simple", 1.0],
-                 "inputs": [{"name": "positive", "link": 5}]},
-                {"id": 3, "type": "UNETLoader", "widgets_values": ["flux1-schnell.safetensors", "default"]},
-            ],
-            "links": [{"id": 5, "origin_id": 1, "origin_slot": 0, "target_id": 2, "target_slot": 1}],
-        }]},
-    }  # fmt: skip
+        "definitions": {
+            "subgraphs": [
+                {
+                    "nodes": [
+                        {"id": 1, "type": "CLIPTextEncode", "widgets_values": ["red kite over a cliff"]},
+                        {
+                            "id": 2,
+                            "type": "KSampler",
+                            "widgets_values": [11, "fixed", 8, 2.0, "euler", "simple", 1.0],
+                            "inputs": [{"name": "positive", "link": 5}],
+                        },
+                        {
+                            "id": 3,
+                            "type": "UNETLoader",
+                            "widgets_values": ["flux1-schnell.safetensors", "default"],
+                        },
+                    ],
+                    "links": [{"id": 5, "origin_id": 1, "origin_slot": 0, "target_id": 2, "target_slot": 1}],
+                }
+            ]
+        },
+    }
     g = provenance(png(workflow=json.dumps(workflow)))[0].generator
     assert (g.prompt, g.model, g.seed, g.settings["steps"]) == (
         "red kite over a cliff",

@@ -40,8 +40,10 @@ def corpus() -> dict[str, bytes]:
         for i in range(3000)
     ]
     many_frames = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=10)
-    xxe = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-           b'<x:xmpmeta xmlns:x="adobe:ns:meta/">&xxe;</x:xmpmeta>')  # fmt: skip
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/">&xxe;</x:xmpmeta>'
+    )
     laughs = (
         b'<?xml version="1.0"?><!DOCTYPE x ['
         + b"".join(

@@ -162,9 +162,18 @@ def _mode_image(mode: str) -> Image.Image:
 
 @pytest.mark.parametrize(
     ("mode", "fmt"),
-    [("CMYK", "JPEG"), ("L", "JPEG"), ("I;16", "PNG"), ("1", "PNG"), ("LA", "PNG"), ("RGBA", "WEBP"),
-     ("P", "GIF"), ("F", "TIFF"), ("CMYK", "TIFF")],
-)  # fmt: skip
+    [
+        ("CMYK", "JPEG"),
+        ("L", "JPEG"),
+        ("I;16", "PNG"),
+        ("1", "PNG"),
+        ("LA", "PNG"),
+        ("RGBA", "WEBP"),
+        ("P", "GIF"),
+        ("F", "TIFF"),
+        ("CMYK", "TIFF"),
+    ],
+)
 def test_unusual_colour_modes_give_rgb_pixels(mode, fmt):
     params = {"transparency": 0} if (mode, fmt) == ("P", "GIF") else {}
     data = encode(_mode_image(mode), fmt, **params)

@@ -20,8 +20,12 @@ from tests.images import camera_exif, encode, photo, png_header_only
 def scan(folder, **env) -> dict[str, dict]:
     proc = subprocess.run(
         [sys.executable, "-m", "core", "scan", str(folder), "--no-classifier", "--quiet"],
-        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return {os.path.basename(r["path"]): r for r in map(json.loads, proc.stdout.splitlines())}
 

@@ -340,10 +340,13 @@ def test_null_island_gps_is_a_placeholder_not_a_place():
     )
     meta, _ = read(encode(photo(), "JPEG", exif=exif))
     assert meta.gps is None
-    assert meta.placeholders == [{
-        "field": "gps", "value": "0.0, 0.0",
-        "reason": "0° N 0° E ('Null Island', open sea) is what devices write without a position fix",
-    }]  # fmt: skip
+    assert meta.placeholders == [
+        {
+            "field": "gps",
+            "value": "0.0, 0.0",
+            "reason": "0° N 0° E ('Null Island', open sea) is what devices write without a position fix",
+        }
+    ]
     # A real place near the equator stays a place.
     exif = camera_exif(gps=("S", (0.0, 22.0, 16.68), "E", (36.0, 3.0, 23.1)))
     assert read(encode(photo(), "JPEG", exif=exif))[0].gps.lat == -0.3713
@@ -351,10 +354,15 @@ def test_null_island_gps_is_a_placeholder_not_a_place():
 
 @pytest.mark.parametrize(
     ("written", "kept"),
-    [("1970:01:01 00:00:00", None), ("2000:01:01 00:00:00", None), ("1601:01:01 00:00:00", None),
-     ("1800:06:01 10:00:00", None), ("2000:01:01 00:00:01", "2000-01-01T00:00:01"),
-     ("1998:01:01 00:00:00", "1998-01-01T00:00:00")],
-)  # fmt: skip
+    [
+        ("1970:01:01 00:00:00", None),
+        ("2000:01:01 00:00:00", None),
+        ("1601:01:01 00:00:00", None),
+        ("1800:06:01 10:00:00", None),
+        ("2000:01:01 00:00:01", "2000-01-01T00:00:01"),
+        ("1998:01:01 00:00:00", "1998-01-01T00:00:00"),
+    ],
+)
 def test_clock_default_dates_are_placeholders(written, kept):
     meta, _ = read(
         encode(photo(), "JPEG", exif=camera_exif(datetime_original=written, offset=None, subsec=None))
@@ -371,18 +379,29 @@ def test_editing_software_from_exif_creator_tool_and_history():
         'stEvt:when="2024-05-02T09:10:11+02:00" stEvt:changed="/metadata"/>'
         "</rdf:Seq></xmpMM:History>"
     )
-    attrs = ('xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#" '
-             'xmp:CreatorTool="GIMP 2.10.36"')  # fmt: skip
-    data = encode(photo(), "JPEG", exif=camera_exif(software="Adobe Photoshop 25.0 (Macintosh)"),
-                  xmp=xmp_packet(history, attrs))  # fmt: skip
+    attrs = (
+        'xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#" '
+        'xmp:CreatorTool="GIMP 2.10.36"'
+    )
+    data = encode(
+        photo(),
+        "JPEG",
+        exif=camera_exif(software="Adobe Photoshop 25.0 (Macintosh)"),
+        xmp=xmp_packet(history, attrs),
+    )
     meta, notices = read(data)
     assert notices == []
     assert meta.editing == [
         {"where": "exif:Software", "software": "Adobe Photoshop 25.0 (Macintosh)"},
         {"where": "xmp:CreatorTool", "software": "GIMP 2.10.36"},
-        {"where": "xmp:History", "software": "Adobe Photoshop Lightroom Classic 13.1 (Windows)", "action": "saved",
-         "when": "2024-05-02T09:10:11+02:00", "changed": "/metadata"},
-    ]  # fmt: skip
+        {
+            "where": "xmp:History",
+            "software": "Adobe Photoshop Lightroom Classic 13.1 (Windows)",
+            "action": "saved",
+            "when": "2024-05-02T09:10:11+02:00",
+            "changed": "/metadata",
+        },
+    ]
 
 
 @pytest.mark.parametrize("software", ["Firmware Version 1.8.1", "HDR+ 1.0.540104024zd", "Ver.1.00", "14.4.1"])

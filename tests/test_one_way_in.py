@@ -69,14 +69,24 @@ def test_cli_dashboard_and_case_store_give_the_same_rows(tmp_path, tiny_model, m
     folder.mkdir()
     for name, data in submissions().items():
         (folder / name).write_bytes(data)
-    env = {**os.environ, "FORENSICS_MODEL": str(tiny_model), "FORENSICS_CASE_STORE": str(tmp_path / "store"),
-           "FORENSICS_CASE_KEY": str(tmp_path / "key")}  # fmt: skip
+    env = {
+        **os.environ,
+        "FORENSICS_MODEL": str(tiny_model),
+        "FORENSICS_CASE_STORE": str(tmp_path / "store"),
+        "FORENSICS_CASE_KEY": str(tmp_path / "key"),
+    }
 
     assert [
         s.path.removeprefix(f"{folder}/") for s in list_sources([folder], Settings().max_file_bytes)
     ] == EXPECTED_PATHS
-    cli = subprocess.run([sys.executable, "-m", "core", "scan", str(folder), "--quiet"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    cli = subprocess.run(
+        [sys.executable, "-m", "core", "scan", str(folder), "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert cli.returncode == 0, cli.stderr
     cli_rows = [comparable(json.loads(line), folder) for line in cli.stdout.splitlines()]
     assert [r["path"] for r in cli_rows] == EXPECTED_PATHS
@@ -87,11 +97,23 @@ def test_cli_dashboard_and_case_store_give_the_same_rows(tmp_path, tiny_model, m
         by_path["bundle.zip/escape.jpg (stored as '../escape.jpg')"]["metadata"]["camera"]["make"] == "Canon"
     )
 
-    added = subprocess.run([sys.executable, "-m", "core", "case", "new", "Desk"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    added = subprocess.run(
+        [sys.executable, "-m", "core", "case", "new", "Desk"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert added.returncode == 0, added.stderr
-    added = subprocess.run([sys.executable, "-m", "core", "case", "add", "Desk", str(folder)], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    added = subprocess.run(
+        [sys.executable, "-m", "core", "case", "add", "Desk", str(folder)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert added.returncode == 0, added.stderr
     store = CaseStore(tmp_path / "store", key_path=tmp_path / "key")
     stored = {comparable(i.result, folder)["path"]: comparable(i.result, folder) for i in store.items("Desk")}

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.context import make_context
-from core.pipeline import analyze
-from core.settings import Settings
-from core.sources import Source
 from tests.c2pa_signing import AI_COMPOSITE, AI_GENERATED, CAPTURE, make_chain, manifest, sign
+from tests.conftest import analyse_bytes
 from tests.images import camera_exif, encode, photo, xmp_packet
 
 
 @pytest.fixture(scope="module")
 def chain():
     return make_chain()
-
-
-def scan_bytes(data: bytes, name: str = "f.jpg", **settings):
-    return analyze(Source.from_bytes(name, data), make_context(Settings(classifier=False, **settings)))
 
 
 def firefly(chain, **kwargs) -> bytes:
@@ -33,7 +26,7 @@ def firefly(chain, **kwargs) -> bytes:
 
 
 def test_valid_manifest_without_trust_list_declares_ai_generation(chain):
-    r = scan_bytes(firefly(chain))
+    r = analyse_bytes(firefly(chain))
     c = r.provenance.c2pa
     assert (c.present, c.state) == (True, "valid")
     assert "signingCredential.untrusted" in c.failure_codes
@@ -59,7 +52,7 @@ def test_valid_manifest_without_trust_list_declares_ai_generation(chain):
 def test_configured_trust_anchor_makes_the_signer_trusted(chain, tmp_path):
     anchors = tmp_path / "anchors.pem"
     anchors.write_text(chain.root_pem)
-    r = scan_bytes(firefly(chain), trust_anchors=str(anchors))
+    r = analyse_bytes(firefly(chain), trust_anchors=str(anchors))
     assert r.provenance.c2pa.state == "trusted"
     assert "on the configured trust list" in r.findings[0].sentence
 
@@ -67,13 +60,13 @@ def test_configured_trust_anchor_makes_the_signer_trusted(chain, tmp_path):
 def test_other_trust_anchor_leaves_the_signer_untrusted(chain, tmp_path):
     anchors = tmp_path / "anchors.pem"
     anchors.write_text(make_chain(org="Someone Else").root_pem)
-    assert scan_bytes(firefly(chain), trust_anchors=str(anchors)).provenance.c2pa.state == "valid"
+    assert analyse_bytes(firefly(chain), trust_anchors=str(anchors)).provenance.c2pa.state == "valid"
 
 
 def test_tampered_file_is_invalid_and_only_declared(chain):
     signed = bytearray(firefly(chain))
     signed[-300] ^= 0xFF  # one byte of the image data, after signing
-    r = scan_bytes(bytes(signed))
+    r = analyse_bytes(bytes(signed))
     c = r.provenance.c2pa
     assert c.state == "invalid"
     assert "assertion.dataHash.mismatch" in c.failure_codes
@@ -86,7 +79,7 @@ def test_tampered_file_is_invalid_and_only_declared(chain):
 def test_vendor_parameter_source_type_and_openai_claim_generator(chain):
     # Older Adobe manifests put the source type in vendor parameters of an edit action.
     actions = [{"action": "c2pa.edited", "parameters": {"com.adobe.digitalSourceType": AI_GENERATED}}]
-    r = scan_bytes(sign(encode(photo(), "JPEG"), chain, manifest("ChatGPT", actions)))
+    r = analyse_bytes(sign(encode(photo(), "JPEG"), chain, manifest("ChatGPT", actions)))
     assert r.provenance.c2pa.actions[0].digital_source_type == AI_GENERATED
     assert (r.provenance.ai_declared, r.provenance.generator.tool) == (True, "openai")
 
@@ -100,8 +93,14 @@ def test_ai_edit_is_not_ai_generation(chain):
         }
     ]
     original = encode(photo(seed=9), "JPEG")
-    r = scan_bytes(sign(original, chain, manifest("Adobe Photoshop", actions),
-                        ingredient=({"title": "DSC0001.jpg", "relationship": "parentOf"}, original)))  # fmt: skip
+    r = analyse_bytes(
+        sign(
+            original,
+            chain,
+            manifest("Adobe Photoshop", actions),
+            ingredient=({"title": "DSC0001.jpg", "relationship": "parentOf"}, original),
+        )
+    )
     p = r.provenance
     assert (p.ai_declared, p.ai_edit_declared) == (False, True)
     assert [i.title for i in p.c2pa.ingredients] == ["DSC0001.jpg"]
@@ -115,13 +114,13 @@ def test_verified_camera_capture(chain):
         chain,
         manifest("Leica M11-P", actions),
     )
-    r = scan_bytes(data)
+    r = analyse_bytes(data)
     assert (r.provenance.capture_declared, r.provenance.ai_declared) == (True, False)
     assert r.verdict.band == "declared camera capture"
 
 
 def test_remote_only_manifest_is_reported_not_fetched(chain):
-    r = scan_bytes(firefly(chain, remote_url="https://credentials.example/manifest.c2pa"))
+    r = analyse_bytes(firefly(chain, remote_url="https://credentials.example/manifest.c2pa"))
     c = r.provenance.c2pa
     assert (c.present, c.state, c.remote_url) == (
         True,
@@ -134,7 +133,7 @@ def test_remote_only_manifest_is_reported_not_fetched(chain):
 def test_signed_png(chain):
     actions = [{"action": "c2pa.created", "digitalSourceType": AI_GENERATED}]
     data = sign(encode(photo(), "PNG"), chain, manifest("Some Generator", actions), mime="image/png")
-    r = scan_bytes(data, "f.png")
+    r = analyse_bytes(data, "f.png")
     assert (r.provenance.c2pa.state, r.provenance.ai_declared) == ("valid", True)
     assert r.provenance.generator.tool == "some-generator"
 
@@ -143,14 +142,14 @@ def test_damaged_manifest_is_unreadable_not_an_exception(chain):
     signed = firefly(chain)
     at = signed.find(b"jumb")
     broken = signed[: at + 40] + bytes(200) + signed[at + 240 :]
-    r = scan_bytes(broken)
+    r = analyse_bytes(broken)
     assert r.status == "ok"
     assert r.provenance.c2pa.present is True
     assert r.provenance.c2pa.state in ("unreadable", "invalid")
 
 
 def test_no_credentials_is_absence():
-    r = scan_bytes(encode(photo(), "JPEG", exif=camera_exif()))
+    r = analyse_bytes(encode(photo(), "JPEG", exif=camera_exif()))
     assert (r.provenance.c2pa.present, r.provenance.c2pa.state) == (False, None)
     assert any(f.rule == "c2pa.absent" for f in r.findings)
 
@@ -167,7 +166,7 @@ def test_no_credentials_is_absence():
 )
 def test_iptc_digital_source_type_is_matched_on_the_full_code(code, declared, edited, capture):
     body = f"<Iptc4xmpExt:DigitalSourceType>http://cv.iptc.org/newscodes/digitalsourcetype/{code}</Iptc4xmpExt:DigitalSourceType>"
-    r = scan_bytes(encode(photo(), "JPEG", xmp=xmp_packet(body)))
+    r = analyse_bytes(encode(photo(), "JPEG", xmp=xmp_packet(body)))
     p = r.provenance
     assert (p.ai_declared, p.ai_edit_declared, p.capture_declared) == (declared, edited, capture)
     assert p.source_types[0].code == code

@@ -43,16 +43,25 @@ def cluster():
     ray_tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
     env = {**os.environ, "RAY_TMPDIR": ray_tmp, "RAY_AUTH_MODE": "token", "RAY_USAGE_STATS_ENABLED": "0"}
     port = _free_port()
-    common = ["--node-ip-address=127.0.0.1", "--num-cpus=2", "--object-store-memory=150000000",
-              "--disable-usage-stats"]  # fmt: skip
+    common = [
+        "--node-ip-address=127.0.0.1",
+        "--num-cpus=2",
+        "--object-store-memory=150000000",
+        "--disable-usage-stats",
+    ]
     head = [RAY, "start", "--head", f"--port={port}", "--include-dashboard=false", *common]
     worker = [RAY, "start", f"--address=127.0.0.1:{port}", *common]
     try:
         for command in (head, worker):
             subprocess.run(command, env=env, check=True, capture_output=True, timeout=180)
         for _ in range(30):  # the worker registers with the head within seconds
-            status = subprocess.run([RAY, "status", f"--address=127.0.0.1:{port}"], env=env, capture_output=True,
-                                    text=True, timeout=60)  # fmt: skip
+            status = subprocess.run(
+                [RAY, "status", f"--address=127.0.0.1:{port}"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             if status.stdout.count(" node_") == 2:
                 break
             time.sleep(1)
@@ -89,8 +98,14 @@ def folder(tmp_path_factory) -> Path:
 
 
 def scan(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "core", "scan", *args, "--quiet"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "scan", *args, "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc
 
@@ -150,8 +165,19 @@ def test_ray_engine_reads_uris_and_globs_and_writes_parquet(cluster, folder, tmp
     address, env = cluster
     out = tmp_path / "rows.parquet"
     uri = f"file://{folder}/nested/*.jpg"
-    scan(uri, "--no-classifier", "--engine", "ray", "--address", address, "--format", "parquet", "--out", str(out),
-         env=env)  # fmt: skip
+    scan(
+        uri,
+        "--no-classifier",
+        "--engine",
+        "ray",
+        "--address",
+        address,
+        "--format",
+        "parquet",
+        "--out",
+        str(out),
+        env=env,
+    )
     table = pq.read_table(out).to_pylist()
     names = [Path(r["file.name"]).name for r in table]
     assert names == ["disguised.jpg", *(f"photo{i}.jpg" for i in range(6))]

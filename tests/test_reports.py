@@ -163,13 +163,20 @@ def test_redaction_is_an_allow_list_over_every_format(tmp_path):
     from tests.images import insert_jpeg_segment, iptc_app13
 
     secrets = {
-        "dc:creator": "Creator Person", "dc:title": "Title Secret", "dc:subject": "Subject Secret",
-        "photoshop:Headline": "Headline Secret", "photoshop:Credit": "Credit Secret",
-        "photoshop:State": "State Secret", "photoshop:City": "City Secret",
-        "Iptc4xmpExt:PersonInImage": "Person In Image", "mwg-rs:Name": "Face Region Name",
-    }  # fmt: skip
-    ns = ('xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/" '
-          'xmlns:mwg-rs2="http://example.com/other/"')  # fmt: skip
+        "dc:creator": "Creator Person",
+        "dc:title": "Title Secret",
+        "dc:subject": "Subject Secret",
+        "photoshop:Headline": "Headline Secret",
+        "photoshop:Credit": "Credit Secret",
+        "photoshop:State": "State Secret",
+        "photoshop:City": "City Secret",
+        "Iptc4xmpExt:PersonInImage": "Person In Image",
+        "mwg-rs:Name": "Face Region Name",
+    }
+    ns = (
+        'xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/" '
+        'xmlns:mwg-rs2="http://example.com/other/"'
+    )
     body = "".join(f"<{k}>{v}</{k}>" for k, v in secrets.items())
     exif = camera_exif(make="Canon", model="Canon EOS R5", serial="SN-987654")
     exif[0x013B] = "Artist Person"
@@ -179,14 +186,27 @@ def test_redaction_is_an_allow_list_over_every_format(tmp_path):
     data = insert_jpeg_segment(data, 0xED, iptc_app13({(2, 80): b"Byline Person", (2, 90): b"Iptc City"}))
     store = CaseStore(tmp_path / "store")
     c = store.create_case("Redaction", "ana")
-    store.add_item(c.id, "photo.jpg", data, analyze(Source.from_bytes("photo.jpg", data),
-                   make_context(Settings(classifier=False))).to_dict(), "ana")  # fmt: skip
+    store.add_item(
+        c.id,
+        "photo.jpg",
+        data,
+        analyze(Source.from_bytes("photo.jpg", data), make_context(Settings(classifier=False))).to_dict(),
+        "ana",
+    )
     full = render_json(build_report(store, c.id)).decode()
     report = build_report(store, c.id, redact=True)
     outputs = {fmt: formats("case")[fmt].render(report) for fmt in ("json", "html", "csv", "pdf")}
     outputs["pdf"] = "".join(p.extract_text() for p in PdfReader(io.BytesIO(outputs["pdf"])).pages).encode()
-    personal = [*secrets.values(), "SN-987654", "Artist Person", "Copyright Person", "Description Secret",
-                "Byline Person", "Iptc City", "48.858"]  # fmt: skip
+    personal = [
+        *secrets.values(),
+        "SN-987654",
+        "Artist Person",
+        "Copyright Person",
+        "Description Secret",
+        "Byline Person",
+        "Iptc City",
+        "48.858",
+    ]
     for value in personal:
         assert value in full, value  # the unredacted report has it
         for fmt, out in outputs.items():
@@ -207,9 +227,11 @@ def test_the_pdf_opens_with_a_summary_and_a_contact_sheet(tmp_path):
     ctx = make_context(Settings(classifier=False))
     info = PngInfo()
     info.add_text("parameters", "a harbour\nSteps: 20, Seed: 7, Model: sdxl")
-    for name, data in {"gen.png": encode(photo(seed=2), "PNG", pnginfo=info),
-                       "cam.jpg": encode(photo(seed=1), "JPEG", exif=camera_exif()),
-                       "other.jpg": encode(photo(seed=3), "JPEG", exif=camera_exif())}.items():  # fmt: skip
+    for name, data in {
+        "gen.png": encode(photo(seed=2), "PNG", pnginfo=info),
+        "cam.jpg": encode(photo(seed=1), "JPEG", exif=camera_exif()),
+        "other.jpg": encode(photo(seed=3), "JPEG", exif=camera_exif()),
+    }.items():
         store.add_item(c.id, name, data, analyze(Source.from_bytes(name, data), ctx).to_dict(), "ana")
     report = build_report(store, c.id, settings=Settings(classifier=False))
     assert report["summary"]["bands"] == [
@@ -241,9 +263,18 @@ def test_the_score_chart_takes_any_file_name_and_colours_by_band():
 
     def items(n: int) -> list[dict]:
         names = ["x$\\frac{$.jpg", "b\u202e.png", "plain.jpg"]
-        bands = ["inconclusive", "strong statistical indication of AI generation", "little evidence of AI generation"]
-        return [{"file_name": names[i % 3], "result": {"classifier": {"p_artificial": (i % 10) / 10},
-                                                       "verdict": {"band": bands[i % 3]}}} for i in range(n)]  # fmt: skip
+        bands = [
+            "inconclusive",
+            "strong statistical indication of AI generation",
+            "little evidence of AI generation",
+        ]
+        return [
+            {
+                "file_name": names[i % 3],
+                "result": {"classifier": {"p_artificial": (i % 10) / 10}, "verdict": {"band": bands[i % 3]}},
+            }
+            for i in range(n)
+        ]
 
     for n in (3, MAX_BARS + 1):
         png = score_chart({"items": items(n)})

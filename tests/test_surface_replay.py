@@ -62,18 +62,46 @@ def generated() -> dict[str, bytes]:
     """Camera-size photos (12 MP landscape, portrait by EXIF orientation 6 and 8, a 12 MP PNG)
     whose text fields hold ``HOSTILE`` and other hostile strings in every block."""
     landscape = encode(photo((4000, 3000), seed=7), "JPEG", quality=88)
-    fields = ("make", "model", "software", "artist", "description", "lens", "serial", "user_comment", "owner",
-              "byline", "caption", "xmp")  # fmt: skip
-    latin1_canon = {"owner": "Ren\xe9 Dupont".encode("latin-1"), "byline": "Jos\xe9".encode("latin-1"),
-                    "caption": "Caf\xe9 \x00 \u202e".encode() + b"\xe9", "xmp": "\u202edrow \x00".encode()}  # fmt: skip
+    fields = (
+        "make",
+        "model",
+        "software",
+        "artist",
+        "description",
+        "lens",
+        "serial",
+        "user_comment",
+        "owner",
+        "byline",
+        "caption",
+        "xmp",
+    )
+    latin1_canon = {
+        "owner": "Ren\xe9 Dupont".encode("latin-1"),
+        "byline": "Jos\xe9".encode("latin-1"),
+        "caption": "Caf\xe9 \x00 \u202e".encode() + b"\xe9",
+        "xmp": "\u202edrow \x00".encode(),
+    }
     return {
         "hostile_12mp.jpg": camera_photo_with_strings(landscape, dict.fromkeys(fields, HOSTILE)),
         "canon_latin1_owner_12mp.jpg": camera_photo_with_strings(landscape, latin1_canon),
-        "portrait_orientation_6.jpg": camera_photo_with_strings(landscape, {"description": HOSTILE}, orientation=6),
-        "portrait_orientation_8.jpg": camera_photo_with_strings(landscape, {"artist": HOSTILE}, orientation=8),
-        "generated_12mp.png": png_with_text(photo((4000, 3000), seed=8), {
-            b"parameters": HOSTILE + b"\nNegative prompt: " + HOSTILE + b"\nSteps: 20, Seed: 5, Model: sdxl",
-            b"Author": HOSTILE, b"Description": "\u202e".encode() + b"\xff\x00"}),  # fmt: skip
+        "portrait_orientation_6.jpg": camera_photo_with_strings(
+            landscape, {"description": HOSTILE}, orientation=6
+        ),
+        "portrait_orientation_8.jpg": camera_photo_with_strings(
+            landscape, {"artist": HOSTILE}, orientation=8
+        ),
+        "generated_12mp.png": png_with_text(
+            photo((4000, 3000), seed=8),
+            {
+                b"parameters": HOSTILE
+                + b"\nNegative prompt: "
+                + HOSTILE
+                + b"\nSteps: 20, Seed: 5, Model: sdxl",
+                b"Author": HOSTILE,
+                b"Description": "\u202e".encode() + b"\xff\x00",
+            },
+        ),
     }
 
 
@@ -126,8 +154,22 @@ def analysed(at: AppTest) -> dict[tuple[str, str], ScanResult]:
 
 def read_text(at: AppTest) -> list[str]:
     """Everything a person reads on the page: text elements and every table cell."""
-    parts = [str(e.value) for kind in ("markdown", "caption", "error", "warning", "info", "success", "title",
-                                       "header", "subheader", "code") for e in at.get(kind)]  # fmt: skip
+    parts = [
+        str(e.value)
+        for kind in (
+            "markdown",
+            "caption",
+            "error",
+            "warning",
+            "info",
+            "success",
+            "title",
+            "header",
+            "subheader",
+            "code",
+        )
+        for e in at.get(kind)
+    ]
     for frame in at.dataframe:
         parts += [str(v) for v in frame.value.to_numpy().ravel() if isinstance(v, str)]
     return parts
@@ -189,7 +231,10 @@ def test_one_image_page_shows_every_file_every_tab_and_every_map(batch_page):
             assert_page_is_whole(at, f"{name}: {kind}")
             captions = [img.caption for e in at.get("image") for img in e.proto.imgs]
             drawn = "The image (upright)" in captions
-            assert drawn or "The maps could not be drawn within the per-file limits." in markdown, (name, kind)
+            assert drawn or "The maps could not be drawn within the per-file limits." in markdown, (
+                name,
+                kind,
+            )
 
 
 def expected_rows() -> int:
@@ -209,7 +254,9 @@ def test_batch_page_then_every_item_reviewed_reported_and_bundled(desk, batch_pa
     assert f"{len(rows)} files analysed, {errors} with errors." in [m.value for m in at.markdown]
     table = at.dataframe[0].value
     assert len(table) == len(rows)
-    assert {f"camera_photos.zip/{p.relative_to(CORPUS)}" for p in (CORPUS / "camera").rglob("*.jpg")} <= set(table["file"])
+    assert {f"camera_photos.zip/{p.relative_to(CORPUS)}" for p in (CORPUS / "camera").rglob("*.jpg")} <= set(
+        table["file"]
+    )
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download JSON"]
     assert len(at.get("plotly_chart")) >= 2
     for fmt in ("csv", "json", "jsonl"):  # the downloads, and the CLI's other formats: one row per file
@@ -268,7 +315,9 @@ def check_reports(store: CaseStore, items) -> None:
     pdf = PdfReader(io.BytesIO(render_pdf(report)))
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert "Chain of custody" in text and all(i.sha256 in text.replace("\n", "") for i in items)
-    redacted = build_report(store, "Corpus replay", redact=True, thumbnails=False, settings=Settings(classifier=False))
+    redacted = build_report(
+        store, "Corpus replay", redact=True, thumbnails=False, settings=Settings(classifier=False)
+    )
     for fmt in ("html", "pdf", "json", "csv"):
         assert formats("case")[fmt].render(redacted)
 
@@ -298,8 +347,13 @@ def test_case_review_writes_to_the_item_it_shows(small_desk):
     ctx = make_context(Settings(classifier=False))
     for i in range(5):
         data = encode(photo((64, 48), seed=i), "PNG")
-        store.add_item(case.id, f"p{i}.png", data, analyze(Source.from_bytes(f"p{i}.png", data), ctx).to_dict(),
-                       "desk-editor")  # fmt: skip
+        store.add_item(
+            case.id,
+            f"p{i}.png",
+            data,
+            analyze(Source.from_bytes(f"p{i}.png", data), ctx).to_dict(),
+            "desk-editor",
+        )
     ids = [i.id for i in store.items(case.id)]
     at = AppTest.from_file(CASES, default_timeout=120).run()
 
@@ -325,7 +379,9 @@ def test_case_review_writes_to_the_item_it_shows(small_desk):
     assert "✕ geolocated" in [b.label for b in at.button]
     at = next(b for b in at.button if b.label == "✕ geolocated").click().run()
     assert store.item(third).tags == [] and f"Item {third} has no tags." in [c.value for c in at.caption]
-    at.selectbox(key=f"item-under-review-{case.id}").set_value(ids[4]).run()  # the selector moves the panel too
+    at.selectbox(key=f"item-under-review-{case.id}").set_value(
+        ids[4]
+    ).run()  # the selector moves the panel too
     assert under_review() == ids[4]
     at = next(b for b in at.button if b.label == "Previous").click().run()
     assert under_review() == ids[3]
@@ -370,13 +426,32 @@ def test_every_cli_output_format_over_the_corpus(tmp_path, tiny_model):
     for name, data in generated().items():
         (folder / name).write_bytes(data)
     out = tmp_path / "rows.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "core", "scan", str(CORPUS), str(folder), "--model", str(tiny_model),
-                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=1500)  # fmt: skip
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "scan",
+            str(CORPUS),
+            str(folder),
+            "--model",
+            str(tiny_model),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1500,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = [ScanResult.from_dict(json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines()]
     total = len(corpus_files()) + len(generated())
     assert len(rows) == total
-    assert proc.stderr.splitlines()[0] == f"{total} file(s) scanned, {sum(r.status == 'error' for r in rows)} with errors"
+    assert (
+        proc.stderr.splitlines()[0]
+        == f"{total} file(s) scanned, {sum(r.status == 'error' for r in rows)} with errors"
+    )
     assert "output_failed" not in proc.stderr
     canon = next(r for r in rows if r.path.endswith("canon_latin1_owner_12mp.jpg"))
     assert canon.metadata.raw["iptc"]  # the Latin-1 IPTC byline read, not lost
@@ -390,10 +465,37 @@ def test_every_cli_output_format_over_the_corpus(tmp_path, tiny_model):
 
 
 # Pieces of text that real files carry and naive code chokes on, for hypothesis to combine.
-HOSTILE_PIECES = [b"\xe9", b"\xe8\xff", b"\x00", b"\x07", b"\x1b[31m", "\u202e".encode(), "\u200f".encode(), b"\xed\xa0\x80",
-                  b"\xef\xbb\xbf", "caf\xe9".encode(), b"<script>", b"=cmd|' /C calc'!A0", b"$x$", b"\r\n", b"]]>"]  # fmt: skip
-TEXT_FIELDS = ("make", "model", "software", "artist", "description", "lens", "serial", "user_comment", "owner",
-               "byline", "caption", "xmp")  # fmt: skip
+HOSTILE_PIECES = [
+    b"\xe9",
+    b"\xe8\xff",
+    b"\x00",
+    b"\x07",
+    b"\x1b[31m",
+    "\u202e".encode(),
+    "\u200f".encode(),
+    b"\xed\xa0\x80",
+    b"\xef\xbb\xbf",
+    "caf\xe9".encode(),
+    b"<script>",
+    b"=cmd|' /C calc'!A0",
+    b"$x$",
+    b"\r\n",
+    b"]]>",
+]
+TEXT_FIELDS = (
+    "make",
+    "model",
+    "software",
+    "artist",
+    "description",
+    "lens",
+    "serial",
+    "user_comment",
+    "owner",
+    "byline",
+    "caption",
+    "xmp",
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -420,13 +522,21 @@ def test_hostile_strings_in_every_field_pass_every_surface(small_desk):
     value = st.lists(piece, min_size=1, max_size=4).map(b"".join)
 
     @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-    @given(fields=st.dictionaries(st.sampled_from(TEXT_FIELDS), value, min_size=1),
-           orientation=st.sampled_from([None, 1, 3, 6, 8]), as_png=st.booleans())  # fmt: skip
+    @given(
+        fields=st.dictionaries(st.sampled_from(TEXT_FIELDS), value, min_size=1),
+        orientation=st.sampled_from([None, 1, 3, 6, 8]),
+        as_png=st.booleans(),
+    )
     def check(fields, orientation, as_png):
         nonlocal page
         if as_png:
-            data = png_with_text(photo((320, 240), seed=4), {b"parameters": fields.get("caption", b"x") + b"\nSteps: 2",
-                                                              b"Author": fields.get("artist", b"")})  # fmt: skip
+            data = png_with_text(
+                photo((320, 240), seed=4),
+                {
+                    b"parameters": fields.get("caption", b"x") + b"\nSteps: 2",
+                    b"Author": fields.get("artist", b""),
+                },
+            )
             name = "gen.png"
         else:
             data, name = camera_photo_with_strings(small_base(), fields, orientation), "cam.jpg"

@@ -11,11 +11,7 @@ from imwatermark import WatermarkEncoder
 from PIL import Image, ImageFilter
 
 from core.analyzers.watermark import MARKS, MAX_CHANCE, chance
-from core.context import make_context
-from core.pipeline import analyze
-from core.settings import Settings
-from core.sources import Source
-from tests.conftest import ROOT
+from tests.conftest import ROOT, analyse_bytes
 from tests.images import encode, photo
 
 CAMERA = ROOT.parent / "shared" / "corpus" / "camera"
@@ -36,15 +32,11 @@ def mark(image: Image.Image, name: str) -> Image.Image:
     return Image.fromarray(encoder.encode(pixels[:, :, ::-1].copy(), "dwtDct")[:, :, ::-1].copy())
 
 
-def scan(data: bytes, name: str = "f.png"):
-    return analyze(Source.from_bytes(name, data), make_context(Settings(classifier=False)))
-
-
 @pytest.mark.parametrize("name", list(MARKS))
 @pytest.mark.slow
 def test_each_mark_is_found_after_lossless_saving(name):
     for fmt, params in (("PNG", {}), ("WEBP", {"lossless": True})):
-        r = scan(encode(mark(scene(), name), fmt, **params), f"out.{fmt.lower()}")
+        r = analyse_bytes(encode(mark(scene(), name), fmt, **params), f"out.{fmt.lower()}")
         found = r.provenance.watermark["found"]
         assert found["mark"] == name and found["matching_bits"] >= len(MARKS[name][3]) - 2, (name, fmt)
         assert found["chance"] < MAX_CHANCE
@@ -56,20 +48,20 @@ def test_each_mark_is_found_after_lossless_saving(name):
 
 
 def test_a_jpeg_resave_removes_the_mark_and_absence_is_not_evidence():
-    r = scan(encode(mark(scene(), "sdxl"), "JPEG", quality=90), "shared.jpg")
+    r = analyse_bytes(encode(mark(scene(), "sdxl"), "JPEG", quality=90), "shared.jpg")
     assert r.provenance.watermark["found"] is None
     assert [f.strength for f in r.findings if f.rule.startswith("watermark.")] in ([], ["context"])
     assert r.verdict.band != "substantial evidence of AI generation"
 
 
 def test_flat_or_bright_pictures_are_not_assessable():
-    r = scan(encode(Image.new("RGB", (512, 512), (250, 250, 250)), "PNG"))
+    r = analyse_bytes(encode(Image.new("RGB", (512, 512), (250, 250, 250)), "PNG"), "f.png")
     assert r.provenance.watermark["assessable"] is False
     assert [f.rule for f in r.findings if f.rule.startswith("watermark.")] == ["watermark.not_assessable"]
 
 
 def test_large_or_small_pictures_are_skipped_with_a_reason():
-    r = scan(encode(Image.new("RGB", (200, 200), (20, 90, 40)), "PNG"))
+    r = analyse_bytes(encode(Image.new("RGB", (200, 200), (20, 90, 40)), "PNG"), "f.png")
     run = next(a for a in r.analyzers if a.id == "watermark")
     assert (run.status, run.reason) == (
         "skipped",
@@ -99,9 +91,9 @@ def test_real_camera_photos_never_match_unmarked_and_match_when_marked():
             continue  # the corpus's broken files: their rows are tested elsewhere
         if small.width * small.height < 256 * 256:
             continue
-        plain = scan(encode(small, "PNG"), path.name)
+        plain = analyse_bytes(encode(small, "PNG"), path.name)
         assert plain.provenance.watermark["found"] is None, path.name
-        marked = scan(encode(mark(small, "sdxl"), "PNG"), path.name).provenance.watermark
+        marked = analyse_bytes(encode(mark(small, "sdxl"), "PNG"), path.name).provenance.watermark
         sdxl = next(c for c in marked["checked"] if c["mark"] == "sdxl")
         if not sdxl["decoded_constant"]:  # bright or flat photos: the decoder cannot tell
             assessed += 1

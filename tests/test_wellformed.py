@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from core.output import OUTPUT_FAILED, write_parquet, write_results
 from core.schema import ScanResult
 from core.wellformed import MAX_DEPTH, MAX_ITEMS, MAX_TEXT_CHARS, TOO_DEEP, repair, repaired_tree, text
+from tests.conftest import run_cli
 from tests.images import encode, exif_with_canon_makernote, insert_jpeg_segment, photo
-from tests.test_cli import run_cli
 
 OWNER = "René Dupont"
 
@@ -60,7 +60,11 @@ def test_sizes_are_bounded_and_say_so():
         node["d"] = {}
         node = node["d"]
     result = ScanResult(path="p", status="ok")
-    result.metadata.raw = {"long": "x" * (MAX_TEXT_CHARS + 10), "many": list(range(MAX_ITEMS + 5)), "deep": deep}
+    result.metadata.raw = {
+        "long": "x" * (MAX_TEXT_CHARS + 10),
+        "many": list(range(MAX_ITEMS + 5)),
+        "deep": deep,
+    }
     repair(result)
     raw = result.metadata.raw
     assert raw["long"].endswith(f"({MAX_TEXT_CHARS + 10:,} characters, first {MAX_TEXT_CHARS:,} kept)")
@@ -104,7 +108,11 @@ def test_a_scan_with_a_latin1_makernote_writes_one_row_per_file(tmp_path, fmt):
     else:
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(r["path"].rsplit("/", 1)[1] for r in rows) == [
-        "canon_owner.jpg", "plain0.jpg", "plain1.jpg", "plain2.jpg"]  # fmt: skip
+        "canon_owner.jpg",
+        "plain0.jpg",
+        "plain1.jpg",
+        "plain2.jpg",
+    ]
     assert {r["status"] for r in rows} == {"ok"}
     if fmt != "csv":  # the CSV's columns hold no MakerNote; its row is there, whole
         canon = next(r for r in rows if r["path"].endswith("canon_owner.jpg"))
@@ -151,7 +159,9 @@ def test_a_row_that_cannot_be_written_becomes_an_output_failed_row(fmt):
 def test_parquet_writes_an_output_failed_row_too(tmp_path):
     import pyarrow.parquet as pq
 
-    written = write_parquet([unwritable("b.jpg"), ScanResult(path="c.jpg", status="ok")], str(tmp_path / "r.parquet"))
+    written = write_parquet(
+        [unwritable("b.jpg"), ScanResult(path="c.jpg", status="ok")], str(tmp_path / "r.parquet")
+    )
     assert written.failed == ["b.jpg"]
     table = pq.read_table(tmp_path / "r.parquet").to_pylist()
     assert [(r["path"], r["error.code"]) for r in table] == [("b.jpg", OUTPUT_FAILED), ("c.jpg", None)]
@@ -172,14 +182,19 @@ def test_the_cli_exit_code_and_summary_say_when_rows_failed(tmp_path, monkeypatc
 
 
 # Text a file can hold: any code point, lone surrogates included (what undecodable bytes become).
-ANY_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()),
-                   max_size=60)  # fmt: skip
+ANY_TEXT = st.text(
+    alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()), max_size=60
+)
 ANY_VALUE = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | ANY_TEXT
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | ANY_TEXT
     | st.binary(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(ANY_TEXT, inner, max_size=4),
     max_leaves=20,
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

@@ -143,5 +143,16 @@ def render_maps(full_image: Image.Image, options: dict[str, dict] | None = None)
     return maps
 
 
-__all__ = ["ANALYZERS", "BATCHED", "REGISTRY", "Analyzer", "AnalyzerResult", "NO_PIXELS", "Row", "by_id", "not_run",
-           "render_maps", "run"]  # fmt: skip
+__all__ = [
+    "ANALYZERS",
+    "BATCHED",
+    "REGISTRY",
+    "Analyzer",
+    "AnalyzerResult",
+    "NO_PIXELS",
+    "Row",
+    "by_id",
+    "not_run",
+    "render_maps",
+    "run",
+]

@@ -137,6 +137,16 @@ def pixel_statistics(
     def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         return AnalyzerResult(compute(intake.full_pixels()))
 
-    return Analyzer(id=id, version=version, needs="full_pixels", output=f"forensics.{id}",
-                    description=description, analyze=analyze, switch="forensics", render=render,
-                    reading=reading, numbers=numbers, map_kind=map_kind)  # fmt: skip
+    return Analyzer(
+        id=id,
+        version=version,
+        needs="full_pixels",
+        output=f"forensics.{id}",
+        description=description,
+        analyze=analyze,
+        switch="forensics",
+        render=render,
+        reading=reading,
+        numbers=numbers,
+        map_kind=map_kind,
+    )

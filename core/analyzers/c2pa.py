@@ -83,8 +83,10 @@ def changed_after_signing(c2pa: C2PAState) -> str:
 
 def certificate_reasons(c2pa: C2PAState) -> str:
     """Why the signer's certificate is not accepted, in words ("had expired and is not on ...")."""
-    reasons = [CERTIFICATE_REASONS.get(code, f"fails the check {quote(code)}")
-               for code in failure_codes(c2pa, ("certificate_not_valid",))]  # fmt: skip
+    reasons = [
+        CERTIFICATE_REASONS.get(code, f"fails the check {quote(code)}")
+        for code in failure_codes(c2pa, ("certificate_not_valid",))
+    ]
     if not reasons:
         return "is not accepted"
     return ", ".join(reasons[:-1]) + (" and " if len(reasons) > 1 else "") + reasons[-1]
@@ -96,71 +98,108 @@ def credential_findings(c2pa: C2PAState) -> list[Finding]:
     codes = {"failure_codes": c2pa.failure_codes}
     problem = c2pa.problem
     if c2pa.state == "stripped":
-        findings.append(Finding(
-            "c2pa.stripped", "editing", "declared",
-            f"The file's XMP metadata names Content Credentials embedded in this file ({quote(c2pa.xmp_provenance)}), "
-            "but none are there: the credentials were removed, typically when the file was re-saved or edited by "
-            "software that drops them. What they stated cannot be checked.",
-            {"xmp_provenance": c2pa.xmp_provenance},
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "c2pa.stripped",
+                "editing",
+                "declared",
+                f"The file's XMP metadata names Content Credentials embedded in this file ({quote(c2pa.xmp_provenance)}), "
+                "but none are there: the credentials were removed, typically when the file was re-saved or edited by "
+                "software that drops them. What they stated cannot be checked.",
+                {"xmp_provenance": c2pa.xmp_provenance},
+            )
+        )
     elif c2pa.state == "remote_only":
-        findings.append(Finding(
-            "c2pa.remote_only", "neutral", "context",
-            "The file points to Content Credentials stored online; they were not fetched or checked.",
-            {"remote_url": c2pa.remote_url},
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "c2pa.remote_only",
+                "neutral",
+                "context",
+                "The file points to Content Credentials stored online; they were not fetched or checked.",
+                {"remote_url": c2pa.remote_url},
+            )
+        )
     elif c2pa.state == "unreadable":
-        findings.append(Finding(
-            "c2pa.unreadable", "neutral", "context",
-            "The file carries Content Credentials that cannot be read, so nothing they state can be checked.",
-            {"error": c2pa.error},
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "c2pa.unreadable",
+                "neutral",
+                "context",
+                "The file carries Content Credentials that cannot be read, so nothing they state can be checked.",
+                {"error": c2pa.error},
+            )
+        )
     if not c2pa.present or c2pa.state not in ("trusted", "valid", "invalid"):
         return findings
     if problem == "content_changed":
-        findings.append(Finding(
-            "c2pa.content_changed", "editing", "verified",
-            f"Content Credentials{signed_by(c2pa)} are present, but {changed_after_signing(c2pa)} "
-            f"({', '.join(failure_codes(c2pa, ('content_changed',)))}): the file was changed after it was signed.",
-            codes,
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "c2pa.content_changed",
+                "editing",
+                "verified",
+                f"Content Credentials{signed_by(c2pa)} are present, but {changed_after_signing(c2pa)} "
+                f"({', '.join(failure_codes(c2pa, ('content_changed',)))}): the file was changed after it was signed.",
+                codes,
+            )
+        )
     elif problem in C2PA_PROBLEM_SENTENCES:
-        findings.append(Finding(
-            f"c2pa.{problem}", "neutral", "verified",
-            f"Content Credentials{signed_by(c2pa)} are present, but {C2PA_PROBLEM_SENTENCES[problem]} "
-            f"({', '.join(failure_codes(c2pa, (problem,)))}).",
-            codes,
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                f"c2pa.{problem}",
+                "neutral",
+                "verified",
+                f"Content Credentials{signed_by(c2pa)} are present, but {C2PA_PROBLEM_SENTENCES[problem]} "
+                f"({', '.join(failure_codes(c2pa, (problem,)))}).",
+                codes,
+            )
+        )
     elif problem == "certificate_not_valid":
-        findings.append(Finding(
-            "c2pa.certificate_not_valid", "neutral", "declared",
-            f"The Content Credentials' signature{signed_by(c2pa)} matches the file, but the signing certificate "
-            f"{certificate_reasons(c2pa)} ({', '.join(failure_codes(c2pa, ('certificate_not_valid',)))}). This does not show "
-            "that the file was changed; it means the signer's identity is not confirmed by this certificate, so what "
-            "the credentials state counts as a declaration, not a verified fact.",
-            codes,
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "c2pa.certificate_not_valid",
+                "neutral",
+                "declared",
+                f"The Content Credentials' signature{signed_by(c2pa)} matches the file, but the signing certificate "
+                f"{certificate_reasons(c2pa)} ({', '.join(failure_codes(c2pa, ('certificate_not_valid',)))}). This does not show "
+                "that the file was changed; it means the signer's identity is not confirmed by this certificate, so what "
+                "the credentials state counts as a declaration, not a verified fact.",
+                codes,
+            )
+        )
     elif c2pa.state == "invalid":  # the validator says invalid without naming a failure
-        findings.append(Finding(
-            "c2pa.invalid", "neutral", "declared",
-            "Content Credentials are present but fail validation, so nothing they state can be relied on.", codes,
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "c2pa.invalid",
+                "neutral",
+                "declared",
+                "Content Credentials are present but fail validation, so nothing they state can be relied on.",
+                codes,
+            )
+        )
     elif c2pa.state in ("trusted", "valid"):
         trust = (
             "on the configured trust list" if c2pa.state == "trusted" else "not on a configured trust list"
         )
-        findings.append(Finding(
-            "c2pa.valid", "neutral", "verified",
-            f"Content Credentials are valid{signed_by(c2pa)} (signer {trust}).",
-            {"state": c2pa.state, "issuer": c2pa.issuer, "claim_generator": c2pa.claim_generator},
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "c2pa.valid",
+                "neutral",
+                "verified",
+                f"Content Credentials are valid{signed_by(c2pa)} (signer {trust}).",
+                {"state": c2pa.state, "issuer": c2pa.issuer, "claim_generator": c2pa.claim_generator},
+            )
+        )
     if problem is not None and failure_codes(c2pa, ("ingredient_invalid",)):
-        findings.append(Finding(
-            "c2pa.ingredient_invalid", "neutral", "context",
-            "The credentials of an earlier version of the file (an ingredient) fail validation "
-            f"({', '.join(failure_codes(c2pa, ('ingredient_invalid',)))}): that part of its history cannot be relied on.",
-            codes,
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "c2pa.ingredient_invalid",
+                "neutral",
+                "context",
+                "The credentials of an earlier version of the file (an ingredient) fail validation "
+                f"({', '.join(failure_codes(c2pa, ('ingredient_invalid',)))}): that part of its history cannot be relied on.",
+                codes,
+            )
+        )
     return findings
 
 
@@ -186,5 +225,5 @@ ANALYZER = Analyzer(
         "c2pa.remote_only",
         "c2pa.unreadable",
         "c2pa.absent",
-    ),  # fmt: skip
+    ),
 )

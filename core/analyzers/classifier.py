@@ -20,8 +20,10 @@ def calibrated(result: ScanResult) -> str:
     cal = result.calibration
     if not cal or not cal.get("real_files"):
         return ""
-    text = (f" On this desk's calibration photos, {cal['real_at_or_above']} of its {cal['real_files']} verified "
-            "camera photos scored this high or higher")  # fmt: skip
+    text = (
+        f" On this desk's calibration photos, {cal['real_at_or_above']} of its {cal['real_files']} verified "
+        "camera photos scored this high or higher"
+    )
     if cal.get("ai_files"):
         text += f", and {cal['ai_at_or_above']} of its {cal['ai_files']} known AI images"
     return text + f" (profile {str(cal.get('profile'))[:12]})."
@@ -35,8 +37,10 @@ def disagreement(result: ScanResult) -> str | None:
     high = [c for c in scores if labelled_artificial(c.p_artificial)]
     if len(scores) < 2 or len(high) in (0, len(scores)):
         return None
-    return (f"{len(high)} of {len(scores)} classifiers score {LABEL_BOUNDARY} or more for 'artificial' and "
-            f"{len(scores) - len(high)} below ({_listed(result)})")  # fmt: skip
+    return (
+        f"{len(high)} of {len(scores)} classifiers score {LABEL_BOUNDARY} or more for 'artificial' and "
+        f"{len(scores) - len(high)} below ({_listed(result)})"
+    )
 
 
 def _listed(result: ScanResult) -> str:
@@ -47,22 +51,38 @@ def findings(result: ScanResult) -> list[Finding]:
     c = result.classifier
     if c is None:
         return []
-    found = [Finding(
-        "classifier.score", Direction.SYNTHESIS if labelled_artificial(c.p_artificial) else Direction.NEUTRAL, Strength.STATISTICAL,
-        f"The classifier gives a probability of {c.p_artificial:.2f} for its 'artificial' label "
-        f"({classifier_band(c.p_artificial)}).{calibrated(result)}",
-        {"p_artificial": c.p_artificial, "model": c.model, "revision": c.revision, "calibration": result.calibration},
-    )]  # fmt: skip
+    found = [
+        Finding(
+            "classifier.score",
+            Direction.SYNTHESIS if labelled_artificial(c.p_artificial) else Direction.NEUTRAL,
+            Strength.STATISTICAL,
+            f"The classifier gives a probability of {c.p_artificial:.2f} for its 'artificial' label "
+            f"({classifier_band(c.p_artificial)}).{calibrated(result)}",
+            {
+                "p_artificial": c.p_artificial,
+                "model": c.model,
+                "revision": c.revision,
+                "calibration": result.calibration,
+            },
+        )
+    ]
     if len(result.classifiers) > 1:
-        scores = [{"model": s.model, "revision": s.revision, "p_artificial": s.p_artificial}
-                  for s in result.classifiers]  # fmt: skip
+        scores = [
+            {"model": s.model, "revision": s.revision, "p_artificial": s.p_artificial}
+            for s in result.classifiers
+        ]
         split = disagreement(result)
-        found.append(Finding(
-            "classifier.agreement", "neutral", "statistical",
-            f"The classifiers disagree: {split}. Their scores are shown side by side, not averaged."
-            if split else f"All {len(result.classifiers)} classifiers agree on the label ({_listed(result)}).",
-            {"classifiers": scores, "agree": split is None},
-        ))  # fmt: skip
+        found.append(
+            Finding(
+                "classifier.agreement",
+                "neutral",
+                "statistical",
+                f"The classifiers disagree: {split}. Their scores are shown side by side, not averaged."
+                if split
+                else f"All {len(result.classifiers)} classifiers agree on the label ({_listed(result)}).",
+                {"classifiers": scores, "agree": split is None},
+            )
+        )
     return found
 
 
@@ -72,7 +92,9 @@ def batch(rows: list[Row], ctx: Context) -> list[ScanResult]:
         if pixels is None or ctx.detector is None:
             reason = ctx.classifier_error if result.status == RowStatus.OK else NO_PIXELS
             ANALYZER.record(result, RunStatus.SKIPPED, reason=reason)
-            if ctx.detector is None and result.status == RowStatus.OK:  # every image row says why it has no score
+            if (
+                ctx.detector is None and result.status == RowStatus.OK
+            ):  # every image row says why it has no score
                 result.classifier_error = ctx.classifier_error
     ready = [(result, pixels) for result, pixels in rows if pixels is not None]
     if ctx.detector is None or not ready:
@@ -83,7 +105,9 @@ def batch(rows: list[Row], ctx: Context) -> list[ScanResult]:
         for result, _ in ready:
             result.classifier_error = f"classifier failed: {type(exc).__name__}: {str(exc)[:300]}"
             result.notices.append(Notice("classifier_failed", result.classifier_error))
-            ANALYZER.record(result, RunStatus.FAILED, code="classifier_failed", message=result.classifier_error)
+            ANALYZER.record(
+                result, RunStatus.FAILED, code="classifier_failed", message=result.classifier_error
+            )
         return []
     for (result, _), score in zip(ready, scores, strict=True):
         result.classifier = score
@@ -106,7 +130,9 @@ def _score_extra_detectors(ready: list[Row], ctx: Context) -> None:
         except Exception as exc:
             for result, _ in ready:
                 result.notices.append(
-                    Notice("classifier_failed", f"{detector.model_id}: {type(exc).__name__}: {str(exc)[:300]}")
+                    Notice(
+                        "classifier_failed", f"{detector.model_id}: {type(exc).__name__}: {str(exc)[:300]}"
+                    )
                 )
             continue
         for (result, _), score in zip(ready, scores, strict=True):

@@ -110,9 +110,14 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         if captured.tzinfo is not None:
             gap = captured.astimezone(UTC) - gps
             if abs(gap) > TOLERANCE:
-                problems.append({"check": "gps", "gap": _span(gap), "detail":
-                                 f"the capture time {_text(captured)} is {_span(gap)} (hours:minutes) away from the "
-                                 f"GPS receiver's UTC time {_text(gps)}"})  # fmt: skip
+                problems.append(
+                    {
+                        "check": "gps",
+                        "gap": _span(gap),
+                        "detail": f"the capture time {_text(captured)} is {_span(gap)} (hours:minutes) away from the "
+                        f"GPS receiver's UTC time {_text(gps)}",
+                    }
+                )
         else:
             implied = local - gps.replace(tzinfo=None)
             quarter = timedelta(minutes=15)
@@ -121,29 +126,51 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
                 not (MIN_OFFSET - TOLERANCE <= implied <= MAX_OFFSET + TOLERANCE)
                 or abs(implied - rounded) > TOLERANCE
             ):
-                problems.append({"check": "gps", "gap": _span(implied), "detail":
-                                 f"the capture time {_text(captured)} (no time zone recorded) is {_span(implied)} "
-                                 f"from the GPS receiver's UTC time {_text(gps)}, which no time zone explains"})  # fmt: skip
+                problems.append(
+                    {
+                        "check": "gps",
+                        "gap": _span(implied),
+                        "detail": f"the capture time {_text(captured)} (no time zone recorded) is {_span(implied)} "
+                        f"from the GPS receiver's UTC time {_text(gps)}, which no time zone explains",
+                    }
+                )
     if modified and (modified.replace(tzinfo=None) - local) < -TOLERANCE:
-        problems.append({"check": "order", "detail":
-                         f"the file says it was last changed ({_text(modified)}) before it was captured ({_text(captured)})"})  # fmt: skip
+        problems.append(
+            {
+                "check": "order",
+                "detail": f"the file says it was last changed ({_text(modified)}) before it was captured ({_text(captured)})",
+            }
+        )
     if signed and signed.tzinfo is not None and captured.tzinfo is not None and signed < captured - TOLERANCE:
-        problems.append({"check": "c2pa_order", "detail":
-                         f"the Content Credentials were signed ({_text(signed)}) before the capture time ({_text(captured)})"})  # fmt: skip
+        problems.append(
+            {
+                "check": "c2pa_order",
+                "detail": f"the Content Credentials were signed ({_text(signed)}) before the capture time ({_text(captured)})",
+            }
+        )
     if named and abs(named - local) > NAME_TOLERANCE:
-        problems.append({"check": "file_name", "detail":
-                         f"the file name's date ({_text(named)}) is more than a day from the capture time ({_text(captured)})"})  # fmt: skip
+        problems.append(
+            {
+                "check": "file_name",
+                "detail": f"the file name's date ({_text(named)}) is more than a day from the capture time ({_text(captured)})",
+            }
+        )
     return AnalyzerResult({"clocks": clocks, "problems": problems})
 
 
 def findings(result: ScanResult) -> list[Finding]:
     data = result.cross_checks.get("clocks") or {}
-    return [Finding(
-        f"clocks.{problem['check']}", "neutral", "context",
-        f"The file's clocks do not fit together: {problem['detail']}. Camera clocks are often wrong and files are "
-        "renamed, so this shows an inconsistency, not an edit.",
-        {**problem, "clocks": data.get("clocks", {})},
-    ) for problem in data.get("problems", [])]  # fmt: skip
+    return [
+        Finding(
+            f"clocks.{problem['check']}",
+            "neutral",
+            "context",
+            f"The file's clocks do not fit together: {problem['detail']}. Camera clocks are often wrong and files are "
+            "renamed, so this shows an inconsistency, not an edit.",
+            {**problem, "clocks": data.get("clocks", {})},
+        )
+        for problem in data.get("problems", [])
+    ]
 
 
 ANALYZER = Analyzer(

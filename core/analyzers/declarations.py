@@ -25,8 +25,9 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     provenance.watermark = found.provenance.watermark  # the watermark analyzer's, kept in the join
     mark = (provenance.watermark or {}).get("found")
     if mark:  # a generator's own mark in the pixels declares generation as its metadata would
-        provenance.generators.append(declared(mark["tool"], f"{mark['name']} (invisible watermark)",
-                                              "pixels:watermark", "generation"))  # fmt: skip
+        provenance.generators.append(
+            declared(mark["tool"], f"{mark['name']} (invisible watermark)", "pixels:watermark", "generation")
+        )
         provenance.ai_declared = True
         if provenance.generator.confidence != "declared":
             provenance.generator = provenance.generators[-1]
@@ -46,29 +47,41 @@ def findings(result: ScanResult) -> list[Finding]:
             "capture": ("capture", "capture", "a camera capture"),
             "edited_capture": ("edited_capture", "editing", "an edited capture"),
         }.get(st.category, ("other", "neutral", f"the source type {quote(st.code)}"))
-        findings.append(Finding(
-            f"{st.where}.source_type.{rule}", direction, strength,
-            f"{where} declare {meaning} (IPTC digital source type {quote(st.code)}).",
-            {"code": st.code, "uri": st.uri},
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                f"{st.where}.source_type.{rule}",
+                direction,
+                strength,
+                f"{where} declare {meaning} (IPTC digital source type {quote(st.code)}).",
+                {"code": st.code, "uri": st.uri},
+            )
+        )
 
     for g in prov.generators:
         if g.where in ("c2pa", "pixels:watermark"):
             continue  # stated by the C2PA source type finding, or the watermark's own
         if g.confidence == "declared":
             did = "generated" if g.declares == "generation" else "edited"
-            findings.append(Finding(
-                f"generator.{g.tool}", "synthesis" if g.declares == "generation" else "editing", "declared",
-                f"The file's metadata ({g.where}) says it was {did} with {quote(g.name)}.",
-                {"tool": g.tool, "model": g.model, "seed": g.seed, "error": g.error},
-            ))  # fmt: skip
+            findings.append(
+                Finding(
+                    f"generator.{g.tool}",
+                    "synthesis" if g.declares == "generation" else "editing",
+                    "declared",
+                    f"The file's metadata ({g.where}) says it was {did} with {quote(g.name)}.",
+                    {"tool": g.tool, "model": g.model, "seed": g.seed, "error": g.error},
+                )
+            )
         else:
-            findings.append(Finding(
-                "generator.possible", "synthesis", "context",
-                f"A software field ({g.where}) reads {quote(g.name)}, which looks like an AI tool; "
-                "it is not a recognised generator signature.",
-                {"value": g.name},
-            ))  # fmt: skip
+            findings.append(
+                Finding(
+                    "generator.possible",
+                    "synthesis",
+                    "context",
+                    f"A software field ({g.where}) reads {quote(g.name)}, which looks like an AI tool; "
+                    "it is not a recognised generator signature.",
+                    {"value": g.name},
+                )
+            )
 
     return findings
 

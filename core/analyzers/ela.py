@@ -21,11 +21,17 @@ ANALYZER = pixel_statistics(
     ELA_READING,
     numbers=(
         ("resave_quality", "the JPEG quality of the re-save the image is compared with"),
-        ("mean", "average change per pixel after the re-save (0-255): low for an image already saved at about "
-         "that quality, high for one saved at a higher quality or never compressed"),
+        (
+            "mean",
+            "average change per pixel after the re-save (0-255): low for an image already saved at about "
+            "that quality, high for one saved at a higher quality or never compressed",
+        ),
         ("p99", "the change that only 1% of pixels exceed: how strong the brightest areas of the map are"),
         ("max", "the largest change of any pixel (edges and text reach it too)"),
-        ("block_cv", "how uneven the change is across 16x16 blocks (their spread divided by their mean): high "
-         "when some areas changed far more than others, which edits and mixed content both cause"),
+        (
+            "block_cv",
+            "how uneven the change is across 16x16 blocks (their spread divided by their mean): high "
+            "when some areas changed far more than others, which edits and mixed content both cause",
+        ),
     ),
 )

@@ -26,26 +26,38 @@ def findings(result: ScanResult) -> list[Finding]:
     jpeg = result.forensics.get("jpeg") or {}
     cam = result.metadata.camera
     if jpeg.get("standard_ijg_tables") and (cam.make or cam.model):
-        found.append(Finding(
-            "jpeg.reencoded", "editing", "statistical",
-            f"The JPEG uses libjpeg's standard tables at quality {jpeg['estimated_quality']}: most cameras use "
-            "tables of their own, so the file was probably re-encoded by software after capture.",
-            {"estimated_quality": jpeg["estimated_quality"]},
-        ))  # fmt: skip
+        found.append(
+            Finding(
+                "jpeg.reencoded",
+                "editing",
+                "statistical",
+                f"The JPEG uses libjpeg's standard tables at quality {jpeg['estimated_quality']}: most cameras use "
+                "tables of their own, so the file was probably re-encoded by software after capture.",
+                {"estimated_quality": jpeg["estimated_quality"]},
+            )
+        )
     double = jpeg.get("double_compression") or {}
     if double.get("assessable") is False:
-        found.append(Finding(
-            "jpeg.double_compression_not_assessable", "neutral", "context",
-            f"The double-compression check is not assessable here: {double['not_assessable_because']}.",
-            double,
-        ))  # fmt: skip
+        found.append(
+            Finding(
+                "jpeg.double_compression_not_assessable",
+                "neutral",
+                "context",
+                f"The double-compression check is not assessable here: {double['not_assessable_because']}.",
+                double,
+            )
+        )
     if double.get("indicated"):
-        found.append(Finding(
-            "jpeg.double_compression", "editing", "statistical",
-            f"A JPEG ghost suggests an earlier save at quality about {double['earlier_quality']}: the image was "
-            "probably compressed more than once (common after editing or re-sharing).",
-            double,
-        ))  # fmt: skip
+        found.append(
+            Finding(
+                "jpeg.double_compression",
+                "editing",
+                "statistical",
+                f"A JPEG ghost suggests an earlier save at quality about {double['earlier_quality']}: the image was "
+                "probably compressed more than once (common after editing or re-sharing).",
+                double,
+            )
+        )
     return found
 
 

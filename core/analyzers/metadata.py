@@ -78,40 +78,62 @@ def findings(result: ScanResult) -> list[Finding]:
     summary = capture_summary(result)
     if summary["status"] == "absent":
         if result.status == "ok":
-            findings.append(Finding(
-                "metadata.no_camera", "neutral", "context",
-                "No camera make or model and no capture date are recorded. Many platforms strip metadata, "
-                "so this proves nothing.",
-                summary,
-            ))  # fmt: skip
+            findings.append(
+                Finding(
+                    "metadata.no_camera",
+                    "neutral",
+                    "context",
+                    "No camera make or model and no capture date are recorded. Many platforms strip metadata, "
+                    "so this proves nothing.",
+                    summary,
+                )
+            )
     else:
-        findings.append(Finding(
-            "metadata.camera", "capture", "context", _capture_sentence(result, summary), summary,
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "metadata.camera",
+                "capture",
+                "context",
+                _capture_sentence(result, summary),
+                summary,
+            )
+        )
     if meta.editing:
         names = meta.editing_software()
         where = sorted({e["where"] for e in meta.editing})
         named = ", ".join(quote(n, 60) for n in names[:3]) or "an edit history"
-        findings.append(Finding(
-            "metadata.editing_software", "editing", "context",
-            f"The metadata names editing software: {named} ({', '.join(where)}). Editing is common and legitimate; "
-            "it shows the file is not straight from a camera, not that its content was altered.",
-            {"editing": meta.editing[:MAX_EDITING_SHOWN]},
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "metadata.editing_software",
+                "editing",
+                "context",
+                f"The metadata names editing software: {named} ({', '.join(where)}). Editing is common and legitimate; "
+                "it shows the file is not straight from a camera, not that its content was altered.",
+                {"editing": meta.editing[:MAX_EDITING_SHOWN]},
+            )
+        )
     for placeholder in meta.placeholders:
-        findings.append(Finding(
-            "metadata.placeholder", "neutral", "context",
-            f"The {placeholder['field']} recorded ({quote(placeholder['value'], 40)}) is a placeholder, not a real "
-            f"value: {placeholder['reason']}. It is not shown as a place or time.",
-            placeholder,
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "metadata.placeholder",
+                "neutral",
+                "context",
+                f"The {placeholder['field']} recorded ({quote(placeholder['value'], 40)}) is a placeholder, not a real "
+                f"value: {placeholder['reason']}. It is not shown as a place or time.",
+                placeholder,
+            )
+        )
     for notice in result.notices:
         if notice.code in DAMAGE_NOTICES:
-            findings.append(Finding(
-                f"metadata.{notice.code}", "neutral", "context",
-                f"{DAMAGE_NOTICES[notice.code]} Details: {quote(notice.message, 160)}",
-                {"code": notice.code},
-            ))  # fmt: skip
+            findings.append(
+                Finding(
+                    f"metadata.{notice.code}",
+                    "neutral",
+                    "context",
+                    f"{DAMAGE_NOTICES[notice.code]} Details: {quote(notice.message, 160)}",
+                    {"code": notice.code},
+                )
+            )
     return findings
 
 
@@ -164,5 +186,5 @@ ANALYZER = Analyzer(
         "metadata.editing_software",
         "metadata.placeholder",
         "metadata.<damage notice>",
-    ),  # fmt: skip
+    ),
 )

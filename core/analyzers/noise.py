@@ -20,11 +20,20 @@ ANALYZER = pixel_statistics(
     noise.render,
     NOISE_READING,
     numbers=(
-        ("mean_abs", "average strength of the fine grain (0-255 per pixel): camera sensors at high ISO give more, "
-         "denoising and generators less"),
-        ("block_cv", "how uneven the grain is across 32x32 blocks (their spread divided by their mean): high when "
-         "areas of the frame have grain of different strength"),
-        ("flat_block_share", "share of 32x32 blocks with almost no grain (0-1): sky, flat walls, clipped highlights, "
-         "or areas smoothed by editing or generation"),
+        (
+            "mean_abs",
+            "average strength of the fine grain (0-255 per pixel): camera sensors at high ISO give more, "
+            "denoising and generators less",
+        ),
+        (
+            "block_cv",
+            "how uneven the grain is across 32x32 blocks (their spread divided by their mean): high when "
+            "areas of the frame have grain of different strength",
+        ),
+        (
+            "flat_block_share",
+            "share of 32x32 blocks with almost no grain (0-1): sky, flat walls, clipped highlights, "
+            "or areas smoothed by editing or generation",
+        ),
     ),
 )

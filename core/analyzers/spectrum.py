@@ -21,10 +21,16 @@ ANALYZER = pixel_statistics(
     SPECTRUM_READING,
     numbers=(
         ("crop", "side in pixels of the central square the spectrum is computed over"),
-        ("peak_score", "how far the strongest isolated peak stands above the frequencies at the same distance "
-         "from the centre (in standard deviations): above about 10 is a strong periodic pattern"),
-        ("peak_frequency", "where that peak lies, across and down, in cycles per pixel (0.125 is an 8-pixel "
-         "period, as JPEG blocks give)"),
+        (
+            "peak_score",
+            "how far the strongest isolated peak stands above the frequencies at the same distance "
+            "from the centre (in standard deviations): above about 10 is a strong periodic pattern",
+        ),
+        (
+            "peak_frequency",
+            "where that peak lies, across and down, in cycles per pixel (0.125 is an 8-pixel "
+            "period, as JPEG blocks give)",
+        ),
     ),
     map_kind="plot",
 )

@@ -22,18 +22,30 @@ NO_SCORE = "no classifier score"
 def findings(result: ScanResult) -> list[Finding]:
     s = result.stability
     if s is not None:
-        rule, moves, flips = (("stability.unstable", "moves", ", and its label flips: the score is unstable.")
-                              if s.unstable else ("stability.stable", "stays", "; its label does not flip."))  # fmt: skip
-        return [Finding(
-            rule, "neutral", "statistical",
-            f"The classifier's score {moves} {score_range(s)} when the image is re-compressed or resized{flips}",
-            {"variants": s.variants},
-        )]  # fmt: skip
+        rule, moves, flips = (
+            ("stability.unstable", "moves", ", and its label flips: the score is unstable.")
+            if s.unstable
+            else ("stability.stable", "stays", "; its label does not flip.")
+        )
+        return [
+            Finding(
+                rule,
+                "neutral",
+                "statistical",
+                f"The classifier's score {moves} {score_range(s)} when the image is re-compressed or resized{flips}",
+                {"variants": s.variants},
+            )
+        ]
     if result.stability_skipped:
-        return [Finding(
-            "stability.skipped", "neutral", "context",
-            f"Stability under re-compression was {result.stability_skipped}.", {"reason": result.stability_skipped},
-        )]  # fmt: skip
+        return [
+            Finding(
+                "stability.skipped",
+                "neutral",
+                "context",
+                f"Stability under re-compression was {result.stability_skipped}.",
+                {"reason": result.stability_skipped},
+            )
+        ]
     return []
 
 

@@ -25,12 +25,16 @@ def findings(result: ScanResult) -> list[Finding]:
     thumb = result.forensics.get("thumbnail") or {}
     if not thumb.get("differs"):
         return []
-    return [Finding(
-        "file.thumbnail_mismatch", "editing", "statistical",
-        "The embedded EXIF thumbnail does not match the main image: the picture was probably changed after "
-        "the thumbnail was written.",
-        thumb,
-    )]  # fmt: skip
+    return [
+        Finding(
+            "file.thumbnail_mismatch",
+            "editing",
+            "statistical",
+            "The embedded EXIF thumbnail does not match the main image: the picture was probably changed after "
+            "the thumbnail was written.",
+            thumb,
+        )
+    ]
 
 
 ANALYZER = Analyzer(

@@ -25,11 +25,15 @@ def findings(result: ScanResult) -> list[Finding]:
         and trailing.get("kind") not in ("padding", "none")
         and not str(trailing.get("kind", "")).startswith("appended JPEG images")
     ):
-        return [Finding(
-            "file.trailing_data", "neutral", "context",
-            f"{trailing['bytes']:,} bytes follow the end of the image ({trailing['kind']}); viewers do not show them.",
-            trailing,
-        )]  # fmt: skip
+        return [
+            Finding(
+                "file.trailing_data",
+                "neutral",
+                "context",
+                f"{trailing['bytes']:,} bytes follow the end of the image ({trailing['kind']}); viewers do not show them.",
+                trailing,
+            )
+        ]
     return []
 
 

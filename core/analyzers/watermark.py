@@ -35,13 +35,28 @@ from .base import Analyzer, AnalyzerResult, library_version
 SDXL_MESSAGE = 0b101100111110110010010000011110111011000110011110
 # name -> (tool, its name, what embeds it, expected bits, whether the pixels go in as RGB)
 MARKS: dict[str, tuple[str, str, str, list[int], bool]] = {
-    "sdxl": ("stable-diffusion-xl", "Stable Diffusion XL", "diffusers' Stable Diffusion XL pipelines",
-             [int(b) for b in f"{SDXL_MESSAGE:048b}"], True),
-    "sd1": ("stable-diffusion", "Stable Diffusion 1.x", "the Stable Diffusion 1.x reference scripts",
-            [int(b) for byte in b"StableDiffusionV1" for b in f"{byte:08b}"], False),
-    "sd2": ("stable-diffusion", "Stable Diffusion 2.x", "the Stable Diffusion 2.x reference scripts",
-            [int(b) for byte in b"SDV2" for b in f"{byte:08b}"], False),
-}  # fmt: skip
+    "sdxl": (
+        "stable-diffusion-xl",
+        "Stable Diffusion XL",
+        "diffusers' Stable Diffusion XL pipelines",
+        [int(b) for b in f"{SDXL_MESSAGE:048b}"],
+        True,
+    ),
+    "sd1": (
+        "stable-diffusion",
+        "Stable Diffusion 1.x",
+        "the Stable Diffusion 1.x reference scripts",
+        [int(b) for byte in b"StableDiffusionV1" for b in f"{byte:08b}"],
+        False,
+    ),
+    "sd2": (
+        "stable-diffusion",
+        "Stable Diffusion 2.x",
+        "the Stable Diffusion 2.x reference scripts",
+        [int(b) for byte in b"SDV2" for b in f"{byte:08b}"],
+        False,
+    ),
+}
 # A match must be less likely than this in an unmarked image (48 bits: 44 or more matching).
 MAX_CHANCE = 1e-9
 # The decoder needs at least 256 x 256 pixels. These marks are embedded at generation size
@@ -101,8 +116,10 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     if pixels < MIN_PIXELS:
         return AnalyzerResult.skip("the image is smaller than 256 x 256 pixels, below what the decoder reads")
     if pixels > MAX_PIXELS:
-        return AnalyzerResult.skip("the image is larger than 2048 x 2048 pixels: these marks are embedded at "
-                                   "generation size and do not survive resizing")  # fmt: skip
+        return AnalyzerResult.skip(
+            "the image is larger than 2048 x 2048 pixels: these marks are embedded at "
+            "generation size and do not survive resizing"
+        )
     image = intake.full_pixels()
     rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
     bgr = np.ascontiguousarray(rgb[:, :, ::-1])  # the reference scripts' order, made once for both
@@ -112,8 +129,16 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         matching = sum(int(a == b) for a, b in zip(decoded, expected, strict=True))
         ones = sum(int(b) for b in decoded) / len(decoded)
         constant = ones >= CONSTANT_SHARE or ones <= 1 - CONSTANT_SHARE
-        row = {"mark": name, "tool": tool, "name": title, "embedded_by": source, "bits": len(expected), "matching_bits": matching,
-               "chance": chance(matching, len(expected)), "decoded_constant": constant}  # fmt: skip
+        row = {
+            "mark": name,
+            "tool": tool,
+            "name": title,
+            "embedded_by": source,
+            "bits": len(expected),
+            "matching_bits": matching,
+            "chance": chance(matching, len(expected)),
+            "decoded_constant": constant,
+        }
         checked.append(row)
         if (
             row["chance"] < MAX_CHANCE
@@ -122,29 +147,43 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         ):
             best = row
     flat = all(r["decoded_constant"] for r in checked)
-    return AnalyzerResult({
-        "found": best, "checked": checked, "assessable": best is not None or not flat,
-        "not_assessable_because": None if best is not None or not flat else
-        "the decoder reads only ones or only zeros, as it does on bright or flat images whatever they hold",
-    })  # fmt: skip
+    return AnalyzerResult(
+        {
+            "found": best,
+            "checked": checked,
+            "assessable": best is not None or not flat,
+            "not_assessable_because": None
+            if best is not None or not flat
+            else "the decoder reads only ones or only zeros, as it does on bright or flat images whatever they hold",
+        }
+    )
 
 
 def findings(result: ScanResult) -> list[Finding]:
     data = result.provenance.watermark or {}
     found = data.get("found")
     if found:
-        return [Finding(
-            f"watermark.{found['mark']}", "synthesis", "declared",
-            f"An invisible watermark that {found['embedded_by']} embed is in the pixels: {found['matching_bits']} of "
-            f"{found['bits']} bits match {quote(found['name'])}'s message; an unmarked image matches that many with "
-            f"a chance of {found['chance']:.0e}. Anyone with the same open-source code can embed or remove it.",
-            found,
-        )]  # fmt: skip
+        return [
+            Finding(
+                f"watermark.{found['mark']}",
+                "synthesis",
+                "declared",
+                f"An invisible watermark that {found['embedded_by']} embed is in the pixels: {found['matching_bits']} of "
+                f"{found['bits']} bits match {quote(found['name'])}'s message; an unmarked image matches that many with "
+                f"a chance of {found['chance']:.0e}. Anyone with the same open-source code can embed or remove it.",
+                found,
+            )
+        ]
     if data.get("assessable") is False:
-        return [Finding(
-            "watermark.not_assessable", "neutral", "context",
-            f"The invisible-watermark check is not assessable here: {data['not_assessable_because']}.", data,
-        )]  # fmt: skip
+        return [
+            Finding(
+                "watermark.not_assessable",
+                "neutral",
+                "context",
+                f"The invisible-watermark check is not assessable here: {data['not_assessable_because']}.",
+                data,
+            )
+        ]
     return []
 
 

@@ -25,11 +25,15 @@ def verify_chain(entries: list[dict]) -> list[str]:
     previous = GENESIS
     for entry in entries:
         if entry["prev_hash"] != previous:
-            problems.append(f"audit entry {entry['id']} ({entry['action']}) does not follow the entry before it: "
-                            f"it names {entry['prev_hash'][:16]}..., the chain expects {previous[:16]}...")  # fmt: skip
+            problems.append(
+                f"audit entry {entry['id']} ({entry['action']}) does not follow the entry before it: "
+                f"it names {entry['prev_hash'][:16]}..., the chain expects {previous[:16]}..."
+            )
         expected = entry_hash(entry)
         if entry["hash"] != expected:
-            problems.append(f"audit entry {entry['id']} ({entry['action']}) was altered: its content hashes to "
-                            f"{expected[:16]}..., the log records {entry['hash'][:16]}...")  # fmt: skip
+            problems.append(
+                f"audit entry {entry['id']} ({entry['action']}) was altered: its content hashes to "
+                f"{expected[:16]}..., the log records {entry['hash'][:16]}..."
+            )
         previous = entry["hash"]
     return problems

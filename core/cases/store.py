@@ -233,8 +233,14 @@ class CaseStore:
         row = conn.execute(
             "SELECT hash FROM audit WHERE case_id = ? ORDER BY id DESC LIMIT 1", (case_id,)
         ).fetchone()
-        entry = {"case_id": case_id, "at": now(), "actor": actor, "action": action, "details": details,
-                 "prev_hash": row["hash"] if row else GENESIS}  # fmt: skip
+        entry = {
+            "case_id": case_id,
+            "at": now(),
+            "actor": actor,
+            "action": action,
+            "details": details,
+            "prev_hash": row["hash"] if row else GENESIS,
+        }
         conn.execute(
             "INSERT INTO audit (case_id, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -352,8 +358,14 @@ class CaseStore:
         with self._read() as conn:
             row = self._case_row(conn, case)
             count = conn.execute("SELECT COUNT(*) FROM items WHERE case_id = ?", (row["id"],)).fetchone()[0]
-        return Case(row["id"], _cell(row["name"]), _cell(row["status"]), _cell(row["created_at"]),
-                    _cell(row["updated_at"]), count)  # fmt: skip
+        return Case(
+            row["id"],
+            _cell(row["name"]),
+            _cell(row["status"]),
+            _cell(row["created_at"]),
+            _cell(row["updated_at"]),
+            count,
+        )
 
     def cases(self) -> list[Case]:
         with self._read() as conn:
@@ -399,9 +411,19 @@ class CaseStore:
                         (row["id"], sha256, file_name, len(data), now(), actor, result_json),
                     )
                     item_id, created = cur.lastrowid, True
-                    self._audit(conn, row["id"], actor, "item_added",
-                                {"item_id": item_id, "sha256": sha256, "file_name": file_name, "size_bytes": len(data),
-                                 "result_sha256": result_digest(result_json)})  # fmt: skip
+                    self._audit(
+                        conn,
+                        row["id"],
+                        actor,
+                        "item_added",
+                        {
+                            "item_id": item_id,
+                            "sha256": sha256,
+                            "file_name": file_name,
+                            "size_bytes": len(data),
+                            "result_sha256": result_digest(result_json),
+                        },
+                    )
                 conn.execute("UPDATE cases SET updated_at = ? WHERE id = ?", (now(), row["id"]))
         finally:
             self._pending(sha256, -1)
@@ -425,9 +447,19 @@ class CaseStore:
             r[0] for r in conn.execute("SELECT tag FROM tags WHERE item_id = ? ORDER BY tag", (row["id"],))
         ]
         raw = str(_cell(row["result_json"]))
-        return Item(row["id"], row["case_id"], _cell(row["sha256"]), _cell(row["file_name"]), row["size_bytes"],
-                    _cell(row["added_at"]), _cell(row["added_by"]), _cell(row["status"]), raw,
-                    [_cell(t) for t in tags], result_digest(raw))  # fmt: skip
+        return Item(
+            row["id"],
+            row["case_id"],
+            _cell(row["sha256"]),
+            _cell(row["file_name"]),
+            row["size_bytes"],
+            _cell(row["added_at"]),
+            _cell(row["added_by"]),
+            _cell(row["status"]),
+            raw,
+            [_cell(t) for t in tags],
+            result_digest(raw),
+        )
 
     def item(self, item_id: int) -> Item:
         with self._read() as conn:
@@ -453,8 +485,13 @@ class CaseStore:
             if row is None:
                 raise CaseError(f"no item {item_id}")
             conn.execute("UPDATE items SET status = ? WHERE id = ?", (status, item_id))
-            self._audit(conn, row["case_id"], actor, "item_status",
-                        {"item_id": item_id, "sha256": row["sha256"], "from": row["status"], "to": status})  # fmt: skip
+            self._audit(
+                conn,
+                row["case_id"],
+                actor,
+                "item_status",
+                {"item_id": item_id, "sha256": row["sha256"], "from": row["status"], "to": status},
+            )
         return self.item(item_id)
 
     def tag_item(self, item_id: int, tag: str, actor: str, remove: bool = False) -> Item:
@@ -469,8 +506,13 @@ class CaseStore:
                 conn.execute("DELETE FROM tags WHERE item_id = ? AND tag = ?", (item_id, tag))
             else:
                 conn.execute("INSERT OR IGNORE INTO tags (item_id, tag) VALUES (?, ?)", (item_id, tag))
-            self._audit(conn, row["case_id"], actor, "tag_removed" if remove else "tag_added",
-                        {"item_id": item_id, "sha256": row["sha256"], "tag": tag})  # fmt: skip
+            self._audit(
+                conn,
+                row["case_id"],
+                actor,
+                "tag_removed" if remove else "tag_added",
+                {"item_id": item_id, "sha256": row["sha256"], "tag": tag},
+            )
         return self.item(item_id)
 
     def add_note(self, case: int | str, text: str, actor: str, item_id: int | None = None) -> None:
@@ -486,10 +528,17 @@ class CaseStore:
                 if row is None:
                     raise CaseError(f"no item {item_id} in this case")
                 sha = row["sha256"]
-            cur = conn.execute("INSERT INTO notes (case_id, item_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
-                               (case_id, item_id, actor, text, now()))  # fmt: skip
-            self._audit(conn, case_id, actor, "note_added",
-                        {"note_id": cur.lastrowid, "item_id": item_id, "sha256": sha, "text": text})  # fmt: skip
+            cur = conn.execute(
+                "INSERT INTO notes (case_id, item_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+                (case_id, item_id, actor, text, now()),
+            )
+            self._audit(
+                conn,
+                case_id,
+                actor,
+                "note_added",
+                {"note_id": cur.lastrowid, "item_id": item_id, "sha256": sha, "text": text},
+            )
 
     def notes(self, case: int | str) -> list[dict]:
         with self._read() as conn:
@@ -534,8 +583,19 @@ def _search_text(item: Item) -> str:
     r = item.result
     cam = (r.get("metadata") or {}).get("camera") or {}
     gen = (r.get("provenance") or {}).get("generator") or {}
-    return " ".join(str(x) for x in (item.sha256, item.file_name, cam.get("make"), cam.get("model"),
-                                     gen.get("tool"), gen.get("name"), " ".join(item.tags)) if x).lower()  # fmt: skip
+    return " ".join(
+        str(x)
+        for x in (
+            item.sha256,
+            item.file_name,
+            cam.get("make"),
+            cam.get("model"),
+            gen.get("tool"),
+            gen.get("name"),
+            " ".join(item.tags),
+        )
+        if x
+    ).lower()
 
 
 def _alive(pid: int) -> bool:

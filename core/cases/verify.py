@@ -45,10 +45,14 @@ def expected_state(entries: list[dict]) -> dict[str, Any]:
             case["status"] = "closed" if action == "case_closed" else "open"
         elif action == "item_added" and isinstance(d.get("sha256"), str):
             items[d["sha256"]] = {
-                "item_id": d.get("item_id"), "file_name": d.get("file_name"), "size_bytes": d.get("size_bytes"),
-                "added_by": entry["actor"], "status": "to_check", "tags": set(),
+                "item_id": d.get("item_id"),
+                "file_name": d.get("file_name"),
+                "size_bytes": d.get("size_bytes"),
+                "added_by": entry["actor"],
+                "status": "to_check",
+                "tags": set(),
                 "result_sha256": d.get("result_sha256"),
-            }  # fmt: skip
+            }
         elif action in ("item_status", "tag_added", "tag_removed") and isinstance(d.get("sha256"), str):
             item = items.get(d["sha256"])
             if item is None:
@@ -73,8 +77,10 @@ def verify_case(store: CaseStore, case: int | str) -> list[str]:
     current = store.case(case)
     for field in ("name", "status"):
         if getattr(current, field) != state["case"][field]:
-            problems.append(f"the case's {field} is {getattr(current, field)!r}, the audit log says "
-                            f"{state['case'][field]!r}")  # fmt: skip
+            problems.append(
+                f"the case's {field} is {getattr(current, field)!r}, the audit log says "
+                f"{state['case'][field]!r}"
+            )
     stored = {}
     for item in store.items(case):
         stored[item.sha256] = item
@@ -83,9 +89,15 @@ def verify_case(store: CaseStore, case: int | str) -> list[str]:
         if expected is None:
             problems.append(f"{label}: not in the audit log (added or moved here outside the tool)")
         else:
-            actual = {"item_id": item.id, "file_name": item.file_name, "size_bytes": item.size_bytes,
-                      "added_by": item.added_by, "status": item.status, "tags": {str(t) for t in item.tags},
-                      "result_sha256": item.result_sha256}  # fmt: skip
+            actual = {
+                "item_id": item.id,
+                "file_name": item.file_name,
+                "size_bytes": item.size_bytes,
+                "added_by": item.added_by,
+                "status": item.status,
+                "tags": {str(t) for t in item.tags},
+                "result_sha256": item.result_sha256,
+            }
             for field, value in expected.items():
                 if value is not None and actual[field] != value:
                     what = "stored result" if field == "result_sha256" else field.replace("_", " ")
@@ -93,8 +105,10 @@ def verify_case(store: CaseStore, case: int | str) -> list[str]:
         problems += _original_problems(store, item, label)
     for sha256, expected in state["items"].items():
         if sha256 not in stored:
-            problems.append(f"item {expected['item_id'] or '?'} ({expected['file_name']}): in the audit log but "
-                            "missing from the case")  # fmt: skip
+            problems.append(
+                f"item {expected['item_id'] or '?'} ({expected['file_name']}): in the audit log but "
+                "missing from the case"
+            )
     notes = Counter((str(n["author"]), str(n["text"]), str(_note_sha(store, n))) for n in store.notes(case))
     logged = Counter(state["notes"])
     for note in sorted((notes - logged).elements(), key=str):
@@ -121,12 +135,16 @@ def _anchor_problems(store: CaseStore, case: int | str, entries: list[dict]) -> 
         return ["the audit log has no anchor: it may have been recomputed or replaced"]
     case_id = store.case(case).id
     if not _same(anchor["mac"], store.anchor_mac(case_id, anchor["entries"], anchor["head"])):
-        return ["the audit log's anchor does not verify with this store's key: it was forged, or the key "
-                f"({store.key_path}) is not the one the store was anchored with"]  # fmt: skip
+        return [
+            "the audit log's anchor does not verify with this store's key: it was forged, or the key "
+            f"({store.key_path}) is not the one the store was anchored with"
+        ]
     if (anchor["entries"], anchor["head"]) != (len(entries), head):
-        return [f"the audit log does not end where it was anchored ({anchor['entries']} entries ending "
-                f"{str(anchor['head'])[:16]}...; found {len(entries)} ending {str(head)[:16]}...): entries were "
-                "removed, added or recomputed"]  # fmt: skip
+        return [
+            f"the audit log does not end where it was anchored ({anchor['entries']} entries ending "
+            f"{str(anchor['head'])[:16]}...; found {len(entries)} ending {str(head)[:16]}...): entries were "
+            "removed, added or recomputed"
+        ]
     return []
 
 
@@ -155,8 +173,10 @@ def _original_problems(store: CaseStore, item, label: str) -> list[str]:
     problems = []
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != item.sha256:
-        problems.append(f"{label}: the original was modified: it hashes to {digest[:16]}..., the case recorded "
-                        f"{item.sha256[:16]}...")  # fmt: skip
+        problems.append(
+            f"{label}: the original was modified: it hashes to {digest[:16]}..., the case recorded "
+            f"{item.sha256[:16]}..."
+        )
     if os.stat(path).st_mode & 0o222:
         problems.append(f"{label}: the original is writable (it should be read-only)")
     facts = item.result.get("file")

@@ -178,9 +178,16 @@ def _cached_fast_path(files: ModelFiles, device: str, backend: str, batch_size: 
     artificial_index, _ = map_labels(config.id2label)
     fast, _ = found
     return Detector(
-        files=files, model=None, processor=processor, device="cpu", dtype=fast.precision,
-        artificial_index=artificial_index, batch_size=max(1, int(batch_size)), backend="openvino", fast_model=fast,
-    )  # fmt: skip
+        files=files,
+        model=None,
+        processor=processor,
+        device="cpu",
+        dtype=fast.precision,
+        artificial_index=artificial_index,
+        batch_size=max(1, int(batch_size)),
+        backend="openvino",
+        fast_model=fast,
+    )
 
 
 def _use_fast_path(detector: Detector, backend: str) -> None:
@@ -203,10 +210,13 @@ def _use_fast_path(detector: Detector, backend: str) -> None:
         if shape is None:
             raise ValueError("the model's preprocessor gives inputs whose size depends on the picture")
         fast, _ = openvino_backend.load(
-            detector.model, f"{detector.model_id}@{detector.revision}", shape, detector.artificial_index,
+            detector.model,
+            f"{detector.model_id}@{detector.revision}",
+            shape,
+            detector.artificial_index,
             getattr(processor, "image_mean", None) or openvino_backend.IMAGENET_MEAN,
             getattr(processor, "image_std", None) or openvino_backend.IMAGENET_STD,
-        )  # fmt: skip
+        )
     except Exception as exc:  # export or parity failure: PyTorch stays correct, just slower
         if backend == "openvino":
             raise ClassifierUnavailable(f"the OpenVINO export failed: {type(exc).__name__}: {exc}") from exc

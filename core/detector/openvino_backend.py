@@ -62,7 +62,9 @@ def input_shape(processor) -> tuple[int, int] | None:
 
     shapes = set()
     for size in ((320, 200), (200, 320)):
-        pixels = processor(images=[Image.new("RGB", size, (128, 128, 128))], return_tensors="np")["pixel_values"]
+        pixels = processor(images=[Image.new("RGB", size, (128, 128, 128))], return_tensors="np")[
+            "pixel_values"
+        ]
         shapes.add((int(pixels.shape[-2]), int(pixels.shape[-1])))
     if len(shapes) != 1:
         return None

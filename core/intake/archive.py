@@ -77,12 +77,23 @@ def list_members(archive_name: str, zf: zipfile.ZipFile, max_member_bytes: int) 
     for info in infos:
         name = _display_name(archive_name, info.filename)
         if info.file_size > min(max_member_bytes, MAX_TOTAL_BYTES - total):
-            members.append(Member(name, error=FileTooLarge(
-                f"the member declares {info.file_size:,} bytes, over the limit"), stored=info.filename))  # fmt: skip
+            members.append(
+                Member(
+                    name,
+                    error=FileTooLarge(f"the member declares {info.file_size:,} bytes, over the limit"),
+                    stored=info.filename,
+                )
+            )
         elif info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-            members.append(Member(name, error=ArchiveRefused(
-                f"compression ratio {info.file_size // info.compress_size}:1 is above {MAX_RATIO}:1 (a ZIP bomb?)"),
-                stored=info.filename))  # fmt: skip
+            members.append(
+                Member(
+                    name,
+                    error=ArchiveRefused(
+                        f"compression ratio {info.file_size // info.compress_size}:1 is above {MAX_RATIO}:1 (a ZIP bomb?)"
+                    ),
+                    stored=info.filename,
+                )
+            )
         else:
             total += info.file_size
             members.append(Member(name, entry=info.filename, stored=info.filename))

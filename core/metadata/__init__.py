@@ -63,8 +63,9 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
         notices.append(Notice("exif_malformed", f"Pillow could not parse the EXIF block: {pillow.error}"))
     # Exiv2 is the primary reader; exifread, then Pillow, fill what it missed.
     fields = {**pillow.fields, **exif.fields, **exiv2.fields}
-    meta.cross_check = exif_reader.cross_check({"exiv2": exiv2.fields, "exifread": exif.fields,
-                                                "pillow": pillow.fields})  # fmt: skip
+    meta.cross_check = exif_reader.cross_check(
+        {"exiv2": exiv2.fields, "exifread": exif.fields, "pillow": pillow.fields}
+    )
     if exif.dump or pillow.dump:
         meta.sources.append("exif")
         meta.raw["exif"] = exif.dump or pillow.dump
@@ -130,10 +131,13 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
     )
     gps = exif_reader.gps_from_fields(fields) or xmp_gps(props)
     if gps is not None and abs(gps.lat) < NULL_ISLAND_DEGREES and abs(gps.lon) < NULL_ISLAND_DEGREES:
-        meta.placeholders.append({
-            "field": "gps", "value": f"{gps.lat}, {gps.lon}",
-            "reason": "0° N 0° E ('Null Island', open sea) is what devices write without a position fix",
-        })  # fmt: skip
+        meta.placeholders.append(
+            {
+                "field": "gps",
+                "value": f"{gps.lat}, {gps.lon}",
+                "reason": "0° N 0° E ('Null Island', open sea) is what devices write without a position fix",
+            }
+        )
     else:
         meta.gps = gps
     meta.exif_dimensions = exif_reader.dimensions_from_fields(fields)

@@ -71,13 +71,15 @@ def editing_software(
                 continue
             events += 1
             if events <= MAX_EVENTS_KEPT:
-                found.append({
-                    "where": "xmp:History",
-                    "software": agent,
-                    "action": action,
-                    "when": _text(event.get("stEvt:when"), 40),
-                    "changed": _text(event.get("stEvt:changed"), 80),
-                })  # fmt: skip
+                found.append(
+                    {
+                        "where": "xmp:History",
+                        "software": agent,
+                        "action": action,
+                        "when": _text(event.get("stEvt:when"), 40),
+                        "changed": _text(event.get("stEvt:changed"), 80),
+                    }
+                )
     elif history is not None and not isinstance(history, str):
         problem = "the XMP edit history is not a list of events"
     return found, problem

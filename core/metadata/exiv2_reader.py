@@ -53,8 +53,14 @@ MAX_VALUE_CHARS = 500
 _GROUPS = {None: "Image", EXIF_IFD: "Photo", GPS_IFD: "GPSInfo"}
 FIELD_KEYS = {name: exiv2.ExifKey(tag, _GROUPS[ifd]).key() for name, (_, (ifd, tag)) in FIELDS.items()}
 _RATIONALS = {exiv2.TypeId.unsignedRational, exiv2.TypeId.signedRational}
-_INTEGERS = {exiv2.TypeId.unsignedByte, exiv2.TypeId.unsignedShort, exiv2.TypeId.unsignedLong,
-             exiv2.TypeId.signedByte, exiv2.TypeId.signedShort, exiv2.TypeId.signedLong}  # fmt: skip
+_INTEGERS = {
+    exiv2.TypeId.unsignedByte,
+    exiv2.TypeId.unsignedShort,
+    exiv2.TypeId.unsignedLong,
+    exiv2.TypeId.signedByte,
+    exiv2.TypeId.signedShort,
+    exiv2.TypeId.signedLong,
+}
 _NUMBERS = _RATIONALS | _INTEGERS
 # A field with more values than this is not one the fields describe (a damaged count).
 MAX_FIELD_VALUES = 16

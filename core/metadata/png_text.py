@@ -67,9 +67,12 @@ def read_png_text(data: bytes) -> PngTextRead:
         )
     if skipped:
         out.problems.append(
-            ("png_text_too_large", f"{skipped} more text chunk(s) left out: the file's text passed "
-             f"{MAX_TOTAL_TEXT_BYTES:,} bytes")
-        )  # fmt: skip
+            (
+                "png_text_too_large",
+                f"{skipped} more text chunk(s) left out: the file's text passed "
+                f"{MAX_TOTAL_TEXT_BYTES:,} bytes",
+            )
+        )
     return out
 
 

@@ -99,8 +99,12 @@ def find_packets(data: bytes) -> tuple[list[bytes], list[tuple[str, str]]]:
             ("xmp_packets_skipped", f"{len(pieces) - MAX_EXTENDED_XMP} Extended XMP packet(s) not read")
         )
     if len(packets) > MAX_PACKETS:
-        problems.append(("xmp_packets_skipped", f"{len(packets) - MAX_PACKETS} XMP packet(s) beyond the first "
-                                                f"{MAX_PACKETS} were not read"))  # fmt: skip
+        problems.append(
+            (
+                "xmp_packets_skipped",
+                f"{len(packets) - MAX_PACKETS} XMP packet(s) beyond the first {MAX_PACKETS} were not read",
+            )
+        )
     return packets[:MAX_PACKETS], problems
 
 

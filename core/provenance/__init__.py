@@ -45,8 +45,13 @@ def _c2pa_generator(prov: Provenance) -> Generator | None:
         return None
     ai.sort(key=lambda pair: pair[0])  # generation before editing, otherwise in manifest order
     edit_only, action = ai[0]
-    tool, name = _c2pa_tool(action.software_agent, action.claim_generator, prov.c2pa.claim_generator,
-                            prov.c2pa.signer, prov.c2pa.issuer)  # fmt: skip
+    tool, name = _c2pa_tool(
+        action.software_agent,
+        action.claim_generator,
+        prov.c2pa.claim_generator,
+        prov.c2pa.signer,
+        prov.c2pa.issuer,
+    )
     model = next((a.model for _, a in ai if a.model), None)
     return declared(
         tool or "unknown",

@@ -48,8 +48,10 @@ def render_json(report: dict) -> bytes:
 def render_csv(report: dict) -> bytes:
     """One row per item: case columns, then the CLI's CSV columns (the CLI's writer)."""
     out = io.StringIO()
-    rows = (((i["id"], i["status"], ";".join(i["tags"]), i["added_at"], i["added_by"]), i["result"])
-            for i in report["items"])  # fmt: skip
+    rows = (
+        ((i["id"], i["status"], ";".join(i["tags"]), i["added_at"], i["added_by"]), i["result"])
+        for i in report["items"]
+    )
     write_csv(rows, out, ITEM_COLUMNS)
     return out.getvalue().encode("utf-8")
 

@@ -189,10 +189,16 @@ def generate_signing_key(prefix: str | Path) -> tuple[Path, Path]:
     private, public = Path(f"{prefix}.key"), Path(f"{prefix}.pub")
     fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption()))  # fmt: skip
-    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+        fh.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     return private, public
 
 
@@ -210,8 +216,10 @@ def _signature_problems(zf: zipfile.ZipFile, sizes: dict[str, int], public_key_p
             return ["the public key is not an Ed25519 key"]
         key.verify(zf.read(SIGNATURE), zf.read(MANIFEST))
     except InvalidSignature:
-        return ["the signature does not verify with this public key: the manifest was changed or signed by "
-                "another key"]  # fmt: skip
+        return [
+            "the signature does not verify with this public key: the manifest was changed or signed by "
+            "another key"
+        ]
     except (ValueError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError) as exc:
         return [f"the signature cannot be checked: {type(exc).__name__}: {str(exc)[:120]}"]
     return []

@@ -16,8 +16,15 @@ MAX_BARS = 40
 
 def score_chart(report: dict) -> bytes | None:
     """The items' p_artificial, coloured by band; None when no item has a score."""
-    rows = [(i["file_name"], i["result"]["classifier"]["p_artificial"], Band.of((i["result"].get("verdict") or {}).get("band")))
-            for i in report["items"] if i["result"].get("classifier")]  # fmt: skip
+    rows = [
+        (
+            i["file_name"],
+            i["result"]["classifier"]["p_artificial"],
+            Band.of((i["result"].get("verdict") or {}).get("band")),
+        )
+        for i in report["items"]
+        if i["result"].get("classifier")
+    ]
     if not rows:
         return None
     # Imported here: matplotlib costs a third of a second, and a scan never draws a chart.
@@ -38,12 +45,19 @@ def score_chart(report: dict) -> bytes | None:
     else:
         fig = Figure(figsize=(7, 3.5), dpi=110)
         ax = fig.subplots()
-        ax.hist([[p for _, p, band in rows if band == b] for b in bands], bins=20, range=(0, 1), stacked=True,
-                color=[colour[b] for b in bands])  # fmt: skip
+        ax.hist(
+            [[p for _, p, band in rows if band == b] for b in bands],
+            bins=20,
+            range=(0, 1),
+            stacked=True,
+            color=[colour[b] for b in bands],
+        )
         ax.set_ylabel("items")
     ax.set_xlabel("classifier probability for 'artificial' (colour: verdict band)")
     handles = [Patch(color=colour[b], label=b.value) for b in bands]
-    ax.legend(handles=handles, fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    ax.legend(
+        handles=handles, fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False
+    )
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")

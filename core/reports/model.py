@@ -94,8 +94,16 @@ def analyzers_run(items: list[dict]) -> list[dict[str, Any]]:
     analysed before results listed their analyzers (schema 1.2 and older)."""
     rows = []
     for analyzer in REGISTRY:
-        row: dict[str, Any] = {"id": analyzer.id, "description": analyzer.description, "versions": [],
-                               "ok": 0, "skipped": 0, "failed": 0, "not_recorded": 0, "reasons": []}  # fmt: skip
+        row: dict[str, Any] = {
+            "id": analyzer.id,
+            "description": analyzer.description,
+            "versions": [],
+            "ok": 0,
+            "skipped": 0,
+            "failed": 0,
+            "not_recorded": 0,
+            "reasons": [],
+        }
         for item in items:
             run = next((r for r in item["result"].get("analyzers") or [] if r.get("id") == analyzer.id), None)
             if run is None:
@@ -152,8 +160,13 @@ def summary(items: list[dict]) -> dict[str, Any]:
 def analysis_setup(items: list[dict]) -> dict[str, Any]:
     """What produced the results: analyzers and their versions, models and revisions seen,
     thresholds, libraries."""
-    models = sorted({(i["result"]["classifier"]["model"], i["result"]["classifier"]["revision"])
-                     for i in items if i["result"].get("classifier")})  # fmt: skip
+    models = sorted(
+        {
+            (i["result"]["classifier"]["model"], i["result"]["classifier"]["revision"])
+            for i in items
+            if i["result"].get("classifier")
+        }
+    )
     return {
         "tool_version": __version__,
         "schema_version": SCHEMA_VERSION,
@@ -172,7 +185,7 @@ def analysis_setup(items: list[dict]) -> dict[str, Any]:
             "moderate": thresholds.MODERATE_SIGNAL,
             "weak": thresholds.WEAK_SIGNAL,
             "low": thresholds.LOW_SIGNAL,
-        },  # fmt: skip
+        },
         "libraries": library_versions(),
     }
 
@@ -190,21 +203,25 @@ def build_report(
     items = []
     for item in store.items(c.id):
         result = redact_result(item.result) if redact else item.result
-        items.append({
-            "id": item.id,
-            "file_name": item.file_name,
-            "sha256": item.sha256,
-            "size_bytes": item.size_bytes,
-            "added_at": item.added_at,
-            "added_by": item.added_by,
-            "status": item.status,
-            "tags": item.tags,
-            "notes": [n for n in notes if n["item_id"] == item.id],
-            "camera": Camera(**((result.get("metadata") or {}).get("camera") or {})).display_name(),
-            "key_evidence": key_evidence(result),
-            "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256), settings) if thumbnails else None,
-            "result": result,
-        })  # fmt: skip
+        items.append(
+            {
+                "id": item.id,
+                "file_name": item.file_name,
+                "sha256": item.sha256,
+                "size_bytes": item.size_bytes,
+                "added_at": item.added_at,
+                "added_by": item.added_by,
+                "status": item.status,
+                "tags": item.tags,
+                "notes": [n for n in notes if n["item_id"] == item.id],
+                "camera": Camera(**((result.get("metadata") or {}).get("camera") or {})).display_name(),
+                "key_evidence": key_evidence(result),
+                "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256), settings)
+                if thumbnails
+                else None,
+                "result": result,
+            }
+        )
     report = {
         "report_version": 1,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),

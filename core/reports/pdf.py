@@ -48,8 +48,13 @@ def _table(
 ) -> None:
     """A bordered table with a heading row; text cells escaped, bytes cells drawn as JPEG images."""
     pdf.set_font("DejaVu", "", size)
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=size * 0.5, first_row_as_headings=True,
-                   width=sum(widths)) as table:  # fmt: skip
+    with pdf.table(
+        col_widths=widths,
+        text_align="LEFT",
+        line_height=size * 0.5,
+        first_row_as_headings=True,
+        width=sum(widths),
+    ) as table:
         heading = table.row()
         for text in header:
             heading.cell(text)
@@ -69,13 +74,26 @@ def render_pdf(report: dict) -> bytes:
     pdf.add_page()
     case, summary = report["case"], report["summary"]
     _text(pdf, f"Case report: {case['name']}", 16, "B")
-    _text(pdf, f"Case {case['id']} ({case['status']}), created {display_time(case['created_at'])}. Generated "
-               f"{display_time(report['generated_at'])} by Image Evidence Desk {report['analysis']['tool_version']}.", 8)  # fmt: skip
+    _text(
+        pdf,
+        f"Case {case['id']} ({case['status']}), created {display_time(case['created_at'])}. Generated "
+        f"{display_time(report['generated_at'])} by Image Evidence Desk {report['analysis']['tool_version']}.",
+        8,
+    )
     if report["redacted"]:
-        _text(pdf, "Redacted for external sharing: GPS positions, serial numbers, owner and author names and "
-                   "generation prompts are removed.", 9, "B")  # fmt: skip
-    _text(pdf, "Each verdict is a band from a fixed vocabulary, never 'fake' or 'real'. Declarations protected by a "
-               "valid C2PA signature weigh most, then declarations in metadata, then statistics.", 8)  # fmt: skip
+        _text(
+            pdf,
+            "Redacted for external sharing: GPS positions, serial numbers, owner and author names and "
+            "generation prompts are removed.",
+            9,
+            "B",
+        )
+    _text(
+        pdf,
+        "Each verdict is a band from a fixed vocabulary, never 'fake' or 'real'. Declarations protected by a "
+        "valid C2PA signature weigh most, then declarations in metadata, then statistics.",
+        8,
+    )
     pdf.ln(2)
     _text(pdf, f"Summary: {summary['items']} item(s)", 12, "B")
     _table(
@@ -83,11 +101,21 @@ def render_pdf(report: dict) -> bytes:
     )
     pdf.ln(2)
     _text(pdf, "Contact sheet", 12, "B")
-    _table(pdf, (22, 35, 40, 73, 20), ("", "File", "Verdict", "Key evidence", "C2PA"), [
-        (base64.b64decode(i["thumbnail_jpeg_b64"]) if i.get("thumbnail_jpeg_b64") else "", i["file_name"],
-         (i["result"].get("verdict") or {}).get("band", ""), i["key_evidence"], _c2pa_state(i["result"]))
-        for i in report["items"]
-    ])  # fmt: skip
+    _table(
+        pdf,
+        (22, 35, 40, 73, 20),
+        ("", "File", "Verdict", "Key evidence", "C2PA"),
+        [
+            (
+                base64.b64decode(i["thumbnail_jpeg_b64"]) if i.get("thumbnail_jpeg_b64") else "",
+                i["file_name"],
+                (i["result"].get("verdict") or {}).get("band", ""),
+                i["key_evidence"],
+                _c2pa_state(i["result"]),
+            )
+            for i in report["items"]
+        ],
+    )
     chart = score_chart(report)
     if chart:
         pdf.ln(2)
@@ -114,16 +142,27 @@ def render_pdf(report: dict) -> bytes:
             "Calibration profiles cited: " + ", ".join(report["analysis"]["calibration_profiles"]) + ".",
             8,
         )
-    _table(pdf, (70, 55, 15, 15, 15), ("What was checked", "Version", "Ran", "Skipped", "Failed"), [
-        (f"{a['id']}: {a['description']}", ", ".join(a["versions"]), a["ok"], a["skipped"], a["failed"])
-        for a in report["analysis"]["analyzers"]
-    ], 7)  # fmt: skip
+    _table(
+        pdf,
+        (70, 55, 15, 15, 15),
+        ("What was checked", "Version", "Ran", "Skipped", "Failed"),
+        [
+            (f"{a['id']}: {a['description']}", ", ".join(a["versions"]), a["ok"], a["skipped"], a["failed"])
+            for a in report["analysis"]["analyzers"]
+        ],
+        7,
+    )
     for item in report["items"]:
         r = item["result"]
         pdf.add_page()
         _text(pdf, item["file_name"], 13, "B")
-        _text(pdf, f"Item {item['id']}, status {ITEM_STATUS_LABELS.get(item['status'], item['status'])}" + (f", tags: {', '.join(item['tags'])}" if item["tags"] else "")
-              + f"; added {display_time(item['added_at'])} by {item['added_by']}.", 8)  # fmt: skip
+        _text(
+            pdf,
+            f"Item {item['id']}, status {ITEM_STATUS_LABELS.get(item['status'], item['status'])}"
+            + (f", tags: {', '.join(item['tags'])}" if item["tags"] else "")
+            + f"; added {display_time(item['added_at'])} by {item['added_by']}.",
+            8,
+        )
         if item.get("thumbnail_jpeg_b64"):
             pdf.image(io.BytesIO(base64.b64decode(item["thumbnail_jpeg_b64"])), w=60)
         verdict = r.get("verdict") or {}
@@ -145,22 +184,40 @@ def render_pdf(report: dict) -> bytes:
         facts = [
             ("SHA-256", item["sha256"]),
             ("MD5", file.get("md5")),
-            ("Format, size", f"{file.get('format')}, {file.get('width')} x {file.get('height')}, {item['size_bytes']} bytes"),
+            (
+                "Format, size",
+                f"{file.get('format')}, {file.get('width')} x {file.get('height')}, {item['size_bytes']} bytes",
+            ),
             ("Camera", item["camera"]),
             ("Software", meta.get("software")),
             ("Date-time original", meta.get("datetime_original")),
             ("GPS", f"{gps['lat']}, {gps['lon']}" if isinstance(gps, dict) else gps),
-            ("Content Credentials", " ".join(filter(None, (c2pa.get("state"), c2pa.get("problem") and f"({c2pa['problem']})")))
-             or ("absent" if c2pa.get("present") is False else "")),
+            (
+                "Content Credentials",
+                " ".join(filter(None, (c2pa.get("state"), c2pa.get("problem") and f"({c2pa['problem']})")))
+                or ("absent" if c2pa.get("present") is False else ""),
+            ),
             ("Generator", gen.get("name") or gen.get("tool")),
-            ("All classifiers (not averaged)", "; ".join(f"{c.get('model')} {c.get('p_artificial', 0):.2f}"
-                                                          for c in r.get("classifiers") or [] if isinstance(c, dict))
-             if len(r.get("classifiers") or []) > 1 else None),
+            (
+                "All classifiers (not averaged)",
+                "; ".join(
+                    f"{c.get('model')} {c.get('p_artificial', 0):.2f}"
+                    for c in r.get("classifiers") or []
+                    if isinstance(c, dict)
+                )
+                if len(r.get("classifiers") or []) > 1
+                else None,
+            ),
             ("Prompt", gen.get("prompt")),
             # Why an item has no score is said once, in the set-up section.
-            ("Classifier", f"{r['classifier']['p_artificial']:.2f} for 'artificial' ({r['classifier']['model']} @ "
-                           f"{r['classifier']['revision']})" if r.get("classifier") else None),
-        ]  # fmt: skip
+            (
+                "Classifier",
+                f"{r['classifier']['p_artificial']:.2f} for 'artificial' ({r['classifier']['model']} @ "
+                f"{r['classifier']['revision']})"
+                if r.get("classifier")
+                else None,
+            ),
+        ]
         for label, value in facts:
             if value:
                 _text(
@@ -177,10 +234,23 @@ def render_pdf(report: dict) -> bytes:
     _text(
         pdf, f"Audit head: {head['hash']} ({head['entries']} entries). Compare with `case verify` later.", 7.5
     )
-    _table(pdf, (10, 34, 28, 26, 72, 20), ("#", "When", "Who", "What", "Details", "Hash"), [
-        (a["id"], display_time(a["at"]), a["actor"], a["action"], display_value(a["details"]), a["hash"][:10])
-        for a in report["audit"]
-    ], 6.5)  # fmt: skip
+    _table(
+        pdf,
+        (10, 34, 28, 26, 72, 20),
+        ("#", "When", "Who", "What", "Details", "Hash"),
+        [
+            (
+                a["id"],
+                display_time(a["at"]),
+                a["actor"],
+                a["action"],
+                display_value(a["details"]),
+                a["hash"][:10],
+            )
+            for a in report["audit"]
+        ],
+        6.5,
+    )
     return bytes(pdf.output())
 
 

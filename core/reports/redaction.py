@@ -46,8 +46,17 @@ XMP_SHAREABLE = re.compile(
     r"\w+"
 )
 # Of IPTC IIM datasets and PNG text keywords, only these.
-IPTC_SHAREABLE = {"OriginatingProgram", "ProgramVersion", "DateCreated", "TimeCreated", "DigitalCreationDate",
-                  "DigitalCreationTime", "CodedCharacterSet", "RecordVersion", "ApplicationRecordVersion"}  # fmt: skip
+IPTC_SHAREABLE = {
+    "OriginatingProgram",
+    "ProgramVersion",
+    "DateCreated",
+    "TimeCreated",
+    "DigitalCreationDate",
+    "DigitalCreationTime",
+    "CodedCharacterSet",
+    "RecordVersion",
+    "ApplicationRecordVersion",
+}
 PNG_SHAREABLE = {"software", "creation time"}
 
 

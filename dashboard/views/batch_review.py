@@ -102,7 +102,9 @@ if search:
     shown = shown[haystack.str.contains(search.lower(), regex=False)]
 
 with panel("The table"):
-    st.caption("Sorted by the weight of the evidence (rank 1 is the strongest band); click a header to re-sort.")
+    st.caption(
+        "Sorted by the weight of the evidence (rank 1 is the strongest band); click a header to re-sort."
+    )
     # Nine columns fit 1400 px beside the sidebar (930 px of columns): the origin the file claims (generator, camera,
     # software; or its error) is one column, the capture day another; the CSV has every field apart.
     # Rows are tall enough for long file names and bands to wrap instead of being cut.
@@ -134,15 +136,20 @@ with panel("The table"):
             "C2PA": st.column_config.TextColumn("C2PA", width=60),
             "origin": st.column_config.TextColumn("claimed origin or error", width=160),
             "captured": st.column_config.TextColumn("captured", width=90),
-            "sha": st.column_config.TextColumn("SHA-256", width=80, help="first 10 hex digits; the CSV has all"),
+            "sha": st.column_config.TextColumn(
+                "SHA-256", width=80, help="first 10 hex digits; the CSV has all"
+            ),
         },
     )
 
 # The sentences do not fit a table cell: each file's verdict and key evidence, wrapped, in the
 # table's order and under its filters.
 MAX_LISTED = 200
-with panel("The verdicts and key evidence"), st.expander(
-    f"Verdicts and key evidence ({min(len(shown), MAX_LISTED)} of {len(shown)} shown)", expanded=True
+with (
+    panel("The verdicts and key evidence"),
+    st.expander(
+        f"Verdicts and key evidence ({min(len(shown), MAX_LISTED)} of {len(shown)} shown)", expanded=True
+    ),
 ):
     for i in shown.index[:MAX_LISTED]:  # the table's index is the position in ``results``
         r = results[i]
@@ -152,7 +159,9 @@ with panel("The verdicts and key evidence"), st.expander(
             lines.append(f"  \nNot analysed ({r.error.code}): {safe(r.error.message)}")
         elif key:
             lines.append(f"  \nKey evidence: {safe(key)}")
-        for check in (f for f in r.findings if f.rule.startswith("clocks.")):  # cross-checks, with their values
+        for check in (
+            f for f in r.findings if f.rule.startswith("clocks.")
+        ):  # cross-checks, with their values
             lines.append(f"  \nCross-check: {safe(check.sentence)}")
         st.markdown("".join(lines))
 
@@ -164,11 +173,18 @@ with panel("The downloads"):
         written = exporter.write(results, out)
         files.append(out.getvalue())
     if written.failed:
-        st.warning(f"{len(written.failed)} row(s) could not be written in full: they are output_failed error rows "
-                   "in every file.")  # fmt: skip
+        st.warning(
+            f"{len(written.failed)} row(s) could not be written in full: they are output_failed error rows "
+            "in every file."
+        )
     for column, exporter, data in zip(st.columns(len(exporters)), exporters, files, strict=True):
-        column.download_button(f"Download {exporter.name.upper()}", data, exporter.file_name("results"),
-                               exporter.mime, width="stretch")  # fmt: skip
+        column.download_button(
+            f"Download {exporter.name.upper()}",
+            data,
+            exporter.file_name("results"),
+            exporter.mime,
+            width="stretch",
+        )
 
 with panel("Adding to a case"), st.expander("Add these files to a case"):
     open_cases = [c for c in case_store().cases() if c.status == "open"]
@@ -192,14 +208,22 @@ with panel("The charts"):
     if bands or search:
         st.caption(f"Charts and groups show the {len(shown)} file(s) the filters above select.")
     scored = shown.dropna(subset=["AI score"])
-    colours = {"color_discrete_map": {b.value: c for b, c in BAND_COLOURS.items()},
-               "category_orders": {"verdict": [b.value for b in Band]}}
+    colours = {
+        "color_discrete_map": {b.value: c for b, c in BAND_COLOURS.items()},
+        "category_orders": {"verdict": [b.value for b in Band]},
+    }
     c1, c2 = st.columns(2)
     if scored.empty:
         c1.write("No classifier scores to chart.")
     else:
         fig = px.histogram(
-            scored, x="AI score", color="verdict", nbins=20, range_x=[0, 1], title="Score distribution", **colours
+            scored,
+            x="AI score",
+            color="verdict",
+            nbins=20,
+            range_x=[0, 1],
+            title="Score distribution",
+            **colours,
         )
         c1.plotly_chart(fig, width="stretch")
         by = scored.assign(
@@ -209,8 +233,15 @@ with panel("The charts"):
         c2.plotly_chart(fig, width="stretch")
     dated = shown.dropna(subset=["date"])
     if not dated.empty:
-        fig = px.scatter(dated, x="date", y="AI score" if not scored.empty else "verdict", color="verdict",
-                         hover_name="file", title="Capture dates", **colours)  # fmt: skip
+        fig = px.scatter(
+            dated,
+            x="date",
+            y="AI score" if not scored.empty else "verdict",
+            color="verdict",
+            hover_name="file",
+            title="Capture dates",
+            **colours,
+        )
         st.plotly_chart(fig, width="stretch")
 
 selected = list(shown.index)  # rows under the filters, as positions in ``results``
@@ -226,8 +257,11 @@ with panel("The near-duplicate groups"):
         )
     for n, group in enumerate(groups, 1):
         with st.expander(f"Group {n}: {len(group)} images"):
-            dataframe(table.loc[group, ["thumbnail", "file", "verdict", "AI score", "sha256"]], hide_index=True,
-                         column_config={"thumbnail": st.column_config.ImageColumn("")})  # fmt: skip
+            dataframe(
+                table.loc[group, ["thumbnail", "file", "verdict", "AI score", "sha256"]],
+                hide_index=True,
+                column_config={"thumbnail": st.column_config.ImageColumn("")},
+            )
 
 st.subheader("Files that break from their device group")
 with panel("The device-group outliers"):
@@ -244,6 +278,10 @@ with panel("The device-group outliers"):
             "people edit photos, and cameras change firmware and settings."
         )
         dataframe(
-            pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
-            hide_index=True, width="stretch", row_height=ROW_WRAPS,
-        )  # fmt: skip
+            pd.DataFrame(
+                [{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]
+            ),
+            hide_index=True,
+            width="stretch",
+            row_height=ROW_WRAPS,
+        )

@@ -38,10 +38,21 @@ if not cases:
     st.info("No case yet. Create one above, then add files from the Batch review page.")
     st.stop()
 dataframe(
-    pd.DataFrame([{"id": c.id, "case": c.name, "status": c.status, "items": c.items,
-                   "updated": display_time(c.updated_at)} for c in cases]),
-    hide_index=True, width="stretch",
-)  # fmt: skip
+    pd.DataFrame(
+        [
+            {
+                "id": c.id,
+                "case": c.name,
+                "status": c.status,
+                "items": c.items,
+                "updated": display_time(c.updated_at),
+            }
+            for c in cases
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
 case = st.selectbox("Open a case", cases, format_func=lambda c: f"{c.id}: {c.name} ({c.status})")
 case = store.case(case.id)
 st.header(safe(case.name))
@@ -67,8 +78,10 @@ if c.button("Verify originals and chain of custody"):
         else:
             st.success(f"All {case.items} originals match their SHA-256 and the chain of custody is intact.")
         head = audit_head(store, case.id)
-        st.markdown(f"Audit head: `{head['hash']}` ({head['entries']} entries). Keep it apart from the store "
-                    "(in the desk's log or a message): a later Verify, or a bundle, must show the same head.")  # fmt: skip
+        st.markdown(
+            f"Audit head: `{head['hash']}` ({head['entries']} entries). Keep it apart from the store "
+            "(in the desk's log or a message): a later Verify, or a bundle, must show the same head."
+        )
 
 notes = store.notes(case.id)  # read once per run: the review panel and the notes table show them
 query = st.text_input("Search items by hash, file name, camera, generator or tag", key="item_search")
@@ -97,15 +110,31 @@ def band(item) -> str:
 
 with panel("The list of items"):
     dataframe(
-        pd.DataFrame([{
-            "id": i.id, "file": i.file_name, "status": ITEM_STATUS_LABELS.get(i.status, i.status),
-            "tags": ", ".join(i.tags), "verdict": band(i), "sha256": i.sha256[:16], "added by": i.added_by,
-        } for i in items], columns=["id", "file", "status", "tags", "verdict", "sha256", "added by"]),
-        hide_index=True, width="stretch", row_height=ROW_WRAPS,
-        column_config={"id": st.column_config.NumberColumn("id", width=40),
-                       "sha256": st.column_config.TextColumn("SHA-256", help="first 16 hex digits; the item's "
-                                                             "File tab and the reports have all 64")},
-    )  # fmt: skip
+        pd.DataFrame(
+            [
+                {
+                    "id": i.id,
+                    "file": i.file_name,
+                    "status": ITEM_STATUS_LABELS.get(i.status, i.status),
+                    "tags": ", ".join(i.tags),
+                    "verdict": band(i),
+                    "sha256": i.sha256[:16],
+                    "added by": i.added_by,
+                }
+                for i in items
+            ],
+            columns=["id", "file", "status", "tags", "verdict", "sha256", "added by"],
+        ),
+        hide_index=True,
+        width="stretch",
+        row_height=ROW_WRAPS,
+        column_config={
+            "id": st.column_config.NumberColumn("id", width=40),
+            "sha256": st.column_config.TextColumn(
+                "SHA-256", help="first 16 hex digits; the item's File tab and the reports have all 64"
+            ),
+        },
+    )
 
 
 def review(item) -> None:
@@ -115,10 +144,14 @@ def review(item) -> None:
     left, right = st.columns(2)
     status_key = f"status-{item.id}"
     left.radio(
-        f"Status of item {item.id}", ITEM_STATUSES, index=ITEM_STATUSES.index(item.status), horizontal=True,
-        key=status_key, format_func=ITEM_STATUS_LABELS.get,
+        f"Status of item {item.id}",
+        ITEM_STATUSES,
+        index=ITEM_STATUSES.index(item.status),
+        horizontal=True,
+        key=status_key,
+        format_func=ITEM_STATUS_LABELS.get,
         on_change=lambda: store.set_item_status(item.id, st.session_state[status_key], analyst()),
-    )  # fmt: skip
+    )
     tag_key, note_key = f"new-tag-{item.id}", f"new-note-{item.id}"
 
     def add_tag() -> None:
@@ -135,8 +168,13 @@ def review(item) -> None:
         if item.tags:
             st.caption(f"Tags of item {item.id} (click one to remove it):")
             for n, tag in enumerate(item.tags):
-                st.button(f"✕ {safe(tag)}", key=f"remove-tag-{item.id}-{n}",
-                          on_click=store.tag_item, args=(item.id, tag, analyst()), kwargs={"remove": True})  # fmt: skip
+                st.button(
+                    f"✕ {safe(tag)}",
+                    key=f"remove-tag-{item.id}-{n}",
+                    on_click=store.tag_item,
+                    args=(item.id, tag, analyst()),
+                    kwargs={"remove": True},
+                )
         else:
             st.caption(f"Item {item.id} has no tags.")
         st.text_input(f"Add a tag to item {item.id}", key=tag_key)
@@ -145,7 +183,9 @@ def review(item) -> None:
     st.button(f"Add note to item {item.id}", on_click=add_note, key=f"add-note-{item.id}")
     for note in notes:
         if note["item_id"] == item.id:
-            st.caption(f"{safe(display_time(note['created_at']))}, {safe(note['author'])}: {safe(note['text'])}")
+            st.caption(
+                f"{safe(display_time(note['created_at']))}, {safe(note['author'])}: {safe(note['text'])}"
+            )
 
 
 if items:
@@ -165,9 +205,15 @@ if items:
     p_col, pick_col, n_col = st.columns([1, 6, 1])
     p_col.button("Previous", on_click=step, args=(-1,), shortcut="K", key="previous_item", width="stretch")
     n_col.button("Next", on_click=step, args=(1,), shortcut="J", key="next_item", width="stretch")
-    pick_col.selectbox("Item under review", ids, key=pick_key, label_visibility="collapsed",
-                       format_func=lambda i: f"{place[i] + 1} of {len(ids)}: item {i}, "
-                                             f"{by_id[i].file_name} ({band(by_id[i])})")  # fmt: skip
+    pick_col.selectbox(
+        "Item under review",
+        ids,
+        key=pick_key,
+        label_visibility="collapsed",
+        format_func=lambda i: (
+            f"{place[i] + 1} of {len(ids)}: item {i}, {by_id[i].file_name} ({band(by_id[i])})"
+        ),
+    )
     item = by_id[st.session_state[pick_key]]
     with panel(f"The status, tags and notes of item {item.id}"):
         review(item)
@@ -185,24 +231,43 @@ with panel("Items that break from their device group"):
     if outliers := batch_outliers([r for r in typed.values() if r is not None]):
         st.subheader("Items that break from their device group")
         dataframe(
-            pd.DataFrame([{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]),
-            hide_index=True, width="stretch", row_height=ROW_WRAPS,
-        )  # fmt: skip
+            pd.DataFrame(
+                [{"file": o["path"], "device": o["device"], "differs": describe(o)} for o in outliers]
+            ),
+            hide_index=True,
+            width="stretch",
+            row_height=ROW_WRAPS,
+        )
 
 with panel("The notes"):
     if notes:
         st.subheader("Notes")
         dataframe(
-            pd.DataFrame([{"when": display_time(n["created_at"]), "who": n["author"],
-                           "item": display_value(n["item_id"]), "note": n["text"]} for n in notes]),
-            hide_index=True, width="stretch", row_height=ROW_WRAPS,
-        )  # fmt: skip
+            pd.DataFrame(
+                [
+                    {
+                        "when": display_time(n["created_at"]),
+                        "who": n["author"],
+                        "item": display_value(n["item_id"]),
+                        "note": n["text"],
+                    }
+                    for n in notes
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            row_height=ROW_WRAPS,
+        )
 
 st.subheader("Reports")
 with panel("Reports"):
     exporters = formats("case")
-    fmt = st.selectbox("Format", list(exporters), key="report_format",
-                       format_func=lambda name: f"{name}: {exporters[name].help}")  # fmt: skip
+    fmt = st.selectbox(
+        "Format",
+        list(exporters),
+        key="report_format",
+        format_func=lambda name: f"{name}: {exporters[name].help}",
+    )
     exporter = exporters[fmt]
     redact = exporter.redactable and st.checkbox(
         "Redact for sharing outside the newsroom (GPS, serial numbers, names, prompts)", key="report_redact"
@@ -222,8 +287,19 @@ with panel("Reports"):
 
 with st.expander("Chain of custody"), panel("The chain of custody"):
     dataframe(
-        pd.DataFrame([{"#": e["id"], "when": display_time(e["at"]), "who": e["actor"], "what": e["action"],
-                       "details": display_value(e["details"]),
-                       "hash": e["hash"][:16]} for e in store.audit_log(case.id)]),
-        hide_index=True, width="stretch",
-    )  # fmt: skip
+        pd.DataFrame(
+            [
+                {
+                    "#": e["id"],
+                    "when": display_time(e["at"]),
+                    "who": e["actor"],
+                    "what": e["action"],
+                    "details": display_value(e["details"]),
+                    "hash": e["hash"][:16],
+                }
+                for e in store.audit_log(case.id)
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )

@@ -24,11 +24,15 @@ if ctx.detector is None:
     # The reason says how to fix it where the loader knows (weights missing, offline); the
     # general way to load one is added only where it does not.
     reason = ctx.classifier_error or "unknown"
-    fix = "" if "To fix" in reason else (
-        "\n\nTo load one: start the dashboard once with a network connection so the weights are cached; or "
-        "download them on a connected machine (hf download Modotte/AIRealNet --local-dir DIR), copy DIR "
-        "to this server and start the dashboard with the environment variable FORENSICS_MODEL=DIR."
-    )  # fmt: skip
+    fix = (
+        ""
+        if "To fix" in reason
+        else (
+            "\n\nTo load one: start the dashboard once with a network connection so the weights are cached; or "
+            "download them on a connected machine (hf download Modotte/AIRealNet --local-dir DIR), copy DIR "
+            "to this server and start the dashboard with the environment variable FORENSICS_MODEL=DIR."
+        )
+    )
     st.error(
         "No classifier is loaded. The dashboard still analyses metadata, Content Credentials and forensics."
         f"\n\nReason: {safe(reason)}{fix}"
@@ -64,7 +68,9 @@ dataframe(
                 f"<= {high}" if low == 0 else f"> {low}" if band == Band.INCONCLUSIVE else f">= {low}"
                 for low, high, band in reversed(SCORE_BANDS)
             ],
-            "band (when nothing in the file declares its origin)": [band.value for *_, band in reversed(SCORE_BANDS)],
+            "band (when nothing in the file declares its origin)": [
+                band.value for *_, band in reversed(SCORE_BANDS)
+            ],
         }
     ),
     hide_index=True,
@@ -84,12 +90,19 @@ def plain(markdown: str) -> str:
 
 dataframe(
     pd.DataFrame(
-        [{"setting": x.name, "value": str(getattr(s, x.name)), "environment variable": x.env, "meaning": plain(x.help)}
-         for x in SETTINGS]
+        [
+            {
+                "setting": x.name,
+                "value": str(getattr(s, x.name)),
+                "environment variable": x.env,
+                "meaning": plain(x.help),
+            }
+            for x in SETTINGS
+        ]
     ),
     hide_index=True,
     width="stretch",
-)  # fmt: skip
+)
 
 st.subheader("Calibration on this desk's photos")
 with panel("The calibration profile"):
@@ -99,20 +112,38 @@ with panel("The calibration profile"):
             "python -m core calibrate --real DIR --out PROFILE, then set FORENSICS_CALIBRATION=PROFILE."
         )
     else:
-        st.caption(f"Profile {ctx.calibration['sha256'][:12]}, made {safe(ctx.calibration.get('created_at'))}.")
+        st.caption(
+            f"Profile {ctx.calibration['sha256'][:12]}, made {safe(ctx.calibration.get('created_at'))}."
+        )
         for model, part in ctx.calibration["models"].items():
             scores = pd.DataFrame(
                 [{"score": s, "photos": "verified camera photos"} for s in part["real_scores"]]
                 + [{"score": s, "photos": "known AI images"} for s in part["ai_scores"]]
             )
-            fig = px.histogram(scores, x="score", color="photos", nbins=20, range_x=[0, 1], barmode="overlay",
-                               title=f"{model} @ {part['revision'][:16]}")  # fmt: skip
+            fig = px.histogram(
+                scores,
+                x="score",
+                color="photos",
+                nbins=20,
+                range_x=[0, 1],
+                barmode="overlay",
+                title=f"{model} @ {part['revision'][:16]}",
+            )
             st.plotly_chart(fig, width="stretch")
             dataframe(
-                pd.DataFrame([{"band threshold": b["threshold"], "verified photos at or above": b["real_at_or_above"],
-                               "false-positive rate": b["false_positive_rate"],
-                               "95% interval": f"{b['interval_95'][0]:.3f} to {b['interval_95'][1]:.3f}",
-                               "known AI images at or above": "" if b["ai_at_or_above"] is None else b["ai_at_or_above"]}
-                              for b in part["bands"].values()]),
+                pd.DataFrame(
+                    [
+                        {
+                            "band threshold": b["threshold"],
+                            "verified photos at or above": b["real_at_or_above"],
+                            "false-positive rate": b["false_positive_rate"],
+                            "95% interval": f"{b['interval_95'][0]:.3f} to {b['interval_95'][1]:.3f}",
+                            "known AI images at or above": ""
+                            if b["ai_at_or_above"] is None
+                            else b["ai_at_or_above"],
+                        }
+                        for b in part["bands"].values()
+                    ]
+                ),
                 hide_index=True,
-            )  # fmt: skip
+            )

@@ -16,8 +16,13 @@ ctx = analysis_context()
 no_classifier_banner(ctx)
 
 # The uploader states the same limit the analysis enforces (setting max_file_mb).
-upload = st.file_uploader("Choose an image", type=None, accept_multiple_files=False, key="image_upload",
-                          max_upload_size=ctx.settings.max_file_mb)  # fmt: skip
+upload = st.file_uploader(
+    "Choose an image",
+    type=None,
+    accept_multiple_files=False,
+    key="image_upload",
+    max_upload_size=ctx.settings.max_file_mb,
+)
 upload_limit(ctx.settings.max_file_mb)
 if upload is None:
     st.info("Upload a JPEG, PNG, WebP, TIFF, GIF, BMP, HEIC or AVIF file.")

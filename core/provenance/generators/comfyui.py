@@ -73,12 +73,30 @@ SETTING_KEYS = {
 WIDGETS = {
     "CLIPTextEncode": ("text",),
     "CLIPTextEncodeFlux": ("clip_l", "t5xxl", "guidance"),
-    "CLIPTextEncodeSDXL": ("width", "height", "crop_w", "crop_h", "target_width", "target_height", "text_g",
-                           "text_l"),
+    "CLIPTextEncodeSDXL": (
+        "width",
+        "height",
+        "crop_w",
+        "crop_h",
+        "target_width",
+        "target_height",
+        "text_g",
+        "text_l",
+    ),
     "CLIPTextEncodeSD3": ("clip_l", "clip_g", "t5xxl", "empty_padding"),
     "KSampler": ("seed", "control_after_generate", "steps", "cfg", "sampler_name", "scheduler", "denoise"),
-    "KSamplerAdvanced": ("add_noise", "noise_seed", "control_after_generate", "steps", "cfg", "sampler_name",
-                         "scheduler", "start_at_step", "end_at_step", "return_with_leftover_noise"),
+    "KSamplerAdvanced": (
+        "add_noise",
+        "noise_seed",
+        "control_after_generate",
+        "steps",
+        "cfg",
+        "sampler_name",
+        "scheduler",
+        "start_at_step",
+        "end_at_step",
+        "return_with_leftover_noise",
+    ),
     "SamplerCustom": ("add_noise", "noise_seed", "control_after_generate", "cfg"),
     "RandomNoise": ("noise_seed", "control_after_generate"),
     "BasicScheduler": ("scheduler", "steps", "denoise"),
@@ -91,7 +109,7 @@ WIDGETS = {
     "LoraLoaderModelOnly": ("lora_name", "strength_model"),
     "EmptyLatentImage": ("width", "height", "batch_size"),
     "EmptySD3LatentImage": ("width", "height", "batch_size"),
-}  # fmt: skip
+}
 
 
 def _exif_payloads(src: GeneratorSource) -> dict[str, str]:

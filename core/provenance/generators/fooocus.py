@@ -17,7 +17,7 @@ def detect(src: GeneratorSource) -> Generator | None:
         meta = load_json(text)
     except PayloadError as exc:
         if scheme:
-            return declared("fooocus", "Fooocus", "png:parameters", error=str(exc))  # fmt: skip
+            return declared("fooocus", "Fooocus", "png:parameters", error=str(exc))
         return None
     if not isinstance(meta, dict):
         return None

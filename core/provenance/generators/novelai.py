@@ -33,7 +33,7 @@ def detect(src: GeneratorSource) -> Generator | None:
         try:
             parsed = load_json(comment) if comment else {}
         except PayloadError as exc:
-            return declared("novelai", "NovelAI", "png:Comment", error=str(exc))  # fmt: skip
+            return declared("novelai", "NovelAI", "png:Comment", error=str(exc))
         found = _from_comment(parsed, "png:Software+Comment", src.text("Source"))
         found.prompt = found.prompt or short(src.text("Description"))
         return found
@@ -47,7 +47,7 @@ def detect_stealth(src: GeneratorSource) -> Generator | None:
     try:
         found = read_stealth(image)
     except (ValueError, OSError, EOFError) as exc:
-        return declared("novelai", "NovelAI (stealth pixels)", "pixels:lsb", error=str(exc))  # fmt: skip
+        return declared("novelai", "NovelAI (stealth pixels)", "pixels:lsb", error=str(exc))
     if found is None:
         return None
     magic, payload = found

@@ -18,7 +18,7 @@ def detect(src: GeneratorSource) -> Generator | None:
         try:
             meta = load_json(text)
         except PayloadError as exc:
-            return declared("swarmui", "SwarmUI", where, error=str(exc))  # fmt: skip
+            return declared("swarmui", "SwarmUI", where, error=str(exc))
         params = meta.get("sui_image_params") if isinstance(meta, dict) else None
         params = params if isinstance(params, dict) else {}
         return declared(
