@@ -102,9 +102,13 @@ def test_a_swapped_original_with_updated_hashes_is_caught(case):
         store,
         f"UPDATE items SET sha256 = '{fake_sha}', result_json = '{json.dumps(fake)}' WHERE id = {item.id}",
     )
-    problems = verify_case(store, case_id)
-    assert any("not in the audit log" in p for p in problems)
-    assert any("in the audit log but missing from the case" in p for p in problems)
+    # The note was written about the original item: its record no longer matches either.
+    assert verify_case(store, case_id) == [
+        "item 1 (a.jpg): not in the audit log (added or moved here outside the tool)",
+        "item 1 (a.jpg): in the audit log but missing from the case",
+        "a note by 'ben' is not in the audit log (added or edited outside the tool)",
+        "a note by 'ben' recorded in the audit log is missing or was edited",
+    ]
 
 
 def test_a_deleted_item_keeps_its_original_for_verify_to_report(case, tmp_path):
