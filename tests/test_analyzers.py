@@ -176,3 +176,45 @@ def test_batched_stages_are_the_last_of_the_registry():
         a.batch is not None and a.analyze is None for a in BATCHED
     )
     assert all(a.analyze is not None and a.batch is None for a in ANALYZERS)
+
+
+def test_the_registry_refuses_an_analyzer_that_reads_too_early_or_writes_anothers_place():
+    import dataclasses
+
+    from core.analyzers import check_registry
+
+    c2pa, metadata = REGISTRY[1], REGISTRY[0]
+    with pytest.raises(RuntimeError, match="analyzer c2pa reads metadata, which must run before it"):
+        check_registry((c2pa, metadata))
+    intruder = dataclasses.replace(metadata, id="intruder", output="provenance")
+    with pytest.raises(RuntimeError, match="analyzer intruder writes provenance, where provenance.c2pa"):
+        check_registry((metadata, c2pa, intruder))
+
+
+def test_every_analyzer_declares_the_stored_data_it_reads():
+    """What ``analyze`` reads from the result being built (``found.x.y``) belongs to analyzers
+    named in its ``reads``, so the registry's order check sees every dependency."""
+    import ast
+    import inspect
+
+    for analyzer in ANALYZERS:
+        tree = ast.parse(inspect.getsource(inspect.getmodule(analyzer.analyze)))
+        read = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                chain, inner = [node.attr], node.value
+                while isinstance(inner, ast.Attribute):
+                    chain.insert(0, inner.attr)
+                    inner = inner.value
+                if isinstance(inner, ast.Name) and inner.id == "found":
+                    read.add(".".join(chain))
+        read = {place for place in read if not any(other.startswith(place + ".") for other in read)}
+        owners = {
+            other.id
+            for place in read
+            for other in REGISTRY
+            for written in other.places()
+            if other is not analyzer
+            and (place == written or place.startswith(written + ".") or written.startswith(place + "."))
+        }
+        assert owners <= set(analyzer.reads), (analyzer.id, sorted(read))

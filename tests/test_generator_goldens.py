@@ -41,7 +41,7 @@ def parse(path: Path) -> dict:
     """Metadata blocks, then the generator parsers, exactly as the analyzers call them."""
     data = path.read_bytes()
     image = Image.open(io.BytesIO(data))
-    metadata, _, _ = extract_metadata(data, image)
+    metadata, _ = extract_metadata(data, image)
     provenance, notices = analyze_provenance(C2PAState(present=False), metadata, lambda: image)
     return {
         "generators": [to_dict(g) for g in provenance.generators],

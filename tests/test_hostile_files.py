@@ -204,7 +204,7 @@ def test_exif_thumbnail_is_opened_as_jpeg_only_and_within_a_pixel_bound():
         (big.getvalue(), "more than a thumbnail can be"),
     ):
         data = insert_jpeg_segment(encode(photo((64, 48)), "JPEG"), 0xE1, exif_with_thumbnail(thumbnail))
-        meta, notices, _ = extract_metadata(data, Image.open(io.BytesIO(data)))
+        meta, notices = extract_metadata(data, Image.open(io.BytesIO(data)))
         notice = next(n for n in notices if n.code == "thumbnail_malformed")
         assert reason in notice.message
         assert meta.thumbnail.width is None

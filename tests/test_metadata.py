@@ -30,7 +30,7 @@ from tests.images import (
 def read(data: bytes, name: str = "f.jpg"):
     intake = open_intake(data, name, name, 50_000_000)
     image = intake.decoded.image if intake.decoded else None
-    meta, notices, _ = extract_metadata(data, image)
+    meta, notices = extract_metadata(data, image)
     json.dumps(meta.raw)  # the whole dump must be JSON-serialisable
     return meta, notices
 

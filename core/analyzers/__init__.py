@@ -38,9 +38,9 @@ from . import (
 )
 from .base import NO_PIXELS, Analyzer, AnalyzerResult, Row
 
-# Order matters: an analyzer reads what the earlier ones stored (C2PA reads the XMP
-# reference the metadata found; the declarations join the C2PA state and a watermark; the thumbnail
-# check compares the thumbnail the metadata reader extracted).
+# Order matters: an analyzer reads what the earlier ones stored (``Analyzer.reads``: C2PA reads
+# the XMP reference the metadata found; the declarations join the C2PA state and a watermark),
+# and ``check_registry`` refuses, at import, an order in which one would read too early.
 ANALYZERS: tuple[Analyzer, ...] = (
     metadata.ANALYZER,
     c2pa.ANALYZER,
@@ -56,6 +56,28 @@ ANALYZERS: tuple[Analyzer, ...] = (
 )
 BATCHED: tuple[Analyzer, ...] = (classifier.ANALYZER, stability.ANALYZER)
 REGISTRY: tuple[Analyzer, ...] = ANALYZERS + BATCHED
+
+
+def check_registry(registry: tuple[Analyzer, ...]) -> None:
+    """Every analyzer reads only what an earlier one stored, and no two write the same place
+    (one place inside another counts: ``provenance`` and ``provenance.c2pa``)."""
+    earlier: set[str] = set()
+    written: list[str] = []
+    for analyzer in registry:
+        if late := [name for name in analyzer.reads if name not in earlier]:
+            raise RuntimeError(f"analyzer {analyzer.id} reads {', '.join(late)}, which must run before it")
+        for place in analyzer.places():
+            if clash := [
+                w for w in written if place == w or place.startswith(w + ".") or w.startswith(place + ".")
+            ]:
+                raise RuntimeError(
+                    f"analyzer {analyzer.id} writes {place}, where {clash[0]} is written already"
+                )
+        written += analyzer.places()
+        earlier.add(analyzer.id)
+
+
+check_registry(REGISTRY)
 
 NOT_AN_IMAGE = "the content is not an image in a supported format"
 PIXELS_OFF = "metadata-only scan: pixels were not decoded (setting pixels=false)"
@@ -106,7 +128,7 @@ def _run_one(analyzer: Analyzer, intake: Intake, ctx: Context, result: ScanResul
     if outcome.skipped is not None:
         return status("skipped", reason=outcome.skipped)
     if outcome.data is not None:
-        _store(result, analyzer.output, outcome.data)
+        _store(result, analyzer, outcome.data)
     return status("ok")
 
 
@@ -117,16 +139,28 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}{where}: {str(exc)[:300]}"
 
 
-def _store(result: ScanResult, output: str, data: Any) -> None:
-    """Put ``data`` at a dotted place in the result: an attribute, or a key of a dict field."""
-    *parents, last = output.split(".")
-    target: Any = result
-    for name in parents:
-        target = getattr(target, name)
+def _store(result: ScanResult, analyzer: Analyzer, data: Any) -> None:
+    """Put ``data`` at the analyzer's place in the result: an attribute, a key of a dict field,
+    or (with ``fields``) only those fields of the object there."""
+    if analyzer.fields:
+        target = _at(result, analyzer.output)
+        for name in analyzer.fields:
+            setattr(target, name, getattr(data, name))
+        return
+    parent, _, last = analyzer.output.rpartition(".")
+    target = _at(result, parent)
     if isinstance(target, dict):
         target[last] = data
     else:
         setattr(target, last, data)
+
+
+def _at(result: ScanResult, dotted: str) -> Any:
+    """The object at a dotted place of the result ("" is the result itself)."""
+    target: Any = result
+    for name in filter(None, dotted.split(".")):
+        target = getattr(target, name)
+    return target
 
 
 def render_maps(full_image: Image.Image, options: dict[str, dict] | None = None) -> dict[str, Image.Image]:

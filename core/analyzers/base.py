@@ -91,7 +91,13 @@ class Analyzer:
     # What each number of its data shows, one line each, for the analyst beside the numbers:
     # (key, meaning) pairs.
     numbers: tuple[tuple[str, str], ...] = ()
-    rules: tuple[str, ...] = ()  # the ledger rule ids its findings use (documented in the README)
+    rules: tuple[str, ...] = ()  # the ledger rule ids its findings use (docs/result-schema.md)
+    # The analyzers whose stored data ``analyze`` (or ``batch``) reads: each must come earlier
+    # in the registry (checked at import), so the order is a fact, not a comment.
+    reads: tuple[str, ...] = ()
+    # Where ``output`` holds fields other analyzers own too: the fields of it this one writes
+    # (the declarations write ``provenance``'s but its ``c2pa`` and ``watermark``).
+    fields: tuple[str, ...] = ()
     # For the analyst beside its numbers or map: what it shows, and what it does not.
     reading: str = ""
 
@@ -102,6 +108,10 @@ class Analyzer:
             raise ValueError(f"analyzer {self.id}: map_kind must be one of {MAP_KINDS}")
         if (self.analyze is None) == (self.batch is None):
             raise ValueError(f"analyzer {self.id}: give either analyze (per file) or batch (per batch)")
+
+    def places(self) -> list[str]:
+        """Where in a result this analyzer writes: ``output``, or each of its ``fields``."""
+        return [f"{self.output}.{name}" for name in self.fields] if self.fields else [self.output]
 
     def record(self, result: ScanResult, status: RunStatus, **why: str | None) -> None:
         """Record what this analyzer did for one result (replacing an earlier record, if any)."""

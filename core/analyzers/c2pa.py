@@ -208,6 +208,7 @@ ANALYZER = Analyzer(
     version=f"1.0 ({library_version('c2pa-python')})",
     needs="bytes",
     output="provenance.c2pa",
+    reads=("metadata",),  # the XMP reference to the credentials
     description="C2PA Content Credentials, read and validated offline (never fetched)",
     analyze=analyze,
     findings=findings,

@@ -178,6 +178,7 @@ ANALYZER = Analyzer(
     version="1.0",
     needs="bytes",
     output="cross_checks.clocks",
+    reads=("metadata", "c2pa"),
     description="the file's clocks against each other: capture time, GPS UTC time, last change, C2PA signing, file name",
     analyze=analyze,
     findings=findings,

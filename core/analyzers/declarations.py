@@ -22,7 +22,6 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         return intake.decoded.image if intake.pixels is not None else None
 
     provenance, notices = analyze_provenance(found.provenance.c2pa, found.metadata, decoded_file)
-    provenance.watermark = found.provenance.watermark  # the watermark analyzer's, kept in the join
     mark = (provenance.watermark or {}).get("found")
     if mark:  # a generator's own mark in the pixels declares generation as its metadata would
         provenance.generators.append(
@@ -91,6 +90,16 @@ ANALYZER = Analyzer(
     version="1.0",
     needs="bytes",
     output="provenance",
+    reads=("metadata", "c2pa", "watermark"),
+    fields=(
+        "analyzed",
+        "ai_declared",
+        "ai_edit_declared",
+        "capture_declared",
+        "generator",
+        "generators",
+        "source_types",
+    ),
     description="IPTC digital source types and generator signatures (A1111, ComfyUI, InvokeAI, NovelAI, "
     "Midjourney, ...), joined with the Content Credentials",
     analyze=analyze,

@@ -34,8 +34,7 @@ MAX_EDITING_SHOWN = 10
 
 def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     header = intake.decoded.image if intake.decoded else None
-    metadata, notices, intake.exif_thumbnail = extract_metadata(intake.data, header)
-    return AnalyzerResult(metadata, notices)
+    return AnalyzerResult(*extract_metadata(intake.data, header))
 
 
 def capture_summary(result: ScanResult) -> dict:

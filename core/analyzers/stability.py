@@ -104,6 +104,7 @@ ANALYZER = Analyzer(
     version="2.0",
     needs="pixels",
     output="stability",
+    reads=("classifier",),
     description="the classifier re-run on re-compressed and resized copies (JPEG q50, half size, WebP q80)",
     batch=batch,
     findings=findings,

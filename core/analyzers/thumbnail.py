@@ -7,15 +7,17 @@ from __future__ import annotations
 from core.context import Context
 from core.forensics.file_structure import thumbnail_mismatch
 from core.intake import Intake
+from core.metadata.exif import read_exifread
 from core.schema import Finding, ScanResult
 
 from .base import Analyzer, AnalyzerResult
 
 
 def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
-    if not intake.exif_thumbnail:
+    thumbnail = read_exifread(intake.data).thumbnail  # the metadata reader's parse, not a second one
+    if not thumbnail:
         return AnalyzerResult.skip("the file has no EXIF thumbnail")
-    data = thumbnail_mismatch(intake.exif_thumbnail, intake.full_pixels())
+    data = thumbnail_mismatch(thumbnail, intake.full_pixels())
     if data is None:
         return AnalyzerResult.skip("the EXIF thumbnail does not decode (see the notice thumbnail_malformed)")
     return AnalyzerResult(data)

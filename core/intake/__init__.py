@@ -50,9 +50,6 @@ class Intake:
     sniffed: Sniffed
     decoded: Decoded | None = None
     error: AnalysisError | None = None  # why decoding failed; bytes and facts are still valid
-    # The EXIF thumbnail's bytes, as the metadata reader found them: the thumbnail check
-    # compares them with the pixels (results keep only the thumbnail's facts).
-    exif_thumbnail: bytes | None = None
     _full: Image.Image | None = field(default=None, repr=False)
 
     @property

@@ -38,11 +38,11 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, list[Notice], bytes | None]:
+def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, list[Notice]]:
     """Read every metadata block from the original bytes (and Pillow's parsed header).
 
-    Returns the metadata, the problems met, and the embedded EXIF thumbnail's bytes
-    (for the forensic comparison with the main image; results keep only its facts).
+    Returns the metadata and the problems met. Results keep only the EXIF thumbnail's facts;
+    its bytes are ``read_exifread(data).thumbnail``.
     """
     notices: list[Notice] = []
     meta = Metadata()
@@ -158,4 +158,4 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
     meta.editing, problem = editing_software(_text(fields.get("software")), props)
     if problem:
         notices.append(Notice("xmp_history_problem", problem))
-    return meta, notices, exif.thumbnail
+    return meta, notices

@@ -10,6 +10,7 @@ minutes, seconds as rationals plus N/S/E/W references.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import struct
@@ -147,8 +148,13 @@ class ExifRead:
     error: str | None = None
 
 
+@functools.lru_cache(maxsize=1)
 def read_exifread(data: bytes) -> ExifRead:
-    """Parse EXIF with exifread. Absence gives an empty result; damage sets ``error``."""
+    """Parse EXIF with exifread. Absence gives an empty result; damage sets ``error``.
+
+    The file being analysed is parsed once: the metadata reader and the thumbnail check both
+    ask (a worker analyses one file at a time, so only its parse is kept). Treat the result as
+    read-only."""
     out = ExifRead()
     try:
         tags = _standard_tags(_BoundedReader(data))
