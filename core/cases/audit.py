@@ -1,14 +1,23 @@
-"""The chain of custody: an append-only audit log whose entries are hash-chained.
+"""The chain of custody: an append-only audit log whose entries are hash-chained, and the
+anchor that pins each case's chain.
 
 Each entry's hash is SHA-256 over its canonical JSON (who, when, what, the item hashes
 concerned, and the previous entry's hash), so changing, removing or reordering any
-past entry breaks every hash after it: history cannot be edited unnoticed.
+past entry breaks every hash after it: history cannot be edited unnoticed. The anchor
+records each case's chain length and head under an HMAC whose key lives outside the
+database (``AnchorKey``), so a log rewritten from the start, or cut short, shows too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+import secrets
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
 
 GENESIS = "0" * 64  # the "previous hash" of a case's first entry
 
@@ -37,3 +46,74 @@ def verify_chain(entries: list[dict]) -> list[str]:
             )
         previous = entry["hash"]
     return problems
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class AnchorKey:
+    """The secret that anchors audit heads, created once (mode 0600) where no one edits the database."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._key: bytes | None = None
+
+    def _secret(self) -> bytes:
+        if self._key is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32))
+            except FileExistsError:
+                pass
+            self._key = bytes.fromhex(self.path.read_text().strip())
+        return self._key
+
+    def mac(self, case_id: int, entries: int, head: str) -> str:
+        message = f"{case_id}:{entries}:{head}".encode()
+        return hmac.new(self._secret(), message, hashlib.sha256).hexdigest()
+
+
+def anchor(conn: sqlite3.Connection, case_id: int, key: AnchorKey) -> None:
+    """Record a case's chain as it stands: its length and head, under the key's HMAC."""
+    row = conn.execute(
+        "SELECT COUNT(*) AS n, (SELECT hash FROM audit WHERE case_id = ? ORDER BY id DESC LIMIT 1) AS head "
+        "FROM audit WHERE case_id = ?",
+        (case_id, case_id),
+    ).fetchone()
+    conn.execute(
+        "INSERT OR REPLACE INTO anchors (case_id, entries, head, mac) VALUES (?, ?, ?, ?)",
+        (case_id, row["n"], row["head"], key.mac(case_id, row["n"], row["head"])),
+    )
+
+
+def append(
+    conn: sqlite3.Connection, key: AnchorKey, case_id: int, actor: str, action: str, details: dict
+) -> None:
+    """Add one entry to a case's chain (in the caller's transaction) and re-anchor it."""
+    row = conn.execute(
+        "SELECT hash FROM audit WHERE case_id = ? ORDER BY id DESC LIMIT 1", (case_id,)
+    ).fetchone()
+    entry = {
+        "case_id": case_id,
+        "at": now(),
+        "actor": actor,
+        "action": action,
+        "details": details,
+        "prev_hash": row["hash"] if row else GENESIS,
+    }
+    conn.execute(
+        "INSERT INTO audit (case_id, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            case_id,
+            entry["at"],
+            actor,
+            action,
+            json.dumps(details, sort_keys=True),
+            entry["prev_hash"],
+            entry_hash(entry),
+        ),
+    )
+    anchor(conn, case_id, key)

@@ -1,5 +1,7 @@
-"""The case store: SQLite (WAL) for cases, items, results, notes, tags and the audit log,
-plus a content-addressed folder of originals named by SHA-256, written once, read-only.
+"""The case store: the repository of cases, items, results, notes and tags, and the facade
+over its parts: the SQLite database and its migrations (``database.py``), the hash-chained
+audit log and its anchor key (``audit.py``) and the content-addressed originals
+(``originals.py``).
 
 Only this orchestrating layer writes storage; analyzers never do. Every write happens
 in one ``BEGIN IMMEDIATE`` transaction together with its audit entry, so concurrent
@@ -14,18 +16,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import json
 import os
-import re
-import secrets
 import sqlite3
-import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,47 +28,18 @@ from core.errors import AnalysisError
 from core.schema import ScanResult
 from core.wellformed import repair, repaired_tree
 
-from .audit import GENESIS, entry_hash
+from . import audit, database
+from .audit import AnchorKey, now
+from .originals import NotAnOriginal, Originals, alive
 
 ITEM_STATUSES = ("to_check", "checked", "flagged")
 # How each status reads on screen and in reports (the stored value stays the key).
 ITEM_STATUS_LABELS = {"to_check": "to check", "checked": "checked", "flagged": "flagged"}
 CASE_STATUSES = ("open", "closed")
 
-# Versioned migrations: index + 1 is the schema version (PRAGMA user_version).
-MIGRATIONS = (
-    """
-    CREATE TABLE cases (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, status TEXT NOT NULL DEFAULT 'open',
-                        created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-    CREATE TABLE items (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id), sha256 TEXT NOT NULL,
-                        file_name TEXT NOT NULL, size_bytes INTEGER NOT NULL, added_at TEXT NOT NULL,
-                        added_by TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'to_check', result_json TEXT NOT NULL,
-                        UNIQUE (case_id, sha256));
-    CREATE INDEX items_by_sha256 ON items (sha256);
-    CREATE TABLE tags (item_id INTEGER NOT NULL REFERENCES items(id), tag TEXT NOT NULL, PRIMARY KEY (item_id, tag));
-    CREATE TABLE notes (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id), item_id INTEGER,
-                        author TEXT NOT NULL, text TEXT NOT NULL, created_at TEXT NOT NULL);
-    CREATE TABLE audit (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
-                        action TEXT NOT NULL, details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-    CREATE INDEX audit_by_case ON audit (case_id, id);
-    CREATE TABLE pending (sha256 TEXT NOT NULL, pid INTEGER NOT NULL, started_at TEXT NOT NULL);
-    """,
-    # The anchor of each case's audit log: its length and head hash under an HMAC whose key
-    # lives outside the database (see ``anchor``).
-    """
-    CREATE TABLE anchors (case_id INTEGER PRIMARY KEY, entries INTEGER NOT NULL, head TEXT NOT NULL,
-                          mac TEXT NOT NULL);
-    """,
-)
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-
 
 class CaseError(Exception):
     """A case operation that cannot be done (unknown case, closed case, bad status)."""
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass
@@ -137,42 +103,16 @@ class CaseStore:
 
     def __init__(self, root: str | os.PathLike, key_path: str | os.PathLike | None = None):
         self.root = Path(root).expanduser()
-        self.originals = self.root / "originals"
-        self.originals.mkdir(parents=True, exist_ok=True)
+        self.originals = Originals(self.root / "originals")
         self.db_path = self.root / "cases.sqlite3"
         self.key_path = Path(key_path).expanduser() if key_path else default_key_path()
-        self._key: bytes | None = None
+        self.key = AnchorKey(self.key_path)
         self._migrate()
         self._sweep_orphans()
 
     # -- anchor ---------------------------------------------------------------------
-    def _anchor_key(self) -> bytes:
-        """The secret that anchors audit heads, created once (mode 0600) where no one edits the database."""
-        if self._key is None:
-            self.key_path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as fh:
-                    fh.write(secrets.token_hex(32))
-            except FileExistsError:
-                pass
-            self._key = bytes.fromhex(self.key_path.read_text().strip())
-        return self._key
-
     def anchor_mac(self, case_id: int, entries: int, head: str) -> str:
-        message = f"{case_id}:{entries}:{head}".encode()
-        return hmac.new(self._anchor_key(), message, hashlib.sha256).hexdigest()
-
-    def _anchor(self, conn: sqlite3.Connection, case_id: int) -> None:
-        row = conn.execute(
-            "SELECT COUNT(*) AS n, (SELECT hash FROM audit WHERE case_id = ? ORDER BY id DESC LIMIT 1) AS head "
-            "FROM audit WHERE case_id = ?",
-            (case_id, case_id),
-        ).fetchone()
-        conn.execute(
-            "INSERT OR REPLACE INTO anchors (case_id, entries, head, mac) VALUES (?, ?, ?, ?)",
-            (case_id, row["n"], row["head"], self.anchor_mac(case_id, row["n"], row["head"])),
-        )
+        return self.key.mac(case_id, entries, head)
 
     def anchor(self, case: int | str) -> dict | None:
         """The recorded anchor of a case's audit log: ``entries``, ``head``, ``mac``."""
@@ -182,78 +122,22 @@ class CaseStore:
         return dict(row) if row else None
 
     # -- plumbing -------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=60000")
-        return conn
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return database.write(self.db_path)
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; BEGIN IMMEDIATE makes concurrent writers wait their turn."""
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
-        try:
-            yield conn
-        finally:
-            conn.close()
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        return database.read(self.db_path)
 
     def _migrate(self) -> None:
-        with self._write() as conn:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in script.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number}")
-                if number == 2:  # a store from before anchors: its current heads are anchored as found
-                    for (case_id,) in conn.execute("SELECT DISTINCT case_id FROM audit").fetchall():
-                        self._anchor(conn, case_id)
+        # A store from before anchors: its current heads are anchored as found.
+        database.migrate(self.db_path, lambda conn, case_id: audit.anchor(conn, case_id, self.key))
 
     def schema_version(self) -> int:
         with self._read() as conn:
             return conn.execute("PRAGMA user_version").fetchone()[0]
 
     def _audit(self, conn: sqlite3.Connection, case_id: int, actor: str, action: str, details: dict) -> None:
-        row = conn.execute(
-            "SELECT hash FROM audit WHERE case_id = ? ORDER BY id DESC LIMIT 1", (case_id,)
-        ).fetchone()
-        entry = {
-            "case_id": case_id,
-            "at": now(),
-            "actor": actor,
-            "action": action,
-            "details": details,
-            "prev_hash": row["hash"] if row else GENESIS,
-        }
-        conn.execute(
-            "INSERT INTO audit (case_id, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                case_id,
-                entry["at"],
-                actor,
-                action,
-                json.dumps(details, sort_keys=True),
-                entry["prev_hash"],
-                entry_hash(entry),
-            ),
-        )
-        self._anchor(conn, case_id)
+        audit.append(conn, self.key, case_id, actor, action, details)
 
     def _case_row(self, conn: sqlite3.Connection, case: int | str) -> sqlite3.Row:
         key = "id" if isinstance(case, int) or str(case).isdigit() else "name"
@@ -266,36 +150,17 @@ class CaseStore:
 
     # -- originals --------------------------------------------------------------------
     def original_path(self, sha256: str) -> Path:
-        """Where an original is kept. Only a well-formed SHA-256 names a path (a tampered row
-        holding ``../../etc/hostname`` must never reach the file system)."""
-        if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
-            raise CaseError(f"not a SHA-256, so it names no original: {str(sha256)[:80]!r}")
-        return self.originals / sha256[:2] / sha256
-
-    def _store_original(self, sha256: str, data: bytes) -> None:
-        """Write once (temp file, fsync, atomic rename), then make it read-only."""
-        target = self.original_path(sha256)
-        if target.exists():
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            return self.originals.path(sha256)
+        except NotAnOriginal as exc:
+            raise CaseError(str(exc)) from None
 
     def _sweep_orphans(self) -> None:
         """Remove originals (and half-written temp files) that no item references and no live process writes."""
         with self._write() as conn:
             live = set()
             for row in conn.execute("SELECT rowid, sha256, pid FROM pending").fetchall():
-                if _alive(row["pid"]):
+                if alive(row["pid"]):
                     live.add(row["sha256"])
                 else:
                     conn.execute("DELETE FROM pending WHERE rowid = ?", (row["rowid"],))
@@ -306,14 +171,7 @@ class CaseStore:
                 parsed = _details(_cell(details))
                 if isinstance(parsed, dict) and isinstance(parsed.get("sha256"), str):
                     referenced.add(parsed["sha256"])
-            for path in self.originals.glob("*/*"):
-                name = path.name
-                if name.startswith(".incoming-"):
-                    if time.time() - path.stat().st_mtime > 3600 or not live:
-                        path.unlink(missing_ok=True)
-                elif name not in referenced and name not in live:
-                    os.chmod(path, 0o644)
-                    path.unlink(missing_ok=True)
+            self.originals.sweep(referenced, live)
 
     # -- cases --------------------------------------------------------------------------
     def create_case(self, name: str, actor: str) -> Case:
@@ -388,7 +246,8 @@ class CaseStore:
                 raise CaseError(f"case {row['name']!r} is closed; re-open it to add files")
         self._pending(sha256, +1)
         try:
-            self._store_original(sha256, data)
+            self.original_path(sha256)  # a well-formed name, or a CaseError
+            self.originals.put(sha256, data)
             with self._write() as conn:
                 existing = conn.execute(
                     "SELECT id FROM items WHERE case_id = ? AND sha256 = ?", (row["id"], sha256)
@@ -596,15 +455,3 @@ def _search_text(item: Item) -> str:
         )
         if x
     ).lower()
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
