@@ -22,7 +22,7 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         return intake.decoded.image if intake.pixels is not None else None
 
     provenance, notices = analyze_provenance(found.provenance.c2pa, found.metadata, decoded_file)
-    mark = (provenance.watermark or {}).get("found")
+    mark = (found.provenance.watermark or {}).get("found")
     if mark:  # a generator's own mark in the pixels declares generation as its metadata would
         provenance.generators.append(
             declared(mark["tool"], f"{mark['name']} (invisible watermark)", "pixels:watermark", "generation")
