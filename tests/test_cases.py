@@ -16,7 +16,7 @@ import pytest
 
 from core.cases import CaseError, CaseStore, default_store_path, verify_case
 from core.schema import ScanResult
-from tests.conftest import ROOT, analyse_bytes
+from tests.conftest import ROOT, analyse_bytes, run_cli
 from tests.images import camera_exif, encode, photo
 
 
@@ -115,20 +115,13 @@ def test_verify_catches_a_deleted_audit_entry(store):
 
 
 def test_cli_verify_exit_codes(tmp_path):
-    env = {**os.environ, "FORENSICS_CASE_STORE": str(tmp_path / "s"), "FORENSICS_ANALYST": "ana"}
+    env = {"FORENSICS_CASE_STORE": str(tmp_path / "s"), "FORENSICS_ANALYST": "ana"}
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.jpg").write_bytes(encode(photo(), "JPEG"))
 
     def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "core", "case", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_cli("case", *args, env=env)
 
     assert run("new", "Case A").returncode == 0
     out = run("add", "Case A", str(folder), "--no-classifier")

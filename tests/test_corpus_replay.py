@@ -31,10 +31,13 @@ from core.sources import list_sources
 from tests.rows import assert_same
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
-pytestmark = pytest.mark.skipif(
-    not (CORPUS / "labels.jsonl").is_file(),
-    reason=f"the real-file corpus is not at {CORPUS} (CI always has it beside the repository)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (CORPUS / "labels.jsonl").is_file(),
+        reason=f"the real-file corpus is not at {CORPUS} (CI always has it beside the repository)",
+    ),
+    pytest.mark.slow,  # 450 real files, 12 MP photos among them: about a minute on 2 cores (CI runs it)
+]
 
 ERROR_CODES = {
     "read_failed",
