@@ -361,6 +361,15 @@ class ScanResult:
     def __post_init__(self) -> None:
         self.status = member(RowStatus, self.status)
 
+    def key_evidence(self) -> str:
+        """The line a reader needs first (batch page, reports): why the file was not analysed;
+        else the strongest finding that is more than background; else the first finding."""
+        if self.error is not None:
+            return f"Not analysed ({self.error.code}): {self.error.message}"
+        weighty = [f for f in self.findings if f.strength != Strength.CONTEXT]
+        first = (weighty or self.findings or [None])[0]
+        return first.sentence if first is not None else ""
+
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
 

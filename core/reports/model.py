@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import base64
 import platform
+from collections import Counter
 from datetime import UTC, datetime
 from importlib import metadata as package_metadata
 from typing import Any
 
 from core import __version__, thresholds
 from core.analyzers import REGISTRY
-from core.cases import CaseStore
+from core.cases import CaseError, CaseStore, Item
 from core.display import preview_safely
 from core.intake import read_bytes
-from core.schema import SCHEMA_VERSION, Camera
+from core.schema import SCHEMA_VERSION, ScanResult
 from core.settings import Settings, load_settings
 from core.vocabulary import Band
 from core.wellformed import repaired_tree
@@ -88,10 +89,11 @@ def thumbnail_b64(path, settings: Settings, size: int = 320) -> str | None:
     return base64.b64encode(preview).decode() if preview else None
 
 
-def analyzers_run(items: list[dict]) -> list[dict[str, Any]]:
+def analyzers_run(results: list[ScanResult | None]) -> list[dict[str, Any]]:
     """Every registered analyzer with the versions that produced the items, and how many
     items it ran on, skipped (with the reasons) or failed on; ``not_recorded`` counts items
-    analysed before results listed their analyzers (schema 1.2 and older)."""
+    analysed before results listed their analyzers (schema 1.2 and older) or whose stored
+    result cannot be read."""
     rows = []
     for analyzer in REGISTRY:
         row: dict[str, Any] = {
@@ -104,16 +106,15 @@ def analyzers_run(items: list[dict]) -> list[dict[str, Any]]:
             "not_recorded": 0,
             "reasons": [],
         }
-        for item in items:
-            run = next((r for r in item["result"].get("analyzers") or [] if r.get("id") == analyzer.id), None)
+        for result in results:
+            run = next((r for r in result.analyzers if r.id == analyzer.id), None) if result else None
             if run is None:
                 row["not_recorded"] += 1
                 continue
-            if run.get("version") not in row["versions"]:
-                row["versions"].append(run.get("version"))
-            if run.get("status") in ("ok", "skipped", "failed"):
-                row[run["status"]] += 1
-            why = run.get("reason") or run.get("message")
+            if run.version not in row["versions"]:
+                row["versions"].append(run.version)
+            row[run.status.value] += 1
+            why = run.reason or run.message
             if why and why not in row["reasons"] and len(row["reasons"]) < MAX_REASONS:
                 row["reasons"].append(why)
         rows.append(row)
@@ -124,62 +125,39 @@ def analyzers_run(items: list[dict]) -> list[dict[str, Any]]:
 MAX_REASONS = 5
 
 
-def key_evidence(result: dict) -> str:
-    """The finding a reader needs first: the strongest that is more than background."""
-    error = result.get("error")
-    if isinstance(error, dict) and error.get("code"):
-        return f"Not analysed ({error['code']}): {error.get('message') or ''}"
-    findings = result.get("findings") or []
-    weighty = [f for f in findings if isinstance(f, dict) and f.get("strength") != "context"]
-    first = (weighty or [f for f in findings if isinstance(f, dict)] or [{}])[0]
-    return str(first.get("sentence") or "")
-
-
-def summary(items: list[dict]) -> dict[str, Any]:
+def summary(results: list[ScanResult | None]) -> dict[str, Any]:
     """The report's first page: how many items fall in each verdict band (strongest first), and
     why items have no classifier score, each reason once with its count (a report of 47 items
     without a classifier says so once, not 47 times)."""
-    bands: dict[str, int] = {}
-    for item in items:
-        verdict = item["result"].get("verdict") or {}
-        band = verdict.get("band") if isinstance(verdict, dict) else None
-        bands[band or "not analysed"] = bands.get(band or "not analysed", 0) + 1
-    counts = [{"band": b, "items": bands[b]} for b in sorted(bands, key=Band.rank_of)]
-    reasons: dict[str, int] = {}
-    for item in items:
-        if not item["result"].get("classifier"):
-            reason = str(item["result"].get("classifier_error") or "no reason recorded")
-            reasons[reason] = reasons.get(reason, 0) + 1
+    bands = Counter(Band.of(r.verdict.band if r and r.verdict else None).value for r in results)
+    reasons = Counter(
+        str((r.classifier_error if r else None) or "no reason recorded")
+        for r in results
+        if r is None or r.classifier is None
+    )
     return {
-        "items": len(items),
-        "bands": counts,
+        "items": len(results),
+        "bands": [{"band": b, "items": bands[b]} for b in sorted(bands, key=Band.rank_of)],
         "classifier_notes": [{"reason": r, "items": n} for r, n in reasons.items()],
     }
 
 
-def analysis_setup(items: list[dict]) -> dict[str, Any]:
+def analysis_setup(results: list[ScanResult | None]) -> dict[str, Any]:
     """What produced the results: analyzers and their versions, models and revisions seen,
     thresholds, libraries."""
-    models = sorted(
-        {
-            (i["result"]["classifier"]["model"], i["result"]["classifier"]["revision"])
-            for i in items
-            if i["result"].get("classifier")
-        }
-    )
+    scored = [r for r in results if r and r.classifier]
     return {
         "tool_version": __version__,
         "schema_version": SCHEMA_VERSION,
-        "analyzers": analyzers_run(items),
+        "analyzers": analyzers_run(results),
         # The calibration profiles the items' sentences cite (setting calibration), by SHA-256.
         "calibration_profiles": sorted(
-            {
-                str(c["profile"])
-                for i in items
-                if isinstance(c := i["result"].get("calibration"), dict) and c.get("profile")
-            }
+            {str(r.calibration["profile"]) for r in scored if r.calibration and r.calibration.get("profile")}
         ),
-        "models": [{"model": m, "revision": r} for m, r in models],
+        "models": [
+            {"model": m, "revision": v}
+            for m, v in sorted({(r.classifier.model, r.classifier.revision) for r in scored})
+        ],
         "thresholds": {
             "strong": thresholds.STRONG_SIGNAL,
             "moderate": thresholds.MODERATE_SIGNAL,
@@ -188,6 +166,15 @@ def analysis_setup(items: list[dict]) -> dict[str, Any]:
         },
         "libraries": library_versions(),
     }
+
+
+def _typed(item: Item) -> ScanResult | None:
+    """An item's stored result as a ``ScanResult``; None when the stored record cannot be read
+    (a damaged store: the report still lists the item, and verify says what is wrong)."""
+    try:
+        return item.scan_result()
+    except CaseError:
+        return None
 
 
 def build_report(
@@ -200,8 +187,11 @@ def build_report(
     settings = settings or load_settings()  # the user's limits for thumbnails, not the defaults
     c = store.case(case)
     notes = store.notes(c.id)
-    items = []
+    items, typed = [], []
     for item in store.items(c.id):
+        # The typed result gives what every format derives (camera, key evidence, bands, models):
+        # none of it is redacted. ``result``, what the formats print in full, is redacted on request.
+        typed.append(scan := _typed(item))
         result = redact_result(item.result) if redact else item.result
         items.append(
             {
@@ -214,8 +204,8 @@ def build_report(
                 "status": item.status,
                 "tags": item.tags,
                 "notes": [n for n in notes if n["item_id"] == item.id],
-                "camera": Camera(**((result.get("metadata") or {}).get("camera") or {})).display_name(),
-                "key_evidence": key_evidence(result),
+                "camera": scan.metadata.camera.display_name() if scan else "",
+                "key_evidence": scan.key_evidence() if scan else "",
                 "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256), settings)
                 if thumbnails
                 else None,
@@ -234,12 +224,12 @@ def build_report(
             "updated_at": c.updated_at,
         },
         "case_notes": [n for n in notes if n["item_id"] is None],
-        "summary": summary(items),
+        "summary": summary(typed),
         "items": items,
         "audit": (audit := store.audit_log(c.id)),
         # Written into every report and bundle, so a later check can compare with the store.
         "audit_head": {"entries": len(audit), "hash": audit[-1]["hash"] if audit else None},
-        "analysis": analysis_setup(items),
+        "analysis": analysis_setup(typed),
     }
     # Every format renders this one model: made well-formed once (stores written by older
     # versions may hold text that is not UTF-8), so no renderer can fail on a file's strings.

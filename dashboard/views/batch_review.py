@@ -153,12 +153,9 @@ with (
 ):
     for i in shown.index[:MAX_LISTED]:  # the table's index is the position in ``results``
         r = results[i]
-        key = next((f.sentence for f in r.findings if f.strength != "context"), None)
         lines = [f"**{safe(r.path)}**: {safe(r.verdict.sentence) if r.verdict else ''}"]
-        if r.error is not None:
-            lines.append(f"  \nNot analysed ({r.error.code}): {safe(r.error.message)}")
-        elif key:
-            lines.append(f"  \nKey evidence: {safe(key)}")
+        if key := r.key_evidence():
+            lines.append(f"  \n{'' if r.error else 'Key evidence: '}{safe(key)}")
         for check in (
             f for f in r.findings if f.rule.startswith("clocks.")
         ):  # cross-checks, with their values
