@@ -361,6 +361,17 @@ class ScanResult:
     def __post_init__(self) -> None:
         self.status = member(RowStatus, self.status)
 
+    def claimed_origin(self) -> str:
+        """What the file says made it, in one line (the batch table): its error code, then the
+        generator, the camera and the software it names (the software once, when it is not one
+        of the two)."""
+        generator = self.provenance.generator.name or self.provenance.generator.tool or ""
+        camera, software = self.metadata.camera.display_name(), self.metadata.software or ""
+        error = self.error.code if self.error else ""
+        return " · ".join(
+            filter(None, (error, generator, camera, software if software not in (generator, camera) else ""))
+        )
+
     def key_evidence(self) -> str:
         """The line a reader needs first (batch page, reports): why the file was not analysed;
         else the strongest finding that is more than background; else the first finding."""

@@ -37,3 +37,27 @@ def test_unknown_keys_from_a_newer_minor_version_are_ignored():
     row["future_field"] = {"anything": 1}
     row["file"]["future"] = True
     assert ScanResult.from_dict(row).path == "x.png"
+
+
+def test_claimed_origin_and_key_evidence_read_as_the_batch_table_shows_them():
+    from core.schema import Camera, ErrorInfo, Finding, Generator
+
+    r = ScanResult(path="a.jpg", status="ok")
+    r.provenance.generator = Generator(tool="comfyui", name="ComfyUI")
+    r.metadata.camera = Camera(make="Canon", model="Canon EOS R5")
+    r.metadata.software = "Canon EOS R5"  # the same words as the camera: said once
+    assert r.claimed_origin() == "ComfyUI · Canon EOS R5"
+    r.metadata.software = "Adobe Photoshop 25.0"
+    assert r.claimed_origin() == "ComfyUI · Canon EOS R5 · Adobe Photoshop 25.0"
+    r.findings = [
+        Finding("metadata.camera", "capture", "context", "Camera metadata: Canon EOS R5."),
+        Finding("generator.comfyui", "synthesis", "declared", "ComfyUI's workflow is embedded."),
+    ]
+    assert r.key_evidence() == "ComfyUI's workflow is embedded."
+    r.findings = r.findings[:1]
+    assert r.key_evidence() == "Camera metadata: Canon EOS R5."
+    failed = ScanResult(path="b.jpg", status="error", error=ErrorInfo("decode_failed", "truncated"))
+    assert (failed.claimed_origin(), failed.key_evidence()) == (
+        "decode_failed",
+        "Not analysed (decode_failed): truncated",
+    )

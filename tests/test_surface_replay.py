@@ -62,20 +62,7 @@ def generated() -> dict[str, bytes]:
     """Camera-size photos (12 MP landscape, portrait by EXIF orientation 6 and 8, a 12 MP PNG)
     whose text fields hold ``HOSTILE`` and other hostile strings in every block."""
     landscape = encode(photo((4000, 3000), seed=7), "JPEG", quality=88)
-    fields = (
-        "make",
-        "model",
-        "software",
-        "artist",
-        "description",
-        "lens",
-        "serial",
-        "user_comment",
-        "owner",
-        "byline",
-        "caption",
-        "xmp",
-    )
+    fields = TEXT_FIELDS
     latin1_canon = {
         "owner": "Ren\xe9 Dupont".encode("latin-1"),
         "byline": "Jos\xe9".encode("latin-1"),

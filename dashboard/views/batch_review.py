@@ -80,8 +80,9 @@ for r, thumb in zip(results, thumbs, strict=True):
             "date": pd.to_datetime(r.metadata.datetime_original[:19], errors="coerce")
             if r.metadata.datetime_original
             else pd.NaT,
-            "C2PA": r.provenance.c2pa.state or ("absent" if r.provenance.c2pa.present is False else ""),
+            "C2PA": str(r.provenance.c2pa.state or ("absent" if r.provenance.c2pa.present is False else "")),
             "sha256": r.file.sha256 or "",
+            "origin": escape_unprintable(r.claimed_origin()),
         }
     )
 table = pd.DataFrame(rows).sort_values("rank", kind="stable")
@@ -111,12 +112,6 @@ with panel("The table"):
     dataframe(
         shown.assign(
             thumbnail=shown["thumbnail"].fillna(BLANK_THUMBNAIL),
-            origin=[
-                " · ".join(filter(None, (e.split(":")[0] if e else "", g, c, s if s not in (g, c) else "")))
-                for e, g, c, s in zip(
-                    shown["error"], shown["generator"], shown["camera"], shown["software"], strict=True
-                )
-            ],
             captured=shown["date"].dt.strftime("%Y-%m-%d").fillna(""),
             score=shown["AI score"].map(lambda p: "" if pd.isna(p) else f"{p:.2f}"),
             sha=shown["sha256"].str[:10],
