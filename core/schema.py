@@ -105,6 +105,16 @@ class Dimensions:
 
 
 @dataclass
+class Placeholder:
+    """A value that is a device's default, not a fact (GPS 0,0; a clock never set): kept out of
+    ``gps`` and ``datetime_original``, and said to be a placeholder."""
+
+    field: str  # "gps", "datetime_original (exif)", ...
+    value: str
+    reason: str
+
+
+@dataclass
 class Thumbnail:
     """The preview image that cameras embed in EXIF (IFD1)."""
 
@@ -129,9 +139,8 @@ class Metadata:
     thumbnail: Thumbnail | None = None
     sources: list[str] = field(default_factory=list)  # which blocks were found: exif, xmp, iptc, ...
     cross_check: list[dict[str, Any]] = field(default_factory=list)  # Exiv2 / exifread / Pillow disagreements
-    # Values that are a device's default, not a fact (GPS 0,0; a clock never set):
-    # {"field", "value", "reason"}. They are left out of gps / datetime_original.
-    placeholders: list[dict[str, Any]] = field(default_factory=list)
+    # Values that are a device's default, not a fact: left out of gps / datetime_original.
+    placeholders: list[Placeholder] = field(default_factory=list)
     # Editing software the metadata names: {"where", "software", and for history events
     # "action", "when", "changed"}.
     editing: list[dict[str, Any]] = field(default_factory=list)

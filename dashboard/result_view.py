@@ -188,7 +188,7 @@ def _declared(result: ScanResult, key: str) -> None:
         "Editing software": "; ".join(m.editing_software()),
     }
     for p in m.placeholders:  # a device default is named as such, never shown as a place or time
-        declared[f"{p['field']} (placeholder)"] = f"{p['value']}: {p['reason']}"
+        declared[f"{p.field} (placeholder)"] = f"{p.value}: {p.reason}"
     dataframe(table(declared), hide_index=True, width="stretch")
     if m.gps:
         lat, lon = m.gps.lat, m.gps.lon

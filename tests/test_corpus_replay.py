@@ -220,7 +220,7 @@ def test_camera_facts_match_exiftool(results, path, tool):
     if lat is None or lon is None:
         assert m.gps is None, short
     elif abs(lat) < 1e-4 and abs(lon) < 1e-4:
-        assert m.gps is None and m.placeholders[0]["field"] == "gps", short
+        assert m.gps is None and m.placeholders[0].field == "gps", short
     else:
         assert (round(m.gps.lat, 6), round(m.gps.lon, 6)) == (round(lat, 6), round(lon, 6)), short
     if r.status == "ok" and isinstance(tool.get("Orientation"), int) and 1 <= tool["Orientation"] <= 8:

@@ -14,6 +14,7 @@ from core.intake import open_intake
 from core.metadata import extract_metadata
 from core.metadata.dates import iptc_datetime, iso_datetime
 from core.metadata.jsonsafe import json_safe
+from core.schema import Placeholder
 from tests.images import (
     camera_exif,
     encode,
@@ -341,11 +342,11 @@ def test_null_island_gps_is_a_placeholder_not_a_place():
     meta, _ = read(encode(photo(), "JPEG", exif=exif))
     assert meta.gps is None
     assert meta.placeholders == [
-        {
-            "field": "gps",
-            "value": "0.0, 0.0",
-            "reason": "0° N 0° E ('Null Island', open sea) is what devices write without a position fix",
-        }
+        Placeholder(
+            "gps",
+            "0.0, 0.0",
+            "0° N 0° E ('Null Island', open sea) is what devices write without a position fix",
+        )
     ]
     # A real place near the equator stays a place.
     exif = camera_exif(gps=("S", (0.0, 22.0, 16.68), "E", (36.0, 3.0, 23.1)))
@@ -368,7 +369,7 @@ def test_clock_default_dates_are_placeholders(written, kept):
         encode(photo(), "JPEG", exif=camera_exif(datetime_original=written, offset=None, subsec=None))
     )
     assert meta.datetime_original == kept
-    assert [p["field"] for p in meta.placeholders] == ([] if kept else ["datetime_original (exif)"])
+    assert [p.field for p in meta.placeholders] == ([] if kept else ["datetime_original (exif)"])
 
 
 def test_editing_software_from_exif_creator_tool_and_history():

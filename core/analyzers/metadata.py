@@ -9,7 +9,7 @@ from core.context import Context
 from core.escaping import quote
 from core.intake import Intake
 from core.metadata import extract_metadata
-from core.schema import Finding, ScanResult
+from core.schema import Finding, ScanResult, to_dict
 
 from .base import Analyzer, AnalyzerResult, library_version
 
@@ -57,7 +57,7 @@ def capture_summary(result: ScanResult) -> dict:
         "thumbnail_matches": thumb_match,
         "exif_dimensions_match": dims_match,
         "editing_software": bool(meta.editing),
-        "placeholders": [p.get("field") for p in meta.placeholders],
+        "placeholders": [p.field for p in meta.placeholders],
     }
     if not (cam.make or cam.model or meta.datetime_original):
         summary["status"] = "absent"
@@ -117,9 +117,9 @@ def findings(result: ScanResult) -> list[Finding]:
                 "metadata.placeholder",
                 "neutral",
                 "context",
-                f"The {placeholder['field']} recorded ({quote(placeholder['value'], 40)}) is a placeholder, not a real "
-                f"value: {placeholder['reason']}. It is not shown as a place or time.",
-                placeholder,
+                f"The {placeholder.field} recorded ({quote(placeholder.value, 40)}) is a placeholder, not a real "
+                f"value: {placeholder.reason}. It is not shown as a place or time.",
+                to_dict(placeholder),
             )
         )
     for notice in result.notices:

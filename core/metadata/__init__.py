@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image
 
-from core.schema import Camera, Metadata, Notice
+from core.schema import Camera, Metadata, Notice, Placeholder
 
 from . import exif as exif_reader
 from .dates import iptc_datetime, iso_datetime, placeholder_date
@@ -132,11 +132,11 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
     gps = exif_reader.gps_from_fields(fields) or xmp_gps(props)
     if gps is not None and abs(gps.lat) < NULL_ISLAND_DEGREES and abs(gps.lon) < NULL_ISLAND_DEGREES:
         meta.placeholders.append(
-            {
-                "field": "gps",
-                "value": f"{gps.lat}, {gps.lon}",
-                "reason": "0° N 0° E ('Null Island', open sea) is what devices write without a position fix",
-            }
+            Placeholder(
+                "gps",
+                f"{gps.lat}, {gps.lon}",
+                "0° N 0° E ('Null Island', open sea) is what devices write without a position fix",
+            )
         )
     else:
         meta.gps = gps
@@ -148,9 +148,7 @@ def extract_metadata(data: bytes, image: Image.Image | None) -> tuple[Metadata, 
         ("iptc", iptc_datetime(_text(iptc.get("DateCreated")), _text(iptc.get("TimeCreated")))),
     ):
         if value and (reason := placeholder_date(value)):
-            meta.placeholders.append(
-                {"field": f"datetime_original ({source})", "value": value, "reason": reason}
-            )
+            meta.placeholders.append(Placeholder(f"datetime_original ({source})", value, reason))
         elif value:
             meta.datetime_original, meta.datetime_original_source = value, source
             break
