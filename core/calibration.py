@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.schema import ScanResult
+from core.schema import Calibration, ScanResult
 from core.thresholds import LOW_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL, WEAK_SIGNAL
 
 PROFILE_VERSION = 1
@@ -145,14 +145,14 @@ def for_model(profile: dict[str, Any], model: str, revision: str) -> dict[str, A
     return part
 
 
-def cite(profile: dict[str, Any], part: dict[str, Any], score: float) -> dict[str, Any]:
+def cite(profile: dict[str, Any], part: dict[str, Any], score: float) -> Calibration:
     """What the ledger says about one score: how many verified photos scored at least as high."""
     real = [float(s) for s in part.get("real_scores") or []]
     ai = [float(s) for s in part.get("ai_scores") or []]
-    return {
-        "profile": profile["sha256"],
-        "real_files": len(real),
-        "real_at_or_above": at_or_above(real, score),
-        "ai_files": len(ai),
-        "ai_at_or_above": at_or_above(ai, score) if ai else None,
-    }
+    return Calibration(
+        profile=profile["sha256"],
+        real_files=len(real),
+        real_at_or_above=at_or_above(real, score),
+        ai_files=len(ai),
+        ai_at_or_above=at_or_above(ai, score) if ai else None,
+    )

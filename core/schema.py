@@ -165,6 +165,17 @@ class ClassifierResult:
 
 
 @dataclass
+class Calibration:
+    """How the desk's own verified photos scored against this score (setting ``calibration``)."""
+
+    profile: str  # the profile's SHA-256
+    real_files: int
+    real_at_or_above: int
+    ai_files: int
+    ai_at_or_above: int | None  # None when the profile holds no AI images
+
+
+@dataclass
 class Stability:
     """The classifier re-run on realistic re-shipped copies (re-compressed, resized)."""
 
@@ -351,9 +362,7 @@ class ScanResult:
     # Every classifier's score, the primary (``classifier``) first, then those of the setting
     # ``detectors``: shown side by side, never averaged.
     classifiers: list[ClassifierResult] = field(default_factory=list)
-    # How the desk's own verified photos scored against this score (setting ``calibration``):
-    # profile hash, real_files, real_at_or_above, ai_files, ai_at_or_above.
-    calibration: dict[str, Any] | None = None
+    calibration: Calibration | None = None
     provenance: Provenance = field(default_factory=Provenance)
     forensics: dict[str, Any] = field(default_factory=dict)  # one entry per pixel/file analyzer
     # Checks of the file's statements against each other (e.g. "clocks"): context, never verdicts.

@@ -76,7 +76,7 @@ def test_the_ledger_cites_the_desk_photos_in_numbers(profile, tiny_model):
     score = next(f for f in r.findings if f.rule == "classifier.score")
     assert f"{expected} of its 12 verified camera photos scored this high or higher" in score.sentence
     assert f"(profile {data['sha256'][:12]})" in score.sentence
-    assert r.calibration["profile"] == data["sha256"]
+    assert r.calibration.profile == data["sha256"]
 
 
 def test_a_changed_or_foreign_profile_is_refused(profile, tiny_model, tiny_model_swapped, tmp_path):

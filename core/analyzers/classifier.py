@@ -8,7 +8,7 @@ from __future__ import annotations
 from core.calibration import cite
 from core.context import Context
 from core.escaping import quote
-from core.schema import Finding, Notice, ScanResult
+from core.schema import Finding, Notice, ScanResult, to_dict
 from core.thresholds import LABEL_BOUNDARY, classifier_band, labelled_artificial
 from core.vocabulary import Direction, RowStatus, RunStatus, Strength
 
@@ -18,15 +18,15 @@ from .base import NO_PIXELS, Analyzer, Row, library_version
 def calibrated(result: ScanResult) -> str:
     """The score against the desk's own photos, in numbers (setting ``calibration``)."""
     cal = result.calibration
-    if not cal or not cal.get("real_files"):
+    if not cal or not cal.real_files:
         return ""
     text = (
-        f" On this desk's calibration photos, {cal['real_at_or_above']} of its {cal['real_files']} verified "
+        f" On this desk's calibration photos, {cal.real_at_or_above} of its {cal.real_files} verified "
         "camera photos scored this high or higher"
     )
-    if cal.get("ai_files"):
-        text += f", and {cal['ai_at_or_above']} of its {cal['ai_files']} known AI images"
-    return text + f" (profile {str(cal.get('profile'))[:12]})."
+    if cal.ai_files:
+        text += f", and {cal.ai_at_or_above} of its {cal.ai_files} known AI images"
+    return text + f" (profile {cal.profile[:12]})."
 
 
 def disagreement(result: ScanResult) -> str | None:
@@ -62,7 +62,7 @@ def findings(result: ScanResult) -> list[Finding]:
                 "p_artificial": c.p_artificial,
                 "model": c.model,
                 "revision": c.revision,
-                "calibration": result.calibration,
+                "calibration": to_dict(result.calibration) if result.calibration else None,
             },
         )
     ]

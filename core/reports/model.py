@@ -151,9 +151,7 @@ def analysis_setup(results: list[ScanResult | None]) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "analyzers": analyzers_run(results),
         # The calibration profiles the items' sentences cite (setting calibration), by SHA-256.
-        "calibration_profiles": sorted(
-            {str(r.calibration["profile"]) for r in scored if r.calibration and r.calibration.get("profile")}
-        ),
+        "calibration_profiles": sorted({r.calibration.profile for r in scored if r.calibration}),
         "models": [
             {"model": m, "revision": v}
             for m, v in sorted({(r.classifier.model, r.classifier.revision) for r in scored})
