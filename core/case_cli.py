@@ -37,6 +37,8 @@ def run_case(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         settings = load_settings(args.config, overrides=overrides)
         store = settings.open_store()
         return _dispatch(store, settings, args)
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): the CLI stops quietly, as for a scan
     except (CaseError, ValueError, OSError) as exc:
         say(f"{parser.prog} case: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
@@ -90,7 +92,9 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
     elif cmd == "report":
         exporter = formats("case")[args.format]
         if args.redact and not exporter.redactable:
-            raise CaseError(f"the {exporter.name} is never redacted ({exporter.help}); use another format")
+            raise CaseError(
+                f"the {exporter.name} is the internal record and is never redacted; use another format"
+            )
         key = Path(args.sign_key).read_bytes() if args.sign_key else None
         write_file(exporter, CaseExport(store, args.case, args.redact, settings, key), args.out)
         say(f"{exporter.name} written: {args.out}")
