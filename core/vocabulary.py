@@ -38,7 +38,7 @@ class Band(StrEnum):
     @property
     def rank(self) -> int:
         """1 for the strongest band; the position every table sorts by."""
-        return list(Band).index(self) + 1
+        return _BAND_RANKS[self]
 
     @property
     def colour(self) -> str:
@@ -87,7 +87,12 @@ class Strength(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Strength).index(self)
+        return _STRENGTH_RANKS[self]
+
+
+# Looked up per finding and per row (sorting), so made once.
+_BAND_RANKS = {band: n for n, band in enumerate(Band, start=1)}
+_STRENGTH_RANKS = {strength: n for n, strength in enumerate(Strength)}
 
 
 class Direction(StrEnum):

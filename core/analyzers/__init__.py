@@ -19,6 +19,7 @@ from PIL import Image
 from core.context import Context
 from core.errors import AnalysisError
 from core.intake import Intake
+from core.metadata.exif import read_exifread
 from core.schema import AnalyzerRun, Notice, ScanResult
 
 from . import (
@@ -89,8 +90,13 @@ def by_id(analyzer_id: str) -> Analyzer:
 
 def run(intake: Intake, ctx: Context, result: ScanResult) -> None:
     """Run every per-file analyzer on one file, storing each one's data and status in ``result``."""
-    for analyzer in ANALYZERS:
-        result.analyzers.append(_run_one(analyzer, intake, ctx, result))
+    try:
+        for analyzer in ANALYZERS:
+            result.analyzers.append(_run_one(analyzer, intake, ctx, result))
+    finally:
+        # The EXIF parse the metadata and thumbnail analyzers share lives as long as this file:
+        # a worker must not hold one file's bytes while it reads the next.
+        read_exifread.cache_clear()
 
 
 def not_run(reason: str) -> list[AnalyzerRun]:
