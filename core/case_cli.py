@@ -59,9 +59,13 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
         c = store.case(args.case)
         say(f"case {c.id}: {c.name} ({c.status}), {c.items} item(s)")
         for i in store.items(c.id, args.search):
-            verdict = (i.result.get("verdict") or {}).get("band", "")
+            try:
+                verdict = i.scan_result().verdict
+                band = verdict.band if verdict else ""
+            except CaseError:
+                band = "stored result unreadable: run case verify"
             tags = f" [{', '.join(i.tags)}]" if i.tags else ""
-            say(f"{i.id}\t{i.status}\t{i.sha256[:16]}\t{i.file_name}\t{verdict}{tags}")
+            say(f"{i.id}\t{i.status}\t{i.sha256[:16]}\t{i.file_name}\t{band}{tags}")
     elif cmd == "rename":
         say(f"renamed to {store.rename_case(args.case, args.new_name, who).name}")
     elif cmd in ("close", "reopen"):

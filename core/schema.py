@@ -133,7 +133,7 @@ class Metadata:
     software: str | None = None
     datetime_original: str | None = None  # ISO 8601, with the UTC offset when the file records one
     datetime_original_source: str | None = None  # "exif", "xmp" or "iptc"
-    gps: GPS | None = None
+    gps: GPS | str | None = None  # text only in a report redacted for sharing: "[redacted]"
     exif_dimensions: Dimensions | None = None  # PixelXDimension/PixelYDimension as declared
     icc_profile: str | None = None
     thumbnail: Thumbnail | None = None
@@ -453,6 +453,8 @@ def _coerce(tp: Any, value: Any) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(inner) > 1:  # ``GPS | str``: a mapping is the dataclass, anything else stays as it is
+            inner = [a for a in inner if dataclasses.is_dataclass(a)] if isinstance(value, dict) else []
         return _coerce(inner[0], value) if len(inner) == 1 else value
     if origin is list:
         (item,) = typing.get_args(tp)

@@ -26,9 +26,7 @@ def bundle(tmp_path_factory):
     ctx = make_context(Settings(classifier=False, forensics=False))
     for seed in (1, 2):
         data = encode(photo((64, 48), seed=seed), "JPEG")
-        store.add_item(
-            c.id, f"{seed}.jpg", data, analyze(Source.from_bytes(f"{seed}.jpg", data), ctx).to_dict(), "ana"
-        )
+        store.add_item(c.id, f"{seed}.jpg", data, analyze(Source.from_bytes(f"{seed}.jpg", data), ctx), "ana")
     private, public = generate_signing_key(root / "desk")
     path = root / "case.zip"
     manifest = create_bundle(store, c.id, path, signing_key_pem=private.read_bytes())

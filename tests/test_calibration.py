@@ -138,7 +138,7 @@ def test_bundles_record_the_profile_their_items_cite(profile, tiny_model, tmp_pa
     store = CaseStore(tmp_path / "store", key_path=tmp_path / "key")
     c = store.create_case("Calibrated", "ana")
     data = encode(photo((320, 240), seed=60), "JPEG")
-    store.add_item(c.id, "a.jpg", data, analyze(Source.from_bytes("a.jpg", data), ctx).to_dict(), "ana")
+    store.add_item(c.id, "a.jpg", data, analyze(Source.from_bytes("a.jpg", data), ctx), "ana")
     manifest = create_bundle(store, c.id, tmp_path / "case.zip", settings=ctx.settings)
     assert manifest["analysis"]["calibration_profiles"] == [load_profile(profile)["sha256"]]
     assert verify_bundle(tmp_path / "case.zip") == []

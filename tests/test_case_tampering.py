@@ -9,12 +9,13 @@ import sqlite3
 import pytest
 
 from core.cases import CaseError, CaseStore, audit_head, verify_case
+from core.schema import ScanResult
 from tests.conftest import analyse_bytes
 from tests.images import encode, photo
 
 
-def analysed(name: str, data: bytes) -> dict:
-    return analyse_bytes(data, name, forensics=False).to_dict()
+def analysed(name: str, data: bytes) -> ScanResult:
+    return analyse_bytes(data, name, forensics=False)
 
 
 @pytest.fixture
@@ -93,14 +94,14 @@ def test_a_swapped_original_with_updated_hashes_is_caught(case):
     item = store.item(1)
     other = encode(photo((64, 48), seed=9), "JPEG")
     fake = analysed("a.jpg", other)
-    fake_sha = fake["file"]["sha256"]
+    fake_sha = fake.file.sha256
     path = store.original_path(fake_sha)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(other)
     path.chmod(0o444)
     sql(
         store,
-        f"UPDATE items SET sha256 = '{fake_sha}', result_json = '{json.dumps(fake)}' WHERE id = {item.id}",
+        f"UPDATE items SET sha256 = '{fake_sha}', result_json = '{json.dumps(fake.to_dict())}' WHERE id = {item.id}",
     )
     # The note was written about the original item: its record no longer matches either.
     assert verify_case(store, case_id) == [

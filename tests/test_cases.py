@@ -20,8 +20,8 @@ from tests.conftest import ROOT, analyse_bytes, run_cli
 from tests.images import camera_exif, encode, photo
 
 
-def analysed(name: str, data: bytes) -> dict:
-    return analyse_bytes(data, name, forensics=False).to_dict()
+def analysed(name: str, data: bytes) -> ScanResult:
+    return analyse_bytes(data, name, forensics=False)
 
 
 @pytest.fixture
@@ -231,7 +231,7 @@ def test_the_store_hands_back_the_typed_result(store):
     store.create_case("Typed", "ana")
     item, _ = add(store, "Typed", "t.jpg", data)
     original = analysed("t.jpg", data)
-    assert store.item(item.id).scan_result() == ScanResult.from_dict(original)
+    assert store.item(item.id).scan_result() == ScanResult.from_dict(original.to_dict())
     assert store.item(item.id).scan_result().metadata.camera.make == "Canon"
     damaged = dataclasses.replace(store.item(item.id), result_json='{"file": 7}')
     with pytest.raises(CaseError, match="stored result cannot be read"):

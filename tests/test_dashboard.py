@@ -193,7 +193,7 @@ def test_cases_page_create_review_verify_and_report(monkeypatch, tmp_path):
 
     store = CaseStore(tmp_path / "store")
     data = encode(photo(), "JPEG", exif=camera_exif())
-    result = analyze(Source.from_bytes("a.jpg", data), make_context(Settings(classifier=False))).to_dict()
+    result = analyze(Source.from_bytes("a.jpg", data), make_context(Settings(classifier=False)))
     item, _ = store.add_item(1, "a.jpg", data, result, "desk-editor")
     at.run()
     assert list(at.dataframe[1].value["file"]) == ["a.jpg"]
@@ -274,7 +274,7 @@ def test_reports_never_decode_originals_in_their_process(tmp_path, monkeypatch):
         c.id,
         "a.jpg",
         data,
-        analyze(Source.from_bytes("a.jpg", data), make_context(Settings(classifier=False))).to_dict(),
+        analyze(Source.from_bytes("a.jpg", data), make_context(Settings(classifier=False))),
         "ana",
     )
 

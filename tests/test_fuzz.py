@@ -124,7 +124,7 @@ def fuzz_store():
     store = CaseStore(root / "store", key_path=root / "key")
     c = store.create_case("Fuzz", "ana")
     data = encode(photo((32, 24)), "JPEG")
-    result = analyze_batch([Source.from_bytes("a.jpg", data)], context())[0].to_dict()
+    result = analyze_batch([Source.from_bytes("a.jpg", data)], context())[0]
     store.add_item(c.id, "a.jpg", data, result, "ana")
     store.tag_item(1, "t", "ana")
     store.add_note(c.id, "n", "ana", item_id=1)

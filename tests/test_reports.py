@@ -16,6 +16,7 @@ from core.exporters import formats
 from core.pipeline import analyze
 from core.reports import build_report, render_csv, render_html, render_json, render_pdf
 from core.reports.bundle import create_bundle, verify_bundle
+from core.schema import ClassifierResult, ScanResult
 from core.settings import Settings
 from core.sources import Source
 from tests.images import camera_exif, encode, photo, xmp_packet
@@ -39,7 +40,7 @@ def case(tmp_path_factory, tiny_model):
         "generated.png": encode(photo(seed=2), "PNG", pnginfo=info),
     }
     for name, data in files.items():
-        result = analyze(Source.from_bytes(name, data), ctx).to_dict()
+        result = analyze(Source.from_bytes(name, data), ctx)
         store.add_item(c.id, name, data, result, "ana")
     store.add_note(c.id, f"Note with {SCRIPT}", "ben")
     return store, c.id
@@ -147,7 +148,7 @@ def test_pdf_shows_bytes_from_files_escaped(tmp_path, tiny_model):
     camera = encode(photo(), "JPEG", exif=camera_exif(make="Cam\x1b[31mera", model="Model\u202eZ"))
     ctx = make_context(Settings(classifier=False))
     for name, data in (("cut.png", cut), ("cam.jpg", camera)):
-        store.add_item(c.id, name, data, analyze(Source.from_bytes(name, data), ctx).to_dict(), "ana")
+        store.add_item(c.id, name, data, analyze(Source.from_bytes(name, data), ctx), "ana")
     data = render_pdf(build_report(store, c.id))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).replace("\n", "")
     assert "the }&\\x95\\x0d chunk at byte" in text
@@ -190,7 +191,7 @@ def test_redaction_is_an_allow_list_over_every_format(tmp_path):
         c.id,
         "photo.jpg",
         data,
-        analyze(Source.from_bytes("photo.jpg", data), make_context(Settings(classifier=False))).to_dict(),
+        analyze(Source.from_bytes("photo.jpg", data), make_context(Settings(classifier=False))),
         "ana",
     )
     full = render_json(build_report(store, c.id)).decode()
@@ -232,7 +233,7 @@ def test_the_pdf_opens_with_a_summary_and_a_contact_sheet(tmp_path):
         "cam.jpg": encode(photo(seed=1), "JPEG", exif=camera_exif()),
         "other.jpg": encode(photo(seed=3), "JPEG", exif=camera_exif()),
     }.items():
-        store.add_item(c.id, name, data, analyze(Source.from_bytes(name, data), ctx).to_dict(), "ana")
+        store.add_item(c.id, name, data, analyze(Source.from_bytes(name, data), ctx), "ana")
     report = build_report(store, c.id, settings=Settings(classifier=False))
     assert report["summary"]["bands"] == [
         {"band": "substantial evidence of AI generation", "items": 1},
@@ -271,7 +272,12 @@ def test_the_score_chart_takes_any_file_name_and_colours_by_band():
         return [
             {
                 "file_name": names[i % 3],
-                "result": {"classifier": {"p_artificial": (i % 10) / 10}, "verdict": {"band": bands[i % 3]}},
+                "result": ScanResult(
+                    path=names[i % 3],
+                    status="ok",
+                    classifier=ClassifierResult("m", "r", (i % 10) / 10, "ok"),
+                ),
+                "band": bands[i % 3],
             }
             for i in range(n)
         ]
@@ -279,4 +285,5 @@ def test_the_score_chart_takes_any_file_name_and_colours_by_band():
     for n in (3, MAX_BARS + 1):
         png = score_chart({"items": items(n)})
         assert png is not None and png.startswith(b"\x89PNG")
-    assert score_chart({"items": [{"file_name": "a", "result": {}}]}) is None
+    unscored = ScanResult(path="a", status="ok")
+    assert score_chart({"items": [{"file_name": "a", "result": unscored, "band": ""}]}) is None

@@ -338,7 +338,7 @@ def test_case_review_writes_to_the_item_it_shows(small_desk):
             case.id,
             f"p{i}.png",
             data,
-            analyze(Source.from_bytes(f"p{i}.png", data), ctx).to_dict(),
+            analyze(Source.from_bytes(f"p{i}.png", data), ctx),
             "desk-editor",
         )
     ids = [i.id for i in store.items(case.id)]
@@ -390,7 +390,7 @@ def test_a_failing_panel_stays_in_its_panel(small_desk, monkeypatch):
     case = store.create_case("Broken view", "desk-editor")
     data = encode(photo((64, 48)), "JPEG")
     result = analyze(Source.from_bytes("a.jpg", data), make_context(Settings(classifier=False)))
-    store.add_item(case.id, "a.jpg", data, result.to_dict(), "desk-editor")
+    store.add_item(case.id, "a.jpg", data, result, "desk-editor")
     store.add_note(case.id, "first look", "desk-editor")
     at = AppTest.from_file(CASES, default_timeout=120).run()
     assert not at.exception
@@ -532,7 +532,7 @@ def test_hostile_strings_in_every_field_pass_every_surface(small_desk):
             out = io.StringIO()
             assert write_results([result], fmt, out).failed == []
             out.getvalue().encode("utf-8")
-        small_desk.add_item(case.id, name, data, result.to_dict(), "desk-editor")
+        small_desk.add_item(case.id, name, data, result, "desk-editor")
         report = build_report(small_desk, case.id, thumbnails=False, settings=Settings(classifier=False))
         for fmt in ("html", "json", "csv", "pdf"):
             rendered = formats("case")[fmt].render(report)

@@ -43,7 +43,7 @@ def add_analysed(
             if hashlib.sha256(data).hexdigest() != result.file.sha256:
                 outcome.not_added.append((result.path, "the file changed while it was analysed"))
                 continue
-            _, created = store.add_item(c.id, name, data, result.to_dict(), who)
+            _, created = store.add_item(c.id, name, data, result, who)
         except Exception as exc:  # one item that cannot be stored never stops the others
             outcome.not_added.append((result.path, f"{type(exc).__name__}: {str(exc)[:200]}"))
             continue

@@ -234,10 +234,10 @@ class CaseStore:
 
     # -- items ----------------------------------------------------------------------------
     def add_item(
-        self, case: int | str, file_name: str, data: bytes, result: dict, actor: str
+        self, case: int | str, file_name: str, data: bytes, result: ScanResult, actor: str
     ) -> tuple[Item, bool]:
         """Add one analysed file; returns the item and whether it was new (same bytes twice: not new)."""
-        sha256 = result["file"]["sha256"]
+        sha256 = result.file.sha256
         if not sha256:
             raise AnalysisError("the file could not be read, so it cannot be added to a case")
         with self._read() as conn:
@@ -263,7 +263,7 @@ class CaseStore:
                     item_id, created = existing["id"], False
                 else:
                     # The same well-formed rule as every output (the worker has applied it already).
-                    result_json = json.dumps(repaired_tree(result)[0], allow_nan=False)
+                    result_json = json.dumps(repaired_tree(result.to_dict())[0], allow_nan=False)
                     cur = conn.execute(
                         "INSERT INTO items (case_id, sha256, file_name, size_bytes, added_at, added_by, result_json) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -439,19 +439,12 @@ def _details(text: Any) -> Any:
 
 
 def _search_text(item: Item) -> str:
-    r = item.result
-    cam = (r.get("metadata") or {}).get("camera") or {}
-    gen = (r.get("provenance") or {}).get("generator") or {}
+    try:
+        result = item.scan_result()
+        cam, gen = result.metadata.camera, result.provenance.generator
+        described = (cam.make, cam.model, gen.tool, gen.name)
+    except CaseError:  # a damaged stored result: found by what the store itself records
+        described = ()
     return " ".join(
-        str(x)
-        for x in (
-            item.sha256,
-            item.file_name,
-            cam.get("make"),
-            cam.get("model"),
-            gen.get("tool"),
-            gen.get("name"),
-            " ".join(item.tags),
-        )
-        if x
+        str(x) for x in (item.sha256, item.file_name, *described, " ".join(item.tags)) if x
     ).lower()

@@ -179,8 +179,10 @@ def _original_problems(store: CaseStore, item, label: str) -> list[str]:
         )
     if os.stat(path).st_mode & 0o222:
         problems.append(f"{label}: the original is writable (it should be read-only)")
-    facts = item.result.get("file")
-    recorded = facts.get("sha256") if isinstance(facts, dict) else None
+    try:
+        recorded = item.scan_result().file.sha256
+    except CaseError:
+        return [*problems, f"{label}: its stored result cannot be read"]
     if recorded != item.sha256:
         problems.append(f"{label}: its stored result describes another file ({recorded})")
     return problems

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from core.cases import ITEM_STATUS_LABELS
 from core.escaping import escape_lines
 from core.output import write_csv
+from core.schema import to_dict
 
 from .charts import score_chart
 from .model import build_report, display_band, display_time, display_value
@@ -42,14 +43,15 @@ def render_html(report: dict) -> bytes:
 
 
 def render_json(report: dict) -> bytes:
-    return json.dumps(report, indent=2, ensure_ascii=False).encode("utf-8")
+    """The report model as JSON; each item's result in the CLI's JSON schema."""
+    return json.dumps(report, indent=2, ensure_ascii=False, default=to_dict).encode("utf-8")
 
 
 def render_csv(report: dict) -> bytes:
     """One row per item: case columns, then the CLI's CSV columns (the CLI's writer)."""
     out = io.StringIO()
     rows = (
-        ((i["id"], i["status"], ";".join(i["tags"]), i["added_at"], i["added_by"]), i["result"])
+        ((i["id"], i["status"], ";".join(i["tags"]), i["added_at"], i["added_by"]), i["result"].to_dict())
         for i in report["items"]
     )
     write_csv(rows, out, ITEM_COLUMNS)

@@ -17,13 +17,9 @@ MAX_BARS = 40
 def score_chart(report: dict) -> bytes | None:
     """The items' p_artificial, coloured by band; None when no item has a score."""
     rows = [
-        (
-            i["file_name"],
-            i["result"]["classifier"]["p_artificial"],
-            Band.of((i["result"].get("verdict") or {}).get("band")),
-        )
+        (i["file_name"], i["result"].classifier.p_artificial, Band.of(i["band"]))
         for i in report["items"]
-        if i["result"].get("classifier")
+        if i["result"].classifier is not None
     ]
     if not rows:
         return None

@@ -1,8 +1,9 @@
 """The one report model: everything any report format shows, built once from the store.
 
 HTML, PDF, JSON, CSV and the bundle all render this same dictionary, so they cannot
-disagree. Each item carries its full result in the CLI's schema (redacted on request)
-plus the case data: status, tags, notes, who added it and when.
+disagree. Each item carries its full result as a ``ScanResult`` (redacted on request; the
+JSON form is the CLI's schema), the lines derived from it once (band, key evidence, key
+facts) and the case data: status, tags, notes, who added it and when.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from core.analyzers import REGISTRY
 from core.cases import CaseError, CaseStore, Item
 from core.display import preview_safely
 from core.intake import read_bytes
-from core.schema import SCHEMA_VERSION, ScanResult
+from core.schema import GPS, SCHEMA_VERSION, ErrorInfo, FileFacts, ScanResult
 from core.settings import Settings, load_settings
-from core.vocabulary import Band
+from core.vocabulary import Band, RowStatus
 from core.wellformed import repaired_tree
 
-from .redaction import redact_result
+from .redaction import redacted
 
 LIBRARIES = (
     "torch",
@@ -89,7 +90,7 @@ def thumbnail_b64(path, settings: Settings, size: int = 320) -> str | None:
     return base64.b64encode(preview).decode() if preview else None
 
 
-def analyzers_run(results: list[ScanResult | None]) -> list[dict[str, Any]]:
+def analyzers_run(results: list[ScanResult]) -> list[dict[str, Any]]:
     """Every registered analyzer with the versions that produced the items, and how many
     items it ran on, skipped (with the reasons) or failed on; ``not_recorded`` counts items
     analysed before results listed their analyzers (schema 1.2 and older) or whose stored
@@ -107,7 +108,7 @@ def analyzers_run(results: list[ScanResult | None]) -> list[dict[str, Any]]:
             "reasons": [],
         }
         for result in results:
-            run = next((r for r in result.analyzers if r.id == analyzer.id), None) if result else None
+            run = next((r for r in result.analyzers if r.id == analyzer.id), None)
             if run is None:
                 row["not_recorded"] += 1
                 continue
@@ -125,15 +126,13 @@ def analyzers_run(results: list[ScanResult | None]) -> list[dict[str, Any]]:
 MAX_REASONS = 5
 
 
-def summary(results: list[ScanResult | None]) -> dict[str, Any]:
+def summary(results: list[ScanResult]) -> dict[str, Any]:
     """The report's first page: how many items fall in each verdict band (strongest first), and
     why items have no classifier score, each reason once with its count (a report of 47 items
     without a classifier says so once, not 47 times)."""
-    bands = Counter(Band.of(r.verdict.band if r and r.verdict else None).value for r in results)
+    bands = Counter(Band.of(r.verdict.band if r.verdict else None).value for r in results)
     reasons = Counter(
-        str((r.classifier_error if r else None) or "no reason recorded")
-        for r in results
-        if r is None or r.classifier is None
+        str(r.classifier_error or "no reason recorded") for r in results if r.classifier is None
     )
     return {
         "items": len(results),
@@ -142,10 +141,10 @@ def summary(results: list[ScanResult | None]) -> dict[str, Any]:
     }
 
 
-def analysis_setup(results: list[ScanResult | None]) -> dict[str, Any]:
+def analysis_setup(results: list[ScanResult]) -> dict[str, Any]:
     """What produced the results: analyzers and their versions, models and revisions seen,
     thresholds, libraries."""
-    scored = [r for r in results if r and r.classifier]
+    scored = [r for r in results if r.classifier]
     return {
         "tool_version": __version__,
         "schema_version": SCHEMA_VERSION,
@@ -166,13 +165,72 @@ def analysis_setup(results: list[ScanResult | None]) -> dict[str, Any]:
     }
 
 
-def _typed(item: Item) -> ScanResult | None:
-    """An item's stored result as a ``ScanResult``; None when the stored record cannot be read
-    (a damaged store: the report still lists the item, and verify says what is wrong)."""
+def _typed(item: Item) -> ScanResult:
+    """An item's stored result as a ``ScanResult``; one saying so when the stored record
+    cannot be read (a damaged store: the report still lists the item, and verify says what is
+    wrong)."""
     try:
         return item.scan_result()
-    except CaseError:
-        return None
+    except CaseError as exc:
+        return ScanResult(
+            path=item.file_name,
+            status=RowStatus.ERROR,
+            error=ErrorInfo("stored_result_unreadable", f"{exc}; `case verify` says what is wrong"),
+            file=FileFacts(name=item.file_name, sha256=item.sha256, size_bytes=item.size_bytes),
+        )
+
+
+def key_facts(item: Item, result: ScanResult) -> list[tuple[str, str]]:
+    """The "Key facts" table of one item, label and text, as every report format shows it;
+    rows with nothing to say are left out. ``result`` is the item's result as shown (redacted
+    on request); the hash and size are the store's, what custody is about."""
+    file, meta = result.file, result.metadata
+    gps, gen, c2pa = meta.gps, result.provenance.generator, result.provenance.c2pa
+    classifier, stability = result.classifier, result.stability
+    scores = ""
+    if classifier is not None:
+        scores = (
+            f"{classifier.p_artificial:.2f} for 'artificial' ({classifier.model} @ {classifier.revision})"
+        )
+        if stability is not None:
+            scores += f"; after re-compression and resizing {stability.min:.2f} to {stability.max:.2f}" + (
+                ", unstable" if stability.unstable else ""
+            )
+    facts = [
+        ("SHA-256", item.sha256),
+        ("MD5", file.md5),
+        ("Format, size", f"{file.format}, {file.width} x {file.height}, {item.size_bytes} bytes"),
+        (
+            "Camera",
+            meta.camera.display_name() + (f", serial {meta.camera.serial}" if meta.camera.serial else ""),
+        ),
+        ("Software", meta.software),
+        ("Date-time original", meta.datetime_original),
+        ("GPS", f"{gps.lat}, {gps.lon}" if isinstance(gps, GPS) else gps),
+        (
+            "Content Credentials",
+            c2pa_state(result)
+            + (f" ({c2pa.problem})" if c2pa.problem else "")
+            + (f", signed by {c2pa.signer}" if c2pa.signer else ""),
+        ),
+        ("Generator", gen.name or gen.tool),
+        ("Prompt", gen.prompt),
+        # Why an item has no score is said once, in the set-up section.
+        ("Classifier", scores),
+        (
+            "All classifiers (not averaged)",
+            "; ".join(f"{c.model} {c.p_artificial:.2f}" for c in result.classifiers)
+            if len(result.classifiers) > 1
+            else "",
+        ),
+    ]
+    return [(label, str(value)) for label, value in facts if value]
+
+
+def c2pa_state(result: ScanResult) -> str:
+    """The Content Credentials' state in one word, "absent" when the file has none."""
+    c2pa = result.provenance.c2pa
+    return c2pa.state or ("absent" if c2pa.present is False else "")
 
 
 def build_report(
@@ -187,10 +245,10 @@ def build_report(
     notes = store.notes(c.id)
     items, typed = [], []
     for item in store.items(c.id):
-        # The typed result gives what every format derives (camera, key evidence, bands, models):
+        # The stored result gives what every format derives (camera, key evidence, bands, models):
         # none of it is redacted. ``result``, what the formats print in full, is redacted on request.
         typed.append(scan := _typed(item))
-        result = redact_result(item.result) if redact else item.result
+        result = redacted(scan) if redact else scan
         items.append(
             {
                 "id": item.id,
@@ -202,8 +260,11 @@ def build_report(
                 "status": item.status,
                 "tags": item.tags,
                 "notes": [n for n in notes if n["item_id"] == item.id],
-                "camera": scan.metadata.camera.display_name() if scan else "",
-                "key_evidence": scan.key_evidence() if scan else "",
+                "camera": scan.metadata.camera.display_name(),
+                "key_evidence": scan.key_evidence(),
+                "band": scan.verdict.band if scan.verdict else "",
+                "c2pa": c2pa_state(scan),
+                "facts": key_facts(item, result),
                 "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256), settings)
                 if thumbnails
                 else None,

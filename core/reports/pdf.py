@@ -109,9 +109,9 @@ def render_pdf(report: dict) -> bytes:
             (
                 base64.b64decode(i["thumbnail_jpeg_b64"]) if i.get("thumbnail_jpeg_b64") else "",
                 i["file_name"],
-                (i["result"].get("verdict") or {}).get("band", ""),
+                i["band"],
                 i["key_evidence"],
-                _c2pa_state(i["result"]),
+                i["c2pa"],
             )
             for i in report["items"]
         ],
@@ -165,67 +165,21 @@ def render_pdf(report: dict) -> bytes:
         )
         if item.get("thumbnail_jpeg_b64"):
             pdf.image(io.BytesIO(base64.b64decode(item["thumbnail_jpeg_b64"])), w=60)
-        verdict = r.get("verdict") or {}
-        if verdict:
-            _text(pdf, display_band(verdict["band"]), 12, "B")
-            _text(pdf, verdict["sentence"], 9)
-            for caveat in verdict.get("caveats", []):
+        if r.verdict is not None:
+            _text(pdf, display_band(r.verdict.band), 12, "B")
+            _text(pdf, r.verdict.sentence, 9)
+            for caveat in r.verdict.caveats:
                 _text(pdf, "- " + caveat, 7.5)
-        if r.get("error"):
-            _text(pdf, f"Not analysed ({r['error']['code']}): {r['error']['message']}", 9)
+        if r.error is not None:
+            _text(pdf, f"Not analysed ({r.error.code}): {r.error.message}", 9)
         _text(pdf, "Evidence ledger", 10, "B")
-        for f in r.get("findings", []):
-            _text(pdf, f"[{f['strength']}, {f['direction']}] {f['sentence']}", 8)
+        for f in r.findings:
+            _text(pdf, f"[{f.strength}, {f.direction}] {f.sentence}", 8)
         _text(pdf, "Key facts", 10, "B")
-        meta, file = r.get("metadata") or {}, r.get("file") or {}
-        gps = meta.get("gps")
-        gen = (r.get("provenance") or {}).get("generator") or {}
-        c2pa = (r.get("provenance") or {}).get("c2pa") or {}
-        facts = [
-            ("SHA-256", item["sha256"]),
-            ("MD5", file.get("md5")),
-            (
-                "Format, size",
-                f"{file.get('format')}, {file.get('width')} x {file.get('height')}, {item['size_bytes']} bytes",
-            ),
-            ("Camera", item["camera"]),
-            ("Software", meta.get("software")),
-            ("Date-time original", meta.get("datetime_original")),
-            ("GPS", f"{gps['lat']}, {gps['lon']}" if isinstance(gps, dict) else gps),
-            (
-                "Content Credentials",
-                " ".join(filter(None, (c2pa.get("state"), c2pa.get("problem") and f"({c2pa['problem']})")))
-                or ("absent" if c2pa.get("present") is False else ""),
-            ),
-            ("Generator", gen.get("name") or gen.get("tool")),
-            (
-                "All classifiers (not averaged)",
-                "; ".join(
-                    f"{c.get('model')} {c.get('p_artificial', 0):.2f}"
-                    for c in r.get("classifiers") or []
-                    if isinstance(c, dict)
-                )
-                if len(r.get("classifiers") or []) > 1
-                else None,
-            ),
-            ("Prompt", gen.get("prompt")),
-            # Why an item has no score is said once, in the set-up section.
-            (
-                "Classifier",
-                f"{r['classifier']['p_artificial']:.2f} for 'artificial' ({r['classifier']['model']} @ "
-                f"{r['classifier']['revision']})"
-                if r.get("classifier")
-                else None,
-            ),
-        ]
-        for label, value in facts:
-            if value:
-                _text(
-                    pdf,
-                    f"{label}: {value}",
-                    8,
-                    family="DejaVuMono" if label in ("SHA-256", "MD5") else "DejaVu",
-                )
+        for label, value in item["facts"]:
+            _text(
+                pdf, f"{label}: {value}", 8, family="DejaVuMono" if label in ("SHA-256", "MD5") else "DejaVu"
+            )
         for note in item.get("notes", []):
             _text(pdf, f"Note, {display_time(note['created_at'])}, {note['author']}: {note['text']}", 8)
     pdf.add_page()
@@ -252,8 +206,3 @@ def render_pdf(report: dict) -> bytes:
         6.5,
     )
     return bytes(pdf.output())
-
-
-def _c2pa_state(result: dict) -> str:
-    c2pa = (result.get("provenance") or {}).get("c2pa") or {}
-    return c2pa.get("state") or ("absent" if c2pa.get("present") is False else "")

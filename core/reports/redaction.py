@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
+
+from core.schema import ScanResult
 
 REDACTED = "[redacted]"
 
@@ -76,17 +77,15 @@ def shareable(block: str, key: str) -> bool:
     return False
 
 
-def redact_result(result: dict[str, Any]) -> dict[str, Any]:
-    """A redacted deep copy of one result in the CLI's JSON schema."""
+def redacted(result: ScanResult) -> ScanResult:
+    """A redacted copy of one result (the original is left as it is)."""
     r = copy.deepcopy(result)
-    meta = r.get("metadata") or {}
-    if meta.get("gps") is not None:
-        meta["gps"] = REDACTED
-    camera = meta.get("camera") or {}
-    if camera.get("serial"):
-        camera["serial"] = REDACTED
-    raw = meta.get("raw") or {}
-    for block, values in raw.items():
+    meta = r.metadata
+    if meta.gps is not None:
+        meta.gps = REDACTED
+    if meta.camera.serial:
+        meta.camera.serial = REDACTED
+    for block, values in meta.raw.items():
         if isinstance(values, dict):
             for key in list(values):
                 if not shareable(block, key):
@@ -96,18 +95,16 @@ def redact_result(result: dict[str, Any]) -> dict[str, Any]:
                 if isinstance(entry, dict) and not shareable("png_text", str(entry.get("keyword", ""))):
                     entry["text"] = REDACTED
         else:
-            raw[block] = REDACTED
-    for ingredient in ((r.get("provenance") or {}).get("c2pa") or {}).get("ingredients") or []:
-        if ingredient.get("title"):
-            ingredient["title"] = REDACTED  # earlier file names can name people and places
-    prov = r.get("provenance") or {}
-    for gen in [prov.get("generator") or {}, *(prov.get("generators") or [])]:
-        for key in ("prompt", "negative_prompt"):
-            if gen.get(key):
-                gen[key] = REDACTED
-        settings = gen.get("settings") or {}
-        for key in list(settings):
+            meta.raw[block] = REDACTED
+    for ingredient in r.provenance.c2pa.ingredients:
+        if ingredient.title:
+            ingredient.title = REDACTED  # earlier file names can name people and places
+    for gen in (r.provenance.generator, *r.provenance.generators):
+        if gen.prompt:
+            gen.prompt = REDACTED
+        if gen.negative_prompt:
+            gen.negative_prompt = REDACTED
+        for key in gen.settings:
             if re.search(r"prompt|author|job_id|comment|description|user|name", key, re.I):
-                settings[key] = REDACTED
-    r["redacted"] = True
+                gen.settings[key] = REDACTED
     return r
