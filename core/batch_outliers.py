@@ -27,8 +27,7 @@ MAX_DAYS_APART = 2
 
 def _facts(result: ScanResult) -> dict[str, Any]:
     f, meta = result.file, result.metadata
-    jpeg = result.forensics.get("jpeg") or {}
-    table = jpeg.get("luminance_table")
+    table = result.forensics.jpeg.luminance_table if result.forensics.jpeg else None
     size = tuple(sorted((f.stored_width, f.stored_height))) if f.stored_width and f.stored_height else None
     day = None
     if meta.datetime_original:

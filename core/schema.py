@@ -278,6 +278,143 @@ class C2PAState:
         self.problem = member(C2PAProblem, self.problem)
 
 
+# Where a field's value is None, to_dict leaves the key out: the field is written only when
+# its analyzer stored something (the JSON form of schema 1.3, where these were free mappings).
+OMITTED_WHEN_NONE = {"omit_none": True}
+
+
+def _when_found(default: Any = None) -> Any:
+    return field(default=default, metadata=OMITTED_WHEN_NONE)
+
+
+@dataclass
+class DoubleCompression:
+    """A JPEG ghost (Farid 2009): a dip in the re-compression error below the file's own quality."""
+
+    assessable: bool
+    not_assessable_because: str | None = None
+    earlier_quality: int | None = None  # the dip's quality
+    dip_depth: float | None = None
+    indicated: bool = False
+
+
+@dataclass
+class JpegTables:
+    """``forensics.jpeg``: the quantisation tables and what they say (core.analyzers.jpeg)."""
+
+    tables: int
+    estimated_quality: int | None
+    standard_ijg_tables: bool  # libjpeg's Annex K tables exactly
+    luminance_table: list[int]
+    ghost_curve: dict[str, float]  # quality -> mean re-compression error
+    double_compression: DoubleCompression
+
+
+@dataclass
+class ThumbnailCheck:
+    """``forensics.thumbnail``: the EXIF thumbnail against the main image."""
+
+    mean_abs_difference: float
+    aspect_ratio_difference: float
+    differs: bool
+
+
+@dataclass
+class TrailingData:
+    """``forensics.trailing_data``: bytes after the image's end marker."""
+
+    bytes: int
+    kind: str  # "none", "padding", "appended JPEG images ...", "a ZIP archive", ...
+    starts_with: str | None = _when_found()  # the first 16 bytes, hex
+
+
+@dataclass
+class ErrorLevels:
+    """``forensics.ela``: error level analysis."""
+
+    resave_quality: int
+    mean: float
+    p99: float
+    max: float
+    block_cv: float  # unevenness across blocks
+
+
+@dataclass
+class NoiseResidual:
+    """``forensics.noise``: the median-filter noise residual."""
+
+    mean_abs: float
+    block_cv: float
+    flat_block_share: float  # blocks with almost no noise
+
+
+@dataclass
+class Spectrum:
+    """``forensics.spectrum``: the strongest off-centre peak of the Fourier spectrum."""
+
+    crop: int
+    peak_score: float | None  # None when the crop is too small to say
+    peak_frequency: list[float] | None = _when_found()
+
+
+@dataclass
+class Forensics:
+    """Pixel and file forensics: one slot per analyzer, left out of the JSON when it did not run."""
+
+    trailing_data: TrailingData | None = _when_found()
+    ela: ErrorLevels | None = _when_found()
+    noise: NoiseResidual | None = _when_found()
+    spectrum: Spectrum | None = _when_found()
+    jpeg: JpegTables | None = _when_found()
+    thumbnail: ThumbnailCheck | None = _when_found()
+
+
+@dataclass
+class ClockProblem:
+    check: str  # "gps", "order", "c2pa_order", "file_name"
+    detail: str
+    gap: str | None = _when_found()  # for "gps": +hh:mm
+
+
+@dataclass
+class Clocks:
+    """``cross_checks.clocks``: every time the file states (ISO 8601), and where they disagree."""
+
+    clocks: dict[str, str] = field(
+        default_factory=dict
+    )  # captured, gps_utc, modified, c2pa_signed, file_name
+    problems: list[ClockProblem] = field(default_factory=list)
+
+
+@dataclass
+class CrossChecks:
+    """Checks of the file's statements against each other: context, never verdicts."""
+
+    clocks: Clocks | None = _when_found()
+
+
+@dataclass
+class WatermarkMark:
+    mark: str  # "sdxl", "sd1", "sd2"
+    tool: str
+    name: str
+    embedded_by: str
+    bits: int
+    matching_bits: int
+    chance: float  # of that many matching bits in an unmarked image
+    decoded_constant: bool
+
+
+@dataclass
+class Watermarks:
+    """``provenance.watermark``: invisible generator watermarks in the pixels."""
+
+    found: WatermarkMark | None
+    checked: list[WatermarkMark]
+    assessable: bool
+    not_assessable_because: str | None = None
+
+
 @dataclass
 class Provenance:
     """What the file declares about how it was made (C2PA, IPTC source type, generator metadata).
@@ -295,7 +432,7 @@ class Provenance:
     source_types: list[SourceType] = field(default_factory=list)
     c2pa: C2PAState = field(default_factory=C2PAState)
     # Invisible generator watermarks in the pixels (core.analyzers.watermark); null when not checked.
-    watermark: dict[str, Any] | None = None
+    watermark: Watermarks | None = None
 
 
 @dataclass
@@ -364,9 +501,9 @@ class ScanResult:
     classifiers: list[ClassifierResult] = field(default_factory=list)
     calibration: Calibration | None = None
     provenance: Provenance = field(default_factory=Provenance)
-    forensics: dict[str, Any] = field(default_factory=dict)  # one entry per pixel/file analyzer
+    forensics: Forensics = field(default_factory=Forensics)
     # Checks of the file's statements against each other (e.g. "clocks"): context, never verdicts.
-    cross_checks: dict[str, Any] = field(default_factory=dict)
+    cross_checks: CrossChecks = field(default_factory=CrossChecks)
     stability: Stability | None = None
     stability_skipped: str | None = None  # why stability was not computed for a scored image
     findings: list[Finding] = field(default_factory=list)  # ordered by strength
@@ -427,14 +564,20 @@ def _plain(value: Any) -> Any:
         return kind(*items) if hasattr(value, "_fields") else kind(items)  # a named tuple, as asdict keeps it
     names = _FIELD_NAMES.get(kind)
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+        names = _FIELD_NAMES[kind] = tuple(
+            (f.name, bool(f.metadata.get("omit_none"))) for f in dataclasses.fields(value)
+        )
     if names is not None:
-        return {name: _plain(getattr(value, name)) for name in names}
+        return {
+            name: _plain(item)
+            for name, omit in names
+            if (item := getattr(value, name)) is not None or not omit
+        }
     return value
 
 
 _LEAVES = frozenset({str, int, float, bool, type(None), bytes})
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_NAMES: dict[type, tuple[tuple[str, bool], ...]] = {}
 
 
 def from_dict(cls: type, data: dict[str, Any]) -> Any:

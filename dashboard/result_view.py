@@ -17,7 +17,7 @@ from core.escaping import escape_lines
 from core.forensics.ela import RESAVE_QUALITY
 from core.reports.model import display_band, display_value
 from core.reports.summary import plain_summary
-from core.schema import ScanResult
+from core.schema import ScanResult, to_dict
 from core.stability import score_range
 from core.thresholds import SCORE_BANDS, classifier_band
 from dashboard.services import forensic_view, preview
@@ -338,21 +338,20 @@ DEFAULT_ELA_QUALITY = RESAVE_QUALITY
 
 def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> None:
     forensics = result.forensics
-    jpeg = forensics.get("jpeg") or {}
-    if jpeg:
-        double = jpeg.get("double_compression") or {}
+    if jpeg := forensics.jpeg:
+        double = jpeg.double_compression
         verdict = (
-            "not assessable: " + display_value(double.get("not_assessable_because"))
-            if double.get("assessable") is False
-            else f"indicated, earlier save at about quality {double.get('earlier_quality')}"
-            if double.get("indicated")
+            "not assessable: " + display_value(double.not_assessable_because)
+            if not double.assessable
+            else f"indicated, earlier save at about quality {double.earlier_quality}"
+            if double.indicated
             else "not indicated"
         )
         dataframe(
             table(
                 {
-                    "JPEG quality (estimated)": jpeg.get("estimated_quality"),
-                    "Standard libjpeg tables (software save)": jpeg.get("standard_ijg_tables"),
+                    "JPEG quality (estimated)": jpeg.estimated_quality,
+                    "Standard libjpeg tables (software save)": jpeg.standard_ijg_tables,
                     "Double compression": verdict,
                 }
             ),
@@ -403,8 +402,9 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
         width="stretch",
     )
     analyzer = by_id(chosen)
-    numbers = forensics.get(chosen) or {}
-    if numbers:
+    slot = getattr(forensics, chosen)  # each map's analyzer stores its numbers in its own slot
+    if slot is not None:
+        numbers = to_dict(slot)
         meanings = dict(analyzer.numbers)
         dataframe(
             pd.DataFrame(
@@ -419,7 +419,7 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
             row_height=ROW_WRAPS,
         )
     st.caption(safe(analyzer.reading))
-    thumb = forensics.get("thumbnail") or {}
+    thumb = forensics.thumbnail
     if view.thumbnail is not None:
         t1, t2 = st.columns([1, 3])
         t1.image(image_uri(view.thumbnail), caption="Embedded EXIF thumbnail", width="stretch")
@@ -427,9 +427,9 @@ def _forensics(result: ScanResult, name: str, data: bytes | None, key: str) -> N
             dataframe(
                 table(
                     {
-                        "Mean difference from the image (0-255)": thumb.get("mean_abs_difference"),
-                        "Shape difference": thumb.get("aspect_ratio_difference"),
-                        "Shows another picture": thumb.get("differs"),
+                        "Mean difference from the image (0-255)": thumb and thumb.mean_abs_difference,
+                        "Shape difference": thumb and thumb.aspect_ratio_difference,
+                        "Shows another picture": thumb and thumb.differs,
                     }
                 ),
                 hide_index=True,

@@ -37,7 +37,7 @@ def test_clocks_that_agree_give_no_finding():
     # 12:30:45 at +02:00 is 10:30:45 UTC, which the GPS receiver says too.
     r = scan("IMG_20240501_123045.jpg", "2024:05:01", (10.0, 30.0, 44.0))
     assert rules(r) == []
-    assert r.cross_checks["clocks"]["clocks"] == {
+    assert r.cross_checks.clocks.clocks == {
         "captured": "2024-05-01T12:30:45+02:00",
         "gps_utc": "2024-05-01T10:30:44+00:00",
         "file_name": "2024-05-01T12:30:45",

@@ -11,6 +11,7 @@ from core.context import make_context
 from core.forensics import ela, file_structure, jpeg_quant, noise, spectrum
 from core.intake import containers
 from core.pipeline import analyze
+from core.schema import Forensics
 from core.settings import Settings
 from core.sources import Source
 from tests.conftest import analyse_bytes
@@ -149,7 +150,7 @@ def test_forensics_can_be_switched_off_and_fail_alone():
         Source.from_bytes("f.jpg", encode(photo(), "JPEG")),
         make_context(Settings(classifier=False, forensics=False)),
     )
-    assert r.forensics == {}
+    assert r.forensics == Forensics() and r.to_dict()["forensics"] == {}
     r = analyse_bytes(encode(photo((4, 4)), "PNG"), "tiny.png")
     assert r.status == "ok"
 

@@ -124,7 +124,7 @@ def test_every_hostile_file_gives_one_clear_row_in_bounded_time():
     assert "png_text_too_large" in [n.code for n in results["big-text.png"].notices]
     assert [n.code for n in results["laughs.jpg"].notices] == ["xmp_unsafe"]
     assert "file.trailing_data" in [f.rule for f in results["polyglot.jpg"].findings]
-    assert results["polyglot.jpg"].forensics["trailing_data"]["kind"] == "ZIP archive"
+    assert results["polyglot.jpg"].forensics.trailing_data.kind == "ZIP archive"
     assert results["nested-workflow.png"].provenance.generator.tool == "comfyui"
     assert "nested too deeply" in results["nested-workflow.png"].provenance.generator.error
     for r in results.values():

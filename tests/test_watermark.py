@@ -37,9 +37,9 @@ def mark(image: Image.Image, name: str) -> Image.Image:
 def test_each_mark_is_found_after_lossless_saving(name):
     for fmt, params in (("PNG", {}), ("WEBP", {"lossless": True})):
         r = analyse_bytes(encode(mark(scene(), name), fmt, **params), f"out.{fmt.lower()}")
-        found = r.provenance.watermark["found"]
-        assert found["mark"] == name and found["matching_bits"] >= len(MARKS[name][3]) - 2, (name, fmt)
-        assert found["chance"] < MAX_CHANCE
+        found = r.provenance.watermark.found
+        assert found.mark == name and found.matching_bits >= len(MARKS[name][3]) - 2, (name, fmt)
+        assert found.chance < MAX_CHANCE
         finding = next(f for f in r.findings if f.rule == f"watermark.{name}")
         assert (finding.strength, finding.direction) == ("declared", "synthesis")
         assert r.verdict.band == "substantial evidence of AI generation"
@@ -49,14 +49,14 @@ def test_each_mark_is_found_after_lossless_saving(name):
 
 def test_a_jpeg_resave_removes_the_mark_and_absence_is_not_evidence():
     r = analyse_bytes(encode(mark(scene(), "sdxl"), "JPEG", quality=90), "shared.jpg")
-    assert r.provenance.watermark["found"] is None
+    assert r.provenance.watermark.found is None
     assert [f.strength for f in r.findings if f.rule.startswith("watermark.")] in ([], ["context"])
     assert r.verdict.band != "substantial evidence of AI generation"
 
 
 def test_flat_or_bright_pictures_are_not_assessable():
     r = analyse_bytes(encode(Image.new("RGB", (512, 512), (250, 250, 250)), "PNG"), "f.png")
-    assert r.provenance.watermark["assessable"] is False
+    assert r.provenance.watermark.assessable is False
     assert [f.rule for f in r.findings if f.rule.startswith("watermark.")] == ["watermark.not_assessable"]
 
 
@@ -92,12 +92,12 @@ def test_real_camera_photos_never_match_unmarked_and_match_when_marked():
         if small.width * small.height < 256 * 256:
             continue
         plain = analyse_bytes(encode(small, "PNG"), path.name)
-        assert plain.provenance.watermark["found"] is None, path.name
+        assert plain.provenance.watermark.found is None, path.name
         marked = analyse_bytes(encode(mark(small, "sdxl"), "PNG"), path.name).provenance.watermark
-        sdxl = next(c for c in marked["checked"] if c["mark"] == "sdxl")
-        if not sdxl["decoded_constant"]:  # bright or flat photos: the decoder cannot tell
+        sdxl = next(c for c in marked.checked if c.mark == "sdxl")
+        if not sdxl.decoded_constant:  # bright or flat photos: the decoder cannot tell
             assessed += 1
-            found_marked += marked["found"] is not None and marked["found"]["mark"] == "sdxl"
+            found_marked += marked.found is not None and marked.found.mark == "sdxl"
     # Measured here: 47 of 54 assessable photos keep 44 or more of the 48 bits; the others keep
     # 29 to 39, which is not evidence (a near miss is never reported).
     assert assessed >= 50 and found_marked >= 0.8 * assessed, (found_marked, assessed)

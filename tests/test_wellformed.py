@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.output import OUTPUT_FAILED, write_parquet, write_results
-from core.schema import ScanResult
+from core.schema import NoiseResidual, ScanResult
 from core.wellformed import MAX_DEPTH, MAX_ITEMS, MAX_TEXT_CHARS, TOO_DEEP, repair, repaired_tree, text
 from tests.conftest import run_cli
 from tests.images import encode, exif_with_canon_makernote, insert_jpeg_segment, photo
@@ -43,10 +43,15 @@ def test_stray_surrogates_nan_and_exotic_values_are_made_writable():
     import numpy as np
 
     result = ScanResult(path="p", status="ok")
-    result.forensics["x"] = {"score": float("nan"), "n": np.int64(3), "f": np.float32(0.5), "b": b"\xff\x00"}
+    result.metadata.raw["x"] = {
+        "score": float("nan"),
+        "n": np.int64(3),
+        "f": np.float32(0.5),
+        "b": b"\xff\x00",
+    }
     result.metadata.raw["xmp"] = {"pair\ud800": "half a pair: \ud800", "ok": "fine"}
     repair(result)
-    assert result.forensics["x"] == {"score": None, "n": 3, "f": 0.5, "b": "hex:ff00"}
+    assert result.metadata.raw["x"] == {"score": None, "n": 3, "f": 0.5, "b": "hex:ff00"}
     assert result.metadata.raw["xmp"] == {"pair\\ud800": "half a pair: \\ud800", "ok": "fine"}
     codes = {n.code for n in result.notices}
     assert codes == {"text_not_utf8", "number_not_finite"}
@@ -203,13 +208,13 @@ def test_any_value_a_parser_hands_over_is_written_by_every_format(raw, software,
     result = ScanResult(path="x.jpg", status="ok")
     result.metadata.raw = {"exif": raw}
     result.metadata.software = software
-    result.forensics["noise"] = {"mean_abs": gps}
+    result.forensics.noise = NoiseResidual(mean_abs=gps, block_cv=0.0, flat_block_share=0.0)
     repair(result)
     for fmt in ("jsonl", "json", "csv"):
         out = io.StringIO()
         assert write_results([result], fmt, out).failed == []
         out.getvalue().encode("utf-8")
-    value = result.forensics["noise"]["mean_abs"]
+    value = result.forensics.noise.mean_abs
     assert value is None or math.isfinite(value)
 
 

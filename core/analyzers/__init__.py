@@ -10,7 +10,10 @@ the README's "Adding an analyzer" shows a real example.
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +63,19 @@ REGISTRY: tuple[Analyzer, ...] = ANALYZERS + BATCHED
 
 
 def check_registry(registry: tuple[Analyzer, ...]) -> None:
-    """Every analyzer reads only what an earlier one stored, and no two write the same place
-    (one place inside another counts: ``provenance`` and ``provenance.c2pa``)."""
+    """Every analyzer writes a typed field of ``ScanResult``, reads only what an earlier one
+    stored, and no two write the same place (one place inside another counts: ``provenance``
+    and ``provenance.c2pa``)."""
     earlier: set[str] = set()
     written: list[str] = []
     for analyzer in registry:
         if late := [name for name in analyzer.reads if name not in earlier]:
             raise RuntimeError(f"analyzer {analyzer.id} reads {', '.join(late)}, which must run before it")
         for place in analyzer.places():
+            if not _is_field(place):
+                raise RuntimeError(
+                    f"analyzer {analyzer.id} writes {place}, which is not a field of ScanResult"
+                )
             if clash := [
                 w for w in written if place == w or place.startswith(w + ".") or w.startswith(place + ".")
             ]:
@@ -76,6 +84,18 @@ def check_registry(registry: tuple[Analyzer, ...]) -> None:
                 )
         written += analyzer.places()
         earlier.add(analyzer.id)
+
+
+def _is_field(dotted: str) -> bool:
+    """Whether ``dotted`` names a field of ``ScanResult``, through its nested dataclasses."""
+    kind: Any = ScanResult
+    for name in dotted.split("."):
+        if not dataclasses.is_dataclass(kind) or name not in (hints := typing.get_type_hints(kind)):
+            return False
+        kind = hints[name]
+        if typing.get_origin(kind) in (typing.Union, types.UnionType):  # ``X | None``: the X
+            kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    return True
 
 
 check_registry(REGISTRY)
@@ -146,19 +166,15 @@ def describe_failure(exc: BaseException) -> str:
 
 
 def _store(result: ScanResult, analyzer: Analyzer, data: Any) -> None:
-    """Put ``data`` at the analyzer's place in the result: an attribute, a key of a dict field,
-    or (with ``fields``) only those fields of the object there."""
+    """Put ``data`` at the analyzer's place in the result (its typed slot), or (with ``fields``)
+    only those fields of the object there."""
     if analyzer.fields:
         target = _at(result, analyzer.output)
         for name in analyzer.fields:
             setattr(target, name, getattr(data, name))
         return
     parent, _, last = analyzer.output.rpartition(".")
-    target = _at(result, parent)
-    if isinstance(target, dict):
-        target[last] = data
-    else:
-        setattr(target, last, data)
+    setattr(_at(result, parent), last, data)
 
 
 def _at(result: ScanResult, dotted: str) -> Any:

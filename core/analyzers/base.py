@@ -135,6 +135,7 @@ def pixel_statistics(
     version: str,
     description: str,
     compute: Callable[[Image.Image], dict],
+    kind: type,
     render: Callable[..., Image.Image] | None,
     reading: str = "",
     numbers: tuple[tuple[str, str], ...] = (),
@@ -142,10 +143,11 @@ def pixel_statistics(
 ) -> Analyzer:
     """An analyzer of numbers (and a map) computed from the full-resolution pixels, with no
     ledger line (ELA, noise, spectrum: their thresholds depend on content, so they are
-    shown, not judged). Switched off with the setting ``forensics``."""
+    shown, not judged), stored as ``kind`` (its slot's type). Switched off with the setting
+    ``forensics``."""
 
     def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
-        return AnalyzerResult(compute(intake.full_pixels()))
+        return AnalyzerResult(kind(**compute(intake.full_pixels())))
 
     return Analyzer(
         id=id,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.context import Context
 from core.intake import Intake
-from core.schema import Finding, ScanResult
+from core.schema import ClockProblem, Clocks, Finding, ScanResult, to_dict
 
 from .base import Analyzer, AnalyzerResult
 
@@ -87,7 +87,7 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     xmp = meta.raw.get("xmp") or {}
     captured = _parse(meta.datetime_original)
     clocks: dict[str, str] = {}
-    problems: list[dict] = []
+    problems: list[ClockProblem] = []
     if captured:
         clocks["captured"] = _text(captured)
     gps = gps_time(exif)
@@ -103,7 +103,7 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     if named:
         clocks["file_name"] = _text(named)
     if not captured:
-        return AnalyzerResult({"clocks": clocks, "problems": problems})
+        return AnalyzerResult(Clocks(clocks, problems))
 
     local = captured.replace(tzinfo=None)
     if gps:
@@ -111,12 +111,12 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
             gap = captured.astimezone(UTC) - gps
             if abs(gap) > TOLERANCE:
                 problems.append(
-                    {
-                        "check": "gps",
-                        "gap": _span(gap),
-                        "detail": f"the capture time {_text(captured)} is {_span(gap)} (hours:minutes) away from the "
+                    ClockProblem(
+                        check="gps",
+                        gap=_span(gap),
+                        detail=f"the capture time {_text(captured)} is {_span(gap)} (hours:minutes) away from the "
                         f"GPS receiver's UTC time {_text(gps)}",
-                    }
+                    )
                 )
         else:
             implied = local - gps.replace(tzinfo=None)
@@ -127,49 +127,49 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
                 or abs(implied - rounded) > TOLERANCE
             ):
                 problems.append(
-                    {
-                        "check": "gps",
-                        "gap": _span(implied),
-                        "detail": f"the capture time {_text(captured)} (no time zone recorded) is {_span(implied)} "
+                    ClockProblem(
+                        check="gps",
+                        gap=_span(implied),
+                        detail=f"the capture time {_text(captured)} (no time zone recorded) is {_span(implied)} "
                         f"from the GPS receiver's UTC time {_text(gps)}, which no time zone explains",
-                    }
+                    )
                 )
     if modified and (modified.replace(tzinfo=None) - local) < -TOLERANCE:
         problems.append(
-            {
-                "check": "order",
-                "detail": f"the file says it was last changed ({_text(modified)}) before it was captured ({_text(captured)})",
-            }
+            ClockProblem(
+                check="order",
+                detail=f"the file says it was last changed ({_text(modified)}) before it was captured ({_text(captured)})",
+            )
         )
     if signed and signed.tzinfo is not None and captured.tzinfo is not None and signed < captured - TOLERANCE:
         problems.append(
-            {
-                "check": "c2pa_order",
-                "detail": f"the Content Credentials were signed ({_text(signed)}) before the capture time ({_text(captured)})",
-            }
+            ClockProblem(
+                check="c2pa_order",
+                detail=f"the Content Credentials were signed ({_text(signed)}) before the capture time ({_text(captured)})",
+            )
         )
     if named and abs(named - local) > NAME_TOLERANCE:
         problems.append(
-            {
-                "check": "file_name",
-                "detail": f"the file name's date ({_text(named)}) is more than a day from the capture time ({_text(captured)})",
-            }
+            ClockProblem(
+                check="file_name",
+                detail=f"the file name's date ({_text(named)}) is more than a day from the capture time ({_text(captured)})",
+            )
         )
-    return AnalyzerResult({"clocks": clocks, "problems": problems})
+    return AnalyzerResult(Clocks(clocks, problems))
 
 
 def findings(result: ScanResult) -> list[Finding]:
-    data = result.cross_checks.get("clocks") or {}
+    data = result.cross_checks.clocks
     return [
         Finding(
-            f"clocks.{problem['check']}",
+            f"clocks.{problem.check}",
             "neutral",
             "context",
-            f"The file's clocks do not fit together: {problem['detail']}. Camera clocks are often wrong and files are "
+            f"The file's clocks do not fit together: {problem.detail}. Camera clocks are often wrong and files are "
             "renamed, so this shows an inconsistency, not an edit.",
-            {**problem, "clocks": data.get("clocks", {})},
+            {**to_dict(problem), "clocks": data.clocks},
         )
-        for problem in data.get("problems", [])
+        for problem in (data.problems if data else [])
     ]
 
 

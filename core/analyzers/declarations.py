@@ -22,10 +22,10 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         return intake.decoded.image if intake.pixels is not None else None
 
     provenance, notices = analyze_provenance(found.provenance.c2pa, found.metadata, decoded_file)
-    mark = (found.provenance.watermark or {}).get("found")
+    mark = found.provenance.watermark.found if found.provenance.watermark else None
     if mark:  # a generator's own mark in the pixels declares generation as its metadata would
         provenance.generators.append(
-            declared(mark["tool"], f"{mark['name']} (invisible watermark)", "pixels:watermark", "generation")
+            declared(mark.tool, f"{mark.name} (invisible watermark)", "pixels:watermark", "generation")
         )
         provenance.ai_declared = True
         if provenance.generator.confidence != "declared":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.forensics import ela
+from core.schema import ErrorLevels
 
 from .base import pixel_statistics
 
@@ -17,6 +18,7 @@ ANALYZER = pixel_statistics(
     "1.0",
     "error level analysis: a re-save at quality 90 over the central 1024 px",
     ela.analyze,
+    ErrorLevels,
     ela.render,
     ELA_READING,
     numbers=(

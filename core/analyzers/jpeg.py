@@ -7,7 +7,7 @@ from __future__ import annotations
 from core.context import Context
 from core.forensics import jpeg_quant
 from core.intake import Intake
-from core.schema import Finding, ScanResult
+from core.schema import Finding, JpegTables, ScanResult, from_dict, to_dict
 
 from .base import Analyzer, AnalyzerResult
 
@@ -18,44 +18,46 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     data = jpeg_quant.analyze(intake.full_pixels())
     if data is None:
         return AnalyzerResult.skip("the JPEG's quantisation tables could not be read")
-    return AnalyzerResult(data)
+    return AnalyzerResult(from_dict(JpegTables, data))
 
 
 def findings(result: ScanResult) -> list[Finding]:
     found: list[Finding] = []
-    jpeg = result.forensics.get("jpeg") or {}
+    jpeg = result.forensics.jpeg
+    if jpeg is None:
+        return found
     cam = result.metadata.camera
-    if jpeg.get("standard_ijg_tables") and (cam.make or cam.model):
+    if jpeg.standard_ijg_tables and (cam.make or cam.model):
         found.append(
             Finding(
                 "jpeg.reencoded",
                 "editing",
                 "statistical",
-                f"The JPEG uses libjpeg's standard tables at quality {jpeg['estimated_quality']}: most cameras use "
+                f"The JPEG uses libjpeg's standard tables at quality {jpeg.estimated_quality}: most cameras use "
                 "tables of their own, so the file was probably re-encoded by software after capture.",
-                {"estimated_quality": jpeg["estimated_quality"]},
+                {"estimated_quality": jpeg.estimated_quality},
             )
         )
-    double = jpeg.get("double_compression") or {}
-    if double.get("assessable") is False:
+    double = jpeg.double_compression
+    if not double.assessable:
         found.append(
             Finding(
                 "jpeg.double_compression_not_assessable",
                 "neutral",
                 "context",
-                f"The double-compression check is not assessable here: {double['not_assessable_because']}.",
-                double,
+                f"The double-compression check is not assessable here: {double.not_assessable_because}.",
+                to_dict(double),
             )
         )
-    if double.get("indicated"):
+    if double.indicated:
         found.append(
             Finding(
                 "jpeg.double_compression",
                 "editing",
                 "statistical",
-                f"A JPEG ghost suggests an earlier save at quality about {double['earlier_quality']}: the image was "
+                f"A JPEG ghost suggests an earlier save at quality about {double.earlier_quality}: the image was "
                 "probably compressed more than once (common after editing or re-sharing).",
-                double,
+                to_dict(double),
             )
         )
     return found

@@ -47,8 +47,8 @@ def capture_summary(result: ScanResult) -> dict:
     dims = meta.exif_dimensions
     pixel_sizes = {(f.stored_width, f.stored_height), (f.width, f.height)}
     dims_match = None if dims is None or f.width is None else (dims.width, dims.height) in pixel_sizes
-    thumb = (result.forensics.get("thumbnail") or {}) if isinstance(result.forensics, dict) else {}
-    thumb_match = None if meta.thumbnail is None or "differs" not in thumb else not thumb["differs"]
+    thumb = result.forensics.thumbnail
+    thumb_match = None if meta.thumbnail is None or thumb is None else not thumb.differs
     summary = {
         "camera": cam.display_name() or None,
         "lens": cam.lens,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.forensics import noise
+from core.schema import NoiseResidual
 
 from .base import pixel_statistics
 
@@ -17,6 +18,7 @@ ANALYZER = pixel_statistics(
     "1.0",
     "median-filter noise residual over the central 1024 px",
     noise.analyze,
+    NoiseResidual,
     noise.render,
     NOISE_READING,
     numbers=(

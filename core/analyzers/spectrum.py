@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.forensics import spectrum
+from core.schema import Spectrum
 
 from .base import pixel_statistics
 
@@ -17,6 +18,7 @@ ANALYZER = pixel_statistics(
     "1.0",
     "Fourier spectrum of the central 512 px (periodic traces of upsampling)",
     spectrum.analyze,
+    Spectrum,
     spectrum.render,
     SPECTRUM_READING,
     numbers=(

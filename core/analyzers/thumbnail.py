@@ -8,7 +8,7 @@ from core.context import Context
 from core.forensics.file_structure import thumbnail_mismatch
 from core.intake import Intake
 from core.metadata.exif import read_exifread
-from core.schema import Finding, ScanResult
+from core.schema import Finding, ScanResult, ThumbnailCheck, to_dict
 
 from .base import Analyzer, AnalyzerResult
 
@@ -20,12 +20,12 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     data = thumbnail_mismatch(thumbnail, intake.full_pixels())
     if data is None:
         return AnalyzerResult.skip("the EXIF thumbnail does not decode (see the notice thumbnail_malformed)")
-    return AnalyzerResult(data)
+    return AnalyzerResult(ThumbnailCheck(**data))
 
 
 def findings(result: ScanResult) -> list[Finding]:
-    thumb = result.forensics.get("thumbnail") or {}
-    if not thumb.get("differs"):
+    thumb = result.forensics.thumbnail
+    if thumb is None or not thumb.differs:
         return []
     return [
         Finding(
@@ -34,7 +34,7 @@ def findings(result: ScanResult) -> list[Finding]:
             "statistical",
             "The embedded EXIF thumbnail does not match the main image: the picture was probably changed after "
             "the thumbnail was written.",
-            thumb,
+            to_dict(thumb),
         )
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.context import Context
 from core.forensics.file_structure import trailing_data
 from core.intake import Intake
-from core.schema import Finding, ScanResult
+from core.schema import Finding, ScanResult, TrailingData, to_dict
 
 from .base import Analyzer, AnalyzerResult
 
@@ -15,23 +15,24 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     data = trailing_data(intake.data, intake.facts.format)
     if data is None:
         return AnalyzerResult.skip(f"the end of a {intake.facts.format} file is not located by this check")
-    return AnalyzerResult(data)
+    return AnalyzerResult(TrailingData(**data))
 
 
 def findings(result: ScanResult) -> list[Finding]:
-    trailing = result.forensics.get("trailing_data") or {}
+    trailing = result.forensics.trailing_data
     if (
-        trailing.get("bytes")
-        and trailing.get("kind") not in ("padding", "none")
-        and not str(trailing.get("kind", "")).startswith("appended JPEG images")
+        trailing is not None
+        and trailing.bytes
+        and trailing.kind not in ("padding", "none")
+        and not trailing.kind.startswith("appended JPEG images")
     ):
         return [
             Finding(
                 "file.trailing_data",
                 "neutral",
                 "context",
-                f"{trailing['bytes']:,} bytes follow the end of the image ({trailing['kind']}); viewers do not show them.",
-                trailing,
+                f"{trailing.bytes:,} bytes follow the end of the image ({trailing.kind}); viewers do not show them.",
+                to_dict(trailing),
             )
         ]
     return []

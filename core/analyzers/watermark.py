@@ -28,7 +28,7 @@ import numpy as np
 from core.context import Context
 from core.escaping import quote
 from core.intake import Intake
-from core.schema import Finding, ScanResult
+from core.schema import Finding, ScanResult, WatermarkMark, Watermarks, to_dict
 
 from .base import Analyzer, AnalyzerResult, library_version
 
@@ -129,59 +129,60 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         matching = sum(int(a == b) for a, b in zip(decoded, expected, strict=True))
         ones = sum(int(b) for b in decoded) / len(decoded)
         constant = ones >= CONSTANT_SHARE or ones <= 1 - CONSTANT_SHARE
-        row = {
-            "mark": name,
-            "tool": tool,
-            "name": title,
-            "embedded_by": source,
-            "bits": len(expected),
-            "matching_bits": matching,
-            "chance": chance(matching, len(expected)),
-            "decoded_constant": constant,
-        }
+        row = WatermarkMark(
+            mark=name,
+            tool=tool,
+            name=title,
+            embedded_by=source,
+            bits=len(expected),
+            matching_bits=matching,
+            chance=chance(matching, len(expected)),
+            decoded_constant=constant,
+        )
         checked.append(row)
         if (
-            row["chance"] < MAX_CHANCE
-            and not row["decoded_constant"]
-            and (best is None or row["chance"] < best["chance"])
+            row.chance < MAX_CHANCE
+            and not row.decoded_constant
+            and (best is None or row.chance < best.chance)
         ):
             best = row
-    flat = all(r["decoded_constant"] for r in checked)
+    assessable = best is not None or not all(r.decoded_constant for r in checked)
     return AnalyzerResult(
-        {
-            "found": best,
-            "checked": checked,
-            "assessable": best is not None or not flat,
-            "not_assessable_because": None
-            if best is not None or not flat
+        Watermarks(
+            found=best,
+            checked=checked,
+            assessable=assessable,
+            not_assessable_because=None
+            if assessable
             else "the decoder reads only ones or only zeros, as it does on bright or flat images whatever they hold",
-        }
+        )
     )
 
 
 def findings(result: ScanResult) -> list[Finding]:
-    data = result.provenance.watermark or {}
-    found = data.get("found")
-    if found:
+    data = result.provenance.watermark
+    if data is None:
+        return []
+    if found := data.found:
         return [
             Finding(
-                f"watermark.{found['mark']}",
+                f"watermark.{found.mark}",
                 "synthesis",
                 "declared",
-                f"An invisible watermark that {found['embedded_by']} embed is in the pixels: {found['matching_bits']} of "
-                f"{found['bits']} bits match {quote(found['name'])}'s message; an unmarked image matches that many with "
-                f"a chance of {found['chance']:.0e}. Anyone with the same open-source code can embed or remove it.",
-                found,
+                f"An invisible watermark that {found.embedded_by} embed is in the pixels: {found.matching_bits} of "
+                f"{found.bits} bits match {quote(found.name)}'s message; an unmarked image matches that many with "
+                f"a chance of {found.chance:.0e}. Anyone with the same open-source code can embed or remove it.",
+                to_dict(found),
             )
         ]
-    if data.get("assessable") is False:
+    if not data.assessable:
         return [
             Finding(
                 "watermark.not_assessable",
                 "neutral",
                 "context",
-                f"The invisible-watermark check is not assessable here: {data['not_assessable_because']}.",
-                data,
+                f"The invisible-watermark check is not assessable here: {data.not_assessable_because}.",
+                to_dict(data),
             )
         ]
     return []
