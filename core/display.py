@@ -16,6 +16,7 @@ from core.intake.decode import to_rgb, upright
 from core.isolation import library_messages, run_limited
 from core.metadata.exif import read_exifread
 from core.metadata.thumbnail import open_thumbnail
+from core.pipeline import warm_up_worker
 from core.settings import Settings
 
 
@@ -28,7 +29,7 @@ def preview_safely(data: bytes, settings: Settings, size: int) -> bytes | None:
         (preview_jpeg, data, settings.max_pixels, size),
         settings.file_timeout_s,
         settings.file_memory_mb,
-        warm_up="core.pipeline:warm_up_worker",
+        warm_up=warm_up_worker,
     )
     return outcome.value if outcome.status == "ok" else None
 
@@ -62,7 +63,7 @@ def view_safely(
         (_view_job, data, settings.max_pixels, options or {}),
         settings.file_timeout_s,
         settings.file_memory_mb,
-        warm_up="core.pipeline:warm_up_worker",
+        warm_up=warm_up_worker,
     )
     return outcome.value if outcome.status == "ok" else None
 

@@ -86,13 +86,12 @@ def _worker_main(jobs: Connection, replies: Connection, preload: str) -> None:
     if preload:  # imported as soon as the process starts, before it is given any work
         importlib.import_module(preload)
     try:
-        warm_up = jobs.recv()  # the first message names the warm-up: "module:function" or ""
+        warm_up = jobs.recv()  # the first message is the warm-up function, or None
     except EOFError:
         return  # a spare that was never used
     # Before the first job, so that no job's clock pays for imports.
-    if warm_up:
-        module, _, name = warm_up.partition(":")
-        getattr(importlib.import_module(module), name)()
+    if warm_up is not None:
+        warm_up()
     replies.send("ready")
     while True:
         try:
@@ -150,7 +149,7 @@ class _Worker:
         self.jobs = Connection(jobs_w, readable=False)
         self.replies = Connection(replies_r, writable=False)
 
-    def warm(self, warm_up: str) -> None:
+    def warm(self, warm_up: Callable[[], None] | None) -> None:
         """Run the warm-up and wait until the worker is ready (raises RuntimeError if it is not)."""
         try:
             self.jobs.send(warm_up)
@@ -180,7 +179,7 @@ MAX_IDLE = 2 * (os.cpu_count() or 1)
 
 # Idle workers by the warm-up they ran: a job gets a worker that imported what it needs,
 # so that no job's time or memory limit pays for imports.
-_idle: dict[str, list[_Worker]] = {}
+_idle: dict[Callable[[], None] | None, list[_Worker]] = {}
 # Workers started ahead of need (``start_spares``), not warmed up yet.
 _spares: list[_Worker] = []
 _lock = threading.Lock()
@@ -195,11 +194,15 @@ def start_spares(preload: str, count: int) -> None:
 
 
 def run_limited(
-    fn: Callable[..., Any], args: tuple, timeout_s: float, memory_mb: int, warm_up: str = ""
+    fn: Callable[..., Any],
+    args: tuple,
+    timeout_s: float,
+    memory_mb: int,
+    warm_up: Callable[[], None] | None = None,
 ) -> Outcome:
     """``fn(*args)`` in a worker process; ``fn`` and its arguments must pickle (module-level).
 
-    Workers are reused. A new one first runs ``warm_up`` ("module:function", e.g. one
+    Workers are reused. A new one first runs ``warm_up`` (a module-level function, e.g. one
     small job that imports everything ``fn`` imports lazily), outside any limit.
     """
     with _lock:
@@ -207,7 +210,11 @@ def run_limited(
         spare = _spares.pop() if worker is None and _spares else None
     if worker is None or not worker.alive():
         try:
-            worker = spare if spare is not None and spare.alive() else _Worker(warm_up.partition(":")[0])
+            worker = (
+                spare
+                if spare is not None and spare.alive()
+                else _Worker(warm_up.__module__ if warm_up else "")
+            )
             worker.warm(warm_up)
         except (RuntimeError, OSError) as exc:
             return Outcome("failed", message=str(exc))

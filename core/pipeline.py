@@ -79,9 +79,7 @@ def prepare_safely(source: Source, ctx: Context) -> Row:
         (source, settings, ctx.trust_anchors_pem),
         settings.file_timeout_s,
         settings.file_memory_mb,
-        warm_up="core.pipeline:warm_up_worker"
-        if settings.pixels
-        else "core.pipeline:warm_up_metadata_worker",
+        warm_up=warm_up_worker if settings.pixels else warm_up_metadata_worker,
     )
     if outcome.status == "ok":
         return outcome.value

@@ -189,6 +189,15 @@ def test_the_registry_refuses_an_analyzer_that_reads_too_early_or_writes_another
     intruder = dataclasses.replace(metadata, id="intruder", output="provenance")
     with pytest.raises(RuntimeError, match="analyzer intruder writes provenance, where provenance.c2pa"):
         check_registry((metadata, c2pa, intruder))
+    untyped = dataclasses.replace(metadata, id="untyped", output="forensics.sharpness")
+    with pytest.raises(RuntimeError, match="writes forensics.sharpness, which is not a field of ScanResult"):
+        check_registry((metadata, untyped))
+
+
+def test_the_example_in_the_analyzers_page_is_the_real_module():
+    """docs/analyzers.md shows core/analyzers/trailing_data.py whole: the example cannot drift."""
+    source = (ROOT / "core" / "analyzers" / "trailing_data.py").read_text(encoding="utf-8")
+    assert source[source.index("from __future__") :] in ANALYZERS_PAGE
 
 
 def test_every_analyzer_declares_the_stored_data_it_reads():

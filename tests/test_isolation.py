@@ -97,10 +97,10 @@ def test_workers_started_ahead_take_the_first_jobs_and_a_dead_one_is_replaced():
     dead.process.kill()
     dead.process.wait()
     # The dead spare is taken first (last in), found dead, and a fresh worker runs the job.
-    fresh = run_limited(os.getpid, (), 30, 512, warm_up="os:getpid")
+    fresh = run_limited(os.getpid, (), 30, 512, warm_up=os.getpid)
     assert fresh.status == "ok" and fresh.value not in (ready.process.pid, dead.process.pid)
     # Another warm-up has no idle worker of its own: the live spare is warmed up for it.
-    assert run_limited(os.getpid, (), 30, 512, warm_up="os:getcwd").value == ready.process.pid
+    assert run_limited(os.getpid, (), 30, 512, warm_up=os.getcwd).value == ready.process.pid
     assert ready not in isolation._spares and dead not in isolation._spares
 
 
