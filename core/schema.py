@@ -31,6 +31,14 @@ from core.vocabulary import (
 # Major bumps break readers; minor bumps only add keys.
 SCHEMA_VERSION = "1.3"
 
+# Where a field's value is None, to_dict leaves the key out: the field is written only when
+# its analyzer stored something (the JSON form of schema 1.3, where these were free mappings).
+OMITTED_WHEN_NONE = {"omit_none": True}
+
+
+def _when_found(default: Any = None) -> Any:
+    return field(default=default, metadata=OMITTED_WHEN_NONE)
+
 
 @dataclass
 class ErrorInfo:
@@ -126,6 +134,36 @@ class Thumbnail:
 
 
 @dataclass
+class ReadersDisagree:
+    """One EXIF field that the readers read differently, with each reader's value (left out
+    where a reader has none)."""
+
+    field: str  # "make", "model", "datetime_original", ...
+    exiv2: Any = _when_found()
+    exifread: Any = _when_found()
+    pillow: Any = _when_found()
+
+
+@dataclass
+class SoftwareNamed:
+    """Editing software that a metadata field names."""
+
+    where: str  # "exif:Software" or "xmp:CreatorTool"
+    software: str
+
+
+@dataclass
+class HistoryEvent:
+    """An event of the XMP edit history (xmpMM:History) done by an editor, or an edit."""
+
+    where: str  # "xmp:History"
+    software: str | None
+    action: str | None
+    when: str | None
+    changed: str | None
+
+
+@dataclass
 class Metadata:
     """What the file says about itself: normalised facts first, the full dump in ``raw``."""
 
@@ -138,17 +176,16 @@ class Metadata:
     icc_profile: str | None = None
     thumbnail: Thumbnail | None = None
     sources: list[str] = field(default_factory=list)  # which blocks were found: exif, xmp, iptc, ...
-    cross_check: list[dict[str, Any]] = field(default_factory=list)  # Exiv2 / exifread / Pillow disagreements
+    cross_check: list[ReadersDisagree] = field(default_factory=list)  # Exiv2 / exifread / Pillow
     # Values that are a device's default, not a fact: left out of gps / datetime_original.
     placeholders: list[Placeholder] = field(default_factory=list)
-    # Editing software the metadata names: {"where", "software", and for history events
-    # "action", "when", "changed"}.
-    editing: list[dict[str, Any]] = field(default_factory=list)
+    # Editing software the metadata names: in a field, or in the XMP edit history.
+    editing: list[SoftwareNamed | HistoryEvent] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
 
     def editing_software(self) -> list[str]:
         """The editing software the metadata names, each once, in the order found."""
-        return list(dict.fromkeys(e["software"] for e in self.editing if e.get("software")))
+        return list(dict.fromkeys(e.software for e in self.editing if e.software))
 
 
 @dataclass
@@ -276,15 +313,6 @@ class C2PAState:
     def __post_init__(self) -> None:
         self.state = member(C2PAStatus, self.state)
         self.problem = member(C2PAProblem, self.problem)
-
-
-# Where a field's value is None, to_dict leaves the key out: the field is written only when
-# its analyzer stored something (the JSON form of schema 1.3, where these were free mappings).
-OMITTED_WHEN_NONE = {"omit_none": True}
-
-
-def _when_found(default: Any = None) -> Any:
-    return field(default=default, metadata=OMITTED_WHEN_NONE)
 
 
 @dataclass
@@ -596,8 +624,19 @@ def _coerce(tp: Any, value: Any) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(inner) > 1:  # ``GPS | str``: a mapping is the dataclass, anything else stays as it is
-            inner = [a for a in inner if dataclasses.is_dataclass(a)] if isinstance(value, dict) else []
+        if len(inner) > 1:  # ``GPS | str``, ``SoftwareNamed | HistoryEvent``: a mapping is the
+            # dataclass with the fewest fields that has all its keys; anything else stays as it is
+            keys = set(value) if isinstance(value, dict) else None
+            inner = sorted(
+                (
+                    a
+                    for a in inner
+                    if keys is not None
+                    and dataclasses.is_dataclass(a)
+                    and keys <= {f.name for f in dataclasses.fields(a)}
+                ),
+                key=lambda a: len(dataclasses.fields(a)),
+            )[:1]
         return _coerce(inner[0], value) if len(inner) == 1 else value
     if origin is list:
         (item,) = typing.get_args(tp)

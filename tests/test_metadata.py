@@ -14,7 +14,7 @@ from core.intake import open_intake
 from core.metadata import extract_metadata
 from core.metadata.dates import iptc_datetime, iso_datetime
 from core.metadata.jsonsafe import json_safe
-from core.schema import Placeholder
+from core.schema import HistoryEvent, Placeholder, ReadersDisagree, ScanResult, SoftwareNamed
 from tests.images import (
     camera_exif,
     encode,
@@ -249,9 +249,7 @@ def test_pillow_cross_check_reports_disagreement(monkeypatch):
 
     _reader_saying(monkeypatch, exif_mod, "read_pillow", "model", "Different Model")
     meta, _ = read(encode(photo(), "JPEG", exif=camera_exif()))
-    assert meta.cross_check == [
-        {"field": "model", "exiv2": "Canon EOS R5", "exifread": "Canon EOS R5", "pillow": "Different Model"}
-    ]
+    assert meta.cross_check == [ReadersDisagree("model", "Canon EOS R5", "Canon EOS R5", "Different Model")]
     assert meta.camera.model == "Canon EOS R5"  # Exiv2's, the primary reader's
 
 
@@ -261,9 +259,7 @@ def test_exiv2_is_the_primary_reader_and_a_disagreement_is_kept(monkeypatch):
     _reader_saying(monkeypatch, metadata_mod, "read_exiv2", "make", "Exiv2 Make")
     meta, _ = read(encode(photo(), "JPEG", exif=camera_exif()))
     assert meta.camera.make == "Exiv2 Make"
-    assert meta.cross_check == [
-        {"field": "make", "exiv2": "Exiv2 Make", "exifread": "Canon", "pillow": "Canon"}
-    ]
+    assert meta.cross_check == [ReadersDisagree("make", exiv2="Exiv2 Make", exifread="Canon", pillow="Canon")]
 
 
 def test_exif_after_an_xmp_segment_is_read(tmp_path):
@@ -393,16 +389,17 @@ def test_editing_software_from_exif_creator_tool_and_history():
     meta, notices = read(data)
     assert notices == []
     assert meta.editing == [
-        {"where": "exif:Software", "software": "Adobe Photoshop 25.0 (Macintosh)"},
-        {"where": "xmp:CreatorTool", "software": "GIMP 2.10.36"},
-        {
-            "where": "xmp:History",
-            "software": "Adobe Photoshop Lightroom Classic 13.1 (Windows)",
-            "action": "saved",
-            "when": "2024-05-02T09:10:11+02:00",
-            "changed": "/metadata",
-        },
+        SoftwareNamed("exif:Software", "Adobe Photoshop 25.0 (Macintosh)"),
+        SoftwareNamed("xmp:CreatorTool", "GIMP 2.10.36"),
+        HistoryEvent(
+            where="xmp:History",
+            software="Adobe Photoshop Lightroom Classic 13.1 (Windows)",
+            action="saved",
+            when="2024-05-02T09:10:11+02:00",
+            changed="/metadata",
+        ),
     ]
+    assert ScanResult.from_dict(ScanResult("p", "ok", metadata=meta).to_dict()).metadata == meta
 
 
 @pytest.mark.parametrize("software", ["Firmware Version 1.8.1", "HDR+ 1.0.540104024zd", "Ver.1.00", "14.4.1"])

@@ -99,7 +99,7 @@ def findings(result: ScanResult) -> list[Finding]:
         )
     if meta.editing:
         names = meta.editing_software()
-        where = sorted({e["where"] for e in meta.editing})
+        where = sorted({e.where for e in meta.editing})
         named = ", ".join(quote(n, 60) for n in names[:3]) or "an edit history"
         findings.append(
             Finding(
@@ -108,7 +108,7 @@ def findings(result: ScanResult) -> list[Finding]:
                 "context",
                 f"The metadata names editing software: {named} ({', '.join(where)}). Editing is common and legitimate; "
                 "it shows the file is not straight from a camera, not that its content was altered.",
-                {"editing": meta.editing[:MAX_EDITING_SHOWN]},
+                {"editing": [to_dict(e) for e in meta.editing[:MAX_EDITING_SHOWN]]},
             )
         )
     for placeholder in meta.placeholders:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.schema import HistoryEvent, SoftwareNamed
+
 # Image editors, raw developers and re-encoding tools, as they appear in software fields.
 EDITORS = re.compile(
     r"photoshop|lightroom|camera raw|\bgimp\b|affinity photo|pixelmator|capture one|darktable|"
@@ -41,18 +43,15 @@ def _text(value: Any, limit: int = 200) -> str | None:
 
 def editing_software(
     exif_software: str | None, xmp: dict[str, Any]
-) -> tuple[list[dict[str, str | None]], str | None]:
-    """Every place that names editing software, and a problem message for an absurd history.
-
-    Each entry: ``where`` (``exif:Software``, ``xmp:CreatorTool``, ``xmp:History``),
-    ``software``, and for history events ``action``, ``when`` and ``changed``."""
-    found: list[dict[str, str | None]] = []
+) -> tuple[list[SoftwareNamed | HistoryEvent], str | None]:
+    """Every place that names editing software, and a problem message for an absurd history."""
+    found: list[SoftwareNamed | HistoryEvent] = []
     for where, value in (
         ("exif:Software", exif_software),
         ("xmp:CreatorTool", _text(xmp.get("xmp:CreatorTool"))),
     ):
         if value and EDITORS.search(value):
-            found.append({"where": where, "software": value})
+            found.append(SoftwareNamed(where, value))
     history = xmp.get("xmpMM:History")
     problem = None
     if isinstance(history, dict):  # a single event written without a list
@@ -72,13 +71,13 @@ def editing_software(
             events += 1
             if events <= MAX_EVENTS_KEPT:
                 found.append(
-                    {
-                        "where": "xmp:History",
-                        "software": agent,
-                        "action": action,
-                        "when": _text(event.get("stEvt:when"), 40),
-                        "changed": _text(event.get("stEvt:changed"), 80),
-                    }
+                    HistoryEvent(
+                        where="xmp:History",
+                        software=agent,
+                        action=action,
+                        when=_text(event.get("stEvt:when"), 40),
+                        changed=_text(event.get("stEvt:changed"), 80),
+                    )
                 )
     elif history is not None and not isinstance(history, str):
         problem = "the XMP edit history is not a list of events"

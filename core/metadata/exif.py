@@ -26,7 +26,7 @@ from exifread.tags.fields import FLOAT_FIELD_TYPES, RATIO_FIELD_TYPES, SIGNED_FI
 from exifread.tags.makernote import canon
 from PIL import ExifTags, Image
 
-from core.schema import GPS, Dimensions
+from core.schema import GPS, Dimensions, ReadersDisagree
 
 from .dates import iso_datetime
 from .jsonsafe import bytes_to_text, json_safe
@@ -307,14 +307,14 @@ def _plain(value: Any) -> Any:
     return json_safe(value)
 
 
-def cross_check(readers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fields that the readers (name -> fields) read differently: one row per field, with
-    the value of every reader that has one."""
+def cross_check(readers: dict[str, dict[str, Any]]) -> list[ReadersDisagree]:
+    """Fields that the readers (exiv2, exifread, pillow -> fields) read differently: one row per
+    field, with the value of every reader that has one."""
     rows = []
     for name in CROSS_CHECKED:
         values = {reader: fields[name] for reader, fields in readers.items() if fields.get(name) is not None}
         if len({repr(_comparable(v)) for v in values.values()}) > 1:
-            rows.append({"field": name, **values})
+            rows.append(ReadersDisagree(name, **values))
     return rows
 
 
