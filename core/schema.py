@@ -181,6 +181,8 @@ class Metadata:
     placeholders: list[Placeholder] = field(default_factory=list)
     # Editing software the metadata names: in a field, or in the XMP edit history.
     editing: list[SoftwareNamed | HistoryEvent] = field(default_factory=list)
+    # The file's own blocks as read (exif, xmp, iptc, png_text, makernote, icc, ...): a mapping,
+    # because its keys are whatever the file holds. Read the normalised fields above instead.
     raw: dict[str, Any] = field(default_factory=dict)
 
     def editing_software(self) -> list[str]:
@@ -237,6 +239,7 @@ class Generator:
     prompt: str | None = None
     negative_prompt: str | None = None
     seed: str | None = None
+    # Every other setting the tool wrote (steps, sampler, CFG, ...): its own keys, as a mapping.
     settings: dict[str, Any] = field(default_factory=dict)
     error: str | None = None  # the signature was found but its payload is damaged
 
@@ -471,6 +474,7 @@ class Finding:
     direction: Direction
     strength: Strength
     sentence: str  # fixed wording; untrusted values only appear quoted
+    # The values the sentence rests on (the JSON form of the analyzer's data), for the reader.
     data: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
