@@ -79,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(so no perceptual hash and no classifier; setting pixels=false)",
     )
     p.add_argument("--max-pixels", type=int, help="refuse images declaring more pixels (setting max_pixels)")
-    p.add_argument("--trust-anchors", help="PEM file of C2PA trust anchors (setting trust_anchors)")
+    p.add_argument(
+        "--trust-anchors",
+        help="C2PA trust lists: NAME=PEM-FILE entries separated by ; (setting trust_anchors)",
+    )
     p.add_argument("--config", help="TOML file with settings (see the README)")
     p.add_argument(
         "--format",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from core.calibration import for_model, load_profile
 from core.detector import Detector, get_detector
 from core.errors import ClassifierUnavailable
-from core.provenance.c2pa_credentials import load_trust_anchors
+from core.provenance.c2pa_credentials import TrustList, load_trust_lists
 from core.settings import Settings
 
 CLASSIFIER_DISABLED = "classifier switched off (setting classifier=false, or --no-classifier)"
@@ -20,7 +20,7 @@ class Context:
     settings: Settings
     detector: Detector | None = None  # the primary classifier (setting model)
     classifier_error: str | None = None
-    trust_anchors_pem: str = ""
+    trust_lists: tuple[TrustList, ...] = ()  # setting trust_anchors
     # The classifiers of the setting ``detectors``, beside the primary, and why any is missing.
     extra_detectors: list[Detector] = field(default_factory=list)
     extra_errors: list[str] = field(default_factory=list)
@@ -36,7 +36,7 @@ def make_context(settings: Settings) -> Context:
     be used (CalibrationError is a ValueError): a configuration error, reported before any
     file is analysed.
     """
-    pem = load_trust_anchors(settings.trust_anchors)
+    pem = load_trust_lists(settings.trust_anchors)
     if not settings.classifier:
         return Context(settings, None, CLASSIFIER_DISABLED, pem)
     if not settings.pixels:

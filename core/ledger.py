@@ -18,9 +18,11 @@ from core.analyzers import REGISTRY
 from core.analyzers.c2pa import (
     C2PA_PROBLEM_SENTENCES,
     CAVEAT_NO_CREDENTIALS,
+    FAILING_KINDS,
     certificate_reasons,
     changed_after_signing,
     failure_codes,
+    ingredient_note,
     signed_by,
 )
 from core.analyzers.classifier import disagreement
@@ -35,13 +37,6 @@ from core.vocabulary import Band, Basis, C2PAProblem, C2PAStatus, RowStatus
 # and the score is at least this: below it the score is clearly low.
 STABILITY_MIN_SCORE = 0.25
 
-# C2PA failure kinds that break the credentials' integrity (the others leave the signature intact).
-INTEGRITY_FAILURES = (
-    C2PAProblem.CONTENT_CHANGED,
-    C2PAProblem.SIGNATURE_INVALID,
-    C2PAProblem.CREDENTIALS_DAMAGED,
-    C2PAProblem.CERTIFICATE_REVOKED,
-)
 
 CAVEAT_CLASSIFIER = (
     "The classifier (AIRealNet) was trained on about 14,000 images: it can miss newer generators and "
@@ -99,15 +94,14 @@ class Evidence:
     @classmethod
     def of(cls, result: ScanResult) -> Evidence:
         c2pa = result.provenance.c2pa
-        verified = c2pa.state in (C2PAStatus.TRUSTED, C2PAStatus.VALID)
         tool = generator_label(result)
         return cls(
             result=result,
-            verified=verified,
-            intact=verified or c2pa.problem == C2PAProblem.CERTIFICATE_NOT_VALID,
+            verified=bool(c2pa.state and c2pa.state.validates),
+            intact=bool(c2pa.state and c2pa.state.intact),
             by=f" from {quote(tool)}" if tool else "",
             score=f" {_score_sentence(result)}" if result.classifier else "",
-            caveats=[CAVEAT_NO_CREDENTIALS] if c2pa.present is False and c2pa.state is None else [],
+            caveats=[CAVEAT_NO_CREDENTIALS] if c2pa.state == C2PAStatus.NONE else [],
             classifier_caveat=[CAVEAT_CLASSIFIER] if result.classifier else [],
         )
 
@@ -128,7 +122,7 @@ def signed_ai_generation(e: Evidence) -> Verdict | None:
         return Verdict(
             Band.STRONG_AI,
             f"Strong evidence of AI generation: declared by a valid C2PA manifest{e.by}.",
-            Basis.VERIFIED,
+            Basis.CRYPTOGRAPHIC,
             e.caveats + [CAVEAT_SIGNATURE],
         )
     return None
@@ -139,7 +133,7 @@ def signed_ai_editing(e: Evidence) -> Verdict | None:
         return Verdict(
             Band.AI_EDITING,
             f"Evidence of AI editing: a valid C2PA manifest{e.by} declares that AI-generated elements were added.",
-            Basis.VERIFIED,
+            Basis.CRYPTOGRAPHIC,
             e.caveats + [CAVEAT_SIGNATURE],
         )
     return None
@@ -151,7 +145,7 @@ def signed_capture(e: Evidence) -> Verdict | None:
         return Verdict(
             Band.DECLARED_CAPTURE,
             f"A valid C2PA manifest{signed_by(c2pa)} declares a camera capture.{e.score}",
-            Basis.VERIFIED,
+            Basis.CRYPTOGRAPHIC,
             e.caveats + [CAVEAT_SIGNATURE] + e.classifier_caveat,
         )
     return None
@@ -187,19 +181,15 @@ def unsigned_ai_declaration(e: Evidence) -> Verdict | None:
 
 def integrity_failure(e: Evidence) -> Verdict | None:
     c2pa = e.result.provenance.c2pa
-    if c2pa.problem not in INTEGRITY_FAILURES:
+    if c2pa.problem not in FAILING_KINDS:
         return None
     changed = c2pa.problem == C2PAProblem.CONTENT_CHANGED
-    what = (
-        f"{changed_after_signing(c2pa)}, so the file was changed after it was signed"
-        if changed
-        else C2PA_PROBLEM_SENTENCES[c2pa.problem]
-    )
+    what = changed_after_signing(c2pa) if changed else C2PA_PROBLEM_SENTENCES[c2pa.problem]
     return Verdict(
         Band.CHANGED_AFTER_SIGNING if changed else Band.CREDENTIALS_DO_NOT_VERIFY,
         f"Integrity problem: the file's Content Credentials{signed_by(c2pa)} fail validation: {what} "
         f"({', '.join(failure_codes(c2pa, (c2pa.problem,)))}).{e.score}",
-        Basis.VERIFIED,
+        Basis.CRYPTOGRAPHIC,
         e.caveats + [CAVEAT_INTEGRITY] + e.classifier_caveat,
     )
 
@@ -333,36 +323,34 @@ RULES: tuple[Callable[[Evidence], Verdict | None], ...] = (
 def decide(result: ScanResult) -> Verdict:
     """The verdict for one analysed file: the first rule of ``RULES`` that applies."""
     evidence = Evidence.of(result)
-    return next(verdict for rule in RULES if (verdict := rule(evidence)) is not None)
+    verdict = next(verdict for rule in RULES if (verdict := rule(evidence)) is not None)
+    # An ingredient whose credentials fail is named in every headline, whatever decided it.
+    verdict.sentence += ingredient_note(result.provenance.c2pa)
+    return verdict
 
 
 def _problem_phrase(c2pa: C2PAState) -> str:
-    if c2pa.problem == "content_changed":
-        return "changed after signing"
-    if c2pa.problem == "certificate_not_valid":
+    if c2pa.state == C2PAStatus.CERTIFICATE_NOT_VALID:
         return f"the signing certificate {certificate_reasons(c2pa)}"
-    return {
-        "signature_invalid": "the signature does not verify",
-        "certificate_revoked": "certificate revoked",
-        "ingredient_invalid": "an earlier version's credentials fail",
-    }.get(c2pa.problem or "", "damaged")
+    return str(c2pa.state or C2PAStatus.DAMAGED)
 
 
 def _credentials_note(c2pa: C2PAState) -> str:
     """What the credentials add to a verdict that does not rest on them."""
-    if c2pa.state in ("trusted", "valid"):
-        return f" It carries valid Content Credentials{signed_by(c2pa)} that declare neither AI generation nor a capture."
-    if c2pa.problem == "certificate_not_valid":
+    if c2pa.state is not None and c2pa.state.validates:
+        return (
+            f" It carries Content Credentials{signed_by(c2pa)} ({c2pa.state}) that declare neither AI generation "
+            "nor a capture."
+        )
+    if c2pa.state == C2PAStatus.CERTIFICATE_NOT_VALID:
         return (
             f" Its Content Credentials' signature matches the file, but the signing certificate "
             f"{certificate_reasons(c2pa)}."
         )
-    if c2pa.state == "remote_only":
+    if c2pa.state == C2PAStatus.REMOTE:
         return " It points to Content Credentials stored online, which were not fetched."
-    if c2pa.state == "unreadable":
+    if c2pa.state == C2PAStatus.UNREADABLE:
         return " It carries Content Credentials that cannot be read."
-    if c2pa.problem == "ingredient_invalid":
-        return " The credentials of an earlier version of the file fail validation."
     return ""
 
 

@@ -63,6 +63,7 @@ CSV_COLUMNS = (
     "provenance.generator.confidence",
     "provenance.c2pa.present",
     "provenance.c2pa.state",
+    "provenance.c2pa.ingredients_state",
     "provenance.c2pa.problem",
     "verdict.band",
     "verdict.sentence",

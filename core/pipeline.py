@@ -30,6 +30,7 @@ from core.errors import AnalysisError
 from core.intake import describe_bytes, open_intake
 from core.isolation import library_messages, run_limited
 from core.ledger import collect_findings, decide
+from core.provenance.c2pa_credentials import TrustList
 from core.schema import ErrorInfo, Notice, ScanResult
 from core.settings import Settings
 from core.sources import Source
@@ -76,7 +77,7 @@ def prepare_safely(source: Source, ctx: Context) -> Row:
     settings = ctx.settings
     outcome = run_limited(
         _prepare_job,
-        (source, settings, ctx.trust_anchors_pem),
+        (source, settings, ctx.trust_lists),
         settings.file_timeout_s,
         settings.file_memory_mb,
         warm_up=warm_up_worker if settings.pixels else warm_up_metadata_worker,
@@ -114,12 +115,12 @@ def warm_up_metadata_worker() -> None:
     warm_up_worker(pixels=False)
 
 
-def _prepare_job(source: Source, settings: Settings, trust_anchors_pem: str):
+def _prepare_job(source: Source, settings: Settings, trust_lists: tuple[TrustList, ...]):
     """What a worker process runs for one file: its libraries' messages become a notice of its
     row, and the row leaves the worker well-formed (``core.wellformed``: valid Unicode, finite
     numbers, bounded sizes), so that no writer, page or report downstream can choke on it."""
     with library_messages() as messages:
-        result, pixels = prepare(source, Context(settings, trust_anchors_pem=trust_anchors_pem))
+        result, pixels = prepare(source, Context(settings, trust_lists=trust_lists))
     result.notices.extend(Notice("library_messages", text) for text in messages)
     repair(result)
     if pixels is not None:

@@ -29,7 +29,7 @@ from pathlib import Path
 import core
 from core.context import Context, make_context
 from core.pipeline import complete, prepare_safely
-from core.provenance.c2pa_credentials import load_trust_anchors
+from core.provenance.c2pa_credentials import load_trust_lists
 from core.schema import ScanResult
 from core.settings import Settings
 from core.sources import Source
@@ -55,7 +55,7 @@ class PrepareFiles:
 
     def __init__(self, settings: Settings):
         # No classifier here (that is the model stage's job): settings and trust anchors only.
-        self.ctx = Context(settings, trust_anchors_pem=load_trust_anchors(settings.trust_anchors))
+        self.ctx = Context(settings, trust_lists=load_trust_lists(settings.trust_anchors))
 
     def __call__(self, batch: dict) -> dict:
         # Each source is read by the worker that analyses it (a local path every node sees,

@@ -17,6 +17,8 @@ from typing import Any
 
 from core.escaping import escape_unprintable
 from core.vocabulary import (
+    LEGACY_C2PA_STATES,
+    PROBLEM_STATUS,
     Band,
     Basis,
     C2PAProblem,
@@ -29,7 +31,7 @@ from core.vocabulary import (
 )
 
 # Major bumps break readers; minor bumps only add keys.
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "2.0"
 
 # Where a field's value is None, to_dict leaves the key out: the field is written only when
 # its analyzer stored something (the JSON form of schema 1.3, where these were free mappings).
@@ -289,17 +291,72 @@ class C2PAIngredient:
 
 
 @dataclass
+class VerifiedIdentity:
+    """One identity an identity claims aggregator verified (CAWG ``verifiedIdentities``)."""
+
+    type: str | None = None  # cawg.social_media, cawg.web_site, cawg.affiliation, ...
+    name: str | None = None
+    username: str | None = None
+    uri: str | None = None
+    provider: str | None = None  # who verified it (the platform, the organisation)
+    verified_at: str | None = None
+
+    def describe(self) -> str:
+        """ "@jane on Instagram (cawg.social_media)": the account, who verified it, its kind."""
+        account = self.username or self.name or self.uri or "an identity"
+        where = f" on {self.provider}" if self.provider else ""
+        return f"{account}{where}" + (f" ({self.type})" if self.type else "")
+
+
+@dataclass
+class C2PAIdentity:
+    """A CAWG identity assertion: who binds their identity to the file, checked on its own."""
+
+    label: str  # "cawg.identity", "cawg.identity__1", ...
+    sig_type: str | None = None  # cawg.x509.cose, cawg.identity_claims_aggregation
+    signer: str | None = None  # the named actor: the certificate's holder, or the credential's subject
+    issuer: str | None = None  # the certificate's issuer, or the aggregator that issued the credential
+    verified_identities: list[VerifiedIdentity] = field(default_factory=list)
+    state: C2PAStatus | None = None  # the same words as the credentials', from its own checks
+    failure_codes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.state = member(C2PAStatus, self.state)
+
+    def describe(self) -> str:
+        """One line for people: "Jane Doe, issued by Example ICA: intact, ...; verified: ..."."""
+        who = self.signer or "an unnamed actor"
+        text = f"{who}, issued by {self.issuer}" if self.issuer else who
+        text += f": {self.state}" if self.state else ""
+        if self.verified_identities:
+            text += "; verified: " + ", ".join(v.describe() for v in self.verified_identities)
+        return text
+
+
+@dataclass
+class TrustListCheck:
+    """One configured trust list a signer was checked against (setting ``trust_anchors``)."""
+
+    name: str
+    sha256: str  # of the list's file, as configured
+    signer_on_it: bool
+
+
+@dataclass
 class C2PAState:
     """Content Credentials (C2PA) as read and validated by c2pa-python, offline.
 
-    ``state`` (``C2PAStatus``): null when no credentials are present or referenced.
-    ``problem`` (``C2PAProblem``) is the most serious kind of failure, for the headline;
-    null when nothing failed.
+    ``state`` (``C2PAStatus``): what the file's own credentials amount to, in the words every
+    surface shows ("none" when the file has none; null only when they were not examined).
+    ``problem`` (``C2PAProblem``): the most serious failure of the file's own credentials;
+    null when none failed. ``ingredients_state``: the same words for the credentials of the
+    earlier versions it names (ingredients); null when it names none that carry credentials.
     """
 
     present: bool | None = None
     state: C2PAStatus | None = None
     problem: C2PAProblem | None = None
+    ingredients_state: C2PAStatus | None = None
     failure_codes: list[str] = field(default_factory=list)  # every failure code, once each
     failures: list[C2PAFailure] = field(default_factory=list)
     signer: str | None = None
@@ -308,14 +365,34 @@ class C2PAState:
     claim_generator: str | None = None
     actions: list[C2PAAction] = field(default_factory=list)
     ingredients: list[C2PAIngredient] = field(default_factory=list)
+    identities: list[C2PAIdentity] = field(default_factory=list)  # CAWG identity assertions
+    # Every configured trust list, and whether it holds the signer (intact credentials only).
+    trust_lists: list[TrustListCheck] = field(default_factory=list)
     manifests: int = 0
     remote_url: str | None = None
     xmp_provenance: str | None = None  # the XMP dcterms:provenance value, as found
     error: str | None = None
 
     def __post_init__(self) -> None:
-        self.state = member(C2PAStatus, self.state)
         self.problem = member(C2PAProblem, self.problem)
+        if self.state in LEGACY_C2PA_STATES:  # a result of schema 1.x, read back from a case
+            self.state = LEGACY_C2PA_STATES[self.state]
+        elif self.state == "invalid":
+            self.state = PROBLEM_STATUS.get(self.problem, C2PAStatus.DAMAGED)
+        elif self.state is None and self.present is False:
+            self.state = C2PAStatus.NONE
+        self.state = member(C2PAStatus, self.state)
+        self.ingredients_state = member(C2PAStatus, self.ingredients_state)
+        if self.problem == C2PAProblem.INGREDIENT_INVALID:  # 1.x: the file's own did not fail
+            self.problem = None
+
+    def trust_summary(self) -> str:
+        """The trust lists checked, in one line: "Newsroom (sha256 3f2a...): signer on it; ...";
+        '' when the credentials are not intact or none is configured."""
+        return "; ".join(
+            f"{t.name} (sha256 {t.sha256[:12]}...): {'signer on it' if t.signer_on_it else 'signer not on it'}"
+            for t in self.trust_lists
+        )
 
 
 @dataclass

@@ -78,16 +78,21 @@ BAND_COLOURS: dict[Band, str] = {
 
 
 class Strength(StrEnum):
-    """How much weight a ledger finding can bear, strongest first."""
+    """How much weight a ledger finding can bear, strongest first. The scale names the kind of
+    check, never its outcome: a signature that fails is a "cryptographic check" too."""
 
-    VERIFIED = "verified"  # a declaration protected by a valid cryptographic signature
-    DECLARED = "declared"  # stated in metadata, which anyone can edit
+    CRYPTOGRAPHIC = "cryptographic check"  # a signature checked: it holds or it fails
+    DECLARED = "declared"  # stated in metadata or a watermark, which anyone can write or edit
     STATISTICAL = "statistical"  # a classifier or pixel statistic
     CONTEXT = "context"  # background that supports no conclusion by itself
 
     @property
     def rank(self) -> int:
         return _STRENGTH_RANKS[self]
+
+    @classmethod
+    def _missing_(cls, value: object) -> Strength | None:
+        return cls.CRYPTOGRAPHIC if value == "verified" else None  # results of schema 1.x
 
 
 # Looked up per finding and per row (sorting), so made once.
@@ -107,10 +112,14 @@ class Direction(StrEnum):
 class Basis(StrEnum):
     """What kind of evidence a verdict rests on."""
 
-    VERIFIED = "verified"
+    CRYPTOGRAPHIC = "cryptographic check"
     DECLARED = "declared"
     STATISTICAL = "statistical"
     NONE = "none"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Basis | None:
+        return cls.CRYPTOGRAPHIC if value == "verified" else None  # results of schema 1.x
 
 
 class RowStatus(StrEnum):
@@ -129,25 +138,84 @@ class RunStatus(StrEnum):
 
 
 class C2PAStatus(StrEnum):
-    """The state of a file's Content Credentials (``C2PAState.state``; null when none)."""
+    """What a file's Content Credentials (or its ingredients') amount to, in the words every
+    surface shows (``C2PAState.status``). docs/content-credentials.md maps c2pa-python's
+    validation state and failure codes to these, row by row."""
 
-    TRUSTED = "trusted"  # valid, signer chains to a configured trust anchor
-    VALID = "valid"  # valid signature, signer not on a configured trust list
-    INVALID = "invalid"  # validation failed: see ``problem`` and ``failures``
-    REMOTE_ONLY = "remote_only"  # the file points to a manifest stored online (never fetched)
-    UNREADABLE = "unreadable"  # a manifest is there but cannot be parsed
-    STRIPPED = "stripped"  # the XMP names an embedded manifest, and none is there
+    TRUSTED = "intact, signer on your trust list"
+    UNTRUSTED_SIGNER = "intact, signer not on a configured trust list"
+    CERTIFICATE_NOT_VALID = "intact, certificate expired or not valid"
+    CERTIFICATE_REVOKED = "certificate revoked"
+    CHANGED = "changed after signing"
+    SIGNATURE_INVALID = "signature does not verify"
+    DAMAGED = "credentials damaged"
+    UNREADABLE = "credentials unreadable"
+    STRIPPED = "credentials stripped"
+    REMOTE = "stored online"
+    NONE = "none"
+
+    @property
+    def intact(self) -> bool:
+        """The signature matches the file (whatever the certificate)."""
+        return self in (C2PAStatus.TRUSTED, C2PAStatus.UNTRUSTED_SIGNER, C2PAStatus.CERTIFICATE_NOT_VALID)
+
+    @property
+    def validates(self) -> bool:
+        """The credentials pass validation: what they state is cryptographically bound to the file."""
+        return self in (C2PAStatus.TRUSTED, C2PAStatus.UNTRUSTED_SIGNER)
+
+
+# The words of schema 1.x (``C2PAState.state``), read back from stored cases: the word and the
+# problem then recorded give today's status.
+LEGACY_C2PA_STATES = {
+    "trusted": C2PAStatus.TRUSTED,
+    "valid": C2PAStatus.UNTRUSTED_SIGNER,
+    "remote_only": C2PAStatus.REMOTE,
+    "unreadable": C2PAStatus.UNREADABLE,
+    "stripped": C2PAStatus.STRIPPED,
+}
 
 
 class C2PAProblem(StrEnum):
-    """The most serious kind of C2PA failure, for the headline (``C2PAState.problem``)."""
+    """The most serious kind of a failed C2PA check (``C2PAFailure.kind``; ``C2PAState.problem``
+    names the most serious of the file's own). ``ingredient_invalid`` only in results of schema
+    1.x: an ingredient's failure now has the kind of its code, and its scope says whose it is."""
 
     CONTENT_CHANGED = "content_changed"
     SIGNATURE_INVALID = "signature_invalid"
     CREDENTIALS_DAMAGED = "credentials_damaged"
     CERTIFICATE_REVOKED = "certificate_revoked"
     CERTIFICATE_NOT_VALID = "certificate_not_valid"
+    SIGNER_UNTRUSTED = "signer_untrusted"  # not on a configured trust list: not a failure of the signature
     INGREDIENT_INVALID = "ingredient_invalid"
+
+    @property
+    def meaning(self) -> str:
+        """What a check of this kind that did not pass establishes, in plain words."""
+        return _PROBLEM_MEANINGS[self]
+
+
+_PROBLEM_MEANINGS = {
+    C2PAProblem.CONTENT_CHANGED: "what was signed no longer matches",
+    C2PAProblem.SIGNATURE_INVALID: "the signature does not verify",
+    C2PAProblem.CREDENTIALS_DAMAGED: "the credentials are damaged",
+    C2PAProblem.CERTIFICATE_REVOKED: "the certificate was revoked",
+    C2PAProblem.CERTIFICATE_NOT_VALID: "the certificate is expired or not valid (the signature matches)",
+    C2PAProblem.SIGNER_UNTRUSTED: "the signer is not on a configured trust list (the signature matches)",
+    C2PAProblem.INGREDIENT_INVALID: "an earlier version's credentials did not pass",
+}
+
+
+# The status that the most serious failure of a set of credentials gives them.
+PROBLEM_STATUS = {
+    C2PAProblem.CONTENT_CHANGED: C2PAStatus.CHANGED,
+    C2PAProblem.SIGNATURE_INVALID: C2PAStatus.SIGNATURE_INVALID,
+    C2PAProblem.CREDENTIALS_DAMAGED: C2PAStatus.DAMAGED,
+    C2PAProblem.CERTIFICATE_REVOKED: C2PAStatus.CERTIFICATE_REVOKED,
+    C2PAProblem.CERTIFICATE_NOT_VALID: C2PAStatus.CERTIFICATE_NOT_VALID,
+    C2PAProblem.SIGNER_UNTRUSTED: C2PAStatus.UNTRUSTED_SIGNER,
+    C2PAProblem.INGREDIENT_INVALID: C2PAStatus.UNTRUSTED_SIGNER,  # 1.x: the file's own were intact
+}
 
 
 def member(enum: type[StrEnum], value):

@@ -15,20 +15,21 @@ from core.analyzers import REGISTRY, by_id
 from core.detector.model_card import card_for
 from core.escaping import escape_lines
 from core.forensics.ela import RESAVE_QUALITY
+from core.provenance.c2pa_credentials import of_ingredient
 from core.reports.model import display_band, display_value
 from core.reports.summary import plain_summary
 from core.schema import ScanResult, to_dict
 from core.stability import score_range
 from core.thresholds import SCORE_BANDS, classifier_band
+from core.vocabulary import C2PAStatus
 from dashboard.services import forensic_view, preview
 from dashboard.ui import BASIS_COLOURS, dataframe, image_uri, panel, safe
 
-STRENGTH_LABELS = {
-    "verified": "verified",
-    "declared": "declared",
-    "statistical": "statistical",
-    "context": "context",
-}
+UNTRUSTED_SIGNER_EXPLAINED = (
+    "Intact, signer not on a configured trust list: the signature matches the file, so what the credentials "
+    "state was signed by whoever holds this certificate. Whether that is who the certificate names is what a "
+    "trust list confirms; none configured here lists this signer (setting trust_anchors)."
+)
 # Services that search the web for an image. Nothing is sent from here: each opens in a new tab,
 # and it is the analyst who uploads the image there (or pastes its address).
 REVERSE_SEARCH = {
@@ -68,10 +69,7 @@ def show_result(
         if not result.findings:
             st.write("No findings.")
         for finding in result.findings:
-            st.markdown(
-                f"**{STRENGTH_LABELS.get(finding.strength, finding.strength)}** · {finding.direction}: "
-                f"{safe(finding.sentence)}"
-            )
+            st.markdown(f"**{finding.strength}** · {finding.direction}: {safe(finding.sentence)}")
     with panel("Web search and the findings as text"):
         _share(result)
 
@@ -213,7 +211,7 @@ def _declared(result: ScanResult, key: str) -> None:
 
 def _credentials(result: ScanResult) -> None:
     c2 = result.provenance.c2pa
-    if c2.state == "stripped":
+    if c2.state == C2PAStatus.STRIPPED:
         st.warning(
             "Content Credentials were removed: the XMP metadata names credentials embedded in this file "
             f"({safe(c2.xmp_provenance)}), but none are there. What they stated cannot be checked."
@@ -227,8 +225,10 @@ def _credentials(result: ScanResult) -> None:
     dataframe(
         table(
             {
-                "State": c2.state,
-                "Problem": c2.problem,
+                "Status": c2.state,
+                "Trust lists checked": c2.trust_summary()
+                or ("none configured (setting trust_anchors)" if c2.state and c2.state.intact else None),
+                "Earlier versions (ingredients)": c2.ingredients_state,
                 "Signer": c2.signer,
                 "Issuer": c2.issuer,
                 "Signed at": c2.signed_at,
@@ -240,15 +240,35 @@ def _credentials(result: ScanResult) -> None:
         hide_index=True,
         width="stretch",
     )
+    if c2.state == C2PAStatus.UNTRUSTED_SIGNER:
+        st.caption(UNTRUSTED_SIGNER_EXPLAINED)
+    if c2.identities:
+        st.markdown("**Identity assertions** (who binds their identity to the file, checked on their own)")
+        dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "named actor": display_value(i.signer),
+                        "issued by": display_value(i.issuer),
+                        "verified identities": ", ".join(v.describe() for v in i.verified_identities),
+                        "status": display_value(i.state),
+                        "checks that did not pass": ", ".join(i.failure_codes),
+                    }
+                    for i in c2.identities
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     if c2.failures:
-        st.markdown("**Failed checks**")
+        st.markdown("**Checks that did not pass**")
         dataframe(
             pd.DataFrame(
                 [
                     {
                         "code": f.code,
-                        "meaning": display_value(f.kind).replace("_", " "),
-                        "where": f.scope,
+                        "what it establishes": f.kind.meaning,
+                        "whose": "an earlier version (ingredient)" if of_ingredient(f) else "this file's",
                         "validator says": display_value(f.explanation),
                     }
                     for f in c2.failures

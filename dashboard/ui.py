@@ -18,10 +18,16 @@ import streamlit as st
 from PIL import Image
 
 from core.escaping import escape_lines
+from core.vocabulary import Basis
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
-BASIS_COLOURS = {"verified": "red", "declared": "orange", "statistical": "blue", "none": "gray"}
+BASIS_COLOURS = {
+    Basis.CRYPTOGRAPHIC: "red",
+    Basis.DECLARED: "orange",
+    Basis.STATISTICAL: "blue",
+    Basis.NONE: "gray",
+}
 PANEL_FAILED = "panel_failed"
 
 log = logging.getLogger("dashboard")

@@ -126,3 +126,14 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> CliRun:
             code = exc.code if isinstance(exc.code, int) else 1
     stdout.flush()
     return CliRun(code, out.getvalue().decode("utf-8"), err.getvalue())
+
+
+@pytest.fixture
+def fresh_server_cache():
+    """A test that starts like a new server: the dashboard's cached context (classifier, trust
+    lists) depends on the environment the test sets."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()

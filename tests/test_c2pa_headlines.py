@@ -36,26 +36,33 @@ def test_pixels_changed_after_signing_is_the_headline(chain):
     data[-300] ^= 0xFF  # one byte of the image data, after signing
     r = analyse_bytes(bytes(data))
     c = r.provenance.c2pa
-    assert (c.state, c.problem) == ("invalid", "content_changed")
+    assert (c.state, c.problem) == ("changed after signing", "content_changed")
     assert [(f.code, f.kind, f.scope) for f in c.failures if f.code != "signingCredential.untrusted"] == [
         ("assertion.dataHash.mismatch", "content_changed", "active")
     ]
     assert r.verdict.band == "integrity problem: changed after signing"
-    assert r.verdict.basis == "verified"
+    assert r.verdict.basis == "cryptographic check"
     assert r.verdict.sentence == (
         "Integrity problem: the file's Content Credentials signed by “Truepic Lens Test” fail validation: "
         "the file's data no longer matches the signed hash, so the file was changed after it was signed "
         "(assertion.dataHash.mismatch)."
     )
     assert r.findings[0].rule == "c2pa.content_changed"
-    assert r.findings[0].strength == "verified"
-    # A capture declared in credentials that fail is not a verified capture.
-    assert not any(f.rule == "c2pa.source_type.capture" and f.strength == "verified" for f in r.findings)
+    assert r.findings[0].strength == "cryptographic check"
+    # A capture declared in credentials that fail is not a signed capture.
+    assert not any(
+        f.rule == "c2pa.source_type.capture" and f.strength == "cryptographic check" for f in r.findings
+    )
 
 
 def test_intact_signed_capture_is_still_a_declared_capture(chain):
     r = analyse_bytes(signed_capture(chain))
-    assert (r.provenance.c2pa.state, r.provenance.c2pa.problem) == ("valid", None)
+    c = r.provenance.c2pa
+    assert (c.state, c.problem, c.ingredients_state) == (
+        "intact, signer not on a configured trust list",
+        None,
+        None,
+    )
     assert r.verdict.band == "declared camera capture"
 
 
@@ -107,7 +114,7 @@ def test_expired_and_untrusted_certificate_is_not_called_tampering():
     c = credentials_from_store(
         store(["signingCredential.untrusted", "signingCredential.expired"]), "invalid", False
     )
-    assert (c.state, c.problem) == ("invalid", "certificate_not_valid")
+    assert (c.state, c.problem) == ("intact, certificate expired or not valid", "certificate_not_valid")
     r = ledger_for(c)
     assert r.verdict.band == "declared camera capture"
     assert r.verdict.basis == "declared"
@@ -170,17 +177,52 @@ def test_each_integrity_failure_has_its_own_wording(failures, band, phrase):
     assert f"({failures[0]})" in r.verdict.sentence
 
 
-def test_only_an_ingredient_failing_is_context_not_an_integrity_problem():
+def test_an_ingredient_that_fails_is_named_in_the_headline_not_made_the_files_problem():
     c = credentials_from_store(
-        store([], ingredient_failures=("assertion.dataHash.mismatch",)), "valid", False
+        store(["signingCredential.untrusted"], ingredient_failures=("assertion.dataHash.mismatch",)),
+        "valid",
+        False,
     )
-    assert (c.problem, [(f.code, f.kind, f.scope) for f in c.failures]) == (
-        "ingredient_invalid",
-        [("assertion.dataHash.mismatch", "ingredient_invalid", "ingredient")],
+    assert (c.state, c.problem, c.ingredients_state) == (
+        "intact, signer not on a configured trust list",
+        None,
+        "changed after signing",
     )
+    assert [(f.code, f.kind, f.scope) for f in c.failures] == [
+        ("signingCredential.untrusted", "signer_untrusted", "active"),
+        ("assertion.dataHash.mismatch", "content_changed", "ingredient"),
+    ]
     r = ledger_for(c)
-    assert r.verdict.band == "declared camera capture" and r.verdict.basis == "verified"
-    assert any(f.rule == "c2pa.ingredient_invalid" for f in r.findings)
+    assert r.verdict.band == "declared camera capture" and r.verdict.basis == "cryptographic check"
+    assert r.verdict.sentence.endswith(
+        " The credentials of an earlier version it names (an ingredient) fail: changed after signing "
+        "(assertion.dataHash.mismatch)."
+    )
+    assert [f.rule for f in r.findings if f.rule.startswith("c2pa.")] == [
+        "c2pa.valid",
+        "c2pa.source_type.capture",
+        "c2pa.ingredient_invalid",
+    ]
+
+
+def test_an_untrusted_or_expired_ingredient_signer_is_not_an_ingredient_failure():
+    """Eight public Adobe files: the only ingredient code is signingCredential.untrusted."""
+    for code, state in (
+        ("signingCredential.untrusted", "intact, signer not on a configured trust list"),
+        ("signingCredential.expired", "intact, certificate expired or not valid"),
+    ):
+        c = credentials_from_store(
+            store(["signingCredential.untrusted"], ingredient_failures=(code,)), "valid", False
+        )
+        assert (c.state, c.problem, c.ingredients_state) == (
+            "intact, signer not on a configured trust list",
+            None,
+            state,
+        )
+        r = ledger_for(c)
+        assert "ingredient" not in r.verdict.sentence
+        assert not any(f.rule == "c2pa.ingredient_invalid" for f in r.findings)
+        assert not any("fail" in f.sentence for f in r.findings if f.rule.startswith("c2pa."))
 
 
 @pytest.mark.parametrize(
@@ -191,15 +233,19 @@ def test_only_an_ingredient_failing_is_context_not_an_integrity_problem():
         ("claimSignature.missing", "signature_invalid"),
         ("claimSignature.outsideValidity", "certificate_not_valid"),
         ("signingCredential.revoked", "certificate_revoked"),
+        ("signingCredential.untrusted", "signer_untrusted"),
         ("timeStamp.mismatch", "certificate_not_valid"),
-        ("cawg.x509.credential.untrusted", "certificate_not_valid"),
+        ("timeStamp.untrusted", "signer_untrusted"),
+        ("cawg.x509.credential.untrusted", "signer_untrusted"),
         ("algorithm.unsupported", "credentials_damaged"),
         ("manifest.inaccessible", "credentials_damaged"),
-        ("ingredient.manifest.missing", "ingredient_invalid"),
+        ("ingredient.manifest.missing", "credentials_damaged"),
+        ("ingredient.hashedURI.mismatch", "content_changed"),
+        ("ingredient.claimSignature.mismatch", "signature_invalid"),
     ],
 )
 def test_failure_codes_are_sorted_by_meaning(code, kind):
-    assert failure_kind(code, "active") == kind
+    assert failure_kind(code) == kind
 
 
 def test_stripped_credentials_are_named_not_called_online():
@@ -208,7 +254,12 @@ def test_stripped_credentials_are_named_not_called_online():
         encode(photo(), "JPEG", xmp=xmp_packet("", f'{DCTERMS} dcterms:provenance="{reference}"'))
     )
     c = r.provenance.c2pa
-    assert (c.present, c.state, c.remote_url, c.xmp_provenance) == (False, "stripped", None, reference)
+    assert (c.present, c.state, c.remote_url, c.xmp_provenance) == (
+        False,
+        "credentials stripped",
+        None,
+        reference,
+    )
     assert r.verdict.band == "content credentials removed"
     assert r.verdict.sentence.startswith("Content credentials removed: the file's XMP metadata names Content")
     assert [f.rule for f in r.findings if f.rule.startswith("c2pa.")] == ["c2pa.stripped"]
@@ -217,7 +268,7 @@ def test_stripped_credentials_are_named_not_called_online():
 def test_online_reference_stays_remote_only():
     url = "https://cai-manifests.example/manifests/urn-uuid-1"
     r = analyse_bytes(encode(photo(), "JPEG", xmp=xmp_packet("", f'{DCTERMS} dcterms:provenance="{url}"')))
-    assert (r.provenance.c2pa.state, r.provenance.c2pa.remote_url) == ("remote_only", url)
+    assert (r.provenance.c2pa.state, r.provenance.c2pa.remote_url) == ("stored online", url)
     assert "stored online, which were not fetched" in r.verdict.sentence
 
 
@@ -288,7 +339,7 @@ def test_generator_comes_from_the_manifest_that_declares_generation(chain):
 )
 def test_malformed_reports_never_raise(report):
     c = credentials_from_store(report, "invalid", False)
-    assert c.present is True and c.state in ("invalid", "unreadable")
+    assert c.present is True and c.state in ("credentials damaged", "credentials unreadable")
     r = ledger_for(c)
     assert r.verdict.band in ("no conclusion", "integrity problem: credentials do not verify")
 
@@ -299,7 +350,108 @@ def test_a_manifest_the_validator_calls_valid_is_never_an_integrity_problem():
     c = credentials_from_store(
         store(["signingCredential.untrusted", "assertion.action.malformed"]), "valid", False
     )
-    assert (c.state, c.problem) == ("valid", None)
-    assert [f.kind for f in c.failures] == ["certificate_not_valid", "credentials_damaged"]
+    assert (c.state, c.problem) == ("intact, signer not on a configured trust list", None)
+    assert [f.kind for f in c.failures] == ["signer_untrusted", "credentials_damaged"]
     r = ledger_for(c)
-    assert r.verdict.band == "declared camera capture" and r.verdict.basis == "verified"
+    assert r.verdict.band == "declared camera capture" and r.verdict.basis == "cryptographic check"
+
+
+def test_a_moved_data_hash_exclusion_is_not_called_a_change_of_the_pixels():
+    """Three Truepic camera files: the validator says the bytes around the manifest moved, which
+    re-packaging software also does; the sentence says no more than that."""
+    report = store(["signingCredential.untrusted", "assertion.dataHash.mismatch"])
+    report["validation_results"]["activeManifest"]["failure"][1]["explanation"] = (
+        "data hash exclusion does not match the manifest location in the asset"
+    )
+    c = credentials_from_store(report, "invalid", False)
+    assert (c.state, c.problem) == ("changed after signing", "content_changed")
+    r = ledger_for(c)
+    assert r.verdict.band == "integrity problem: changed after signing"
+    assert "its pixels may or may not have changed" in r.verdict.sentence
+    assert "the file was changed after it was signed" not in r.verdict.sentence
+
+
+def test_results_of_schema_1_read_back_in_todays_words():
+    """A case stored by an older version: its words become today's statuses and strengths."""
+    old = {
+        "path": "a.jpg",
+        "status": "ok",
+        "provenance": {"c2pa": {"present": True, "state": "invalid", "problem": "certificate_not_valid"}},
+        "findings": [{"rule": "c2pa.valid", "direction": "neutral", "strength": "verified", "sentence": "s"}],
+        "verdict": {"band": "declared camera capture", "sentence": "s", "basis": "verified", "caveats": []},
+    }
+    r = ScanResult.from_dict(old)
+    assert r.provenance.c2pa.state == "intact, certificate expired or not valid"
+    assert (r.findings[0].strength, r.verdict.basis) == ("cryptographic check", "cryptographic check")
+    for state, problem, now in (
+        ("valid", "ingredient_invalid", ("intact, signer not on a configured trust list", None)),
+        ("invalid", "content_changed", ("changed after signing", "content_changed")),
+        ("remote_only", None, ("stored online", None)),
+        (None, None, ("none", None)),
+    ):
+        old["provenance"]["c2pa"] = {"present": state is not None, "state": state, "problem": problem}
+        c = ScanResult.from_dict(old).provenance.c2pa
+        assert (c.state, c.problem) == now, state
+
+
+def test_identity_assertions_name_the_actor_their_verified_accounts_and_their_own_status():
+    """An identity claims aggregation (the reader's JSON shape): the named actor, each verified
+    identity and who verified it, and a status from the checks that name this assertion."""
+    report = store(["signingCredential.untrusted"])
+    label = report["active_manifest"]
+    report["manifests"][label]["assertions"].append(
+        {
+            "label": "cawg.identity",
+            "data": {
+                "signer_payload": {"sig_type": "cawg.identity_claims_aggregation"},
+                "credential": {
+                    "issuer": {"id": "did:web:ica.example", "name": "Example Aggregator"},
+                    "credentialSubject": {
+                        "name": "Jane <b>Doe</b>",
+                        "verifiedIdentities": [
+                            {
+                                "type": "cawg.social_media",
+                                "username": "@jane",
+                                "uri": "https://social.example/@jane",
+                                "provider": {"id": "https://social.example", "name": "Social Example"},
+                                "verifiedAt": "2026-01-05T10:00:00Z",
+                            },
+                            {"type": "cawg.affiliation", "provider": {"name": "Daily Planet"}},
+                        ],
+                    },
+                },
+            },
+        }
+    )
+    identity_url = f"self#jumbf=/c2pa/{label}/c2pa.assertions/cawg.identity"
+    report["validation_results"]["activeManifest"]["failure"].append(
+        {"code": "cawg.ica.credential_invalid", "url": identity_url}
+    )
+    c = credentials_from_store(report, "valid", False)
+    assert (
+        c.state == "intact, signer not on a configured trust list"
+    )  # its own signature is not the identity's
+    (identity,) = c.identities
+    assert (identity.sig_type, identity.signer, identity.issuer) == (
+        "cawg.identity_claims_aggregation",
+        "Jane <b>Doe</b>",
+        "Example Aggregator",
+    )
+    assert (identity.state, identity.failure_codes) == (
+        "credentials damaged",
+        ["cawg.ica.credential_invalid"],
+    )
+    assert [v.describe() for v in identity.verified_identities] == [
+        "@jane on Social Example (cawg.social_media)",
+        "an identity on Daily Planet (cawg.affiliation)",
+    ]
+    assert identity.describe() == (
+        "Jane <b>Doe</b>, issued by Example Aggregator: credentials damaged; verified: "
+        "@jane on Social Example (cawg.social_media), an identity on Daily Planet (cawg.affiliation)"
+    )
+    r = ledger_for(c)
+    from core.reports.redaction import redacted
+
+    hidden = redacted(r).provenance.c2pa.identities[0]
+    assert (hidden.signer, hidden.verified_identities[0].username) == ("[redacted]", "[redacted]")
+    assert r.provenance.c2pa.identities[0].signer == "Jane <b>Doe</b>"  # the original is left as it is

@@ -84,7 +84,7 @@ def test_scan_folder_one_row_per_file_with_contract_keys(mixed_folder, tiny_mode
     by_name = {Path(r["path"]).name: r for r in rows}
     for row in rows:
         assert all(has_key(row, key) for key in CONTRACT_KEYS), row["path"]
-        assert row["schema_version"] == "1.3"
+        assert row["schema_version"] == "2.0"
         ScanResult.from_dict(row)  # every row reads back into the schema
     ok = {n for n, r in by_name.items() if r["status"] == "ok"}
     assert ok == {"camera.jpg", "render.png", "disguised.jpg", "clip.webp"}

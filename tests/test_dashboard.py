@@ -15,14 +15,8 @@ from tests.images import camera_exif, encode, photo
 APP = str(ROOT / "dashboard" / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_server_cache():
-    """Each test starts like a new server: the cached context depends on the environment."""
-    import streamlit as st
-
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
+# Each test starts like a new server: the cached context depends on the environment.
+pytestmark = pytest.mark.usefixtures("fresh_server_cache")
 
 
 @pytest.fixture

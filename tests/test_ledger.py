@@ -91,7 +91,7 @@ def test_verified_declaration_outranks_metadata_and_names_the_tool():
         r.verdict.sentence
         == "Strong evidence of AI generation: declared by a valid C2PA manifest from “Adobe Firefly”."
     )
-    assert r.findings[0].strength == "verified"
+    assert r.findings[0].strength == "cryptographic check"
 
 
 def test_no_evidence_at_all_is_no_conclusion():

@@ -28,7 +28,7 @@ def firefly(chain, **kwargs) -> bytes:
 def test_valid_manifest_without_trust_list_declares_ai_generation(chain):
     r = analyse_bytes(firefly(chain))
     c = r.provenance.c2pa
-    assert (c.present, c.state) == (True, "valid")
+    assert (c.present, c.state) == (True, "intact, signer not on a configured trust list")
     assert "signingCredential.untrusted" in c.failure_codes
     assert (c.signer, c.issuer) == ("Test Signer", "Newsroom Test CA")
     assert c.claim_generator == "Adobe Firefly 1.0"
@@ -41,26 +41,29 @@ def test_valid_manifest_without_trust_list_declares_ai_generation(chain):
         "c2pa",
     )
     assert r.verdict.band == "strong evidence of AI generation"
-    assert r.verdict.basis == "verified"
+    assert r.verdict.basis == "cryptographic check"
     assert (
         r.verdict.sentence
         == "Strong evidence of AI generation: declared by a valid C2PA manifest from “Adobe Firefly”."
     )
-    assert [f.strength for f in r.findings][:2] == ["verified", "verified"]
+    assert [f.strength for f in r.findings][:2] == ["cryptographic check", "cryptographic check"]
 
 
 def test_configured_trust_anchor_makes_the_signer_trusted(chain, tmp_path):
     anchors = tmp_path / "anchors.pem"
     anchors.write_text(chain.root_pem)
     r = analyse_bytes(firefly(chain), trust_anchors=str(anchors))
-    assert r.provenance.c2pa.state == "trusted"
-    assert "on the configured trust list" in r.findings[0].sentence
+    assert r.provenance.c2pa.state == "intact, signer on your trust list"
+    assert "chains to the trust list “anchors” configured here" in r.findings[0].sentence
 
 
 def test_other_trust_anchor_leaves_the_signer_untrusted(chain, tmp_path):
     anchors = tmp_path / "anchors.pem"
     anchors.write_text(make_chain(org="Someone Else").root_pem)
-    assert analyse_bytes(firefly(chain), trust_anchors=str(anchors)).provenance.c2pa.state == "valid"
+    assert (
+        analyse_bytes(firefly(chain), trust_anchors=str(anchors)).provenance.c2pa.state
+        == "intact, signer not on a configured trust list"
+    )
 
 
 def test_tampered_file_is_invalid_and_only_declared(chain):
@@ -68,7 +71,7 @@ def test_tampered_file_is_invalid_and_only_declared(chain):
     signed[-300] ^= 0xFF  # one byte of the image data, after signing
     r = analyse_bytes(bytes(signed))
     c = r.provenance.c2pa
-    assert c.state == "invalid"
+    assert c.state == "changed after signing"
     assert "assertion.dataHash.mismatch" in c.failure_codes
     assert r.provenance.ai_declared is True
     assert r.verdict.band == "substantial evidence of AI generation"
@@ -124,7 +127,7 @@ def test_remote_only_manifest_is_reported_not_fetched(chain):
     c = r.provenance.c2pa
     assert (c.present, c.state, c.remote_url) == (
         True,
-        "remote_only",
+        "stored online",
         "https://credentials.example/manifest.c2pa",
     )
     assert r.provenance.ai_declared is False
@@ -134,7 +137,10 @@ def test_signed_png(chain):
     actions = [{"action": "c2pa.created", "digitalSourceType": AI_GENERATED}]
     data = sign(encode(photo(), "PNG"), chain, manifest("Some Generator", actions), mime="image/png")
     r = analyse_bytes(data, "f.png")
-    assert (r.provenance.c2pa.state, r.provenance.ai_declared) == ("valid", True)
+    assert (r.provenance.c2pa.state, r.provenance.ai_declared) == (
+        "intact, signer not on a configured trust list",
+        True,
+    )
     assert r.provenance.generator.tool == "some-generator"
 
 
@@ -145,12 +151,12 @@ def test_damaged_manifest_is_unreadable_not_an_exception(chain):
     r = analyse_bytes(broken)
     assert r.status == "ok"
     assert r.provenance.c2pa.present is True
-    assert r.provenance.c2pa.state in ("unreadable", "invalid")
+    assert r.provenance.c2pa.state in ("credentials unreadable", "credentials damaged")
 
 
 def test_no_credentials_is_absence():
     r = analyse_bytes(encode(photo(), "JPEG", exif=camera_exif()))
-    assert (r.provenance.c2pa.present, r.provenance.c2pa.state) == (False, None)
+    assert (r.provenance.c2pa.present, r.provenance.c2pa.state) == (False, "none")
     assert any(f.rule == "c2pa.absent" for f in r.findings)
 
 

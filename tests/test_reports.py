@@ -116,7 +116,7 @@ def test_bundle_verifies_and_catches_one_changed_byte(case, tmp_path):
     # What was checked: every registered analyzer, its version, and what it did for the two items.
     checked = {a["id"]: a for a in manifest["analysis"]["analyzers"]}
     assert list(checked) == [a.id for a in REGISTRY]
-    assert checked["c2pa"]["versions"][0].startswith("1.0 (c2pa-python ")
+    assert checked["c2pa"]["versions"][0].startswith("2.0 (c2pa-python ")
     assert (checked["metadata"]["ok"], checked["jpeg"]["ok"], checked["jpeg"]["skipped"]) == (2, 1, 1)
     assert checked["jpeg"]["reasons"] == ["not a JPEG file"]
     with zipfile.ZipFile(path) as zf:

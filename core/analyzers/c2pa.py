@@ -10,8 +10,9 @@ import importlib.util
 from core.context import Context
 from core.escaping import quote
 from core.intake import Intake
-from core.provenance.c2pa_credentials import read_c2pa, touches_data
-from core.schema import C2PAState, Finding, Notice, ScanResult
+from core.provenance.c2pa_credentials import of_ingredient, read_c2pa, touches_data
+from core.schema import C2PAState, Finding, Notice, ScanResult, to_dict
+from core.vocabulary import C2PAProblem, C2PAStatus
 
 from .base import Analyzer, AnalyzerResult, library_version
 
@@ -48,7 +49,7 @@ def available() -> str | None:
 def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     xmp = found.metadata.raw.get("xmp") or {}
     reference = xmp.get("dcterms:provenance") if isinstance(xmp.get("dcterms:provenance"), str) else None
-    c2pa = read_c2pa(intake.data, intake.facts.mime, ctx.trust_anchors_pem, xmp_provenance=reference)
+    c2pa = read_c2pa(intake.data, intake.facts.mime, ctx.trust_lists, xmp_provenance=reference)
     notices = []
     if c2pa.error:
         notices.append(Notice("c2pa_unreadable", f"Content Credentials could not be read: {c2pa.error}"))
@@ -58,13 +59,17 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
 def findings(result: ScanResult) -> list[Finding]:
     c2pa = result.provenance.c2pa
     found = credential_findings(c2pa)
-    if c2pa.present is False and c2pa.state is None:
+    if c2pa.state == C2PAStatus.NONE:
         found.append(Finding("c2pa.absent", "neutral", "context", CAVEAT_NO_CREDENTIALS))
     return found
 
 
-def failure_codes(c2pa: C2PAState, kinds: tuple[str, ...]) -> list[str]:
-    return list(dict.fromkeys(f.code for f in c2pa.failures if f.kind in kinds))
+def failure_codes(c2pa: C2PAState, kinds: tuple[str, ...], ingredients: bool = False) -> list[str]:
+    """The codes of the failures of these kinds: the file's own, or (``ingredients``) its
+    ingredients'."""
+    return list(
+        dict.fromkeys(f.code for f in c2pa.failures if f.kind in kinds and of_ingredient(f) == ingredients)
+    )
 
 
 def signed_by(c2pa: C2PAState) -> str:
@@ -72,32 +77,82 @@ def signed_by(c2pa: C2PAState) -> str:
 
 
 def changed_after_signing(c2pa: C2PAState) -> str:
-    """What no longer matches the signed hashes: the image data, or statements in the credentials."""
-    data = any(touches_data(f) for f in c2pa.failures if f.kind == "content_changed" and f.scope == "active")
-    return (
-        "the file's data no longer matches the signed hash"
-        if data
-        else ("statements inside the credentials no longer match their signed hashes")
-    )
+    """What no longer matches the signed hashes, as far as the validator says: the bytes around
+    the manifest (a data hash whose exclusion moved), the file's data, or signed statements."""
+    own = [f for f in c2pa.failures if f.kind == C2PAProblem.CONTENT_CHANGED and not of_ingredient(f)]
+    data = [f for f in own if touches_data(f)]
+    if data and all("exclusion" in (f.explanation or "").lower() for f in data):
+        return (
+            "the bytes around the credentials no longer sit where the signature says: the file was re-saved or "
+            "rearranged after it was signed (its pixels may or may not have changed; some software that "
+            "re-packages files does this)"
+        )
+    if data:
+        return (
+            "the file's data no longer matches the signed hash, so the file was changed after it was signed"
+        )
+    return "statements inside the credentials no longer match their signed hashes, so they were changed after signing"
 
 
 def certificate_reasons(c2pa: C2PAState) -> str:
     """Why the signer's certificate is not accepted, in words ("had expired and is not on ...")."""
     reasons = [
         CERTIFICATE_REASONS.get(code, f"fails the check {quote(code)}")
-        for code in failure_codes(c2pa, ("certificate_not_valid",))
+        for code in failure_codes(c2pa, (C2PAProblem.CERTIFICATE_NOT_VALID, C2PAProblem.SIGNER_UNTRUSTED))
     ]
     if not reasons:
         return "is not accepted"
     return ", ".join(reasons[:-1]) + (" and " if len(reasons) > 1 else "") + reasons[-1]
 
 
+def signer_sentence(c2pa: C2PAState) -> str:
+    """What intact credentials say about their signer, naming the trust lists it was checked against."""
+    on = [quote(t.name) for t in c2pa.trust_lists if t.signer_on_it]
+    if c2pa.state == C2PAStatus.TRUSTED:
+        lists = ", ".join(on) if on else "a list"
+        return f"the signer's certificate chains to the trust list {lists} configured here"
+    checked = ", ".join(quote(t.name) for t in c2pa.trust_lists)
+    where = (
+        f"on the trust lists configured here ({checked})" if checked else "on a trust list configured here"
+    )
+    return (
+        f"the signer's certificate is not {where}, so the signer's name is what the certificate says, "
+        "not an identity confirmed by a list you trust"
+    )
+
+
+# The kinds of failure that make credentials fail (an untrusted or expired signer does not),
+# and the ingredient states they give.
+FAILING_KINDS = (
+    C2PAProblem.CONTENT_CHANGED,
+    C2PAProblem.SIGNATURE_INVALID,
+    C2PAProblem.CREDENTIALS_DAMAGED,
+    C2PAProblem.CERTIFICATE_REVOKED,
+)
+INGREDIENT_FAILURES = (
+    C2PAStatus.CHANGED,
+    C2PAStatus.SIGNATURE_INVALID,
+    C2PAStatus.DAMAGED,
+    C2PAStatus.CERTIFICATE_REVOKED,
+)
+
+
+def ingredient_note(c2pa: C2PAState) -> str:
+    """The sentence a verdict adds when an ingredient's credentials really fail; '' otherwise."""
+    if c2pa.ingredients_state not in INGREDIENT_FAILURES:
+        return ""
+    return (
+        f" The credentials of an earlier version it names (an ingredient) fail: {c2pa.ingredients_state} "
+        f"({', '.join(failure_codes(c2pa, FAILING_KINDS, ingredients=True))})."
+    )
+
+
 def credential_findings(c2pa: C2PAState) -> list[Finding]:
-    """Content Credentials: each state and failure kind has its own rule and fixed wording."""
+    """Content Credentials: each status and failure kind has its own rule and fixed wording."""
     findings: list[Finding] = []
-    codes = {"failure_codes": c2pa.failure_codes}
-    problem = c2pa.problem
-    if c2pa.state == "stripped":
+    codes = {"state": c2pa.state, "failure_codes": c2pa.failure_codes}
+    status, problem = c2pa.state, c2pa.problem
+    if status == C2PAStatus.STRIPPED:
         findings.append(
             Finding(
                 "c2pa.stripped",
@@ -109,7 +164,7 @@ def credential_findings(c2pa: C2PAState) -> list[Finding]:
                 {"xmp_provenance": c2pa.xmp_provenance},
             )
         )
-    elif c2pa.state == "remote_only":
+    elif status == C2PAStatus.REMOTE:
         findings.append(
             Finding(
                 "c2pa.remote_only",
@@ -119,7 +174,7 @@ def credential_findings(c2pa: C2PAState) -> list[Finding]:
                 {"remote_url": c2pa.remote_url},
             )
         )
-    elif c2pa.state == "unreadable":
+    elif status == C2PAStatus.UNREADABLE:
         findings.append(
             Finding(
                 "c2pa.unreadable",
@@ -129,16 +184,14 @@ def credential_findings(c2pa: C2PAState) -> list[Finding]:
                 {"error": c2pa.error},
             )
         )
-    if not c2pa.present or c2pa.state not in ("trusted", "valid", "invalid"):
-        return findings
-    if problem == "content_changed":
+    elif status == C2PAStatus.CHANGED:
         findings.append(
             Finding(
                 "c2pa.content_changed",
                 "editing",
-                "verified",
+                "cryptographic check",
                 f"Content Credentials{signed_by(c2pa)} are present, but {changed_after_signing(c2pa)} "
-                f"({', '.join(failure_codes(c2pa, ('content_changed',)))}): the file was changed after it was signed.",
+                f"({', '.join(failure_codes(c2pa, (problem,)))}).",
                 codes,
             )
         )
@@ -147,57 +200,62 @@ def credential_findings(c2pa: C2PAState) -> list[Finding]:
             Finding(
                 f"c2pa.{problem}",
                 "neutral",
-                "verified",
+                "cryptographic check",
                 f"Content Credentials{signed_by(c2pa)} are present, but {C2PA_PROBLEM_SENTENCES[problem]} "
                 f"({', '.join(failure_codes(c2pa, (problem,)))}).",
                 codes,
             )
         )
-    elif problem == "certificate_not_valid":
+    elif status == C2PAStatus.CERTIFICATE_NOT_VALID:
         findings.append(
             Finding(
                 "c2pa.certificate_not_valid",
                 "neutral",
                 "declared",
                 f"The Content Credentials' signature{signed_by(c2pa)} matches the file, but the signing certificate "
-                f"{certificate_reasons(c2pa)} ({', '.join(failure_codes(c2pa, ('certificate_not_valid',)))}). This does not show "
-                "that the file was changed; it means the signer's identity is not confirmed by this certificate, so what "
-                "the credentials state counts as a declaration, not a verified fact.",
+                f"{certificate_reasons(c2pa)} ({', '.join(failure_codes(c2pa, (C2PAProblem.CERTIFICATE_NOT_VALID,)))}). "
+                "This does not show that the file was changed; it means the signer's identity is not confirmed by this "
+                "certificate, so what the credentials state counts as a declaration, not a verified fact.",
                 codes,
             )
         )
-    elif c2pa.state == "invalid":  # the validator says invalid without naming a failure
+    elif status == C2PAStatus.DAMAGED:  # the validator says invalid without naming a failure
         findings.append(
             Finding(
                 "c2pa.invalid",
                 "neutral",
                 "declared",
-                "Content Credentials are present but fail validation, so nothing they state can be relied on.",
+                "Content Credentials are present but fail validation without naming a check, so nothing they state "
+                "can be relied on.",
                 codes,
             )
         )
-    elif c2pa.state in ("trusted", "valid"):
-        trust = (
-            "on the configured trust list" if c2pa.state == "trusted" else "not on a configured trust list"
-        )
+    elif status is not None and status.validates:
         findings.append(
             Finding(
                 "c2pa.valid",
                 "neutral",
-                "verified",
-                f"Content Credentials are valid{signed_by(c2pa)} (signer {trust}).",
-                {"state": c2pa.state, "issuer": c2pa.issuer, "claim_generator": c2pa.claim_generator},
+                "cryptographic check",
+                f"Content Credentials{signed_by(c2pa)} are {status}: their signature matches the file, and "
+                f"{signer_sentence(c2pa)}.",
+                {
+                    **codes,
+                    "issuer": c2pa.issuer,
+                    "claim_generator": c2pa.claim_generator,
+                    "trust_lists": [to_dict(t) for t in c2pa.trust_lists],
+                },
             )
         )
-    if problem is not None and failure_codes(c2pa, ("ingredient_invalid",)):
+    if c2pa.ingredients_state in INGREDIENT_FAILURES:
         findings.append(
             Finding(
                 "c2pa.ingredient_invalid",
                 "neutral",
                 "context",
-                "The credentials of an earlier version of the file (an ingredient) fail validation "
-                f"({', '.join(failure_codes(c2pa, ('ingredient_invalid',)))}): that part of its history cannot be relied on.",
-                codes,
+                f"The credentials of an earlier version of the file (an ingredient) fail: {c2pa.ingredients_state} "
+                f"({', '.join(failure_codes(c2pa, FAILING_KINDS, ingredients=True))}). That part of its history "
+                "cannot be relied on; the file's own credentials are checked on their own.",
+                {"ingredients_state": c2pa.ingredients_state, "failure_codes": c2pa.failure_codes},
             )
         )
     return findings
@@ -205,7 +263,7 @@ def credential_findings(c2pa: C2PAState) -> list[Finding]:
 
 ANALYZER = Analyzer(
     id="c2pa",
-    version=f"1.0 ({library_version('c2pa-python')})",
+    version=f"2.0 ({library_version('c2pa-python')})",
     needs="bytes",
     output="provenance.c2pa",
     reads=("metadata",),  # the XMP reference to the credentials

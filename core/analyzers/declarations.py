@@ -36,9 +36,9 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
 def findings(result: ScanResult) -> list[Finding]:
     findings: list[Finding] = []
     prov = result.provenance
-    verified = prov.c2pa.state in ("trusted", "valid")
+    signed = prov.c2pa.state is not None and prov.c2pa.state.validates
     for st in prov.source_types:
-        strength = "verified" if st.where == "c2pa" and verified else "declared"
+        strength = "cryptographic check" if st.where == "c2pa" and signed else "declared"
         where = "Content Credentials" if st.where == "c2pa" else "XMP metadata"
         rule, direction, meaning = {
             "ai_generated": ("ai_generated", "synthesis", "AI generation"),
@@ -87,7 +87,7 @@ def findings(result: ScanResult) -> list[Finding]:
 
 ANALYZER = Analyzer(
     id="declarations",
-    version="1.0",
+    version="1.1",
     needs="bytes",
     output="provenance",
     reads=("metadata", "c2pa", "watermark"),

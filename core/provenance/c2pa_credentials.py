@@ -1,17 +1,19 @@
 """C2PA Content Credentials, read and validated offline with c2pa-python (C2PA 2.x).
 
 Nothing is fetched over the network: remote manifests and OCSP are switched off, so a
-file that only points at a manifest stored elsewhere is reported as ``remote_only``.
-Trust is judged only against the trust anchors the user configures (setting
-``trust_anchors``); without them a cryptographically valid manifest is ``valid``
-("valid signature, signer not on a configured trust list"), never ``trusted``.
-Absence is not an error: ``Reader.try_create`` returns None and so do we.
+file that only points at a manifest stored elsewhere is "stored online". Trust is judged
+only against the trust anchors the user configures (setting ``trust_anchors``); without
+them a manifest that validates is "intact, signer not on a configured trust list", never
+"intact, signer on your trust list". Absence is not an error: ``Reader.try_create``
+returns None and so do we.
 
-Every failed check is sorted into what it means for a reader (``FAILURE_KINDS``,
-after the C2PA 2.x "Existing manifests" status codes): the signed content no longer
-matches, the signature does not verify, the credentials are malformed, the
-certificate was revoked, the certificate is expired or not trusted (the signature
-itself verifies), or only an earlier version's credentials fail. An XMP
+Every failed check is sorted into what it means for a reader (``FAILURE_KINDS``, after
+the C2PA 2.x status codes as c2pa-rs reports them): the signed content no longer matches,
+the signature does not verify, the credentials are malformed, the certificate was
+revoked, the certificate is expired or not valid (the signature itself verifies), or the
+signer is not on a configured trust list (not a failure of the credentials). The file's
+own credentials and its ingredients' (earlier versions) each get a status from their own
+failures (``C2PAStatus``; the table is docs/content-credentials.md). An XMP
 ``dcterms:provenance`` of ``self#jumbf=...`` names a manifest embedded in the file
 itself: when none is there, the credentials were stripped.
 """
@@ -19,15 +21,25 @@ itself: when none is there, the credentials were stripped.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.intake.containers import jpeg_header_end
 from core.metadata.jsonsafe import clean_text
-from core.schema import C2PAAction, C2PAFailure, C2PAIngredient, C2PAState
-from core.vocabulary import C2PAProblem
+from core.schema import (
+    C2PAAction,
+    C2PAFailure,
+    C2PAIdentity,
+    C2PAIngredient,
+    C2PAState,
+    TrustListCheck,
+    VerifiedIdentity,
+)
+from core.vocabulary import PROBLEM_STATUS, C2PAProblem, C2PAStatus
 
 # Byte patterns that any embedded manifest (JUMBF "jumb" boxes) or remote reference
 # (XMP dcterms:provenance) contains. Files without them skip the native reader entirely.
@@ -36,12 +48,12 @@ _MARKERS = (b"jumb", b"dcterms:provenance", b"c2pa")
 _SOURCE_TYPE_PARAMETERS = ("com.adobe.digitalSourceType", "digitalSourceType")
 
 # Failure kinds, most serious first: the headline names the first one present.
-# Most serious first: content_changed (a hash over the file's data or a signed assertion no
-# longer matches), signature_invalid (the claim signature does not verify, or is missing),
-# credentials_damaged (malformed or inconsistent manifest, unsupported algorithm, ...),
-# certificate_revoked, certificate_not_valid (expired, outside its validity, not trusted,
-# time-stamp problems), ingredient_invalid (only an earlier version's credentials fail).
-FAILURE_KINDS = tuple(C2PAProblem)
+# content_changed (a hash over the file's data or a signed assertion no longer matches),
+# signature_invalid (the claim signature does not verify, or is missing), credentials_damaged
+# (malformed or inconsistent manifest, unsupported algorithm, ...), certificate_revoked,
+# certificate_not_valid (expired, outside its validity, not valid for signing, time-stamp
+# problems), signer_untrusted (the signer is not on a configured trust list).
+FAILURE_KINDS = tuple(k for k in C2PAProblem if k != C2PAProblem.INGREDIENT_INVALID)
 # Hard bindings: hashes over the file's own bytes.
 _DATA_HASHES = (
     "assertion.dataHash.",
@@ -49,6 +61,9 @@ _DATA_HASHES = (
     "assertion.boxesHash.",
     "assertion.collectionHash.",
 )
+# Codes and labels of CAWG identity assertions (checked on their own, not as the file's signature).
+_IDENTITY = "cawg."
+_IDENTITY_LABEL = "cawg.identity"
 # Where XMP names a manifest inside the file itself (JUMBF URI) rather than online.
 _EMBEDDED_REFERENCE = "self#jumbf="
 # Parameters of an action that name the AI model behind it (vendor details, model version).
@@ -56,7 +71,36 @@ _MODEL_KEYS = ("details", "model", "modelname", "model_name", "name_of_model")
 _MODEL_VERSION_KEYS = ("modelversion", "model_version", "modelid", "model_id")
 
 
-@functools.lru_cache(maxsize=4)
+@dataclass(frozen=True)
+class TrustList:
+    """One configured trust list: its name, the SHA-256 of its file (what a report cites) and
+    its PEM certificates (the trust anchors c2pa-python checks signers against)."""
+
+    name: str
+    sha256: str
+    pem: str
+
+
+def load_trust_lists(setting: str) -> tuple[TrustList, ...]:
+    """The trust lists of the setting ``trust_anchors``: ``NAME=PATH`` entries (or a bare PATH,
+    named after its file) separated by ``;``. Raises ValueError or OSError for a list that
+    cannot be used: a configuration error, said before any file is analysed."""
+    lists: list[TrustList] = []
+    for entry in filter(None, (e.strip() for e in setting.split(";"))):
+        name, _, path = entry.partition("=") if "=" in entry else ("", "", entry)
+        path = path.strip()
+        name = name.strip() or Path(path).stem
+        raw = Path(path).expanduser().read_bytes()
+        text = raw.decode("utf-8", "replace")
+        if "-----BEGIN CERTIFICATE-----" not in text:
+            raise ValueError(f"trust list {name!r} ({path}) holds no PEM certificate")
+        if any(t.name == name for t in lists):
+            raise ValueError(f"two trust lists are named {name!r}: give each its own NAME=PATH")
+        lists.append(TrustList(name, hashlib.sha256(raw).hexdigest(), text))
+    return tuple(lists)
+
+
+@functools.lru_cache(maxsize=16)
 def _context(trust_anchors_pem: str):
     import c2pa
 
@@ -76,20 +120,15 @@ def _search_region(data: bytes, mime: str | None) -> memoryview | bytes:
     return data if end is None else data[:end]
 
 
-def load_trust_anchors(path: str) -> str:
-    """The PEM text of the configured trust anchors ('' when none is configured)."""
-    if not path:
-        return ""
-    text = Path(path).expanduser().read_text(encoding="utf-8")
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        raise ValueError(f"trust anchors file {path!r} holds no PEM certificate")
-    return text
-
-
 def read_c2pa(
-    data: bytes, mime: str | None, trust_anchors_pem: str = "", xmp_provenance: str | None = None
+    data: bytes,
+    mime: str | None,
+    trust_lists: tuple[TrustList, ...] = (),
+    xmp_provenance: str | None = None,
 ) -> C2PAState:
-    """Credentials of one file. ``xmp_provenance`` is the XMP dcterms:provenance value, if any."""
+    """Credentials of one file, checked against every configured trust list.
+    ``xmp_provenance`` is the XMP dcterms:provenance value, if any."""
+    trust_anchors_pem = "".join(t.pem if t.pem.endswith("\n") else t.pem + "\n" for t in trust_lists)
     reference = clean_text(xmp_provenance).strip() if xmp_provenance else None
     if not any(marker in _search_region(data, mime) for marker in _MARKERS):
         return C2PAState(present=False)
@@ -110,7 +149,7 @@ def read_c2pa(
             return _referenced_only(reference) if reference else C2PAState(present=False)
         return C2PAState(
             present=True,
-            state="unreadable",
+            state=C2PAStatus.UNREADABLE,
             xmp_provenance=reference,
             error=clean_text(f"{type(exc).__name__}: {message}")[:500],
         )
@@ -124,76 +163,158 @@ def read_c2pa(
             url = reader.get_remote_url()
     except Exception as exc:
         return C2PAState(
-            present=True, state="unreadable", error=clean_text(f"{type(exc).__name__}: {exc}")[:500]
+            present=True, state=C2PAStatus.UNREADABLE, error=clean_text(f"{type(exc).__name__}: {exc}")[:500]
         )
-    result = credentials_from_store(store, state, bool(trust_anchors_pem))
+    result = credentials_from_store(store, state, bool(trust_lists))
     result.xmp_provenance = reference
     if not embedded and url:
         result.remote_url = clean_text(url)
+    if result.state is not None and result.state.intact:
+        result.trust_lists = _trust_checks(data, mime, trust_lists, result.state == C2PAStatus.TRUSTED)
     return result
+
+
+def _trust_checks(
+    data: bytes, mime: str | None, trust_lists: tuple[TrustList, ...], trusted: bool
+) -> list[TrustListCheck]:
+    """Which configured list holds the signer: with one list, the validator's answer; with
+    several, each list asked on its own (the reader again, with that list alone), so a report
+    can name the list that made the signer trusted."""
+    if not trusted or len(trust_lists) == 1:
+        return [TrustListCheck(t.name, t.sha256, trusted) for t in trust_lists]
+    import c2pa
+
+    checks = []
+    for t in trust_lists:
+        try:
+            with c2pa.Reader.try_create(mime or "", io.BytesIO(data), context=_context(t.pem)) as reader:
+                on_it = (reader.get_validation_state() or "").lower() == "trusted"
+        except Exception:  # read once already: a failure here leaves this list unconfirmed
+            on_it = False
+        checks.append(TrustListCheck(t.name, t.sha256, on_it))
+    return checks
 
 
 def credentials_from_store(
     store: dict[str, Any], validation_state: str | None, trust_list: bool
 ) -> C2PAState:
-    """Interpret the reader's JSON report and validation state (``trusted``/``valid``/``invalid``).
-
-    A report of an unexpected shape (a crafted manifest) is ``unreadable``, never an exception."""
+    """Interpret the reader's JSON report and validation state (``trusted``/``valid``/``invalid``,
+    lower case). A report of an unexpected shape (a crafted manifest) is "credentials unreadable",
+    never an exception."""
     try:
         result = _describe(store)
     except (AttributeError, TypeError, ValueError, KeyError) as exc:
         return C2PAState(
-            present=True, state="unreadable", error=clean_text(f"manifest not understood: {exc}")[:500]
+            present=True,
+            state=C2PAStatus.UNREADABLE,
+            error=clean_text(f"manifest not understood: {exc}")[:500],
         )
-    result.state = validation_state if validation_state in ("trusted", "valid", "invalid") else "invalid"
-    if result.state == "trusted" and not trust_list:
-        # "Trusted" must mean "on the trust list this user configured", nothing else.
-        result.state = "valid"
-    result.problem = _problem(result.failures, result.state)
+    own = [f for f in result.failures if not of_ingredient(f) and not f.code.startswith(_IDENTITY)]
+    if validation_state in ("trusted", "valid"):
+        # The validator accepts the file's own credentials: what else it lists (above all
+        # "untrusted": without a configured list every signer is) did not invalidate them, and
+        # the status must not contradict the validator.
+        result.problem = None
+        on_list = validation_state == "trusted" and trust_list  # only the list this user configured
+        result.state = C2PAStatus.TRUSTED if on_list else C2PAStatus.UNTRUSTED_SIGNER
+    else:
+        result.problem = _most_serious(own)
+        # Invalid for no failure of the file's own: an ingredient's, or an untrusted signer (a
+        # status, not a failure), leave its own credentials intact; none named at all, damaged.
+        # The rows of docs/content-credentials.md.
+        fallback = C2PAStatus.UNTRUSTED_SIGNER if result.failures else C2PAStatus.DAMAGED
+        result.state = PROBLEM_STATUS.get(result.problem, fallback)
+    result.ingredients_state = _ingredients_state(result, trust_list)
+    _identity_states(result, store)
     return result
+
+
+def _identity_states(result: C2PAState, store: dict[str, Any]) -> None:
+    """Each identity assertion's own status, from the checks that name it (``cawg.*`` codes,
+    whose ``url`` ends with the assertion's label): its own failures, an untrusted credential
+    (a status, as for the file's signer), or trusted where the validator says so."""
+    active = (store.get("validation_results") or {}).get("activeManifest") or {}
+    if not isinstance(active, dict):
+        return
+    entries = [(e, False) for e in _entries(active.get("failure"))] + [
+        (e, True) for e in _entries(active.get("success"))
+    ]
+    for identity in result.identities:
+        mine = [
+            (str(e.get("code") or ""), ok)
+            for e, ok in entries
+            if str(e.get("code") or "").startswith(_IDENTITY)
+            and str(e.get("url") or "").rsplit("/", 1)[-1] == identity.label
+        ]
+        failed = [C2PAFailure(code, failure_kind(code), "active") for code, ok in mine if not ok]
+        identity.failure_codes = [f.code for f in failed]
+        problem = _most_serious(failed)
+        trusted = any(ok and code.endswith(".trusted") for code, ok in mine)
+        if problem is not None:
+            identity.state = PROBLEM_STATUS[problem]
+        else:
+            identity.state = C2PAStatus.TRUSTED if trusted and not failed else C2PAStatus.UNTRUSTED_SIGNER
+
+
+def of_ingredient(failure: C2PAFailure) -> bool:
+    """Whether a failed check is about an ingredient (an earlier version's credentials)."""
+    return failure.scope == "ingredient" or failure.code.startswith("ingredient.")
+
+
+def _most_serious(failures: list[C2PAFailure]) -> C2PAProblem | None:
+    """The most serious failure kind; an untrusted signer is a status, not a failure."""
+    kinds = {f.kind for f in failures}
+    return next((k for k in FAILURE_KINDS if k in kinds and k != C2PAProblem.SIGNER_UNTRUSTED), None)
+
+
+def _ingredients_state(result: C2PAState, trust_list: bool) -> C2PAStatus | None:
+    """The ingredients' credentials, from their own failures: an untrusted or expired signer is
+    their status, not a failure (as for the file's own)."""
+    failures = [f for f in result.failures if of_ingredient(f)]
+    if not failures and not any(i.has_manifest for i in result.ingredients):
+        return None
+    problem = _most_serious(failures)
+    if problem is not None:
+        return PROBLEM_STATUS[problem]
+    untrusted = not trust_list or any(f.kind == C2PAProblem.SIGNER_UNTRUSTED for f in failures)
+    return C2PAStatus.UNTRUSTED_SIGNER if untrusted else C2PAStatus.TRUSTED
 
 
 def _referenced_only(reference: str | None) -> C2PAState:
     """No manifest in the file, but XMP (or the reader) names one: online, or stripped from here."""
     if reference and reference.startswith(_EMBEDDED_REFERENCE):
         # The XMP was written together with an embedded manifest that is no longer there.
-        return C2PAState(present=False, state="stripped", xmp_provenance=reference)
+        return C2PAState(present=False, state=C2PAStatus.STRIPPED, xmp_provenance=reference)
     if reference and reference.lower().startswith(("http://", "https://")):
-        return C2PAState(present=True, state="remote_only", remote_url=reference, xmp_provenance=reference)
+        return C2PAState(
+            present=True, state=C2PAStatus.REMOTE, remote_url=reference, xmp_provenance=reference
+        )
     return C2PAState(
         present=True,
-        state="unreadable",
+        state=C2PAStatus.UNREADABLE,
         xmp_provenance=reference,
         error="the XMP names Content Credentials at a place that is neither in this file nor a web address",
     )
 
 
-def failure_kind(code: str, scope: str) -> str:
-    """What one failed C2PA check means (see ``FAILURE_KINDS``)."""
-    if scope == "ingredient" or code.startswith("ingredient."):
-        return "ingredient_invalid"
+def failure_kind(code: str) -> C2PAProblem:
+    """What one failed C2PA check means (see ``FAILURE_KINDS``), whoever's credentials it is
+    about: an ingredient's hash mismatch is a content change of that ingredient."""
+    if code.startswith("ingredient."):  # the file's record of an ingredient does not hold
+        if code.startswith("ingredient.claimSignature."):
+            return C2PAProblem.SIGNATURE_INVALID
+        return C2PAProblem.CONTENT_CHANGED if code.endswith(".mismatch") else C2PAProblem.CREDENTIALS_DAMAGED
+    if code.endswith(".untrusted"):  # signingCredential, timeStamp, cawg.x509.credential
+        return C2PAProblem.SIGNER_UNTRUSTED
     if code.startswith("assertion.") and code.endswith(".mismatch"):
-        return "content_changed"
+        return C2PAProblem.CONTENT_CHANGED
     if code.startswith("claimSignature.") and code != "claimSignature.outsideValidity":
-        return "signature_invalid"
+        return C2PAProblem.SIGNATURE_INVALID
     if code.endswith(".revoked"):
-        return "certificate_revoked"
-    if code.startswith(("signingCredential.", "timeStamp.", "claimSignature.outsideValidity")) or (
-        code.startswith("cawg.") and code.endswith(".untrusted")
-    ):
-        return "certificate_not_valid"
-    return "credentials_damaged"
-
-
-def _problem(failures: list[C2PAFailure], state: str) -> str | None:
-    """The most serious failure kind. When the validator calls the manifest valid, only a
-    failing ingredient is reported: the codes it lists then (above all "untrusted": without
-    a configured trust list every signer is) did not invalidate the file's own credentials,
-    and the headline must not contradict the validator."""
-    kinds = {f.kind for f in failures}
-    if state in ("valid", "trusted"):
-        kinds &= {"ingredient_invalid"}
-    return next((k for k in FAILURE_KINDS if k in kinds), None)
+        return C2PAProblem.CERTIFICATE_REVOKED
+    if code.startswith(("signingCredential.", "timeStamp.", "claimSignature.outsideValidity")):
+        return C2PAProblem.CERTIFICATE_NOT_VALID
+    return C2PAProblem.CREDENTIALS_DAMAGED
 
 
 def touches_data(failure: C2PAFailure) -> bool:
@@ -292,9 +413,70 @@ def _failures(store: dict[str, Any]) -> list[C2PAFailure]:
         seen.add((code, scope))
         explanation = _text(entry.get("explanation"))
         failures.append(
-            C2PAFailure(code, failure_kind(code, scope), scope, explanation[:300] if explanation else None)
+            C2PAFailure(code, failure_kind(code), scope, explanation[:300] if explanation else None)
         )
     return failures
+
+
+def _identities(manifest: dict[str, Any]) -> list[C2PAIdentity]:
+    """The CAWG identity assertions of a manifest as the reader reports them: an X.509 one names
+    its signer in ``signature_info``; an identity claims aggregation lists ``verifiedIdentities``
+    (looked for a few levels down, as readers nest the credential differently)."""
+    identities = []
+    for assertion in manifest.get("assertions") or []:
+        label = assertion.get("label") if isinstance(assertion, dict) else None
+        if not (isinstance(label, str) and label.split("__")[0] == _IDENTITY_LABEL):
+            continue
+        data = assertion.get("data") if isinstance(assertion.get("data"), dict) else {}
+        payload = data.get("signer_payload") if isinstance(data.get("signer_payload"), dict) else {}
+        signature = data.get("signature_info") if isinstance(data.get("signature_info"), dict) else {}
+        verified = _find(data, "verifiedIdentities", 4)
+        subject = _find(data, "credentialSubject", 3)
+        subject = subject if isinstance(subject, dict) else {}
+        identities.append(
+            C2PAIdentity(
+                label=clean_text(label, 120),
+                sig_type=_text(payload.get("sig_type")),
+                signer=_text(signature.get("common_name")) or _text(subject.get("name")),
+                issuer=_text(signature.get("issuer")) or _text(_find(data, "issuer", 3)),
+                verified_identities=[
+                    _verified(v)
+                    for v in (verified if isinstance(verified, list) else [])[:MAX_IDENTITIES]
+                    if isinstance(v, dict)
+                ],
+            )
+        )
+        if len(identities) >= MAX_IDENTITIES:
+            break
+    return identities
+
+
+# Identity assertions, and identities of one assertion, kept at most (a crafted manifest can list thousands).
+MAX_IDENTITIES = 20
+
+
+def _verified(value: dict[str, Any]) -> VerifiedIdentity:
+    return VerifiedIdentity(
+        type=_text(value.get("type")),
+        name=_text(value.get("name")),
+        username=_text(value.get("username")),
+        uri=_text(value.get("uri")),
+        provider=_text(value.get("provider")),  # {"id", "name"}: its name
+        verified_at=_text(value.get("verifiedAt")),
+    )
+
+
+def _find(value: Any, key: str, depth: int) -> Any:
+    """The first value under ``key`` in nested mappings, at most ``depth`` levels down."""
+    if not isinstance(value, dict) or depth < 0:
+        return None
+    if key in value:
+        return value[key]
+    for item in list(value.values())[:50]:
+        found = _find(item, key, depth - 1)
+        if found is not None:
+            return found
+    return None
 
 
 def _entries(value: Any) -> list[dict]:
@@ -339,6 +521,7 @@ def _describe(store: dict[str, Any]) -> C2PAState:
     )
     for label in _history(manifests, active_label):
         result.actions.extend(_actions(manifests[label], label))
+    result.identities = _identities(active)
     for ing in active.get("ingredients") or []:
         if isinstance(ing, dict):
             result.ingredients.append(

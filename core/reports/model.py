@@ -207,12 +207,10 @@ def key_facts(item: Item, result: ScanResult) -> list[tuple[str, str]]:
         ("Software", meta.software),
         ("Date-time original", meta.datetime_original),
         ("GPS", f"{gps.lat}, {gps.lon}" if isinstance(gps, GPS) else gps),
-        (
-            "Content Credentials",
-            c2pa_state(result)
-            + (f" ({c2pa.problem})" if c2pa.problem else "")
-            + (f", signed by {c2pa.signer}" if c2pa.signer else ""),
-        ),
+        ("Content Credentials", (c2pa.state or "") + (f", signed by {c2pa.signer}" if c2pa.signer else "")),
+        ("Trust lists checked", c2pa.trust_summary()),
+        ("Identity assertions", "; ".join(i.describe() for i in c2pa.identities)),
+        ("Earlier versions (ingredients)", c2pa.ingredients_state),
         ("Generator", gen.name or gen.tool),
         ("Prompt", gen.prompt),
         # Why an item has no score is said once, in the set-up section.
@@ -225,12 +223,6 @@ def key_facts(item: Item, result: ScanResult) -> list[tuple[str, str]]:
         ),
     ]
     return [(label, str(value)) for label, value in facts if value]
-
-
-def c2pa_state(result: ScanResult) -> str:
-    """The Content Credentials' state in one word, "absent" when the file has none."""
-    c2pa = result.provenance.c2pa
-    return c2pa.state or ("absent" if c2pa.present is False else "")
 
 
 def build_report(
@@ -263,7 +255,7 @@ def build_report(
                 "camera": scan.metadata.camera.display_name(),
                 "key_evidence": scan.key_evidence(),
                 "band": scan.verdict.band if scan.verdict else "",
-                "c2pa": c2pa_state(scan),
+                "c2pa": str(scan.provenance.c2pa.state or ""),
                 "facts": key_facts(item, result),
                 "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256), settings)
                 if thumbnails

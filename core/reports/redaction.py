@@ -96,6 +96,10 @@ def redacted(result: ScanResult) -> ScanResult:
                     entry["text"] = REDACTED
         else:
             meta.raw[block] = REDACTED
+    for identity in r.provenance.c2pa.identities:  # people who bound their identity to the file
+        identity.signer = REDACTED if identity.signer else None
+        for verified in identity.verified_identities:
+            verified.name = verified.username = verified.uri = REDACTED
     for ingredient in r.provenance.c2pa.ingredients:
         if ingredient.title:
             ingredient.title = REDACTED  # earlier file names can name people and places

@@ -80,7 +80,7 @@ for r, thumb in zip(results, thumbs, strict=True):
             "date": pd.to_datetime(r.metadata.datetime_original[:19], errors="coerce")
             if r.metadata.datetime_original
             else pd.NaT,
-            "C2PA": str(r.provenance.c2pa.state or ("absent" if r.provenance.c2pa.present is False else "")),
+            "C2PA": str(r.provenance.c2pa.state or ""),
             "sha256": r.file.sha256 or "",
             "origin": escape_unprintable(r.claimed_origin()),
         }
