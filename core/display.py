@@ -5,6 +5,7 @@ forensic viewer's picture and maps. Each is made in a file worker under the per-
 from __future__ import annotations
 
 import contextlib
+import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,10 +101,51 @@ def _view_job(data: bytes, max_pixels: int, options: dict[str, dict]) -> Forensi
     return ForensicView(_displayed(picture, size, orientation, "RGB"), overlays, plots, thumbnail)
 
 
-def view_size(stored: tuple[int, int]) -> tuple[int, int]:
-    """The stored size reduced so that its long side is at most ``VIEW_SIZE`` (never enlarged)."""
+@dataclass
+class Comparison:
+    """A file beside a thumbnail its Content Credentials carry (an earlier version): the file
+    upright, and the thumbnail at exactly the same size, for a side-by-side and a blend."""
+
+    image: np.ndarray
+    other: np.ndarray
+    other_size: tuple[int, int]  # the thumbnail's own width and height (its shape may differ)
+
+
+# Long side, in pixels, of a comparison.
+COMPARE_SIZE = 512
+
+
+def compare_safely(data: bytes, other_jpeg: bytes, settings: Settings) -> Comparison | None:
+    """The file and a thumbnail from its credentials, decoded in a worker under the per-file
+    limits; None when either does not decode within them."""
+    outcome = run_limited(
+        _quietly,
+        (_compare_job, data, other_jpeg, settings.max_pixels),
+        settings.file_timeout_s,
+        settings.file_memory_mb,
+        warm_up=warm_up_worker,
+    )
+    return outcome.value if outcome.status == "ok" else None
+
+
+def _compare_job(data: bytes, other_jpeg: bytes, max_pixels: int) -> Comparison | None:
+    intake = open_intake(data, "", "", max_pixels)
+    full = intake.full_pixels()
+    if full is None:
+        return None
+    image = _displayed(full, view_size(full.size, COMPARE_SIZE), intake.facts.orientation, "RGB")
+    with Image.open(io.BytesIO(other_jpeg)) as other:
+        if other.width * other.height > max_pixels:
+            return None
+        other_size = other.size
+        resized = other.convert("RGB").resize((image.shape[1], image.shape[0]), Image.Resampling.BILINEAR)
+    return Comparison(image, np.asarray(resized), other_size)
+
+
+def view_size(stored: tuple[int, int], limit: int = VIEW_SIZE) -> tuple[int, int]:
+    """The stored size reduced so that its long side is at most ``limit`` (never enlarged)."""
     w, h = stored
-    scale = min(1.0, VIEW_SIZE / max(w, h))
+    scale = min(1.0, limit / max(w, h))
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 

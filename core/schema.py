@@ -288,6 +288,16 @@ class C2PAIngredient:
     format: str | None = None
     relationship: str | None = None
     has_manifest: bool = False
+    # The thumbnail the manifest carries of it: a small JPEG made in the file worker, base64.
+    thumbnail_jpeg_b64: str | None = None
+
+
+@dataclass
+class ManifestThumbnail:
+    """The thumbnail a manifest of the history carries of the file it signed."""
+
+    manifest: str  # its label, as in ``C2PAAction.manifest``
+    jpeg_b64: str  # a small JPEG made in the file worker, base64
 
 
 @dataclass
@@ -366,6 +376,7 @@ class C2PAState:
     actions: list[C2PAAction] = field(default_factory=list)
     ingredients: list[C2PAIngredient] = field(default_factory=list)
     identities: list[C2PAIdentity] = field(default_factory=list)  # CAWG identity assertions
+    thumbnails: list[ManifestThumbnail] = field(default_factory=list)  # of each manifest, history order
     # Every configured trust list, and whether it holds the signer (intact credentials only).
     trust_lists: list[TrustListCheck] = field(default_factory=list)
     manifests: int = 0

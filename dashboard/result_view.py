@@ -6,6 +6,8 @@ module only lays them out (values from files go through ``safe`` or into tables)
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,7 +24,7 @@ from core.schema import ScanResult, to_dict
 from core.stability import score_range
 from core.thresholds import SCORE_BANDS, classifier_band
 from core.vocabulary import C2PAStatus
-from dashboard.services import forensic_view, preview
+from dashboard.services import comparison, forensic_view, preview
 from dashboard.ui import BASIS_COLOURS, dataframe, image_uri, panel, safe
 
 UNTRUSTED_SIGNER_EXPLAINED = (
@@ -84,7 +86,7 @@ def show_result(
     ]
     views = [
         lambda: _declared(result, key),
-        lambda: _credentials(result),
+        lambda: _credentials(result, name, data, key),
         lambda: _generators(result),
         lambda: _forensics(result, name, data, key),
         lambda: _stability(result),
@@ -209,7 +211,7 @@ def _declared(result: ScanResult, key: str) -> None:
     dataframe(pd.DataFrame(rows, columns=["block", "key", "value"]), hide_index=True, width="stretch")
 
 
-def _credentials(result: ScanResult) -> None:
+def _credentials(result: ScanResult, name: str, data: bytes | None, key: str) -> None:
     c2 = result.provenance.c2pa
     if c2.state == C2PAStatus.STRIPPED:
         st.warning(
@@ -282,12 +284,19 @@ def _credentials(result: ScanResult) -> None:
     manifests: dict[str, list] = {}
     for action in c2.actions:
         manifests.setdefault(action.manifest or "(unnamed manifest)", []).append(action)
+    thumbnails = {t.manifest: t.jpeg_b64 for t in c2.thumbnails}
     for n, (label, actions) in enumerate(manifests.items()):
         who = actions[0].claim_generator
         with st.expander(
             f"{'This file' if n == 0 else f'Earlier version {n}'}: {who or 'unknown tool'}", expanded=n == 0
         ):
             st.caption(safe(label))
+            if (
+                label in thumbnails
+            ):  # re-encoded in the file worker: nothing from the manifest is decoded here
+                st.image(
+                    JPEG_URI + thumbnails[label], caption="The thumbnail this manifest signed", width=160
+                )
             dataframe(
                 pd.DataFrame(
                     [
@@ -305,7 +314,10 @@ def _credentials(result: ScanResult) -> None:
                 width="stretch",
             )
     if c2.ingredients:
-        st.markdown("**Ingredients (what this file was made from)**")
+        st.markdown(
+            f"**Ingredients (what this file was made from)**: their credentials are "
+            f"{display_value(c2.ingredients_state) or 'not carried'}"
+        )
         dataframe(
             pd.DataFrame(
                 [
@@ -314,6 +326,7 @@ def _credentials(result: ScanResult) -> None:
                         "format": display_value(i.format),
                         "relationship": display_value(i.relationship),
                         "own credentials": display_value(i.has_manifest),
+                        "thumbnail": "yes" if i.thumbnail_jpeg_b64 else "no",
                     }
                     for i in c2.ingredients
                 ]
@@ -321,6 +334,36 @@ def _credentials(result: ScanResult) -> None:
             hide_index=True,
             width="stretch",
         )
+        _compare_with_an_ingredient(c2.ingredients, name, data, key)
+
+
+JPEG_URI = "data:image/jpeg;base64,"
+
+
+def _compare_with_an_ingredient(ingredients, name: str, data: bytes | None, key: str) -> None:
+    """The file beside the thumbnail of an ingredient (an earlier version), and a blend of the
+    two with a slider: what changed between them shows where the blend flickers."""
+    shown = [i for i in ingredients if i.thumbnail_jpeg_b64]
+    if not shown or data is None:
+        return
+    labels = [f"{n + 1}. {escape_lines(i.title or 'untitled')}" for n, i in enumerate(shown)]
+    pick = st.selectbox("Compare this file with the thumbnail of", labels, key=f"{key}-ingredient")
+    chosen = shown[labels.index(pick)]
+    view = comparison(name, data, base64.b64decode(chosen.thumbnail_jpeg_b64))
+    if view is None:
+        st.write("The comparison could not be drawn within the per-file limits.")
+        return
+    left, right = st.columns(2)
+    left.image(image_uri(view.image), caption="This file (upright)", width="stretch")
+    right.image(
+        JPEG_URI + chosen.thumbnail_jpeg_b64,
+        caption=f"The ingredient's thumbnail, {view.other_size[0]} x {view.other_size[1]} as carried",
+        width="stretch",
+    )
+    weight = st.slider("Blend: this file (0) to the ingredient (1)", 0.0, 1.0, 0.5, 0.05, key=f"{key}-blend")
+    share = round(weight * 256)
+    blend = (view.image.astype(np.uint16) * (256 - share) + view.other.astype(np.uint16) * share) >> 8
+    st.image(image_uri(blend.astype(np.uint8)), caption="The two blended at the same size", width="stretch")
 
 
 def _generators(result: ScanResult) -> None:

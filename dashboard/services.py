@@ -17,7 +17,7 @@ import streamlit as st
 
 from core.cases import CaseStore, add_analysed
 from core.context import Context, make_context
-from core.display import ForensicView, preview_safely, view_safely
+from core.display import Comparison, ForensicView, compare_safely, preview_safely, view_safely
 from core.pipeline import analyze
 from core.scan import scan
 from core.schema import ScanResult
@@ -104,6 +104,17 @@ def forensic_view(name: str, data: bytes, ela_quality: int, noise_gain: float | 
         options = {"ela": {"quality": ela_quality}, "noise": {"gain": noise_gain}}
         cache[key] = view_safely(data, analysis_context().settings, options)
         while len(cache) > MAX_VIEWS:  # each view holds a few MB of arrays: keep the latest ones
+            del cache[next(iter(cache))]
+    return cache[key]
+
+
+def comparison(name: str, data: bytes, other_jpeg: bytes) -> Comparison | None:
+    """The file beside a thumbnail from its credentials, decoded in a file worker once per session."""
+    cache = st.session_state.setdefault("comparisons", {})
+    key = _key(name, data) + (hashlib.sha256(other_jpeg).hexdigest(),)
+    if key not in cache:
+        cache[key] = compare_safely(data, other_jpeg, analysis_context().settings)
+        while len(cache) > MAX_VIEWS:
             del cache[next(iter(cache))]
     return cache[key]
 

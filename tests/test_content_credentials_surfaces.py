@@ -154,3 +154,93 @@ def test_two_named_trust_lists_say_which_one_holds_the_signer(tmp_path, monkeypa
     )
     assert "Agency chains" not in str(table)
     assert "the trust list “Agency” configured here" in "\n".join(str(m.value) for m in page.markdown)
+
+
+@pytest.fixture(scope="module")
+def edited() -> bytes:
+    """An edit of a signed capture: its manifest names the capture as an ingredient, and the SDK
+    stores a thumbnail of each manifest's file and of the ingredient."""
+    chain = make_chain(signer="Desk Test Camera", org="Desk Test CA")
+    capture = [{"action": "c2pa.created", "digitalSourceType": CAPTURE}]
+    original = sign(
+        encode(photo(seed=3), "JPEG", exif=camera_exif()), chain, manifest("Test Camera", capture)
+    )
+    return sign(
+        encode(photo(seed=4), "JPEG"),
+        chain,
+        manifest("Test Editor", [{"action": "c2pa.opened"}]),
+        ingredient=({"title": "capture <1>.jpg", "relationship": "parentOf"}, original),
+    )
+
+
+def test_ingredient_thumbnails_reach_the_result_the_report_and_the_compare_view(edited, tmp_path):
+    import base64
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    c = analyse_bytes(edited, "edit.jpg").provenance.c2pa
+    assert c.ingredients_state == INTACT and len(c.thumbnails) == 2
+    (ingredient,) = c.ingredients
+    assert (ingredient.title, ingredient.relationship) == ("capture <1>.jpg", "parentOf")
+    with Image.open(io.BytesIO(base64.b64decode(ingredient.thumbnail_jpeg_b64))) as thumb:
+        assert thumb.format == "JPEG" and max(thumb.size) <= 256  # re-encoded small in the worker
+
+    store = CaseStore(tmp_path / "store")
+    case = store.create_case("History", "ana")
+    store.add_item(case.id, "edit.jpg", edited, analyse_bytes(edited, "edit.jpg"), "ana")
+    report = build_report(store, case.id)
+    (item,) = report["items"]
+    assert [t["caption"].split(" ", 1)[0] for t in item["credential_thumbnails"]] == [
+        "Manifest",
+        "Manifest",
+        "Ingredient",
+    ]
+    html = render_html(report).decode()
+    assert "Content Credentials: the thumbnails they carry" in html
+    assert "Ingredient capture &lt;1&gt;.jpg (parentOf)" in html
+    from core.reports import render_pdf
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(report))).pages)
+    assert "Ingredient capture <1>.jpg (parentOf)" in text
+
+    from core.display import compare_safely
+    from core.settings import Settings
+
+    view = compare_safely(edited, base64.b64decode(ingredient.thumbnail_jpeg_b64), Settings())
+    assert view is not None and view.image.shape == view.other.shape and max(view.image.shape[:2]) <= 512
+
+
+def test_the_one_image_page_compares_the_file_with_its_ingredient(edited, monkeypatch):
+    monkeypatch.setenv("FORENSICS_FORENSICS", "false")
+    page = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120).run()
+    page.file_uploader(key="image_upload").set_value(("edit.jpg", edited, "image/jpeg"))
+    page.run()
+    assert not page.exception
+    pick = page.selectbox(key="upload-ingredient")
+    assert pick.options == ["1. capture <1>.jpg"]
+    page.slider(key="upload-blend").set_value(1.0).run()
+    assert not page.exception
+    captions = [img.caption for e in page.get("image") for img in e.proto.imgs]
+    assert "The two blended at the same size" in str(captions)
+
+
+def test_a_hostile_thumbnail_resource_is_left_out_and_the_reading_stands():
+    from core.provenance import c2pa_credentials
+
+    class Reader:
+        def resource_to_stream(self, uri, stream):
+            if uri == "huge":
+                stream.write(b"\xff" * (c2pa_credentials.MAX_THUMBNAIL_BYTES + 1))
+            stream.write(b"not an image")
+
+    store = {
+        "active_manifest": "m",
+        "manifests": {
+            "m": {
+                "thumbnail": {"identifier": "huge"},
+                "ingredients": [{"title": "x", "thumbnail": {"identifier": "junk"}}],
+            }
+        },
+    }
+    assert c2pa_credentials._thumbnails(Reader(), store) == {}

@@ -20,6 +20,7 @@ itself: when none is there, the credentials were stripped.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import io
@@ -36,6 +37,7 @@ from core.schema import (
     C2PAIdentity,
     C2PAIngredient,
     C2PAState,
+    ManifestThumbnail,
     TrustListCheck,
     VerifiedIdentity,
 )
@@ -161,17 +163,86 @@ def read_c2pa(
             state = (reader.get_validation_state() or "").lower() or None
             embedded = reader.is_embedded()
             url = reader.get_remote_url()
+            thumbnails = _thumbnails(reader, store)
     except Exception as exc:
         return C2PAState(
             present=True, state=C2PAStatus.UNREADABLE, error=clean_text(f"{type(exc).__name__}: {exc}")[:500]
         )
     result = credentials_from_store(store, state, bool(trust_lists))
+    _attach_thumbnails(result, store, thumbnails)
     result.xmp_provenance = reference
     if not embedded and url:
         result.remote_url = clean_text(url)
     if result.state is not None and result.state.intact:
         result.trust_lists = _trust_checks(data, mime, trust_lists, result.state == C2PAStatus.TRUSTED)
     return result
+
+
+# Thumbnails a manifest store carries (of each manifest, of its ingredients): at most this many
+# read, each at most this many bytes as stored and pixels as declared, re-encoded this small.
+MAX_THUMBNAILS = 12
+MAX_THUMBNAIL_BYTES = 2 * 1024 * 1024
+MAX_THUMBNAIL_PIXELS = 4096 * 4096
+THUMBNAIL_SIDE = 256
+
+
+class _Capped(io.BytesIO):
+    """A stream that refuses to grow beyond ``MAX_THUMBNAIL_BYTES`` (a crafted resource)."""
+
+    def write(self, data) -> int:
+        if self.tell() + len(data) > MAX_THUMBNAIL_BYTES:
+            raise ValueError("thumbnail larger than its limit")
+        return super().write(data)
+
+
+def _thumbnails(reader, store: dict[str, Any]) -> dict[str, str]:
+    """The thumbnails the store names, by identifier: each read through the reader's resource
+    API and re-encoded as a small JPEG here, in the file worker (nothing the manifest holds is
+    decoded anywhere else). One that cannot be read or decoded is left out."""
+    from PIL import Image
+
+    wanted: list[str] = []
+    for manifest in (store.get("manifests") or {}).values():
+        if not isinstance(manifest, dict):
+            continue
+        for holder in [manifest, *[i for i in manifest.get("ingredients") or [] if isinstance(i, dict)]]:
+            thumb = holder.get("thumbnail")
+            ident = thumb.get("identifier") if isinstance(thumb, dict) else None
+            if isinstance(ident, str) and ident not in wanted:
+                wanted.append(ident)
+    out: dict[str, str] = {}
+    for ident in wanted[:MAX_THUMBNAILS]:
+        try:
+            buffer = _Capped()
+            reader.resource_to_stream(ident, buffer)
+            with Image.open(io.BytesIO(buffer.getvalue())) as image:
+                if image.width * image.height > MAX_THUMBNAIL_PIXELS:
+                    continue
+                small = image.convert("RGB")
+                small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+                encoded = io.BytesIO()
+                small.save(encoded, "JPEG", quality=80)
+            out[ident] = base64.b64encode(encoded.getvalue()).decode("ascii")
+        except Exception:  # a damaged or hostile resource: no thumbnail, the rest of the reading stands
+            continue
+    return out
+
+
+def _attach_thumbnails(result: C2PAState, store: dict[str, Any], thumbnails: dict[str, str]) -> None:
+    """Each manifest's thumbnail (history order) and each ingredient's, from ``_thumbnails``."""
+    manifests = store.get("manifests") or {}
+
+    def of(holder: Any) -> str | None:
+        thumb = holder.get("thumbnail") if isinstance(holder, dict) else None
+        return thumbnails.get(thumb.get("identifier")) if isinstance(thumb, dict) else None
+
+    for label in _history(manifests, store.get("active_manifest")):
+        if jpeg := of(manifests[label]):
+            result.thumbnails.append(ManifestThumbnail(clean_text(label, 200), jpeg))
+    active = manifests.get(store.get("active_manifest")) or {}
+    listed = [i for i in active.get("ingredients") or [] if isinstance(i, dict)]
+    for ingredient, raw in zip(result.ingredients, listed, strict=False):
+        ingredient.thumbnail_jpeg_b64 = of(raw)
 
 
 def _trust_checks(

@@ -83,6 +83,35 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def credential_thumbnails(result: ScanResult, settings: Settings) -> list[dict[str, str]]:
+    """The thumbnails an item's Content Credentials carry (each manifest of its history, each
+    ingredient), captioned, for the report's credentials section. Each is made again in a file
+    worker from what the store holds (a store can be altered), so the report's process decodes
+    nothing."""
+    c2 = result.provenance.c2pa
+    carried = [(f"Manifest {t.manifest}", t.jpeg_b64) for t in c2.thumbnails] + [
+        (
+            f"Ingredient {i.title or 'untitled'} ({i.relationship or 'relationship not given'})",
+            i.thumbnail_jpeg_b64,
+        )
+        for i in c2.ingredients
+        if i.thumbnail_jpeg_b64
+    ]
+    shown = []
+    for caption, encoded in carried[:MAX_CREDENTIAL_THUMBNAILS]:
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (ValueError, TypeError):
+            continue
+        if small := preview_safely(data, settings, 160):
+            shown.append({"caption": caption, "jpeg_b64": base64.b64encode(small).decode()})
+    return shown
+
+
+# Credentials thumbnails shown per item in a report.
+MAX_CREDENTIAL_THUMBNAILS = 8
+
+
 def thumbnail_b64(path, settings: Settings, size: int = 320) -> str | None:
     """A small JPEG of an original, base64-encoded, made in a file worker under the per-file
     limits of ``settings``; None when it does not decode within them."""
@@ -260,6 +289,7 @@ def build_report(
                 "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256), settings)
                 if thumbnails
                 else None,
+                "credential_thumbnails": credential_thumbnails(result, settings) if thumbnails else [],
                 "result": result,
             }
         )

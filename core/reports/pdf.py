@@ -180,6 +180,11 @@ def render_pdf(report: dict) -> bytes:
             _text(
                 pdf, f"{label}: {value}", 8, family="DejaVuMono" if label in ("SHA-256", "MD5") else "DejaVu"
             )
+        if item.get("credential_thumbnails"):
+            _text(pdf, "Content Credentials: the thumbnails they carry", 10, "B")
+            for thumb in item["credential_thumbnails"]:
+                pdf.image(io.BytesIO(base64.b64decode(thumb["jpeg_b64"])), w=35)
+                _text(pdf, thumb["caption"], 7.5)
         for note in item.get("notes", []):
             _text(pdf, f"Note, {display_time(note['created_at'])}, {note['author']}: {note['text']}", 8)
     pdf.add_page()
