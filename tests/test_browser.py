@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -286,7 +287,8 @@ def test_a_desk_reviews_upright_pictures_sorted_verdicts_and_downloads_only_what
     page.get_by_text("3 files analysed, 1 with errors.").wait_for(timeout=120_000)
     wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / "batch-review-sorted.png"), full_page=True)
-    assert page.locator('[role="gridcell"]', has_text="None").count() == 0  # empty cells are empty
+    # Empty cells are empty: no Python "None" (case-sensitive: "none" is a Content Credentials status).
+    assert page.locator('[role="gridcell"]', has_text=re.compile(r"\bNone\b")).count() == 0
     listed = page.inner_text('[data-testid="stExpander"]')  # the verdicts, in the table's order
     assert listed.index("generated.png") < listed.index("rotated.jpg") < listed.index("broken.jpg")
     page.get_by_text("Add these files to a case").click()
