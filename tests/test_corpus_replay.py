@@ -11,8 +11,10 @@ tests skip.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
+import io
 import json
 import os
 import warnings
@@ -141,9 +143,22 @@ def _ours(row: dict) -> dict:
     return row
 
 
+def _thumbnail(encoded: str) -> str:
+    """A thumbnail the credentials carry, as compared: its format and size (the JPEG bytes
+    depend on the installed encoder)."""
+    with Image.open(io.BytesIO(base64.b64decode(encoded))) as image:
+        return f"{image.format} {image.width}x{image.height}"
+
+
 def _row(result) -> dict:
     row = result.to_dict()
     row.pop("tool_version")
+    c2pa = row["provenance"]["c2pa"]
+    for thumb in c2pa["thumbnails"]:
+        thumb["jpeg_b64"] = _thumbnail(thumb["jpeg_b64"])
+    for ingredient in c2pa["ingredients"]:
+        if ingredient["thumbnail_jpeg_b64"]:
+            ingredient["thumbnail_jpeg_b64"] = _thumbnail(ingredient["thumbnail_jpeg_b64"])
     row["path"] = row["path"].split(f"{CORPUS.name}/", 1)[1]
     raw = json.dumps(row["metadata"]["raw"], sort_keys=True, ensure_ascii=False)
     row["metadata"]["raw"] = "sha256:" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
