@@ -115,8 +115,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "trust_anchors",
-        "The C2PA trust lists the desk trusts: `NAME=PATH` entries (PEM files of trust anchors; a bare "
-        "`PATH` is named after its file) separated by `;`, e.g. `Newsroom=desk.pem;C2PA=c2pa-anchors.pem`. "
+        "The C2PA trust lists the desk trusts: `NAME=PATH` entries separated by `;` (a PEM file of trust "
+        "anchors, or a folder with `anchors.pem` and/or `allowed.pem`; a bare `PATH` is named after it), "
+        "e.g. `Newsroom=desk.pem;C2PA=c2pa-anchors.pem`. "
         "Nothing is downloaded. Each reading names the list that holds the signer, with its file's SHA-256. "
         'Without one, credentials that validate are "intact, signer not on a configured trust list", never '
         '"intact, signer on your trust list" ([content-credentials.md](content-credentials.md)).',

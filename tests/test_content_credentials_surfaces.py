@@ -244,3 +244,33 @@ def test_a_hostile_thumbnail_resource_is_left_out_and_the_reading_stands():
         },
     }
     assert c2pa_credentials._thumbnails(Reader(), store) == {}
+
+
+def test_a_trust_list_folder_can_allow_a_signer_by_its_own_certificate(tmp_path):
+    """A list as a folder (docs/content-credentials.md): ``allowed.pem`` holds end-entity
+    certificates the desk accepts as they are, beside (or without) ``anchors.pem``. Its SHA-256
+    covers every file it holds; other files in the folder are not part of the list."""
+    import hashlib
+
+    from core.provenance.c2pa_credentials import load_trust_lists
+
+    agency, stranger = make_chain(signer="Agency Signer", org="Agency CA"), make_chain(org="Stranger CA")
+    leaf = agency.chain_pem.decode().split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+    folder = tmp_path / "agency"
+    folder.mkdir()
+    (folder / "allowed.pem").write_text(leaf)
+    (folder / "tsa.pem").write_text(stranger.root_pem)  # not a part of a list: never trusted
+    (lists,) = load_trust_lists(f"Agency={folder}")
+    assert [name for name, _ in lists.parts] == ["allowed.pem"]
+    actions = [{"action": "c2pa.created", "digitalSourceType": CAPTURE}]
+    data = sign(encode(photo(seed=5), "JPEG"), agency, manifest("Cam", actions))
+    c = analyse_bytes(data, trust_anchors=f"Agency={folder}").provenance.c2pa
+    assert c.state == "intact, signer on your trust list"
+    assert [(t.name, t.sha256, t.signer_on_it) for t in c.trust_lists] == [("Agency", lists.sha256, True)]
+    assert lists.sha256 != hashlib.sha256(leaf.encode()).hexdigest()  # the folder's files, with their names
+    other = sign(encode(photo(seed=6), "JPEG"), stranger, manifest("Cam", actions))
+    assert analyse_bytes(other, trust_anchors=f"Agency={folder}").provenance.c2pa.state == INTACT
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="holds no PEM certificate of signers"):
+        load_trust_lists(f"Empty={empty}")

@@ -73,42 +73,69 @@ _MODEL_KEYS = ("details", "model", "modelname", "model_name", "name_of_model")
 _MODEL_VERSION_KEYS = ("modelversion", "model_version", "modelid", "model_id")
 
 
+# The files a trust list folder may hold: the signers' anchors, and end-entity certificates
+# allowed as they are (c2pa-rs's ``trust_anchors`` and ``allowed_list`` of a ``trust.anchors``
+# entry). Time-stamp and CAWG anchors are not offered: the installed c2pa-rs also trusts a
+# manifest signed under an anchor of those kinds, which would trust signers the desk did not
+# choose (docs/content-credentials.md).
+TRUST_LIST_FILES = ("anchors.pem", "allowed.pem")
+
+
 @dataclass(frozen=True)
 class TrustList:
-    """One configured trust list: its name, the SHA-256 of its file (what a report cites) and
-    its PEM certificates (the trust anchors c2pa-python checks signers against)."""
+    """One configured trust list: its name, the SHA-256 of what it holds (what a report cites)
+    and its parts (``TRUST_LIST_FILES``, by file name; a single PEM file is its anchors)."""
 
     name: str
     sha256: str
-    pem: str
+    parts: tuple[tuple[str, str], ...]
+
+    def anchors(self) -> list[dict[str, str]]:
+        """This list as ``trust.anchors`` entries of c2pa-rs's settings."""
+        part = dict(self.parts)
+        entry = {"trust_kind": "manifest", "trust_anchors": part.get("anchors.pem", "")}
+        if "allowed.pem" in part:
+            entry["allowed_list"] = part["allowed.pem"]
+        return [entry]
 
 
 def load_trust_lists(setting: str) -> tuple[TrustList, ...]:
     """The trust lists of the setting ``trust_anchors``: ``NAME=PATH`` entries (or a bare PATH,
-    named after its file) separated by ``;``. Raises ValueError or OSError for a list that
-    cannot be used: a configuration error, said before any file is analysed."""
+    named after it) separated by ``;``. PATH is a PEM file of anchors, or a folder of the
+    ``TRUST_LIST_FILES`` it has. Raises ValueError or OSError for a list that cannot be used:
+    a configuration error, said before any file is analysed."""
     lists: list[TrustList] = []
     for entry in filter(None, (e.strip() for e in setting.split(";"))):
         name, _, path = entry.partition("=") if "=" in entry else ("", "", entry)
-        path = path.strip()
-        name = name.strip() or Path(path).stem
-        raw = Path(path).expanduser().read_bytes()
-        text = raw.decode("utf-8", "replace")
-        if "-----BEGIN CERTIFICATE-----" not in text:
-            raise ValueError(f"trust list {name!r} ({path}) holds no PEM certificate")
+        where = Path(path.strip()).expanduser()
+        name = name.strip() or where.stem
+        files = (
+            {f: where / f for f in TRUST_LIST_FILES if (where / f).is_file()}
+            if where.is_dir()
+            else {"anchors.pem": where}
+        )
+        raw = {f: p.read_bytes() for f, p in files.items()}
+        if not any(b"-----BEGIN CERTIFICATE-----" in raw.get(f, b"") for f in ("anchors.pem", "allowed.pem")):
+            raise ValueError(
+                f"trust list {name!r} ({where}) holds no PEM certificate of signers or their anchors"
+            )
         if any(t.name == name for t in lists):
             raise ValueError(f"two trust lists are named {name!r}: give each its own NAME=PATH")
-        lists.append(TrustList(name, hashlib.sha256(raw).hexdigest(), text))
+        digest = hashlib.sha256()
+        for file, data in raw.items():  # a single file: the SHA-256 of that file, as `sha256sum` says
+            digest.update(data if len(raw) == 1 and not where.is_dir() else file.encode() + b"\0" + data)
+        parts = tuple((f, data.decode("utf-8", "replace")) for f, data in raw.items())
+        lists.append(TrustList(name, digest.hexdigest(), parts))
     return tuple(lists)
 
 
 @functools.lru_cache(maxsize=16)
-def _context(trust_anchors_pem: str):
+def _context(trust_lists: tuple[TrustList, ...]):
     import c2pa
 
     settings: dict[str, Any] = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
-    if trust_anchors_pem:
-        settings["trust"] = {"trust_anchors": trust_anchors_pem}
+    if anchors := [entry for t in trust_lists for entry in t.anchors()]:
+        settings["trust"] = {"anchors": anchors}
     return c2pa.Context.from_dict(settings)
 
 
@@ -130,7 +157,6 @@ def read_c2pa(
 ) -> C2PAState:
     """Credentials of one file, checked against every configured trust list.
     ``xmp_provenance`` is the XMP dcterms:provenance value, if any."""
-    trust_anchors_pem = "".join(t.pem if t.pem.endswith("\n") else t.pem + "\n" for t in trust_lists)
     reference = clean_text(xmp_provenance).strip() if xmp_provenance else None
     if not any(marker in _search_region(data, mime) for marker in _MARKERS):
         return C2PAState(present=False)
@@ -141,7 +167,7 @@ def read_c2pa(
             present=None, error="c2pa-python is not installed; Content Credentials were not checked"
         )
     try:
-        reader = c2pa.Reader.try_create(mime or "", io.BytesIO(data), context=_context(trust_anchors_pem))
+        reader = c2pa.Reader.try_create(mime or "", io.BytesIO(data), context=_context(trust_lists))
     except Exception as exc:  # C2paError and its subclasses, or a native failure
         message = str(exc)
         if type(exc).__name__.endswith("RemoteManifest") or message.startswith("Remote"):
@@ -258,7 +284,7 @@ def _trust_checks(
     checks = []
     for t in trust_lists:
         try:
-            with c2pa.Reader.try_create(mime or "", io.BytesIO(data), context=_context(t.pem)) as reader:
+            with c2pa.Reader.try_create(mime or "", io.BytesIO(data), context=_context((t,))) as reader:
                 on_it = (reader.get_validation_state() or "").lower() == "trusted"
         except Exception:  # read once already: a failure here leaves this list unconfirmed
             on_it = False
