@@ -360,3 +360,54 @@ def test_several_detectors_side_by_side_disagreement_is_stated_not_averaged(
     # The same model twice is one classifier: `detectors` never repeats `model`.
     alone = make_context(Settings(model=str(tiny_model), detectors=str(tiny_model), forensics=False))
     assert alone.extra_detectors == []
+
+
+@pytest.mark.parametrize(
+    ("config_file", "field"),
+    [
+        ("config.json", "auto_map"),
+        ("preprocessor_config.json", "auto_map"),
+        ("config.json", "custom_pipelines"),
+    ],
+)
+def test_a_model_that_asks_to_run_its_own_code_is_refused_before_transformers_reads_it(
+    tiny_model, tmp_path, monkeypatch, config_file, field
+):
+    """A model folder with ``auto_map`` and a ``modeling_*.py`` made transformers ask "Do you wish
+    to run the custom code? [y/N]" on standard output (corrupting JSONL there) and wait for an
+    answer. It is refused with the field named, as the primary model and as an extra detector;
+    the folder's Python never runs and standard input is never read."""
+    import io
+    import shutil
+
+    from tests.conftest import run_cli
+    from tests.images import encode, photo
+
+    evil = tmp_path / "evil-model"
+    shutil.copytree(tiny_model, evil)
+    marker = tmp_path / "ran"
+    (evil / "modeling_evil.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    config = json.loads((evil / config_file).read_text())
+    config[field] = {"AutoModelForImageClassification": "modeling_evil.EvilModel"}
+    (evil / config_file).write_text(json.dumps(config))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(encode(photo(), "JPEG"))
+
+    class NoInput(io.StringIO):
+        def read(self, *args):
+            raise AssertionError("standard input was read")
+
+        readline = read
+
+    monkeypatch.setattr("sys.stdin", NoInput())
+    for args, env in (
+        (("--model", str(evil)), {}),
+        (("--model", str(tiny_model)), {"FORENSICS_DETECTORS": str(evil)}),  # an extra classifier
+    ):
+        proc = run_cli("scan", str(folder), *args, env=env)
+        assert proc.returncode == 0, proc.stderr
+        (row,) = [json.loads(line) for line in proc.stdout.splitlines()]  # nothing else on stdout
+        said = json.dumps(row, ensure_ascii=False) + proc.stderr
+        assert f"asks to run code of its own ({config_file}: {field})" in said, (args, env)
+    assert not marker.exists()

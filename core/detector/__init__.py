@@ -132,8 +132,10 @@ def load_detector(
     if cached is not None:
         return cached
     try:
-        net = AutoModelForImageClassification.from_pretrained(files.folder, dtype=getattr(torch, dtype))
-        processor = AutoImageProcessor.from_pretrained(files.folder, backend="pil")
+        net = AutoModelForImageClassification.from_pretrained(
+            files.folder, dtype=getattr(torch, dtype), trust_remote_code=False
+        )
+        processor = AutoImageProcessor.from_pretrained(files.folder, backend="pil", trust_remote_code=False)
     except Exception as exc:  # transformers raises OSError, ValueError, KeyError for broken folders
         raise ClassifierUnavailable(
             f"{files.model_id!r} could not be loaded as an image classifier: {type(exc).__name__}: {str(exc)[:300]}"
@@ -167,12 +169,12 @@ def _cached_fast_path(files: ModelFiles, device: str, backend: str, batch_size: 
     from transformers import AutoConfig, AutoImageProcessor
 
     try:
-        processor = AutoImageProcessor.from_pretrained(files.folder, backend="pil")
+        processor = AutoImageProcessor.from_pretrained(files.folder, backend="pil", trust_remote_code=False)
         shape = openvino_backend.input_shape(processor)
         found = openvino_backend.load_cached(f"{files.model_id}@{files.revision}", shape) if shape else None
         if found is None:
             return None
-        config = AutoConfig.from_pretrained(files.folder)
+        config = AutoConfig.from_pretrained(files.folder, trust_remote_code=False)
     except Exception:
         return None  # anything odd: take the full path, which reports errors properly
     artificial_index, _ = map_labels(config.id2label)

@@ -10,6 +10,7 @@ so "which exact model said this" always has an answer.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +57,50 @@ def locate_model(model: str, revision: str) -> ModelFiles:
             raise ClassifierUnavailable(
                 f"the model folder {model!r} has no config.json; it is not a saved model"
             )
+        refuse_custom_code(path, model)
         return ModelFiles(model_id=str(path), folder=path, revision="local-sha256:" + fingerprint(path)[:16])
     if _looks_like_path(model):
         raise ClassifierUnavailable(f"the model folder {model!r} does not exist")
-    return _from_hub(model, revision)
+    files = _from_hub(model, revision)
+    refuse_custom_code(files.folder, model)
+    return files
+
+
+# The configuration files transformers reads for an image classifier, and the fields in them
+# that make it import Python code shipped with the model (``trust_remote_code``).
+CONFIG_FILES = (
+    "config.json",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "image_processor_config.json",
+)
+CUSTOM_CODE_FIELDS = ("auto_map", "custom_pipelines")
+# A configuration file larger than this is not a model's configuration.
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+
+
+def refuse_custom_code(folder: Path, model: str) -> None:
+    """Raise ClassifierUnavailable, naming the file and the field, when the model's
+    configuration asks for code of its own: checked before transformers reads the folder, so
+    it never asks on standard output whether to run that code, and never runs it."""
+    for name in CONFIG_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ClassifierUnavailable(
+                f"the model {model!r} has a {name} larger than {MAX_CONFIG_BYTES} bytes"
+            )
+        try:
+            config = json.loads(path.read_bytes())
+        except (ValueError, RecursionError) as exc:
+            raise ClassifierUnavailable(f"the model {model!r} has a {name} that is not JSON ({exc})") from exc
+        fields = [f for f in CUSTOM_CODE_FIELDS if isinstance(config, dict) and f in config]
+        if fields:
+            raise ClassifierUnavailable(
+                f"the model {model!r} asks to run code of its own ({name}: {', '.join(fields)}); this tool "
+                "never runs a model's own code. Use a model that transformers loads with its built-in classes."
+            )
 
 
 def _from_hub(model: str, revision: str) -> ModelFiles:
