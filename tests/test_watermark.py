@@ -110,3 +110,15 @@ def test_the_decoder_reads_back_what_the_pinned_encoder_wrote():
     _, _, _, bits, _ = MARKS["sdxl"]
     marked = np.asarray(mark(scene(9), "sdxl"))
     assert [int(b) for b in WatermarkDecoder("bits", 48).decode(marked, "dwtDct")] == bits
+
+
+@pytest.mark.parametrize("size", [(1, 100000), (100000, 1), (65500, 2), (65536, 1)])
+def test_a_strip_too_thin_for_the_decoder_is_skipped_with_its_reason(size):
+    """Regression: these shapes failed the analyzer (internal_error, "data_len must be greater than zero")."""
+    r = analyse_bytes(encode(Image.new("RGB", size, (120, 130, 140)), "PNG"), "strip.png")
+    run = next(a for a in r.analyzers if a.id == "watermark")
+    assert (run.status, run.reason) == (
+        "skipped",
+        "a side of the image is shorter than 16 pixels, below what the decoder's transform reads",
+    )
+    assert r.status == "ok" and not any(n.code == "analyzer_failed" for n in r.notices)

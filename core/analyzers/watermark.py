@@ -64,6 +64,9 @@ MAX_CHANCE = 1e-9
 # picture (a camera's 12 MP) cannot hold one as embedded; decoding costs about 0.4 s per MP.
 MIN_PIXELS = 256 * 256
 MAX_PIXELS = 2048 * 2048
+# The decoder's wavelet transform fails on a side shorter than this (1 x 100000 pixels, 65500 x 2):
+# such a strip is skipped with its reason, not counted as a failed analyzer.
+MIN_SIDE = 16
 # A decoder reading (almost) only ones, or only zeros, answers for the image (bright or flat
 # areas), not for a mark: on a bright marked photo it reads all ones, on a flat one all zeros.
 CONSTANT_SHARE = 0.95
@@ -119,6 +122,10 @@ def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
         return AnalyzerResult.skip(
             "the image is larger than 2048 x 2048 pixels: these marks are embedded at "
             "generation size and do not survive resizing"
+        )
+    if min(intake.facts.stored_width, intake.facts.stored_height) < MIN_SIDE:
+        return AnalyzerResult.skip(
+            f"a side of the image is shorter than {MIN_SIDE} pixels, below what the decoder's transform reads"
         )
     image = intake.full_pixels()
     rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
@@ -190,7 +197,7 @@ def findings(result: ScanResult) -> list[Finding]:
 
 ANALYZER = Analyzer(
     id="watermark",
-    version=f"1.0 ({library_version('invisible-watermark', 'opencv-python')})",
+    version=f"1.1 ({library_version('invisible-watermark', 'opencv-python')})",
     needs="full_pixels",
     output="provenance.watermark",
     description="invisible watermarks of open-source generators (Stable Diffusion XL, 1.x, 2.x), invisible-watermark",
