@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
+from core.escaping import escape_lines
 from core.schema import ErrorInfo, FileFacts, ScanResult, from_dict
 from core.wellformed import repair, unwritable_field
 
@@ -84,12 +85,16 @@ def dig(row: dict[str, Any], dotted: str) -> Any:
 
 
 def csv_cell(value: Any) -> Any:
+    """One CSV cell as a spreadsheet shows it: text with its control characters and bidi
+    overrides escaped (an analyst name, an EXIF string; newlines stay, CSV quotes them) and
+    formulas neutralised."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        value = escape_lines(value)
+        return "'" + value if value.startswith(_FORMULA_START) else value
     return value
 
 

@@ -287,3 +287,22 @@ def test_the_score_chart_takes_any_file_name_and_colours_by_band():
         assert png is not None and png.startswith(b"\x89PNG")
     unscored = ScanResult(path="a", status="ok")
     assert score_chart({"items": [{"file_name": "a", "result": unscored, "band": ""}]}) is None
+
+
+def test_names_and_strings_are_escaped_in_the_case_csv(tmp_path):
+    """Regression: a bidi override and a terminal escape in an analyst's name reached the case
+    CSV raw (spreadsheets show them as they are); EXIF strings too."""
+    store = CaseStore(tmp_path / "store")
+    who = "ana\u202eevil\x1b[31m"
+    case = store.create_case("Names", who)
+    data = encode(photo(), "JPEG", exif=camera_exif(make="Cam\x1b[2Kera"))
+    store.add_item(
+        case.id,
+        "a.jpg",
+        data,
+        analyze(Source.from_bytes("a.jpg", data), make_context(Settings(classifier=False))),
+        who,
+    )
+    text = render_csv(build_report(store, case.id, thumbnails=False)).decode()
+    assert "\u202e" not in text and "\x1b" not in text
+    assert "ana\\u202eevil\\x1b[31m" in text and "Cam\\x1b[2Kera" in text

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.output import OUTPUT_FAILED, write_parquet, write_results
-from core.schema import NoiseResidual, ScanResult
+from core.schema import NoiseResidual, ScanResult, Stability
 from core.wellformed import MAX_DEPTH, MAX_ITEMS, MAX_TEXT_CHARS, TOO_DEEP, repair, repaired_tree, text
 from tests.conftest import run_cli
 from tests.images import encode, exif_with_canon_makernote, insert_jpeg_segment, photo
@@ -126,6 +126,14 @@ def test_a_scan_with_a_latin1_makernote_writes_one_row_per_file(tmp_path, fmt):
         assert "metadata.raw.makernote['Canon.OwnerName']" in notice["message"]
 
 
+def test_text_that_is_not_unicode_is_shown_escaped_in_a_csv_cell():
+    row = ScanResult(path="a.jpg", status="ok")
+    row.metadata.software = "Ren\udce8"  # a lone surrogate: bytes that were not UTF-8
+    out = io.StringIO()
+    assert write_results([row], "csv", out).failed == []
+    assert "Ren\\udce8" in out.getvalue()
+
+
 def unwritable(path: str) -> ScanResult:
     """A row that bypassed the worker's repair (an old store, a bug): it holds a lone surrogate."""
     row = ScanResult(path=path, status="ok")
@@ -137,8 +145,11 @@ def unwritable(path: str) -> ScanResult:
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
 def test_a_row_that_cannot_be_written_becomes_an_output_failed_row(fmt):
     rows = [ScanResult(path="a.jpg", status="ok"), unwritable("b.jpg"), ScanResult(path="c.jpg", status="ok")]
-    if fmt == "csv":  # the CSV's own columns must hold the bad text for CSV to fail on it
-        rows[1].metadata.software = "Ren\udce8"
+    if fmt == "csv":  # text is shown escaped in a CSV cell; a number CSV cannot carry fails the row
+        rows[1].metadata.raw = {}  # the CSV holds no MakerNote: its own column fails
+        rows[1].stability = Stability(
+            variants={}, min=float("nan"), median=0.5, max=0.5, flips=False, unstable=False
+        )
     out = io.StringIO()
     written = write_results(rows, fmt, out)
     assert (written.rows, written.failed) == (3, ["b.jpg"])
@@ -156,7 +167,7 @@ def test_a_row_that_cannot_be_written_becomes_an_output_failed_row(fmt):
     code = failed["error.code"] if fmt == "csv" else failed["error"]["code"]
     message = failed["error.message"] if fmt == "csv" else failed["error"]["message"]
     assert code == OUTPUT_FAILED
-    field = "metadata.software" if fmt == "csv" else "metadata.raw.makernote['Canon.OwnerName']"
+    field = "stability.min" if fmt == "csv" else "metadata.raw.makernote['Canon.OwnerName']"
     assert message.startswith(f"this file's analysis could not be written: {field} holds a value")
     assert (failed["file.sha256"] if fmt == "csv" else failed["file"]["sha256"]) == "ab" * 32
 
