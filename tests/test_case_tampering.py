@@ -140,3 +140,18 @@ def test_the_head_is_printed_for_keeping_elsewhere(case):
     store, case_id = case
     head = audit_head(store, case_id)
     assert head["entries"] == 6 and len(head["hash"]) == 64
+
+
+def test_a_key_others_can_write_is_refused_with_the_fix(case, tmp_path):
+    """Regression: a world-writable case key was used without a word; whoever can change it can
+    re-anchor a rewritten log."""
+    store, case_id = case
+    key = tmp_path / "keys" / "anchor.key"
+    key.chmod(0o666)
+    reopened = CaseStore(store.root, key_path=key)
+    with pytest.raises(
+        PermissionError, match=rf"can be written by other users \(mode 666\).*chmod 600 {key}"
+    ):
+        reopened.add_note(case_id, "after the key was opened up", "ana")
+    key.chmod(0o600)
+    assert verify_case(CaseStore(store.root, key_path=key), case_id) == []

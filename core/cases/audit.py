@@ -68,12 +68,29 @@ class AnchorKey:
                     fh.write(secrets.token_hex(32))
             except FileExistsError:
                 pass
+            _refuse_unsafe(self.path)
             self._key = bytes.fromhex(self.path.read_text().strip())
         return self._key
 
     def mac(self, case_id: int, entries: int, head: str) -> str:
         message = f"{case_id}:{entries}:{head}".encode()
         return hmac.new(self._secret(), message, hashlib.sha256).hexdigest()
+
+
+def _refuse_unsafe(path: Path) -> None:
+    """A key that others can write, or that another user owns, anchors nothing: whoever can
+    change it can re-anchor a rewritten log. Refused, with the command that fixes it."""
+    info = os.stat(path)
+    if info.st_mode & 0o022:
+        raise PermissionError(
+            f"the case key {path} can be written by other users (mode {info.st_mode & 0o777:o}): anyone who can "
+            f"change it can re-anchor a rewritten audit log. Make it private: chmod 600 {path}"
+        )
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise PermissionError(
+            f"the case key {path} belongs to another user (uid {info.st_uid}): only the desk's own key anchors "
+            "its audit log. Use the key of the user who runs the desk (setting case_key)"
+        )
 
 
 def anchor(conn: sqlite3.Connection, case_id: int, key: AnchorKey) -> None:
