@@ -41,7 +41,7 @@ class Source:
     file: Path | None = None  # a local file (or the local ZIP archive that holds ``member``)
     data: bytes | None = None  # bytes already in memory (uploads)
     uri: str | None = None  # a pyarrow filesystem URI (Ray)
-    member: str | None = None  # the entry inside the ZIP archive ``file``
+    member: int | None = None  # the entry of the ZIP archive ``file`` (its position in the directory)
     error: AnalysisError | None = None  # known before analysis (e.g. a ZIP member that was refused)
     # The file's own name where ``path`` says more than its name (an archive member's "stored as" note).
     file_name: str | None = None

@@ -99,3 +99,38 @@ def test_flat_images_are_not_near_duplicates():
     assert {h[1:] for h in hashes} == {"000000000000000"}
     assert near_duplicate_groups(results) == []
     assert featureless_rows(results) == [0, 1, 2]
+
+
+def test_two_members_under_one_name_each_get_their_own_row_and_a_nul_name_shows_how_it_is_stored(tmp_path):
+    """Regression: of two members named alike only the last was analysed (the first, an
+    AI-declared PNG, stayed hidden from the desk), and ``b.jpg\\0.exe`` was shown as ``b.jpg``."""
+    import io
+    import warnings
+    import zipfile
+
+    from PIL.PngImagePlugin import PngInfo
+
+    from core.sources import Source, list_sources
+    from tests.images import encode, photo
+
+    info = PngInfo()
+    info.add_text("parameters", "a castle\\nSteps: 20, Sampler: Euler, Seed: 5, Model: sdxl")
+    generated, plain = encode(photo(seed=1), "PNG", pnginfo=info), encode(photo(seed=2), "PNG")
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as zf:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name, as it should
+        zf.writestr("photo.png", generated)
+        zf.writestr("photo.png", plain)
+        zf.writestr("b.jpg#.exe", encode(photo(seed=3), "JPEG"))
+    # zipfile will not write a NUL in a name: put it in both headers by hand, as an attacker would.
+    crafted = buffer.getvalue().replace(b"b.jpg#.exe", b"b.jpg\x00.exe")
+    archive = tmp_path / "upload.zip"
+    archive.write_bytes(crafted)
+    for sources in (
+        list_sources([archive], 10_000_000),
+        Source.from_upload("upload.zip", crafted, 10_000_000),
+    ):
+        names = [s.path.split("upload.zip/", 1)[1] for s in sources]
+        assert names == ["photo.png", "photo.png (2)", "b.jpg (stored as 'b.jpg\\x00.exe')"], names
+        first, second = (s.read(10_000_000) for s in sources[:2])
+        assert (first, second) == (generated, plain)

@@ -32,7 +32,8 @@ class ArchiveRefused(AnalysisError):
 @dataclass
 class Member:
     name: str  # "archive.zip/folder/photo.jpg", for display only (with a "stored as" note if cleaned)
-    entry: str | None = None  # the member's name inside the archive, to read it
+    # Which entry of the archive's directory to read (its position: two entries can share a name).
+    entry: int | None = None
     data: bytes | None = None
     error: AnalysisError | None = None
     stored: str = ""  # the member's name as the archive stores it
@@ -53,9 +54,11 @@ def _clean(member: str) -> str:
     return posixpath.normpath("/" + member.replace("\\", "/")).lstrip("/")
 
 
-def _display_name(archive: str, member: str) -> str:
+def _display_name(archive: str, member: str, stored: str) -> str:
+    """``archive.zip/folder/photo.jpg``, with the name as stored when it differs (a ``..``, a
+    backslash, or a NUL after which zipfile stops reading the name: ``b.jpg\x00.exe``)."""
     clean = _clean(member)
-    note = "" if clean == member else f" (stored as {member!r})"
+    note = "" if clean == stored else f" (stored as {stored!r})"
     return f"{archive}/{clean}{note}"
 
 
@@ -69,19 +72,25 @@ def open_zip(fileobj: BinaryIO) -> zipfile.ZipFile:
 def list_members(archive_name: str, zf: zipfile.ZipFile, max_member_bytes: int) -> list[Member]:
     """One ``Member`` per file in the archive, from its directory alone (nothing is inflated):
     its name to read it by, or the reason it will not be read (declared size, ratio, total)."""
-    infos = [i for i in zf.infolist() if not i.is_dir()]
+    infos = [(n, i) for n, i in enumerate(zf.infolist()) if not i.is_dir()]
     if len(infos) > MAX_MEMBERS:
         raise ArchiveRefused(f"the ZIP archive holds {len(infos):,} files, more than {MAX_MEMBERS:,}")
     members: list[Member] = []
     total = 0
-    for info in infos:
-        name = _display_name(archive_name, info.filename)
+    seen: dict[str, int] = {}
+    for index, info in infos:
+        stored = getattr(info, "orig_filename", info.filename)
+        name = _display_name(archive_name, info.filename, stored)
+        # Two entries under one name are two files (unzip tools keep the last, hiding the first):
+        # each its own row, the second named "name (2)".
+        seen[name] = seen.get(name, 0) + 1
+        name = name if seen[name] == 1 else f"{name} ({seen[name]})"
         if info.file_size > min(max_member_bytes, MAX_TOTAL_BYTES - total):
             members.append(
                 Member(
                     name,
                     error=FileTooLarge(f"the member declares {info.file_size:,} bytes, over the limit"),
-                    stored=info.filename,
+                    stored=stored,
                 )
             )
         elif info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
@@ -91,21 +100,22 @@ def list_members(archive_name: str, zf: zipfile.ZipFile, max_member_bytes: int) 
                     error=ArchiveRefused(
                         f"compression ratio {info.file_size // info.compress_size}:1 is above {MAX_RATIO}:1 (a ZIP bomb?)"
                     ),
-                    stored=info.filename,
+                    stored=stored,
                 )
             )
         else:
             total += info.file_size
-            members.append(Member(name, entry=info.filename, stored=info.filename))
+            members.append(Member(name, entry=index, stored=stored))
     return members
 
 
-def read_member(zf: zipfile.ZipFile, entry: str, max_member_bytes: int) -> bytes:
-    """A member's bytes; reading stops at its declared size, whatever the stream holds."""
-    try:
-        info = zf.getinfo(entry)
-    except KeyError as exc:
-        raise ArchiveRefused("the member is no longer in the archive") from exc
+def read_member(zf: zipfile.ZipFile, entry: int, max_member_bytes: int) -> bytes:
+    """The bytes of the ``entry``-th entry of the directory; reading stops at its declared size,
+    whatever the stream holds."""
+    entries = zf.infolist()
+    if not 0 <= entry < len(entries):
+        raise ArchiveRefused("the member is no longer in the archive")
+    info = entries[entry]
     if info.file_size > max_member_bytes:
         raise FileTooLarge(f"the member declares {info.file_size:,} bytes, over the limit")
     try:
