@@ -15,11 +15,14 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import math
 import random
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.errors import AnalysisError
+from core.intake import read_bytes
 from core.schema import Calibration, ScanResult
 from core.thresholds import LOW_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL, WEAK_SIGNAL
 
@@ -113,23 +116,64 @@ def profile_hash(profile: dict[str, Any]) -> str:
 
 
 def load_profile(path: str | Path) -> dict[str, Any]:
-    """A profile, checked: readable JSON of this version, with its own hash intact."""
+    """A profile, checked: a regular file of bounded size (never a FIFO or a device), JSON of
+    this version with its own hash intact, and every model's part well-formed (``_check_part``),
+    so a bad profile is refused before any file is analysed, naming the problem."""
     try:
-        raw = Path(path).read_bytes()
-        if len(raw) > MAX_PROFILE_BYTES:
-            raise CalibrationError(f"{path} is larger than a calibration profile can be")
+        raw = read_bytes(path, MAX_PROFILE_BYTES)
         profile = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise CalibrationError(f"the calibration profile {path} cannot be read: {exc}") from exc
+    except AnalysisError as exc:  # not a regular file, or too large: refused before it is read
+        raise CalibrationError(f"the calibration profile {path} cannot be read: {exc.message}") from exc
+    except (OSError, ValueError, RecursionError) as exc:
+        raise CalibrationError(
+            f"the calibration profile {path} cannot be read: {type(exc).__name__}"
+        ) from exc
     if not isinstance(profile, dict) or profile.get("profile_version") != PROFILE_VERSION:
         raise CalibrationError(f"{path} is not a calibration profile of version {PROFILE_VERSION}")
     if profile.get("sha256") != profile_hash(profile):
         raise CalibrationError(
             f"the calibration profile {path} was changed after it was written (its hash differs)"
         )
-    if not isinstance(profile.get("models"), dict):
+    if not isinstance(profile.get("models"), dict) or not profile["models"]:
         raise CalibrationError(f"{path} names no model")
+    files = profile.get("files") if isinstance(profile.get("files"), dict) else {}
+    for model, part in profile["models"].items():
+        if problem := _check_part(part, files):
+            raise CalibrationError(f"the calibration profile {path} is not well-formed: {model!r}: {problem}")
     return profile
+
+
+# Scores kept per model and list in a profile (a desk's calibration sets are thousands).
+MAX_PROFILE_SCORES = 1_000_000
+
+
+def _check_part(part: Any, files: dict[str, Any]) -> str | None:
+    """What is wrong with one model's part of a profile, or None: its scores must be lists of
+    finite numbers from 0 to 1, sorted (counting by bisection depends on it), no more than the
+    files the profile lists, and its bands' counts must be what its scores give."""
+    if not isinstance(part, dict) or not isinstance(part.get("revision"), str):
+        return "its part is not a mapping with a revision"
+    for key, listed in (("real_scores", "real"), ("ai_scores", "ai")):
+        scores = part.get(key)
+        if not isinstance(scores, list) or len(scores) > MAX_PROFILE_SCORES:
+            return f"{key} is not a list of at most {MAX_PROFILE_SCORES:,} scores"
+        if not all(type(s) in (int, float) and math.isfinite(s) and 0 <= s <= 1 for s in scores):
+            return f"{key} holds a value that is not a finite number from 0 to 1"
+        if any(a > b for a, b in zip(scores, scores[1:], strict=False)):
+            return f"{key} is not sorted"
+        hashes = files.get(listed)
+        if not isinstance(hashes, list) or len(scores) > len(hashes):
+            return f"{key} holds more scores than the profile lists {listed} files"
+    bands = part.get("bands")
+    if not isinstance(bands, dict):
+        return "bands is not a mapping"
+    for name, band in bands.items():
+        if not isinstance(band, dict) or type(band.get("threshold")) not in (int, float):
+            return f"band {name!r} has no threshold"
+        counted = at_or_above(part["real_scores"], band["threshold"])
+        if band.get("real_at_or_above") != counted:
+            return f"band {name!r} counts {band.get('real_at_or_above')!r} photos at or above, its scores give {counted}"
+    return None
 
 
 def for_model(profile: dict[str, Any], model: str, revision: str) -> dict[str, Any]:

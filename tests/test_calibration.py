@@ -12,6 +12,7 @@ from core.context import make_context
 from core.pipeline import analyze
 from core.settings import Settings
 from core.sources import Source
+from tests.conftest import run_cli
 from tests.images import camera_exif, encode, photo
 
 
@@ -144,3 +145,56 @@ def test_bundles_record_the_profile_their_items_cite(profile, tiny_model, tmp_pa
     assert verify_bundle(tmp_path / "case.zip") == []
     with zipfile.ZipFile(tmp_path / "case.zip") as zf:
         assert load_profile(profile)["sha256"][:12] in zf.read("report.html").decode()
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda part: part["real_scores"].append(float("nan")), "not a finite number from 0 to 1"),
+        (lambda part: part["real_scores"].append(float("inf")), "not a finite number from 0 to 1"),
+        (lambda part: part["real_scores"].append("0.5"), "not a finite number from 0 to 1"),
+        (lambda part: part.update(real_scores={"0": 0.1}), "real_scores is not a list"),
+        (lambda part: part.update(real_scores=part["real_scores"][::-1]), "real_scores is not sorted"),
+        (lambda part: part["bands"]["strong"].update(real_at_or_above=0), "band 'strong' counts 0"),
+        (
+            lambda part: part.update(ai_scores=[0.1] * 50),
+            "ai_scores holds more scores than the profile lists",
+        ),
+    ],
+)
+def test_a_forged_or_malformed_profile_is_refused_before_any_file(
+    profile, tiny_model, tmp_path, edit, problem
+):
+    """Regression: NaN and inf counted as "at or above", unsorted scores gave wrong counts, a dict
+    was taken as the score list, a text score crashed the scan mid-way. Each is now refused, with
+    the problem named, even when the forger recomputed the profile's hash."""
+    data = json.loads(profile.read_text())
+    part = data["models"][str(tiny_model)]
+    if "at or above" not in problem and "counts" not in problem:
+        part["bands"] = {}  # so that only the edited list is at fault
+    edit(part)
+    data["sha256"] = profile_hash(data)
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(data))
+    with pytest.raises(CalibrationError, match="is not well-formed") as refused:
+        load_profile(forged)
+    assert problem in str(refused.value)
+    proc = run_cli(
+        "scan", str(tmp_path), "--model", str(tiny_model), env={"FORENSICS_CALIBRATION": str(forged)}
+    )
+    # A usage error before any file, never a crash mid-scan.
+    assert (proc.returncode, proc.stdout) == (2, "") and "is not well-formed" in proc.stderr
+
+
+def test_a_profile_path_that_is_not_a_regular_file_or_is_nested_too_deep_is_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "profile.fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/zero"):
+        with pytest.raises(CalibrationError, match="cannot be read"):
+            load_profile(path)  # returns at once: never opened for reading, never read whole
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(CalibrationError, match="cannot be read: RecursionError"):
+        load_profile(deep)
