@@ -59,11 +59,11 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
         c = store.case(args.case)
         say(f"case {c.id}: {c.name} ({c.status}), {c.items} item(s)")
         for i in store.items(c.id, args.search):
-            try:
-                verdict = i.scan_result().verdict
-                band = verdict.band if verdict else ""
-            except CaseError:
+            result = i.readable_result()
+            if result is None:
                 band = "stored result unreadable: run case verify"
+            else:
+                band = result.verdict.band if result.verdict else ""
             tags = f" [{', '.join(i.tags)}]" if i.tags else ""
             say(f"{i.id}\t{i.status}\t{i.sha256[:16]}\t{i.file_name}\t{band}{tags}")
     elif cmd == "rename":

@@ -12,7 +12,7 @@ from core.escaping import quote
 from core.intake import Intake
 from core.provenance.c2pa_credentials import of_ingredient, read_c2pa, touches_data
 from core.schema import C2PAState, Finding, Notice, ScanResult, to_dict
-from core.vocabulary import C2PAProblem, C2PAStatus
+from core.vocabulary import PROBLEM_STATUS, C2PAProblem, C2PAStatus
 
 from .base import Analyzer, AnalyzerResult, library_version
 
@@ -129,12 +129,7 @@ FAILING_KINDS = (
     C2PAProblem.CREDENTIALS_DAMAGED,
     C2PAProblem.CERTIFICATE_REVOKED,
 )
-INGREDIENT_FAILURES = (
-    C2PAStatus.CHANGED,
-    C2PAStatus.SIGNATURE_INVALID,
-    C2PAStatus.DAMAGED,
-    C2PAStatus.CERTIFICATE_REVOKED,
-)
+INGREDIENT_FAILURES = tuple(PROBLEM_STATUS[kind] for kind in FAILING_KINDS)
 
 
 def ingredient_note(c2pa: C2PAState) -> str:

@@ -85,6 +85,14 @@ class Item:
                 f"item {self.id}: its stored result cannot be read ({type(exc).__name__})"
             ) from exc
 
+    def readable_result(self) -> ScanResult | None:
+        """``scan_result``, or None for a stored result that cannot be read (``case verify``
+        reports it): for the pages and listings that show the other items all the same."""
+        try:
+            return self.scan_result()
+        except CaseError:
+            return None
+
 
 def default_key_path() -> Path:
     """The anchor key's default home: the per-user config folder, apart from the store."""
@@ -439,12 +447,10 @@ def _details(text: Any) -> Any:
 
 
 def _search_text(item: Item) -> str:
-    try:
-        result = item.scan_result()
+    described: tuple = ()  # a damaged stored result: found by what the store itself records
+    if (result := item.readable_result()) is not None:
         cam, gen = result.metadata.camera, result.provenance.generator
         described = (cam.make, cam.model, gen.tool, gen.name)
-    except CaseError:  # a damaged stored result: found by what the store itself records
-        described = ()
     return " ".join(
         str(x) for x in (item.sha256, item.file_name, *described, " ".join(item.tags)) if x
     ).lower()

@@ -179,10 +179,9 @@ def _original_problems(store: CaseStore, item, label: str) -> list[str]:
         )
     if os.stat(path).st_mode & 0o222:
         problems.append(f"{label}: the original is writable (it should be read-only)")
-    try:
-        recorded = item.scan_result().file.sha256
-    except CaseError:
+    if (result := item.readable_result()) is None:
         return [*problems, f"{label}: its stored result cannot be read"]
+    recorded = result.file.sha256
     if recorded != item.sha256:
         problems.append(f"{label}: its stored result describes another file ({recorded})")
     return problems

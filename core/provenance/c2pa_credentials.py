@@ -90,13 +90,13 @@ class TrustList:
     sha256: str
     parts: tuple[tuple[str, str], ...]
 
-    def anchors(self) -> list[dict[str, str]]:
-        """This list as ``trust.anchors`` entries of c2pa-rs's settings."""
+    def anchor(self) -> dict[str, str]:
+        """This list as one ``trust.anchors`` entry of c2pa-rs's settings."""
         part = dict(self.parts)
         entry = {"trust_kind": "manifest", "trust_anchors": part.get("anchors.pem", "")}
         if "allowed.pem" in part:
             entry["allowed_list"] = part["allowed.pem"]
-        return [entry]
+        return entry
 
 
 def load_trust_lists(setting: str) -> tuple[TrustList, ...]:
@@ -134,8 +134,8 @@ def _context(trust_lists: tuple[TrustList, ...]):
     import c2pa
 
     settings: dict[str, Any] = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
-    if anchors := [entry for t in trust_lists for entry in t.anchors()]:
-        settings["trust"] = {"anchors": anchors}
+    if trust_lists:
+        settings["trust"] = {"anchors": [t.anchor() for t in trust_lists]}
     return c2pa.Context.from_dict(settings)
 
 

@@ -92,10 +92,7 @@ known: dict[tuple[int, str], ScanResult | None] = st.session_state.setdefault("s
 typed: dict[int, ScanResult | None] = {}
 for i in items:
     if (i.id, i.result_sha256) not in known:
-        try:
-            known[(i.id, i.result_sha256)] = i.scan_result()
-        except CaseError:
-            known[(i.id, i.result_sha256)] = None
+        known[(i.id, i.result_sha256)] = i.readable_result()
     typed[i.id] = known[(i.id, i.result_sha256)]
 for stale in set(known) - {(i.id, i.result_sha256) for i in items}:  # only the open case's items are kept
     del known[stale]
