@@ -112,7 +112,7 @@ def _add(store: CaseStore, settings, args: argparse.Namespace, who: str) -> int:
     sources = list_sources(args.paths, settings.max_file_bytes)
     results = scan(sources, make_context(settings))
     analysed = ((result.file.name, source, result) for source, result in zip(sources, results, strict=True))
-    outcome = add_analysed(store, c.id, analysed, who, settings.max_file_bytes)
+    outcome = add_analysed(store, c.id, analysed, who, settings)
     for path, why in outcome.not_added:
         say(f"not added: {path}: {why}", file=sys.stderr)
     say(

@@ -19,20 +19,26 @@ from core.metadata.exif import read_exifread
 from core.metadata.thumbnail import open_thumbnail
 from core.pipeline import warm_up_worker
 from core.settings import Settings
+from core.sources import Source
 
 
-def preview_safely(data: bytes, settings: Settings, size: int) -> bytes | None:
+def preview_safely(data: bytes | Source, settings: Settings, size: int) -> bytes | None:
     """A small JPEG of an image as displayed, made in a worker under the per-file limits, so
-    that the dashboard and the reports never decode untrusted bytes in their own process.
-    None when the bytes hold no image that decodes within the limits."""
+    that the dashboard and the reports never decode untrusted bytes in their own process (nor
+    inflate an archive member: a ``Source`` is read by the worker). None when the bytes hold no
+    image that decodes within the limits."""
     outcome = run_limited(
         _quietly,
-        (preview_jpeg, data, settings.max_pixels, size),
+        (_preview_of, data, settings.max_file_bytes, settings.max_pixels, size),
         settings.file_timeout_s,
         settings.file_memory_mb,
         warm_up=warm_up_worker,
     )
     return outcome.value if outcome.status == "ok" else None
+
+
+def _preview_of(item: bytes | Source, max_bytes: int, max_pixels: int, size: int) -> bytes | None:
+    return preview_jpeg(item.read(max_bytes) if isinstance(item, Source) else item, max_pixels, size)
 
 
 # Long side, in pixels, of the images the forensic viewer shows.

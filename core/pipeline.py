@@ -90,7 +90,8 @@ def prepare_safely(source: Source, ctx: Context) -> Row:
         f"not completed: the analysis of this file stopped ({outcome.status})"
     )
     with contextlib.suppress(AnalysisError):  # unreadable now: the row still says why it stopped
-        result.file, _ = describe_bytes(source.read(settings.max_file_bytes), source.name)
+        data = source.read_isolated(settings.max_file_bytes, settings.file_timeout_s, settings.file_memory_mb)
+        result.file, _ = describe_bytes(data, source.name)
     messages = {
         "time_limit": f"analysis of this file stopped after {settings.file_timeout_s:g} s (setting file_timeout_s)",
         "memory_limit": "analysis of this file stopped: it needed more than "

@@ -7,9 +7,10 @@ store, the dashboard and the Ray engine.
 - ZIP archives, recognised by their content (never by their name), are expanded: each
   member is a source named ``archive.zip/folder/photo.jpg``, under the limits of
   ``core.intake.archive`` (member count, sizes, compression ratio; nested archives are
-  not opened). A local archive is only listed here, from its directory; each member is
-  inflated when it is read, inside the per-file worker. An uploaded archive is already in
-  memory and is expanded at once, under the same limits.
+  not opened). An archive's directory is listed by a worker process under limits, and each
+  member is inflated when it is read, inside the per-file worker: the listing process (the
+  CLI, the dashboard server) never inflates anything. An uploaded archive is first written
+  to a spool file (``spool_upload``) and then read like a local one.
 
 Listing never decodes anything; a source is read (``Source.read``) by the worker that
 analyses it.
@@ -17,18 +18,34 @@ analyses it.
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import fnmatch
 import glob
+import hashlib
+import io
 import os
+import stat
+import tempfile
+import time
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import AnalysisError, ReadFailed
 from core.escaping import printable_path
-from core.intake import open_regular, read_bytes, refuse_oversized
-from core.intake.archive import ArchiveRefused, expand_zip, is_zip, list_members, open_zip, read_member
+from core.intake import SNIFF_BYTES, open_regular, read_bytes, refuse_oversized
+from core.intake.archive import (
+    LIST_MEMORY_MB,
+    LIST_TIMEOUT_S,
+    ArchiveRefused,
+    Member,
+    is_archive,
+    list_archive,
+    open_zip,
+    read_member,
+)
+from core.isolation import run_limited
 
 GLOB_CHARS = "*?["
 
@@ -56,22 +73,11 @@ class Source:
 
     @classmethod
     def from_upload(cls, name: str, data: bytes, max_member_bytes: int) -> list[Source]:
-        """An uploaded file, or each member of an uploaded ZIP archive."""
-        if not is_zip(data):
+        """An uploaded file, or each member of an uploaded ZIP archive: the archive is spooled
+        to a file, listed by a worker and each member inflated by the worker that analyses it."""
+        if not is_archive(io.BytesIO(data), len(data), data[:SNIFF_BYTES]):
             return [cls.from_bytes(name, data)]
-        try:
-            members = expand_zip(name, data, max_member_bytes)
-        except AnalysisError as exc:
-            return [cls(path=printable_path(name), data=data, error=exc)]
-        return [
-            cls(
-                path=printable_path(m.name),
-                data=m.data or b"",
-                error=m.error,
-                file_name=printable_path(m.file_name) or None,
-            )
-            for m in members
-        ]
+        return _archive_members(spool_upload(data), name, max_member_bytes)
 
     def read(self, max_bytes: int) -> bytes:
         """The file's bytes, under the size limit. Raises the error already known for this
@@ -83,9 +89,20 @@ class Source:
         if self.uri is not None:
             return read_uri(self.uri, max_bytes)
         if self.member is not None:
-            with open_regular(self.file) as (fh, _):
-                return read_member(open_zip(fh), self.member, max_bytes)
+            return read_member(_open_archive(self.file), self.member, max_bytes)
         return read_bytes(self.file, max_bytes)
+
+    def read_isolated(self, max_bytes: int, timeout_s: float, memory_mb: int) -> bytes:
+        """``read``, where reading means inflating an archive member, done by a worker process
+        under the given limits (its bytes come back): the caller never inflates anything."""
+        if self.member is None or self.error is not None:
+            return self.read(max_bytes)
+        outcome = run_limited(_read_job, (self, max_bytes), timeout_s, memory_mb)
+        if outcome.status != "ok":
+            raise ArchiveRefused(f"the member could not be extracted: {outcome.message}")
+        if isinstance(outcome.value, AnalysisError):
+            raise outcome.value
+        return outcome.value
 
     @property
     def name(self) -> str:
@@ -114,27 +131,131 @@ def list_sources(paths: Iterable[str | os.PathLike], max_file_bytes: int) -> lis
 
 
 def _local(path: Path, max_file_bytes: int) -> list[Source]:
-    """A local file, or the members of a local ZIP archive (listed from its directory)."""
+    """A local file, or the members of a local ZIP archive."""
     try:
-        with open_regular(path) as (fh, _):
-            if not is_zip(fh.read(4)):
+        with open_regular(path) as (fh, size):
+            if not is_archive(fh, size, fh.read(SNIFF_BYTES)):
                 return [Source.from_path(path)]
-            fh.seek(0)
-            members = list_members(printable_path(str(path)), open_zip(fh), max_file_bytes)
-    except ArchiveRefused as exc:
-        return [dataclasses.replace(Source.from_path(path), error=exc)]
     except AnalysisError:  # not readable (a link, a FIFO, no permission): its row will say why
         return [Source.from_path(path)]
-    return [
-        Source(
-            path=printable_path(m.name),
-            file=path,
-            member=m.entry,
-            error=m.error,
-            file_name=printable_path(m.file_name) or None,
-        )
-        for m in members
-    ]
+    return _archive_members(path, str(path), max_file_bytes)
+
+
+def _archive_members(path: Path, name: str, max_file_bytes: int) -> list[Source]:
+    """One source per member of the archive at ``path`` (shown as ``name``), listed by a worker
+    process; an archive that cannot be listed is one source carrying the reason."""
+    outcome = run_limited(
+        _list_job, (path, printable_path(name), max_file_bytes), LIST_TIMEOUT_S, LIST_MEMORY_MB
+    )
+    if outcome.status == "ok" and isinstance(outcome.value, list):
+        members: list[Member] = outcome.value
+        return [
+            Source(
+                path=printable_path(m.name),
+                file=path,
+                member=m.entry,
+                error=m.error,
+                file_name=printable_path(m.file_name) or None,
+            )
+            for m in members
+        ]
+    error = (
+        outcome.value
+        if outcome.status == "ok"
+        else ArchiveRefused(f"the ZIP archive's directory could not be listed: {outcome.message}")
+    )
+    return [Source(path=printable_path(name), file=path, error=error)]
+
+
+# The archive a worker read its last member from, kept open: an archive's members are read
+# one after another, and parsing a 10,000-entry directory again for each would cost minutes.
+_last_archive: dict[tuple, tuple[contextlib.ExitStack, zipfile.ZipFile]] = {}
+
+
+def _open_archive(path: Path) -> zipfile.ZipFile:
+    """The archive at ``path`` opened (``open_regular`` rules), reusing the last one while the
+    file is the same one (same inode, size and modification time)."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        raise ReadFailed(f"cannot read the archive: {exc.strerror or exc}") from exc
+    key = (str(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _last_archive:
+        for stack, _ in _last_archive.values():
+            stack.close()
+        _last_archive.clear()
+        stack = contextlib.ExitStack()
+        try:
+            fh, _ = stack.enter_context(open_regular(path))
+            _last_archive[key] = (stack, open_zip(fh))
+        except BaseException:
+            stack.close()
+            raise
+    return _last_archive[key][1]
+
+
+def _read_job(source: Source, max_bytes: int) -> bytes | AnalysisError:
+    try:
+        return source.read(max_bytes)
+    except AnalysisError as exc:
+        return exc
+
+
+def _list_job(path: Path, name: str, max_file_bytes: int) -> list[Member] | AnalysisError:
+    """What a worker runs to list an archive: its members, or the reason it was refused."""
+    try:
+        return list_archive(path, name, max_file_bytes)
+    except AnalysisError as exc:
+        return exc
+
+
+# Uploaded archives are spooled here (one file per content) and removed after a day unused.
+SPOOL_DIR = (
+    Path(tempfile.gettempdir()) / f"image-forensics-uploads-{os.getuid() if hasattr(os, 'getuid') else 0}"
+)
+SPOOL_KEEP_S = 24 * 3600
+_private_spool: list[Path] = []
+
+
+def _spool_dir() -> Path:
+    """The shared spool folder when it is this user's own and private; otherwise (another user
+    made it, or made it a link) a folder private to this process."""
+    SPOOL_DIR.mkdir(mode=0o700, exist_ok=True)
+    info = SPOOL_DIR.lstat()
+    if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077:
+        return SPOOL_DIR
+    if not _private_spool:
+        _private_spool.append(Path(tempfile.mkdtemp(prefix="image-forensics-uploads-")))
+    return _private_spool[0]
+
+
+def spool_upload(data: bytes) -> Path:
+    """The upload's bytes in a spool file named by their SHA-256 (written once, private to this
+    user), so that workers read the archive's members from disk, one at a time."""
+    folder = _spool_dir()
+    _prune_spool(folder)
+    path = folder / f"{hashlib.sha256(data).hexdigest()}.upload"
+    try:
+        if path.stat().st_size == len(data) and not path.is_symlink():
+            os.utime(path)
+            return path
+    except FileNotFoundError:
+        pass
+    fd, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(temporary, path)
+    return path
+
+
+def _prune_spool(folder: Path) -> None:
+    cutoff = time.time() - SPOOL_KEEP_S
+    for old in folder.glob("*"):
+        try:
+            if old.lstat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass  # another server removed it first
 
 
 def list_files(paths: Iterable[str | os.PathLike]) -> list[Path]:

@@ -58,15 +58,23 @@ def analyze_uploads(
     ctx = analysis_context()
     cache = st.session_state.setdefault("batch_results", {})
     sources = upload_sources(files)
-    keys = [(s.path, hashlib.sha256(s.data or b"").hexdigest()) for s in sources]
+    keys = [_source_key(s) for s in sources]
     todo = [i for i, k in enumerate(keys) if k not in cache]
     known = len(sources) - len(todo)
     on_progress(known, len(sources))
     results = scan([sources[i] for i in todo], ctx, lambda done: on_progress(known + done, len(sources)))
     for i, result in zip(todo, results, strict=True):
         cache[keys[i]] = result
-        cache[keys[i] + ("thumb",)] = thumbnail_uri(sources[i].data) if result.status == "ok" else None
+        cache[keys[i] + ("thumb",)] = thumbnail_uri(sources[i]) if result.status == "ok" else None
     return [cache[k] for k in keys], [cache[k + ("thumb",)] for k in keys]
+
+
+def _source_key(source: Source) -> tuple[str, str]:
+    """An upload by name and content; an archive member by its name, its spooled archive (named
+    by the archive's SHA-256) and its entry: members are never inflated here to hash them."""
+    if source.data is not None:
+        return _key(source.path, source.data)
+    return source.path, f"{source.file.name if source.file else ''}#{source.member}"
 
 
 def upload_sources(files: list[tuple[str, bytes]]) -> list[Source]:
@@ -75,9 +83,9 @@ def upload_sources(files: list[tuple[str, bytes]]) -> list[Source]:
     return [source for name, data in files for source in Source.from_upload(name, data, limit)]
 
 
-def thumbnail_uri(data: bytes | None, size: int = 96) -> str | None:
-    """A small JPEG data URI of an image, for table thumbnails (made in a file worker)."""
-    preview = preview_safely(data, analysis_context().settings, size) if data else None
+def thumbnail_uri(source: Source, size: int = 96) -> str | None:
+    """A small JPEG data URI of an image, for table thumbnails (read and made in a file worker)."""
+    preview = preview_safely(source.data if source.data is not None else source, analysis_context().settings, size)
     return "data:image/jpeg;base64," + base64.b64encode(preview).decode() if preview else None
 
 
@@ -171,7 +179,5 @@ def add_uploads_to_case(
     """Add analysed uploads to a case: (added, already there, not added because unreadable)."""
     sources = upload_sources(files)
     analysed = ((source.path, source, result) for source, result in zip(sources, results, strict=True))
-    outcome = add_analysed(
-        case_store(), case_id, analysed, analyst(), analysis_context().settings.max_file_bytes
-    )
+    outcome = add_analysed(case_store(), case_id, analysed, analyst(), analysis_context().settings)
     return outcome.added, outcome.already_there, len(outcome.not_added)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import zipfile
 
 from core.context import make_context
-from core.intake import archive
 from core.pipeline import analyze_batch
 from core.schema import FileFacts, ScanResult
 from core.settings import Settings
@@ -47,21 +46,20 @@ def test_zip_bomb_and_nested_zip_are_refused_per_member():
             "ok.jpg": encode(photo(), "JPEG"),
         }
     )
-    members = archive.expand_zip("up.zip", data, 10**8)
-    codes = {m.name: (m.error.code if m.error else "ok") for m in members}
+    sources = Source.from_upload("up.zip", data, 10**8)
+    codes = {s.path: (s.error.code if s.error else "ok") for s in sources}
     assert codes == {
         "up.zip/bomb.png": "archive_refused",
         "up.zip/inner.zip": "ok",  # read, then reported as not an image: its row has its hashes
         "up.zip/ok.jpg": "ok",
     }
-    (inner,) = analyze_batch(
-        [Source(path="up.zip/inner.zip", data=members[1].data)], make_context(Settings(classifier=False))
-    )
+    results = analyze_batch(sources, make_context(Settings(classifier=False)))
+    inner = results[1]
     assert inner.error.code == "not_an_image" and "ZIP archive" in inner.error.message and inner.file.sha256
-    small_limit = archive.expand_zip(
+    (small_limit,) = Source.from_upload(
         "up.zip", make_zip({"big.jpg": b"\x01" * 5000}, zipfile.ZIP_STORED), 1000
     )
-    assert small_limit[0].error.code == "file_too_large"
+    assert small_limit.error.code == "file_too_large"
 
 
 def test_broken_zip_is_one_error_row():

@@ -7,11 +7,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core.schema import ScanResult
 from core.sources import Source
 
 from .store import CaseError, CaseStore
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 
 @dataclass
@@ -26,7 +30,7 @@ def add_analysed(
     case: int | str,
     analysed: Iterable[tuple[str, Source, ScanResult]],
     who: str,
-    max_file_bytes: int,
+    settings: Settings,
 ) -> Added:
     """Add ``(name, source, result)`` triples to an open case. A file is stored only when its
     bytes, read again to store them, hash to the SHA-256 its result was made from."""
@@ -39,7 +43,7 @@ def add_analysed(
             outcome.not_added.append((result.path, result.error.message if result.error else "unreadable"))
             continue
         try:
-            data = source.read(max_file_bytes)
+            data = source.read_isolated(settings.max_file_bytes, settings.file_timeout_s, settings.file_memory_mb)
             if hashlib.sha256(data).hexdigest() != result.file.sha256:
                 outcome.not_added.append((result.path, "the file changed while it was analysed"))
                 continue
