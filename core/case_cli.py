@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from core.cases import CaseError, CaseStore, add_analysed, audit_head, verify_case
 from core.context import make_context
 from core.escaping import say
 from core.exporters import CaseExport, formats, write_file
+from core.reports.bundle import read_key
 from core.scan import scan
 from core.settings import load_settings
 from core.sources import list_sources
@@ -99,7 +99,7 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
             raise CaseError(
                 f"the {exporter.name} is the internal record and is never redacted; use another format"
             )
-        key = Path(args.sign_key).read_bytes() if args.sign_key else None
+        key = read_key(args.sign_key) if args.sign_key else None
         write_file(exporter, CaseExport(store, args.case, args.redact, settings, key), args.out)
         say(f"{exporter.name} written: {args.out}")
     return 0

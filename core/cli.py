@@ -25,7 +25,13 @@ from core.context import make_context
 from core.escaping import say
 from core.exporters import formats
 from core.output import Written
-from core.reports.bundle import bundle_facts, generate_signing_key, verify_bundle
+from core.reports.bundle import (
+    VERIFY_TIME_LIMIT_S,
+    bundle_facts,
+    generate_signing_key,
+    read_key,
+    verify_bundle,
+)
 from core.scan import scan
 from core.settings import load_settings
 from core.sources import list_sources
@@ -190,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("file")
     x.add_argument("--public-key", help="require a signature that verifies with this Ed25519 public key")
     x.add_argument("--head", help="require this audit head (the hash `case verify` printed)")
+    x.add_argument(
+        "--time-limit",
+        type=float,
+        default=VERIFY_TIME_LIMIT_S,
+        metavar="S",
+        help=f"stop hashing after S seconds; the bundle then does not verify (default {VERIFY_TIME_LIMIT_S:g})",
+    )
     x = bundle_commands.add_parser("keygen", help="make an Ed25519 key pair for signing bundles")
     x.add_argument("--out", required=True, help="writes OUT.key (private, mode 0600) and OUT.pub")
     return parser
@@ -320,8 +333,14 @@ def band_counts(bands: Counter[str]) -> str:
 
 def _verify_bundle(args: argparse.Namespace) -> int:
     """Every problem, then the verdict, the audit head to compare, and what a missing signature means."""
-    key = Path(args.public_key).read_bytes() if args.public_key else None
-    problems = verify_bundle(args.file, public_key_pem=key, expected_head=args.head)
+    try:
+        key = read_key(args.public_key) if args.public_key else None
+    except ValueError as exc:
+        say(f"error: {exc}")
+        return USAGE_ERROR
+    problems = verify_bundle(
+        args.file, public_key_pem=key, expected_head=args.head, time_limit_s=args.time_limit
+    )
     for problem in problems:
         say(problem)
     say("bundle verifies: every file matches its manifest" if not problems else f"{len(problems)} problem(s)")

@@ -191,3 +191,46 @@ def test_hostile_zips_give_problems_not_tracebacks(bundle, tmp_path):
     raw[central + 10 : central + 12] = (99).to_bytes(2, "little")  # the central directory's method
     method.write_bytes(bytes(raw))
     assert any("report.html" in p for p in verify_bundle(method))
+
+
+def test_verification_is_bounded_and_never_inflates_a_refused_member(bundle, tmp_path, monkeypatch):
+    """Regression: a 33 MB bundle declaring 8 x 3.9 GiB was still being hashed at 150 s, members
+    over the limit included. A bomb member is named and never inflated; hashing stops at the
+    time limit, and then the bundle does not verify; a crafted directory is refused unparsed."""
+    import os
+    import struct
+
+    import core.reports.bundle as bundle_module
+
+    path, manifest, _, _ = bundle
+    original = next(n for n in manifest["files"] if n.startswith("originals/"))
+    bomb = tmp_path / "bomb.zip"
+    rewrite(path, bomb, lambda n, d: [(n, b"\x00" * (64 * 1024**2) if n == original else d)])
+    hashed = []
+    real = bundle_module._hash_member
+    monkeypatch.setattr(bundle_module, "_hash_member", lambda zf, n, dl: hashed.append(n) or real(zf, n, dl))
+    problems = verify_bundle(bomb)
+    assert any(
+        p.startswith(f"{original}: compressed ") and p.endswith("(a ZIP bomb?); not inflated")
+        for p in problems
+    )
+    assert original not in hashed and "report.html" in hashed
+
+    hashed.clear()
+    stopped = verify_bundle(path, time_limit_s=0)
+    assert hashed == [] and stopped[-1].startswith("verification stopped after 0 s: ")
+    assert stopped[-1].endswith("file(s) not hashed (the first: items.csv); the bundle is not verified")
+
+    crafted = bytearray(path.read_bytes())
+    at = crafted.rfind(b"PK\x05\x06")
+    crafted[at + 8 : at + 12] = struct.pack("<2H", 0xFFFF, 0xFFFF)  # 65,535 declared entries: fine
+    declared = tmp_path / "declared.zip"
+    declared.write_bytes(bytes(crafted))
+    monkeypatch.setattr(bundle_module, "MAX_ENTRIES", 1000)
+    assert verify_bundle(declared) == ["not a readable ZIP file: it declares 65,535 entries, more than 1,000"]
+
+    fifo = tmp_path / "key.pub"
+    os.mkfifo(fifo)
+    from core.cli import main
+
+    assert main(["bundle", "verify", str(path), "--public-key", str(fifo)]) == 2  # refused, never read

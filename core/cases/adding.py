@@ -43,7 +43,9 @@ def add_analysed(
             outcome.not_added.append((result.path, result.error.message if result.error else "unreadable"))
             continue
         try:
-            data = source.read_isolated(settings.max_file_bytes, settings.file_timeout_s, settings.file_memory_mb)
+            data = source.read_isolated(
+                settings.max_file_bytes, settings.file_timeout_s, settings.file_memory_mb
+            )
             if hashlib.sha256(data).hexdigest() != result.file.sha256:
                 outcome.not_added.append((result.path, "the file changed while it was analysed"))
                 continue

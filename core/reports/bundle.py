@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import time
 import zipfile
 import zlib
 from datetime import UTC, datetime
@@ -30,6 +31,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from core.cases import CaseStore
 from core.detector.loader import describe_local_model
+from core.errors import AnalysisError
+from core.intake import read_bytes
+from core.intake.archive import read_directory
 from core.settings import Settings
 
 from . import build_report, render_csv, render_html, render_json, render_pdf
@@ -40,6 +44,14 @@ REPORT_FILES = ("results.json", "report.html", "report.pdf", "items.csv")
 # Bounds checked before anything is read.
 MAX_JSON_BYTES = 256 * 1024 * 1024
 MAX_MEMBER_BYTES = 4 * 1024 * 1024 * 1024
+# What one verification reads at most: entries in the directory, the directory's own size, the
+# bytes inflated in all, a member's compression ratio (a report or an original is never
+# squeezed 500:1; deflate's most is about 1,030:1, what a bomb uses), and the time it takes.
+MAX_ENTRIES = 200_000
+MAX_DIRECTORY_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 64 * 1024**3
+MAX_RATIO = 500
+VERIFY_TIME_LIMIT_S = 900.0
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -90,7 +102,10 @@ def create_bundle(
 
 
 def verify_bundle(
-    path: str | Path, public_key_pem: bytes | None = None, expected_head: str | None = None
+    path: str | Path,
+    public_key_pem: bytes | None = None,
+    expected_head: str | None = None,
+    time_limit_s: float = VERIFY_TIME_LIMIT_S,
 ) -> list[str]:
     """Every way the bundle differs from what a bundle must be; an empty list means it verifies.
 
@@ -100,15 +115,22 @@ def verify_bundle(
     entries, no encrypted or unknown compression, sizes bounded before reading. Then every
     file is hashed against the manifest, the audit head of the manifest and of the results
     must agree (and equal ``expected_head`` when given), and with ``public_key_pem`` the
-    manifest's Ed25519 signature must verify."""
+    manifest's Ed25519 signature must verify. Bounded: the directory is checked from its end
+    record before it is parsed, a refused member is never inflated, and hashing stops (the
+    bundle then does not verify) at ``time_limit_s``."""
+    deadline = time.monotonic() + time_limit_s
     try:
-        zf = zipfile.ZipFile(path)
+        zf = _open_bounded(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         return [f"not a readable ZIP file: {exc}"]
     with zf:
         infos = zf.infolist()
-        problems = _structure_problems(infos)
+        problems, refused = _structure_problems(infos)
         sizes = {i.filename: i.file_size for i in infos}
+        if sum(i.file_size for i in infos if i.filename not in refused) > MAX_TOTAL_BYTES:
+            return problems + [
+                f"the bundle declares more than {MAX_TOTAL_BYTES:,} bytes in all; not hashed (a bundle is never this large)"
+            ]
         manifest, problem = _read_json(zf, sizes, MANIFEST)
         if problem:
             return problems + [problem]
@@ -134,11 +156,17 @@ def verify_bundle(
         present = set(sizes)
         for name in sorted(present - set(listed) - {MANIFEST, SIGNATURE}):
             problems.append(f"{name}: in the bundle but not in the manifest")
+        unchecked = []
         for name, want in sorted(listed.items()):
             if name not in present:
                 problems.append(f"{name}: listed in the manifest but missing from the bundle")
                 continue
-            digest, problem = _hash_member(zf, name)
+            if name in refused:
+                continue  # its problem is listed above; inflating it is what the limits forbid
+            if time.monotonic() > deadline:
+                unchecked.append(name)
+                continue
+            digest, problem = _hash_member(zf, name, deadline)
             if problem:
                 problems.append(problem)
             elif digest != want:
@@ -147,6 +175,11 @@ def verify_bundle(
                 )
             elif name.startswith("originals/") and name.split("/", 1)[1] != want:
                 problems.append(f"{name}: an original's name must be its own SHA-256")
+        if unchecked:
+            problems.append(
+                f"verification stopped after {time_limit_s:g} s: {len(unchecked)} file(s) not hashed "
+                f"(the first: {unchecked[0]}); the bundle is not verified"
+            )
         head = manifest.get("audit_head")
         if head != results.get("audit_head"):
             problems.append("the manifest's audit head is not the one results.json records")
@@ -162,13 +195,26 @@ def bundle_facts(path: str | Path) -> dict[str, Any]:
     records (to compare with the head ``case verify`` printed) and whether it is signed at all
     (an unsigned bundle proves only that its files match its own manifest)."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with _open_bounded(path) as zf:
             sizes = {i.filename: i.file_size for i in zf.infolist()}
             manifest, _ = _read_json(zf, sizes, MANIFEST)
     except (zipfile.BadZipFile, OSError, ValueError):
         return {"audit_head": None, "signed": False}
     head = manifest.get("audit_head") if isinstance(manifest, dict) else None
     return {"audit_head": head if isinstance(head, dict) else None, "signed": SIGNATURE in sizes}
+
+
+# An Ed25519 key in PEM is a few hundred bytes.
+MAX_KEY_BYTES = 64 * 1024
+
+
+def read_key(path: str | Path) -> bytes:
+    """A signing or public key file, read under the rules for untrusted files (a regular file,
+    bounded): a FIFO or /dev/zero given as a key is refused, not read forever."""
+    try:
+        return read_bytes(path, MAX_KEY_BYTES)
+    except AnalysisError as exc:
+        raise ValueError(f"the key {path} cannot be used: {exc.message}") from exc
 
 
 def sign_manifest(manifest_bytes: bytes, private_key_pem: bytes) -> bytes:
@@ -225,10 +271,14 @@ def _signature_problems(zf: zipfile.ZipFile, sizes: dict[str, int], public_key_p
     return []
 
 
-def _structure_problems(infos: list[zipfile.ZipInfo]) -> list[str]:
-    problems = []
+def _structure_problems(infos: list[zipfile.ZipInfo]) -> tuple[list[str], set[str]]:
+    """What is wrong with the bundle's directory, and the members never to inflate because of
+    it (too large, a bomb, encrypted, an unknown method, duplicated)."""
+    problems: list[str] = []
     seen: set[str] = set()
+    refused: set[str] = set()
     for info in infos:
+        before = len(problems)
         name = info.filename
         if name in seen:
             problems.append(f"{name}: appears more than once (a reader may take either copy)")
@@ -244,7 +294,27 @@ def _structure_problems(infos: list[zipfile.ZipInfo]) -> list[str]:
             problems.append(f"{name}: unknown compression method {info.compress_type}")
         if info.file_size > MAX_MEMBER_BYTES:
             problems.append(f"{name}: declares {info.file_size:,} bytes, more than any bundle file")
-    return problems
+        elif info.file_size > 1024**2 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            problems.append(
+                f"{name}: compressed {info.file_size // max(info.compress_size, 1):,}:1, more than any "
+                "bundle file (a ZIP bomb?); not inflated"
+            )
+        if len(problems) > before:
+            refused.add(name)
+    return problems, refused
+
+
+def _open_bounded(path: str | Path) -> zipfile.ZipFile:
+    """The bundle opened after its end record was checked: no more entries and no larger a
+    directory than a bundle can have, so a crafted directory is refused before it is parsed."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        directory = read_directory(fh, size)
+    if directory is not None and directory.entries > MAX_ENTRIES:
+        raise ValueError(f"it declares {directory.entries:,} entries, more than {MAX_ENTRIES:,}")
+    if directory is not None and directory.size > MAX_DIRECTORY_BYTES:
+        raise ValueError(f"its directory is {directory.size:,} bytes, more than {MAX_DIRECTORY_BYTES:,}")
+    return zipfile.ZipFile(path)
 
 
 def _read_json(zf: zipfile.ZipFile, sizes: dict[str, int], name: str) -> tuple[Any, str | None]:
@@ -275,12 +345,14 @@ def _item_hashes(results: dict) -> list[str] | None:
     return hashes if all(isinstance(h, str) and _HEX64.fullmatch(h) for h in hashes) else None
 
 
-def _hash_member(zf: zipfile.ZipFile, name: str) -> tuple[str, str | None]:
+def _hash_member(zf: zipfile.ZipFile, name: str, deadline: float) -> tuple[str, str | None]:
     digest = hashlib.sha256()
     try:
         with zf.open(name) as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
+                if time.monotonic() > deadline:
+                    return "", f"{name}: not hashed in full before the time limit; the bundle is not verified"
     except (
         zipfile.BadZipFile,
         zlib.error,
