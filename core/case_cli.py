@@ -35,7 +35,8 @@ def run_case(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if getattr(args, "model", None):
             overrides["model"] = args.model
         settings = load_settings(args.config, overrides=overrides)
-        store = settings.open_store()
+        # Verifying never writes: a store on write-protected evidence media verifies too.
+        store = settings.open_store(read_only=args.case_command == "verify")
         return _dispatch(store, settings, args)
     except BrokenPipeError:
         raise  # the reader went away (`| head`): the CLI stops quietly, as for a scan
@@ -78,7 +79,16 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
     elif cmd == "note":
         store.add_note(args.case, args.text, who, args.item)
         say("note added")
+    elif cmd == "rekey":
+        if not args.confirm:
+            raise CaseError(
+                "re-keying gives the store a new anchor key and is recorded in every case: add --confirm"
+            )
+        names = store.rekey(who)
+        say(f"new case key {store.key_path}; re-anchored {len(names)} case(s), each log records it")
     elif cmd == "verify":
+        if store.read_only:
+            say(f"store opened read-only ({store.root}): nothing in it is changed while it is verified")
         problems = verify_case(store, args.case)
         for problem in problems:
             say(problem)
@@ -106,8 +116,9 @@ def _dispatch(store: CaseStore, settings, args: argparse.Namespace) -> int:
 
 
 def _add(store: CaseStore, settings, args: argparse.Namespace, who: str) -> int:
+    store.require_writable()  # said before anything is analysed
     c = store.case(args.case)
-    if c.status != "open":  # said before anything is analysed
+    if c.status != "open":
         raise CaseError(f"case {c.name!r} is closed; re-open it to add files")
     sources = list_sources(args.paths, settings.max_file_bytes)
     results = scan(sources, make_context(settings))

@@ -157,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     x.add_argument("case")
     x = case_commands.add_parser(
+        "rekey",
+        parents=[common],
+        help="give a store whose anchor key is lost a new key (only when every audit log is intact; recorded)",
+    )
+    x.add_argument("--confirm", action="store_true", help="yes: make a new key and record it in every case")
+    x = case_commands.add_parser(
         "report", parents=[common], help="write a report: " + ", ".join(formats("case"))
     )
     x.add_argument("case")

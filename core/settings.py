@@ -217,9 +217,9 @@ class Settings:
     def store_path(self) -> str:
         return self.case_store or default_store_path()
 
-    def open_store(self):
+    def open_store(self, read_only: bool = False):
         """The case store these settings name, with its anchor key."""
-        return CaseStore(self.store_path(), key_path=self.case_key or None)
+        return CaseStore(self.store_path(), key_path=self.case_key or None, read_only=read_only)
 
     def detector_models(self) -> list[str]:
         """The extra classifiers of the setting ``detectors``, in order, each once, without ``model``."""

@@ -131,9 +131,96 @@ def test_a_path_in_the_hash_column_never_names_a_file(case):
 
 def test_another_key_does_not_verify_the_anchor(case, tmp_path):
     store, case_id = case
-    other = CaseStore(store.root, key_path=tmp_path / "elsewhere.key")
+    elsewhere = tmp_path / "elsewhere.key"
+    elsewhere.write_text("ab" * 32)
+    elsewhere.chmod(0o600)
+    other = CaseStore(store.root, key_path=elsewhere)
     assert any("does not verify with this store's key" in p for p in verify_case(other, case_id))
-    assert (tmp_path / "elsewhere.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_store_copied_without_its_key_is_never_re_keyed_silently(case, tmp_path, capsys):
+    """Regression: a store opened where its key is missing got a new key, the next write
+    re-anchored the log under it and verify passed. Now verify says the key is missing, writes
+    are refused, and only an explicit `case rekey --confirm` (refused for a broken log) makes a
+    new key, recorded in every case's audit log."""
+    from core.cli import main
+
+    store, case_id = case
+    missing = tmp_path / "copied" / "anchor.key"
+    args = ["--store", str(store.root), "--analyst", "ana"]
+    assert main(["case", "verify", str(case_id), *args, "--config", _config(tmp_path, missing)]) == 1
+    out = capsys.readouterr().out
+    assert f"the audit log's anchor cannot be checked: the case key {missing} is missing" in out
+    assert (
+        main(["case", "note", str(case_id), "after the copy", *args, "--config", _config(tmp_path, missing)])
+        == 2
+    )
+    assert "nothing is written" in capsys.readouterr().err
+    assert not missing.exists()
+    assert [e["action"] for e in store.audit_log(case_id)][
+        -1
+    ] == "note_added"  # the earlier note, not this one
+
+    assert main(["case", "rekey", *args, "--config", _config(tmp_path, missing)]) == 2
+    assert "add --confirm" in capsys.readouterr().err
+    sql(store, "UPDATE audit SET details = '{}' WHERE id = 2")  # a broken log is never re-keyed
+    assert main(["case", "rekey", "--confirm", *args, "--config", _config(tmp_path, missing)]) == 2
+    assert "its audit log is broken" in capsys.readouterr().err and not missing.exists()
+
+
+def test_an_intact_store_without_its_key_can_be_re_keyed_on_purpose(case, tmp_path, capsys):
+    from core.cli import main
+
+    store, case_id = case
+    missing = tmp_path / "copied" / "anchor.key"
+    args = ["--store", str(store.root), "--analyst", "desk lead", "--config", _config(tmp_path, missing)]
+    assert main(["case", "rekey", "--confirm", *args]) == 0
+    assert "re-anchored 2 case(s)" in capsys.readouterr().out
+    assert missing.stat().st_mode & 0o777 == 0o600
+    log = store.audit_log(case_id)
+    assert (log[-1]["action"], log[-1]["actor"]) == ("store_rekeyed", "desk lead")
+    assert main(["case", "verify", str(case_id), *args]) == 0
+    assert main(["case", "rekey", "--confirm", *args]) == 2  # the key is there now
+    assert "is there: a store is re-keyed only when its key is lost" in capsys.readouterr().err
+
+
+def _config(tmp_path, key) -> str:
+    config = tmp_path / "desk.toml"
+    config.write_text(f"case_key = {str(key)!r}\n")
+    return str(config)
+
+
+def test_a_store_on_write_protected_media_verifies_and_refuses_changes(case, tmp_path, monkeypatch, capsys):
+    """Regression: `case verify` and `case add` on a store in a read-only folder ended in a sqlite
+    traceback. Read-only media are opened immutable: verify works and says so, changes are
+    refused with one line, and nothing is written there."""
+    import os
+
+    import core.cases.store as store_module
+    from core.cli import main
+
+    store, case_id = case
+    key = tmp_path / "keys" / "anchor.key"
+    if os.geteuid() == 0:  # root writes anywhere: the media's protection is what is detected
+        monkeypatch.setattr(store_module, "_write_protected", lambda root, db: True)
+    else:
+        for path in [*store.root.rglob("*"), store.root]:
+            path.chmod(path.stat().st_mode & ~0o222)
+    before = sorted(p.name for p in store.root.iterdir())
+    args = ["--store", str(store.root), "--analyst", "ana", "--config", _config(tmp_path, key)]
+    assert main(["case", "verify", str(case_id), *args]) == 0
+    out = capsys.readouterr().out
+    assert f"store opened read-only ({store.root})" in out and "the chain of custody verify" in out
+    picture = tmp_path / "new.jpg"
+    picture.write_bytes(encode(photo((64, 48), seed=9), "JPEG"))
+    assert main(["case", "add", str(case_id), str(picture), "--no-classifier", *args]) == 2
+    err = capsys.readouterr().err
+    assert "is open read-only (its folder or database cannot be written)" in err and "Traceback" not in err
+    assert main(["case", "list", *args]) == 0
+    assert sorted(p.name for p in store.root.iterdir()) == before
+    if os.geteuid() != 0:
+        for path in [*store.root.rglob("*"), store.root]:
+            path.chmod(path.stat().st_mode | 0o200)
 
 
 def test_the_head_is_printed_for_keeping_elsewhere(case):

@@ -34,6 +34,7 @@ def add_analysed(
 ) -> Added:
     """Add ``(name, source, result)`` triples to an open case. A file is stored only when its
     bytes, read again to store them, hash to the SHA-256 its result was made from."""
+    store.require_writable()
     c = store.case(case)
     if c.status != "open":
         raise CaseError(f"case {c.name!r} is closed; re-open it to add files")

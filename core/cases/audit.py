@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,25 +53,47 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-class AnchorKey:
-    """The secret that anchors audit heads, created once (mode 0600) where no one edits the database."""
+class KeyMissing(FileNotFoundError):
+    """The key that anchored a store's audit log is not where the settings say."""
 
-    def __init__(self, path: Path):
+
+class AnchorKey:
+    """The secret that anchors audit heads, created once (mode 0600) where no one edits the database.
+
+    Created only for a store that was never anchored (``may_create``): a store copied to a
+    machine without its key must not be given a new one silently, or its next write would
+    re-anchor a possibly rewritten log and verify would pass. Re-keying is an explicit,
+    audited act (``CaseStore.rekey``)."""
+
+    def __init__(self, path: Path, may_create: Callable[[], bool] = lambda: True):
         self.path = path
+        self.may_create = may_create
         self._key: bytes | None = None
 
     def _secret(self) -> bytes:
         if self._key is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as fh:
-                    fh.write(secrets.token_hex(32))
-            except FileExistsError:
-                pass
+            if not self.path.exists() and not self.may_create():
+                raise KeyMissing(
+                    f"the case key {self.path} is missing, but this store's audit log was anchored with a key: "
+                    "restore that key (copy it from the machine that made the store; setting case_key), or "
+                    "re-key the store on purpose with `python -m core case rekey --confirm` (recorded in every "
+                    "case's audit log). Until then the anchor cannot be checked and nothing is written"
+                )
+            self.create()
             _refuse_unsafe(self.path)
             self._key = bytes.fromhex(self.path.read_text().strip())
         return self._key
+
+    def create(self) -> bool:
+        """Write a new key where none is; whether one was written."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        return True
 
     def mac(self, case_id: int, entries: int, head: str) -> str:
         message = f"{case_id}:{entries}:{head}".encode()

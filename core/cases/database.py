@@ -35,7 +35,18 @@ MIGRATIONS = (
 )
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, mode: str = "rw") -> sqlite3.Connection:
+    """A connection: ``rw``, ``ro`` (read only, beside writers: what ``case verify`` uses) or
+    ``immutable`` (a store on write-protected media: SQLite takes no lock and writes no ``-shm``
+    file, which it could not create there)."""
+    if mode != "rw":
+        query = "mode=ro" + ("&immutable=1" if mode == "immutable" else "")
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?{query}", uri=True, timeout=60, isolation_level=None
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=60000")
+        return conn
     conn = sqlite3.connect(path, timeout=60, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
@@ -61,8 +72,8 @@ def write(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 @contextmanager
-def read(path: Path) -> Iterator[sqlite3.Connection]:
-    conn = connect(path)
+def read(path: Path, mode: str = "rw") -> Iterator[sqlite3.Connection]:
+    conn = connect(path, mode)
     try:
         yield conn
     finally:

@@ -18,9 +18,10 @@ class NotAnOriginal(ValueError):
 
 
 class Originals:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, create: bool = True):
         self.folder = folder
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.folder.mkdir(parents=True, exist_ok=True)
 
     def path(self, sha256: str) -> Path:
         """Where an original is kept. Only a well-formed SHA-256 names a path (a tampered row

@@ -94,6 +94,14 @@ class Item:
             return None
 
 
+def _write_protected(root: Path, db_path: Path) -> bool:
+    """Whether an existing store lies on media this process cannot write (a write-protected
+    drive, a read-only mount, a folder without write permission)."""
+    if not root.exists():
+        return False
+    return not os.access(root, os.W_OK) or (db_path.exists() and not os.access(db_path, os.W_OK))
+
+
 def default_key_path() -> Path:
     """The anchor key's default home: the per-user config folder, apart from the store."""
     from platformdirs import user_config_dir
@@ -109,14 +117,25 @@ def result_digest(result_json: str) -> str:
 class CaseStore:
     """One store folder: ``cases.sqlite3`` and ``originals/``, and the anchor key kept elsewhere."""
 
-    def __init__(self, root: str | os.PathLike, key_path: str | os.PathLike | None = None):
+    def __init__(
+        self, root: str | os.PathLike, key_path: str | os.PathLike | None = None, read_only: bool = False
+    ):
+        """Open (or create) the store. ``read_only`` opens it without writing anything (``case
+        verify``); a store whose folder or database cannot be written (write-protected evidence
+        media) is always opened so, and every change is then refused with a clear error."""
         self.root = Path(root).expanduser()
-        self.originals = Originals(self.root / "originals")
         self.db_path = self.root / "cases.sqlite3"
         self.key_path = Path(key_path).expanduser() if key_path else default_key_path()
-        self.key = AnchorKey(self.key_path)
-        self._migrate()
-        self._sweep_orphans()
+        self.key = AnchorKey(self.key_path, may_create=self._never_anchored)
+        protected = _write_protected(self.root, self.db_path)
+        self.read_only = read_only or protected
+        self._mode = "immutable" if protected else "ro" if read_only else "rw"
+        self.originals = Originals(self.root / "originals", create=not self.read_only)
+        if self.read_only:
+            self._check_readable()
+        else:
+            self._migrate()
+            self._sweep_orphans()
 
     # -- anchor ---------------------------------------------------------------------
     def anchor_mac(self, case_id: int, entries: int, head: str) -> str:
@@ -129,12 +148,84 @@ class CaseStore:
             row = conn.execute("SELECT * FROM anchors WHERE case_id = ?", (case_id,)).fetchone()
         return dict(row) if row else None
 
+    def _never_anchored(self) -> bool:
+        """Whether a new anchor key may be made: only for a store that no key has anchored yet."""
+        if self.read_only:
+            return False
+        try:
+            with self._read() as conn:
+                return conn.execute("SELECT COUNT(*) FROM anchors").fetchone()[0] == 0
+        except sqlite3.OperationalError:  # a store from before anchors: it is anchored for the first time
+            return True
+
+    def rekey(self, actor: str) -> list[str]:
+        """Give a store whose key is lost a new key, on purpose: refused while the key is there,
+        and for any case whose audit chain is broken or does not end where it was anchored (a
+        new key must not bless a rewritten log). Each case's log records the re-keying. Returns
+        the names of the cases re-anchored."""
+        if self.read_only:
+            raise CaseError(f"the store at {self.root} is read-only: it cannot be re-keyed here")
+        if self.key_path.exists():
+            raise CaseError(
+                f"the case key {self.key_path} is there: a store is re-keyed only when its key is lost"
+            )
+        cases = self.cases()
+        for case in cases:
+            entries = self.audit_log(case.id)
+            anchor = self.anchor(case.id)
+            end = (len(entries), entries[-1]["hash"] if entries else None)
+            if audit.verify_chain(entries) or (
+                anchor is not None and (anchor["entries"], anchor["head"]) != end
+            ):
+                raise CaseError(
+                    f"case {case.name!r}: its audit log is broken or does not end where it was anchored; "
+                    "run case verify: a store is re-keyed only when every log is intact"
+                )
+        self.key.create()
+        for case in cases:
+            with self._write() as conn:
+                self._audit(
+                    conn,
+                    case.id,
+                    actor,
+                    "store_rekeyed",
+                    {"key": str(self.key_path), "why": "the key that anchored this log was lost"},
+                )
+        return [c.name for c in cases]
+
     # -- plumbing -------------------------------------------------------------------
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        self.require_writable()
         return database.write(self.db_path)
 
+    def require_writable(self) -> None:
+        """Raises CaseError, saying why, for a store opened read-only: said before any work."""
+        if self.read_only:
+            raise CaseError(
+                f"the store at {self.root} is open read-only"
+                + (" (its folder or database cannot be written)" if self._mode == "immutable" else "")
+                + ": it can be listed, shown and verified, not changed"
+            )
+
     def _read(self) -> AbstractContextManager[sqlite3.Connection]:
-        return database.read(self.db_path)
+        return database.read(self.db_path, self._mode)
+
+    def _check_readable(self) -> None:
+        """A read-only store must exist, be at the current schema (it cannot be migrated) and
+        hold no write-ahead log that an immutable reading would miss."""
+        if not self.db_path.is_file():
+            raise CaseError(f"no case store at {self.root} (and it is opened read-only)")
+        wal = self.db_path.with_name(self.db_path.name + "-wal")
+        if self._mode == "immutable" and wal.exists() and wal.stat().st_size:
+            raise CaseError(
+                f"the store at {self.root} cannot be written and holds changes not yet merged into its database "
+                f"({wal.name}): copy the store folder to writable storage and verify the copy"
+            )
+        if self.schema_version() != len(database.MIGRATIONS):
+            raise CaseError(
+                f"the store at {self.root} is at schema version {self.schema_version()}, not "
+                f"{len(database.MIGRATIONS)}: open it once on writable storage to upgrade it"
+            )
 
     def _migrate(self) -> None:
         # A store from before anchors: its current heads are anchored as found.
@@ -145,7 +236,10 @@ class CaseStore:
             return conn.execute("PRAGMA user_version").fetchone()[0]
 
     def _audit(self, conn: sqlite3.Connection, case_id: int, actor: str, action: str, details: dict) -> None:
-        audit.append(conn, self.key, case_id, actor, action, details)
+        try:
+            audit.append(conn, self.key, case_id, actor, action, details)
+        except audit.KeyMissing as exc:  # the change is rolled back with its transaction
+            raise CaseError(str(exc)) from exc
 
     def _case_row(self, conn: sqlite3.Connection, case: int | str) -> sqlite3.Row:
         key = "id" if isinstance(case, int) or str(case).isdigit() else "name"

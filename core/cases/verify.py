@@ -26,7 +26,7 @@ import os
 from collections import Counter
 from typing import Any
 
-from .audit import verify_chain
+from .audit import KeyMissing, verify_chain
 from .store import CaseError, CaseStore
 
 
@@ -134,7 +134,11 @@ def _anchor_problems(store: CaseStore, case: int | str, entries: list[dict]) -> 
     if anchor is None:
         return ["the audit log has no anchor: it may have been recomputed or replaced"]
     case_id = store.case(case).id
-    if not _same(anchor["mac"], store.anchor_mac(case_id, anchor["entries"], anchor["head"])):
+    try:
+        mac = store.anchor_mac(case_id, anchor["entries"], anchor["head"])
+    except KeyMissing as exc:
+        return [f"the audit log's anchor cannot be checked: {exc}"]
+    if not _same(anchor["mac"], mac):
         return [
             "the audit log's anchor does not verify with this store's key: it was forged, or the key "
             f"({store.key_path}) is not the one the store was anchored with"
