@@ -8,12 +8,17 @@ it, with a bootstrap interval), the threshold that reaches a target false-positi
 the SHA-256 of every file used. With the setting ``calibration`` naming a profile, the ledger
 cites it in numbers ("3 of your 500 verified photos scored this high or higher"). A profile
 made with another model revision is refused: its numbers describe another model.
+
+A profile is evidence the ledger cites, so it is signed: an HMAC-SHA256 under the desk's key
+(setting ``case_key``, the key that anchors the case logs). A profile edited and re-hashed,
+or written by another desk, is refused; its SHA-256 only names it.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import hmac
 import json
 import math
 import random
@@ -21,12 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.cases.audit import AnchorKey, KeyMissing
 from core.errors import AnalysisError
 from core.intake import read_bytes
 from core.schema import Calibration, ScanResult
 from core.thresholds import LOW_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL, WEAK_SIGNAL
 
-PROFILE_VERSION = 1
+PROFILE_VERSION = 2  # 2: signed with the desk's key
 BOOTSTRAP_ROUNDS = 1000
 THRESHOLDS = {"strong": STRONG_SIGNAL, "moderate": MODERATE_SIGNAL, "weak": WEAK_SIGNAL, "low": LOW_SIGNAL}
 # Profiles are small JSON files; anything larger is not one.
@@ -110,15 +116,43 @@ def build_profile(real: list[ScanResult], ai: list[ScanResult], target_fpr: floa
     return profile
 
 
+def _body(profile: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in profile.items() if k not in ("sha256", "signature")}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+
+
 def profile_hash(profile: dict[str, Any]) -> str:
-    body = {k: v for k, v in profile.items() if k != "sha256"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(_body(profile)).hexdigest()
 
 
-def load_profile(path: str | Path) -> dict[str, Any]:
+def sign_profile(profile: dict[str, Any], key: AnchorKey) -> dict[str, Any]:
+    """The profile with its signature: an HMAC-SHA256 of its content under the desk's key."""
+    mac = key.sign(b"calibration-profile:" + _body(profile))
+    return {**profile, "signature": {"algorithm": "HMAC-SHA256", "key": "the desk's case_key", "mac": mac}}
+
+
+def _signature_problem(profile: dict[str, Any], key: AnchorKey) -> str | None:
+    signature = profile.get("signature")
+    mac = signature.get("mac") if isinstance(signature, dict) else None
+    if not isinstance(mac, str):
+        return "it is not signed: write it again with `python -m core calibrate`"
+    try:
+        expected = key.sign(b"calibration-profile:" + _body(profile))
+    except KeyMissing:
+        return f"the desk's key {key.path} is missing, so its signature cannot be checked"
+    if not hmac.compare_digest(mac, expected):
+        return (
+            f"its signature does not verify with this desk's key ({key.path}): it was changed after it was "
+            "written, or written by another desk"
+        )
+    return None
+
+
+def load_profile(path: str | Path, key: AnchorKey) -> dict[str, Any]:
     """A profile, checked: a regular file of bounded size (never a FIFO or a device), JSON of
-    this version with its own hash intact, and every model's part well-formed (``_check_part``),
-    so a bad profile is refused before any file is analysed, naming the problem."""
+    this version with its own hash intact, every model's part well-formed (``_check_part``),
+    and signed with the desk's ``key``, so a bad or forged profile is refused before any file
+    is analysed, naming the problem."""
     try:
         raw = read_bytes(path, MAX_PROFILE_BYTES)
         profile = json.loads(raw)
@@ -128,6 +162,11 @@ def load_profile(path: str | Path) -> dict[str, Any]:
         raise CalibrationError(
             f"the calibration profile {path} cannot be read: {type(exc).__name__}"
         ) from exc
+    if isinstance(profile, dict) and profile.get("profile_version") == 1:
+        raise CalibrationError(
+            f"the calibration profile {path} was written before profiles were signed: write it again with "
+            "`python -m core calibrate`"
+        )
     if not isinstance(profile, dict) or profile.get("profile_version") != PROFILE_VERSION:
         raise CalibrationError(f"{path} is not a calibration profile of version {PROFILE_VERSION}")
     if profile.get("sha256") != profile_hash(profile):
@@ -140,6 +179,8 @@ def load_profile(path: str | Path) -> dict[str, Any]:
     for model, part in profile["models"].items():
         if problem := _check_part(part, files):
             raise CalibrationError(f"the calibration profile {path} is not well-formed: {model!r}: {problem}")
+    if problem := _signature_problem(profile, key):
+        raise CalibrationError(f"the calibration profile {path} is refused: {problem}")
     return profile
 
 

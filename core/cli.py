@@ -19,7 +19,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from core import __version__, ray_engine
-from core.calibration import build_profile
+from core.calibration import build_profile, sign_profile
 from core.case_cli import run_case
 from core.context import make_context
 from core.escaping import say
@@ -385,7 +385,11 @@ def _calibrate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
         parser.print_usage(sys.stderr)
         print(f"{parser.prog} calibrate: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
-    profile = build_profile(real, ai, args.target_fpr)
+    try:
+        profile = sign_profile(build_profile(real, ai, args.target_fpr), settings.desk_key(may_create=True))
+    except OSError as exc:  # the desk's key is missing (a store was anchored with it) or unusable
+        print(f"{parser.prog} calibrate: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
     Path(args.out).write_text(json.dumps(profile, indent=1, ensure_ascii=False), encoding="utf-8")
     for model, part in profile["models"].items():
         strong = part["bands"]["strong"]

@@ -49,7 +49,7 @@ def make_context(settings: Settings) -> Context:
         return Context(settings, None, f"classifier unavailable: {exc}", pem)
     ctx = Context(settings, detector, None, pem)
     if settings.calibration:  # a configuration error, like the trust anchors: said before any file
-        ctx.calibration = load_profile(settings.calibration)
+        ctx.calibration = load_profile(settings.calibration, settings.desk_key())
         ctx.calibration_part = for_model(ctx.calibration, detector.model_id, detector.revision)
     for model in settings.detector_models():  # each extra classifier loads, or says why not, alone
         try:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from core.cases import CaseStore, default_store_path
+from core.cases.audit import AnchorKey
+from core.cases.store import anchored, default_key_path
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
         "calibration",
         "A calibration profile written by `python -m core calibrate` (see [Calibration on your own "
         "photos](cli.md#calibration-on-your-own-photos)): the classifier's ledger line then says how many of the desk's verified photos scored "
-        "as high. A profile made with another model or revision, changed after it was written, or "
-        "unreadable is refused before any file is analysed.",
+        "as high. A profile made with another model or revision, changed after it was written, not "
+        "signed with the desk's key (`case_key`), or unreadable is refused before any file is analysed.",
     ),
     Setting(
         "batch_size",
@@ -129,8 +131,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "case_key",
-        "The secret key (created with mode 0600 on first use) that anchors each case's audit log; keep it "
-        "where the people who handle the store cannot write.",
+        "The secret key (created with mode 0600 on first use) that anchors each case's audit log and signs "
+        "calibration profiles; keep it where the people who handle the store cannot write. A store anchored "
+        "with a key that is missing is never given a new one silently (see `case rekey`).",
         default_text="a per-user config folder",
     ),
     Setting(
@@ -219,7 +222,17 @@ class Settings:
 
     def open_store(self, read_only: bool = False):
         """The case store these settings name, with its anchor key."""
-        return CaseStore(self.store_path(), key_path=self.case_key or None, read_only=read_only)
+        return CaseStore(self.store_path(), key_path=self.key_path(), read_only=read_only)
+
+    def key_path(self) -> Path:
+        return Path(self.case_key).expanduser() if self.case_key else default_key_path()
+
+    def desk_key(self, may_create: bool = False) -> AnchorKey:
+        """The desk's secret (setting ``case_key``): it anchors every case's audit log and signs
+        calibration profiles. ``may_create`` makes it where it is missing, unless a case store
+        was anchored with a key (that one is lost, not replaced: see ``case rekey``)."""
+        db = Path(self.store_path()).expanduser() / "cases.sqlite3"
+        return AnchorKey(self.key_path(), may_create=lambda: may_create and not anchored(db))
 
     def detector_models(self) -> list[str]:
         """The extra classifiers of the setting ``detectors``, in order, each once, without ``model``."""

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from core.calibration import CalibrationError, load_profile, profile_hash
+from core.calibration import CalibrationError, load_profile, profile_hash, sign_profile
 from core.cli import main
 from core.context import make_context
 from core.pipeline import analyze
@@ -14,6 +14,9 @@ from core.settings import Settings
 from core.sources import Source
 from tests.conftest import run_cli
 from tests.images import camera_exif, encode, photo
+
+# The desk's key as the tests' settings name it (the per-session config folder of conftest).
+DESK = Settings().desk_key()
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +52,7 @@ def profile(tmp_path_factory, tiny_model):
 
 
 def test_the_profile_holds_scores_rates_and_the_files_used(profile, tiny_model):
-    data = load_profile(profile)
+    data = load_profile(profile, DESK)
     part = data["models"][str(tiny_model)]
     real = part["real_scores"]
     assert len(real) == 12 and real == sorted(real) and len(part["ai_scores"]) == 4
@@ -71,7 +74,7 @@ def test_the_ledger_cites_the_desk_photos_in_numbers(profile, tiny_model):
         Settings(model=str(tiny_model), calibration=str(profile), forensics=False, stability="never")
     )
     r = analyze(Source.from_bytes("new.jpg", encode(photo((320, 240), seed=50), "JPEG")), ctx)
-    data = load_profile(profile)
+    data = load_profile(profile, DESK)
     real = data["models"][str(tiny_model)]["real_scores"]
     expected = sum(s >= r.classifier.p_artificial for s in real)
     score = next(f for f in r.findings if f.rule == "classifier.score")
@@ -92,7 +95,7 @@ def test_a_changed_or_foreign_profile_is_refused(profile, tiny_model, tiny_model
     other = json.loads(profile.read_text())
     other["models"][str(tiny_model)]["revision"] = "local-sha256:another-model"
     other["sha256"] = profile_hash(other)
-    (tmp_path / "other.json").write_text(json.dumps(other))
+    (tmp_path / "other.json").write_text(json.dumps(sign_profile(other, DESK)))  # the desk's own, re-signed
     with pytest.raises(CalibrationError, match="describe another model"):
         make_context(Settings(model=str(tiny_model), calibration=str(tmp_path / "other.json")))
     (tmp_path / "junk.json").write_bytes(b"\x00\xff not json")
@@ -141,10 +144,10 @@ def test_bundles_record_the_profile_their_items_cite(profile, tiny_model, tmp_pa
     data = encode(photo((320, 240), seed=60), "JPEG")
     store.add_item(c.id, "a.jpg", data, analyze(Source.from_bytes("a.jpg", data), ctx), "ana")
     manifest = create_bundle(store, c.id, tmp_path / "case.zip", settings=ctx.settings)
-    assert manifest["analysis"]["calibration_profiles"] == [load_profile(profile)["sha256"]]
+    assert manifest["analysis"]["calibration_profiles"] == [load_profile(profile, DESK)["sha256"]]
     assert verify_bundle(tmp_path / "case.zip") == []
     with zipfile.ZipFile(tmp_path / "case.zip") as zf:
-        assert load_profile(profile)["sha256"][:12] in zf.read("report.html").decode()
+        assert load_profile(profile, DESK)["sha256"][:12] in zf.read("report.html").decode()
 
 
 @pytest.mark.parametrize(
@@ -177,7 +180,7 @@ def test_a_forged_or_malformed_profile_is_refused_before_any_file(
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps(data))
     with pytest.raises(CalibrationError, match="is not well-formed") as refused:
-        load_profile(forged)
+        load_profile(forged, DESK)
     assert problem in str(refused.value)
     proc = run_cli(
         "scan", str(tmp_path), "--model", str(tiny_model), env={"FORENSICS_CALIBRATION": str(forged)}
@@ -193,8 +196,52 @@ def test_a_profile_path_that_is_not_a_regular_file_or_is_nested_too_deep_is_refu
     os.mkfifo(fifo)
     for path in (fifo, "/dev/zero"):
         with pytest.raises(CalibrationError, match="cannot be read"):
-            load_profile(path)  # returns at once: never opened for reading, never read whole
+            load_profile(path, DESK)  # returns at once: never opened for reading, never read whole
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(CalibrationError, match="cannot be read: RecursionError"):
-        load_profile(deep)
+        load_profile(deep, DESK)
+
+
+def test_an_edited_and_rehashed_profile_or_another_desks_is_refused(profile, tiny_model, tmp_path):
+    """Regression: a profile with forged scores and a recomputed hash was accepted and cited
+    ("500 verified, 0 at or above"): the hash only caught accidents. Profiles are now signed
+    with the desk's key (setting case_key) and refused when the signature does not verify."""
+    from core.cases.audit import AnchorKey
+
+    data = json.loads(profile.read_text())
+    part = data["models"][str(tiny_model)]
+    part["real_scores"] = [0.0] * len(part["real_scores"])  # "no verified photo ever scored this high"
+    for band in part["bands"].values():
+        band["real_at_or_above"] = 0
+    data["sha256"] = profile_hash(data)
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(data))
+    with pytest.raises(CalibrationError, match="its signature does not verify with this desk's key"):
+        load_profile(forged, DESK)
+    proc = run_cli(
+        "scan", str(tmp_path), "--model", str(tiny_model), env={"FORENSICS_CALIBRATION": str(forged)}
+    )
+    assert (proc.returncode, proc.stdout) == (2, "") and "its signature does not verify" in proc.stderr
+
+    other_desk = AnchorKey(tmp_path / "other-desk.key")
+    (tmp_path / "theirs.json").write_text(
+        json.dumps(sign_profile(json.loads(profile.read_text()), other_desk))
+    )
+    with pytest.raises(CalibrationError, match="written by another desk"):
+        load_profile(tmp_path / "theirs.json", DESK)
+    assert load_profile(tmp_path / "theirs.json", other_desk)["models"]  # it holds for the desk that wrote it
+
+    unsigned = json.loads(profile.read_text())
+    del unsigned["signature"]
+    (tmp_path / "unsigned.json").write_text(json.dumps(unsigned))
+    with pytest.raises(CalibrationError, match="it is not signed: write it again"):
+        load_profile(tmp_path / "unsigned.json", DESK)
+    old = dict(unsigned, profile_version=1)
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    with pytest.raises(CalibrationError, match="written before profiles were signed"):
+        load_profile(tmp_path / "old.json", DESK)
+    lost = AnchorKey(tmp_path / "lost.key", may_create=lambda: False)
+    with pytest.raises(CalibrationError, match=r"the desk's key .*lost.key is missing"):
+        load_profile(profile, lost)
+    assert not (tmp_path / "lost.key").exists()

@@ -96,7 +96,11 @@ class AnchorKey:
         return True
 
     def mac(self, case_id: int, entries: int, head: str) -> str:
-        message = f"{case_id}:{entries}:{head}".encode()
+        return self.sign(f"{case_id}:{entries}:{head}".encode())
+
+    def sign(self, message: bytes) -> str:
+        """The HMAC-SHA256 of ``message`` under the key (callers prefix what it signs: an anchor
+        starts with the case's number, a calibration profile with ``calibration-profile:``)."""
         return hmac.new(self._secret(), message, hashlib.sha256).hexdigest()
 
 

@@ -94,6 +94,17 @@ class Item:
             return None
 
 
+def anchored(db_path: Path) -> bool:
+    """Whether the store's database holds an anchor (read without writing anything)."""
+    if not db_path.is_file():
+        return False
+    try:
+        with database.read(db_path, "ro") as conn:
+            return conn.execute("SELECT COUNT(*) FROM anchors").fetchone()[0] > 0
+    except sqlite3.Error:  # a store from before anchors (or no store): it is anchored for the first time
+        return False
+
+
 def _write_protected(root: Path, db_path: Path) -> bool:
     """Whether an existing store lies on media this process cannot write (a write-protected
     drive, a read-only mount, a folder without write permission)."""
@@ -150,13 +161,7 @@ class CaseStore:
 
     def _never_anchored(self) -> bool:
         """Whether a new anchor key may be made: only for a store that no key has anchored yet."""
-        if self.read_only:
-            return False
-        try:
-            with self._read() as conn:
-                return conn.execute("SELECT COUNT(*) FROM anchors").fetchone()[0] == 0
-        except sqlite3.OperationalError:  # a store from before anchors: it is anchored for the first time
-            return True
+        return not self.read_only and not anchored(self.db_path)
 
     def rekey(self, actor: str) -> list[str]:
         """Give a store whose key is lost a new key, on purpose: refused while the key is there,
