@@ -146,8 +146,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "identity_header",
         "An HTTP header that a trusted reverse proxy sets to the signed-in user (e.g. "
-        "`X-Forwarded-User`): the dashboard records that name and asks nobody. Only behind such a proxy: "
-        "anyone can send any header to an unprotected server.",
+        "`X-Forwarded-User`): the dashboard records that name and asks nobody. Honoured only together "
+        "with `proxy_secret`: anyone can send any header to a server the proxy does not guard.",
+    ),
+    Setting(
+        "proxy_secret",
+        "A long random value that the sign-in proxy sends in the header `X-Desk-Proxy-Secret` with every "
+        "request (see [Who did what](cases.md#who-did-what)): `identity_header` is believed only on requests "
+        "that carry it, so a request that reached the dashboard around the proxy cannot name anyone. "
+        "Without it `identity_header` is ignored, and the sidebar says so.",
     ),
 )
 
@@ -212,6 +219,7 @@ class Settings:
     case_key: str = ""
     analyst: str = ""
     identity_header: str = ""
+    proxy_secret: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.stability, bool):  # Settings(stability=False) as before: never

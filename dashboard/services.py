@@ -11,6 +11,7 @@ import base64
 import contextlib
 import dataclasses
 import hashlib
+import hmac
 from collections.abc import Callable
 
 import streamlit as st
@@ -23,6 +24,7 @@ from core.scan import scan
 from core.schema import ScanResult
 from core.settings import load_settings
 from core.sources import Source
+from dashboard.ui import safe
 
 
 @st.cache_resource(show_spinner="Loading the classifier...")
@@ -133,13 +135,25 @@ def case_store() -> CaseStore:
     return analysis_context().settings.open_store()
 
 
+# The header in which the sign-in proxy proves itself (setting proxy_secret).
+PROXY_SECRET_HEADER = "X-Desk-Proxy-Secret"
+
+
+def proxy_proven(secret: str, sent: str | None) -> bool:
+    """Whether a request came through the sign-in proxy: it carries the shared secret (compared
+    in constant time). Without a configured secret nothing is proven."""
+    return bool(secret) and sent is not None and hmac.compare_digest(sent.encode(), secret.encode())
+
+
 def identity() -> tuple[str | None, str]:
     """Who is working, for the chain of custody, and where the name comes from: a trusted
     reverse proxy's header (setting ``identity_header``), Streamlit's login (OIDC, configured
     in ``.streamlit/secrets.toml``), or the name the person typed once this session. Never
     the server's operating-system user: every session would be "root"."""
-    header = analysis_context().settings.identity_header
-    if header and (name := (st.context.headers.get(header) or "").strip()):
+    settings = analysis_context().settings
+    header = settings.identity_header
+    proven = header and proxy_proven(settings.proxy_secret, st.context.headers.get(PROXY_SECRET_HEADER))
+    if proven and (name := (st.context.headers.get(header) or "").strip()):
         return name, f"from the {header} header of the sign-in proxy"
     with contextlib.suppress(Exception):  # no [auth] section: no login
         if st.user.is_logged_in:
@@ -162,6 +176,19 @@ def ask_identity() -> bool:
     """In the sidebar: who is working, asked once per session unless a proxy or a login says.
     Returns whether a name is known (pages that change a case stop until it is)."""
     name, source = identity()
+    settings = analysis_context().settings
+    if settings.identity_header and not settings.proxy_secret:
+        st.sidebar.warning(
+            f"The setting identity_header ({safe(settings.identity_header)}) is ignored: without proxy_secret "
+            "nothing shows that a request came through the sign-in proxy."
+        )
+    elif settings.identity_header and not proxy_proven(
+        settings.proxy_secret, st.context.headers.get(PROXY_SECRET_HEADER)
+    ):
+        st.sidebar.warning(
+            f"This request did not come through the sign-in proxy (no valid {PROXY_SECRET_HEADER}): "
+            f"its {safe(settings.identity_header)} header is ignored."
+        )
     if source == "typed in this session":
         st.sidebar.text_input(
             "Your name, for the chain of custody",

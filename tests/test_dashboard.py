@@ -315,3 +315,32 @@ def test_batch_page_lists_the_file_that_breaks_from_its_device_group(batch_app):
     table = at.dataframe[-1].value
     assert list(table["file"]) == ["edited.jpg"]
     assert table["differs"].iloc[0] == "software GIMP 2.10 (the group: Firmware 1.8.1, 4 of 5)"
+
+
+def test_a_proxy_header_names_nobody_unless_the_proxy_proves_itself(monkeypatch):
+    """Regression: with `identity_header` set and no proxy in front, anyone could claim any
+    analyst name by sending the header. It is believed only with the proxy's shared secret."""
+    from dashboard.services import proxy_proven
+
+    assert proxy_proven("s3cret-from-the-proxy", "s3cret-from-the-proxy")
+    assert not proxy_proven("s3cret-from-the-proxy", "guess")
+    assert not proxy_proven("s3cret-from-the-proxy", None)
+    assert not proxy_proven("", "")  # no secret configured: nothing is proven
+
+    monkeypatch.setenv("FORENSICS_CLASSIFIER", "false")
+    monkeypatch.setenv("FORENSICS_IDENTITY_HEADER", "X-Forwarded-User")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    warnings = [w.value for w in at.sidebar.warning]
+    assert any(
+        "identity_header (X\\-Forwarded\\-User) is ignored: without proxy_secret" in w for w in warnings
+    )
+    assert at.sidebar.text_input(key="analyst")  # the person is asked instead
+    monkeypatch.setenv("FORENSICS_PROXY_SECRET", "s3cret-from-the-proxy")
+    import streamlit as st
+
+    st.cache_resource.clear()  # a server restarted with the secret
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    warnings = [w.value for w in at.sidebar.warning]
+    assert any(
+        "did not come through the sign-in proxy (no valid X-Desk-Proxy-Secret)" in w for w in warnings
+    ), warnings
