@@ -98,7 +98,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "max_pixels",
-        "Images whose header declares more pixels are refused before decoding (`decompression_bomb`). "
+        "Images whose header declares more pixels are refused before decoding (`decompression_bomb`); an "
+        "animation (GIF, WebP, APNG) may use a quarter of it, since each frame is composed on a full canvas. "
         "Pillow's own hard limit (about 179 million pixels) also applies.",
     ),
     Setting(

@@ -243,11 +243,21 @@ def test_text_and_icc_bombs_do_not_fail_an_image_that_browsers_render():
     png = encode(photo((32, 32)), "PNG")
     text = png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"A" * (17 * 1024 * 1024), 9))
     icc = png_chunk(b"iCCP", b"icc\x00\x00" + zlib.compress(b"\x00" * (20 * 1024 * 1024), 9))
-    for extra in (text, icc):
+    rows = {}
+    for name, extra in (("text", text), ("icc", icc)):
         data = png[:33] + extra + png[33:]  # right after IHDR, before the image data
         r = analyze(Source.from_bytes("bomb.png", data), make_context(Settings(classifier=False)))
         assert (r.status, r.error, r.file.width) == ("ok", None, 32)
-    assert "png_text_too_large" in [n.code for n in r.notices] or r.metadata.icc_profile is None
+        rows[name] = r
+    assert "png_text_too_large" in [n.code for n in rows["text"].notices]
+    # Regression: the ICC bomb was dropped with no word; now its row and its ledger say so.
+    icc_row = rows["icc"]
+    assert icc_row.metadata.icc_profile is None
+    assert [n.message for n in icc_row.notices if n.code == "icc_dropped"] == [
+        "the PNG's ICC colour profile (iCCP) inflates past 1,048,576 bytes, more than any real profile (a "
+        "compression bomb?): it was not read, and the pixels were analysed as sRGB"
+    ]
+    assert "metadata.icc_dropped" in [f.rule for f in icc_row.findings]
 
 
 def test_cheap_tricks_do_not_hide_a_declaration():
@@ -330,3 +340,28 @@ def test_an_avif_whose_size_box_was_patched_is_refused_before_decoding():
         "AVIF image that declares 15000x11900 pixels, but its image data holds at most 64x48: the declared size was altered"
     )
     assert analyze(Source.from_bytes("fine.avif", buf.getvalue()), ctx).status == "ok"
+
+
+def test_an_animation_is_limited_by_its_canvas_before_decoding():
+    """Regression: an animated WebP of 13000x13000 (under the still-image limit) took 2.8 GB in
+    its worker. Animations (GIF, WebP, APNG) may use a quarter of max_pixels; stills the whole."""
+    import io
+
+    from PIL import Image
+
+    from core.context import make_context
+    from core.pipeline import analyze
+    from core.settings import Settings
+    from core.sources import Source
+
+    ctx = make_context(Settings(classifier=False, max_pixels=100_000))
+    frames = [Image.new("RGB", (200, 200), (i * 60, 90, 30)) for i in range(3)]
+    for fmt in ("GIF", "WEBP", "PNG"):
+        buffer = io.BytesIO()
+        frames[0].save(buffer, fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
+        r = analyze(Source.from_bytes(f"anim.{fmt.lower()}", buffer.getvalue()), ctx)
+        assert (r.status, r.error.code) == ("error", "decompression_bomb"), fmt
+        assert r.error.message.startswith("animated ") and "200x200 = 40,000 pixels" in r.error.message
+        assert "more than the limit for animations of 25,000" in r.error.message
+        still = analyze(Source.from_bytes(f"still.{fmt.lower()}", encode(frames[0], fmt)), ctx)
+        assert (still.status, still.file.width) == ("ok", 200), fmt

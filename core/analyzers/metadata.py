@@ -5,11 +5,14 @@ damaged blocks."""
 
 from __future__ import annotations
 
+from PIL import PngImagePlugin
+
 from core.context import Context
 from core.escaping import quote
 from core.intake import Intake
+from core.intake.decode import png_icc_dropped
 from core.metadata import extract_metadata
-from core.schema import Finding, ScanResult, to_dict
+from core.schema import Finding, Notice, ScanResult, to_dict
 
 from .base import Analyzer, AnalyzerResult, library_version
 
@@ -27,6 +30,7 @@ DAMAGE_NOTICES = {
     "png_text_malformed": "A PNG text chunk is damaged.",
     "png_chunk_truncated": "The PNG's chunk structure is cut short.",
     "generator_payload_damaged": "A generator's metadata is present but damaged.",
+    "icc_dropped": "The PNG's ICC colour profile is far larger than any real one and was not read.",
 }
 # Editing events quoted in the finding's data (the result keeps up to 20).
 MAX_EDITING_SHOWN = 10
@@ -34,7 +38,16 @@ MAX_EDITING_SHOWN = 10
 
 def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     header = intake.decoded.image if intake.decoded else None
-    return AnalyzerResult(*extract_metadata(intake.data, header))
+    result = AnalyzerResult(*extract_metadata(intake.data, header))
+    if intake.sniffed.format == "png" and png_icc_dropped(intake.data):
+        result.notices.append(Notice("icc_dropped", ICC_DROPPED))
+    return result
+
+
+ICC_DROPPED = (
+    f"the PNG's ICC colour profile (iCCP) inflates past {PngImagePlugin.MAX_TEXT_CHUNK:,} bytes, more than any "
+    "real profile (a compression bomb?): it was not read, and the pixels were analysed as sRGB"
+)
 
 
 def capture_summary(result: ScanResult) -> dict:

@@ -66,6 +66,12 @@ class Decoded:
     animated: bool
 
 
+# An animation's canvas may be at most this fraction of ``max_pixels``: decoders keep the canvas,
+# the previous frame and the frame being decoded (an animated WebP of 13000x13000, within the
+# still-image limit, took 2.8 GB).
+ANIMATION_SHARE = 4
+
+
 def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) -> Decoded:
     """Open and decode ``data`` (already sniffed as a supported image format).
 
@@ -104,6 +110,14 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
             raise DecompressionBomb(
                 f"{sniffed.description} declares {stored_w}x{stored_h} = {stored_w * stored_h:,} pixels, "
                 f"more than the limit of {max_pixels:,} (setting max_pixels); refused before decoding"
+            )
+        animated = getattr(image, "is_animated", False) and image.format != "MPO"
+        if animated and stored_w * stored_h > max_pixels // ANIMATION_SHARE:
+            raise DecompressionBomb(
+                f"animated {sniffed.description} whose canvas is {stored_w}x{stored_h} = {stored_w * stored_h:,} "
+                f"pixels, more than the limit for animations of {max_pixels // ANIMATION_SHARE:,} (a "
+                f"{ANIMATION_SHARE}th of setting max_pixels: each frame is composed on a full canvas, in several "
+                "buffers); refused before decoding"
             )
         try:
             frames = getattr(image, "n_frames", 1)
@@ -147,15 +161,23 @@ def png_for_pixels(data: bytes) -> bytes:
     for pos, ctype, body, complete in png_chunks(data):
         if not complete:
             break
-        drop = ctype in (b"tEXt", b"zTXt", b"iTXt") or (
-            ctype == b"iCCP" and _inflates_past(body.partition(b"\x00")[2][1:], PngImagePlugin.MAX_TEXT_CHUNK)
-        )
+        drop = ctype in (b"tEXt", b"zTXt", b"iTXt") or _oversized_icc(ctype, body)
         if drop:
             kept.append(data[last:pos])
             last = pos + 12 + len(body)
     if not kept:
         return data
     return b"".join(kept) + data[last:]
+
+
+def png_icc_dropped(data: bytes) -> bool:
+    """Whether the PNG holds an ICC profile that ``png_for_pixels`` leaves out (it inflates past
+    Pillow's limit): the file's row must say so, since its colours are then read as sRGB."""
+    return any(complete and _oversized_icc(ctype, body) for _, ctype, body, complete in png_chunks(data))
+
+
+def _oversized_icc(ctype: bytes, body: bytes) -> bool:
+    return ctype == b"iCCP" and _inflates_past(body.partition(b"\x00")[2][1:], PngImagePlugin.MAX_TEXT_CHUNK)
 
 
 def _inflates_past(stream: bytes, limit: int) -> bool:
