@@ -62,6 +62,11 @@ class DecodeFailed(AnalysisError):
     code = "decode_failed"
 
 
+class SizeAltered(DecodeFailed):
+    """The header declares more pixels than the image data holds (a decoder would scale a tiny
+    picture up to hundreds of megabytes): refused on purpose, not damage a viewer might forgive."""
+
+
 class ClassifierUnavailable(Exception):
     """The classifier cannot run (no weights, unmappable labels, broken model folder).
 

@@ -145,6 +145,7 @@ def prepare(source: Source, ctx: Context) -> Row:
         return result, None
     intake = open_intake(data, source.name, source.path, settings.max_pixels, settings.pixels)
     result.file = intake.facts
+    result.notices.extend(intake.notices)
     if intake.decoded is not None and intake.pixels is None:
         # Pixel-reading analyzers are skipped in a metadata-only scan instead of decoding behind its back.
         result.notices.append(Notice("pixels_not_decoded", PIXELS_NOT_DECODED))

@@ -365,3 +365,51 @@ def test_an_animation_is_limited_by_its_canvas_before_decoding():
         assert "more than the limit for animations of 25,000" in r.error.message
         still = analyze(Source.from_bytes(f"still.{fmt.lower()}", encode(frames[0], fmt)), ctx)
         assert (still.status, still.file.width) == ("ok", 200), fmt
+
+
+def _rle8_bmp(width: int, height: int) -> bytes:
+    """An 8-bit RLE bitmap whose data is only its end marker: browsers show it (blank), Pillow refuses it."""
+    import struct
+
+    palette = b"".join(struct.pack("<4B", i, i, i, 0) for i in range(256))
+    data = b"\x00\x01"
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 8, 1, len(data), 2835, 2835, 256, 0)
+    offset = 14 + len(info) + len(palette)
+    return b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info + palette + data
+
+
+def test_a_picture_that_other_decoders_show_is_flagged_not_just_called_damaged():
+    """Regression: a 177-megapixel RLE8 BMP that ends early was `decode_failed` while a browser
+    shows it, so a picture readers see escaped every check without a word. A second, lenient
+    decoding (Pillow as browsers read damaged files, then OpenCV) now says so on the row."""
+    import io
+
+    from PIL import Image
+
+    from core.context import make_context
+    from core.pipeline import analyze
+    from core.settings import Settings
+    from core.sources import Source
+
+    ctx = make_context(Settings(classifier=False))
+    buffer = io.BytesIO()
+    Image.effect_noise((640, 480), 50).convert("RGB").save(buffer, "JPEG")
+    truncated = buffer.getvalue()[:20000]
+    expected = {
+        "blank.bmp": (_rle8_bmp(300, 200), "another decoder (OpenCV) shows a picture in it"),
+        "huge.bmp": (_rle8_bmp(13300, 13300), "another decoder (OpenCV) shows a picture in it"),
+        "cut.jpg": (truncated, "read leniently, as browsers read a damaged file, it shows a 640x480 picture"),
+    }
+    for name, (data, how) in expected.items():
+        r = analyze(Source.from_bytes(name, data), ctx)
+        assert (r.status, r.error.code) == ("error", "decode_failed"), name
+        assert r.error.message.endswith(
+            "yet a more lenient decoder shows a picture in it, which readers may see (notice shown_elsewhere)"
+        )
+        assert [n.message for n in r.notices if n.code == "shown_elsewhere"] == [
+            f"This tool could not decode the picture, but {how}: a browser or viewer may show readers a picture "
+            "that was not analysed. Look at the file in a browser before relying on this row."
+        ], name
+    garbage = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # a JPEG signature and nothing anyone can show
+    r = analyze(Source.from_bytes("nothing.jpg", garbage), ctx)
+    assert r.status == "error" and "shown_elsewhere" not in [n.code for n in r.notices]

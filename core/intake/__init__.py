@@ -24,17 +24,25 @@ from PIL import Image
 
 from core.errors import (
     AnalysisError,
+    DecodeFailed,
     EmptyFile,
     FileTooLarge,
     NotAnImage,
     NotARegularFile,
     ReadFailed,
+    SizeAltered,
     UnsupportedFormat,
 )
-from core.schema import FileFacts
+from core.schema import FileFacts, Notice
 
-from .decode import Decoded, decode, full_resolution
+from .decode import Decoded, decode, full_resolution, pillow_format
+from .second_opinion import notice_text, shown_elsewhere
 from .sniff import EXTENSIONS, Sniffed, sniff
+
+# Said in the error of a row whose picture a more lenient decoder shows (the notice says how).
+SHOWN_ELSEWHERE = (
+    "yet a more lenient decoder shows a picture in it, which readers may see (notice shown_elsewhere)"
+)
 
 # How many leading bytes the sniffer looks at (SVG/HTML detection wants a little text).
 SNIFF_BYTES = 4096
@@ -50,6 +58,7 @@ class Intake:
     sniffed: Sniffed
     decoded: Decoded | None = None
     error: AnalysisError | None = None  # why decoding failed; bytes and facts are still valid
+    notices: list[Notice] = field(default_factory=list)  # what the row must say about its intake
     _full: Image.Image | None = field(default=None, repr=False)
 
     @property
@@ -200,6 +209,12 @@ def open_intake(data: bytes, name: str, path: str, max_pixels: int, pixels: bool
         intake.decoded = decode(data, sniffed, max_pixels, pixels)
     except AnalysisError as exc:
         intake.error = exc
+        # A picture this tool refused may still be shown to readers: the row must say so.
+        damaged = isinstance(exc, DecodeFailed) and not isinstance(exc, SizeAltered)
+        lenient = damaged and pixels and sniffed.format is not None
+        if lenient and (how := shown_elsewhere(data, pillow_format(sniffed.format), max_pixels)):
+            intake.notices.append(Notice("shown_elsewhere", notice_text(how)))
+            intake.error = DecodeFailed(f"{exc.message}; {SHOWN_ELSEWHERE}")
         return intake
     d = intake.decoded
     facts.width, facts.height = d.width, d.height

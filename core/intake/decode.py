@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, PngImagePlugin
 from PIL.JpegImagePlugin import JpegImageFile
 
-from core.errors import DecodeFailed, DecompressionBomb, UnsupportedFormat
+from core.errors import DecodeFailed, DecompressionBomb, SizeAltered, UnsupportedFormat
 
 from .containers import av1_coded_size, has_end_marker, png_chunks
 from .sniff import Sniffed
@@ -87,7 +87,7 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
         warnings.simplefilter("ignore")
         try:
             for_pillow = png_for_pixels(data) if sniffed.format == "png" else data
-            image = Image.open(io.BytesIO(for_pillow), formats=[_pillow_format(sniffed.format)])
+            image = Image.open(io.BytesIO(for_pillow), formats=[pillow_format(sniffed.format)])
         except Image.DecompressionBombError as exc:
             raise DecompressionBomb(f"refused before decoding: {exc}") from exc
         except Exception as exc:  # Pillow plugins raise many types for broken headers
@@ -102,7 +102,7 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
         if coded and stored_w * stored_h > coded[0] * coded[1]:
             # libavif would scale the small coded picture up to the declared size: a few hundred
             # bytes then become hundreds of megabytes of pixels.
-            raise DecodeFailed(
+            raise SizeAltered(
                 f"{sniffed.description} that declares {stored_w}x{stored_h} pixels, but its image data holds at "
                 f"most {coded[0]}x{coded[1]}: the declared size was altered"
             )
@@ -224,7 +224,7 @@ def _check_complete(data: bytes, sniffed: Sniffed) -> None:
         )
 
 
-def _pillow_format(fmt: str | None) -> str:
+def pillow_format(fmt: str | None) -> str:
     return {
         "jpeg": "JPEG",
         "png": "PNG",
