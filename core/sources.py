@@ -147,6 +147,8 @@ def _archive_members(path: Path, name: str, max_file_bytes: int) -> list[Source]
     outcome = run_limited(
         _list_job, (path, printable_path(name), max_file_bytes), LIST_TIMEOUT_S, LIST_MEMORY_MB
     )
+    if outcome.status == "ok" and outcome.value == []:  # every file gets a row, an empty archive too
+        outcome.value = ArchiveRefused("the ZIP archive holds no files")
     if outcome.status == "ok" and isinstance(outcome.value, list):
         members: list[Member] = outcome.value
         return [

@@ -151,3 +151,20 @@ def test_the_dashboard_servers_memory_stays_flat_while_an_inflating_archive_is_a
     assert all(e.startswith("not_an_image") for e in seen["errors"]), seen["errors"]
     grown_mb = (seen["after_kib"] - seen["before_kib"]) / 1024
     assert grown_mb < 150, f"the server grew by {grown_mb:.0f} MB"
+
+
+def test_an_empty_archive_is_one_row_not_none(tmp_path):
+    """Every file gets a row: a ZIP with no files (or only folders) is one error row saying so."""
+    empty = make_zip({})
+    folders = io.BytesIO()
+    with zipfile.ZipFile(folders, "w") as zf:
+        zf.writestr("photos/", b"")
+    for name, data in (("empty.zip", empty), ("folders.zip", folders.getvalue())):
+        (tmp_path / name).write_bytes(data)
+        for sources in (list_sources([tmp_path / name], 10**8), Source.from_upload(name, data, 10**8)):
+            (result,) = _analyse(sources)
+            assert (result.status, result.error.code, result.error.message) == (
+                "error",
+                "archive_refused",
+                "the ZIP archive holds no files",
+            )

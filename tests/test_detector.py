@@ -411,3 +411,30 @@ def test_a_model_that_asks_to_run_its_own_code_is_refused_before_transformers_re
         said = json.dumps(row, ensure_ascii=False) + proc.stderr
         assert f"asks to run code of its own ({config_file}: {field})" in said, (args, env)
     assert not marker.exists()
+
+
+def test_a_model_config_that_is_a_fifo_or_huge_is_refused_not_waited_on(tiny_model, tmp_path):
+    """A config.json that is a named pipe would hang transformers reading it; one of gigabytes
+    would be read whole. Both are refused, naming the file, before transformers sees the folder."""
+    import os
+    import shutil
+
+    from core.detector.loader import refuse_custom_code
+    from core.errors import ClassifierUnavailable
+
+    piped = tmp_path / "piped"
+    shutil.copytree(tiny_model, piped)
+    (piped / "config.json").unlink()
+    os.mkfifo(piped / "config.json")
+    with pytest.raises(
+        ClassifierUnavailable, match="has a config.json that cannot be used: not read: a named pipe"
+    ):
+        refuse_custom_code(piped, "piped")
+    huge = tmp_path / "huge"
+    shutil.copytree(tiny_model, huge)
+    with open(huge / "preprocessor_config.json", "r+b") as fh:
+        fh.truncate(64 * 1024**2)
+    with pytest.raises(
+        ClassifierUnavailable, match="has a preprocessor_config.json that cannot be used: .*limit"
+    ):
+        refuse_custom_code(huge, "huge")

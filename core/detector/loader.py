@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import ClassifierUnavailable
+from core.errors import AnalysisError, ClassifierUnavailable
+from core.intake import read_bytes
 
 from .model_card import canonical_id, card_for
 
@@ -85,14 +87,16 @@ def refuse_custom_code(folder: Path, model: str) -> None:
     it never asks on standard output whether to run that code, and never runs it."""
     for name in CONFIG_FILES:
         path = folder / name
-        if not path.is_file():
+        if not os.path.lexists(path):
             continue
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ClassifierUnavailable(
-                f"the model {model!r} has a {name} larger than {MAX_CONFIG_BYTES} bytes"
-            )
         try:
-            config = json.loads(path.read_bytes())
+            # A Hub cache links each file to its blob: the link is followed, then the rules for
+            # untrusted files apply (a regular file, bounded: a FIFO would hang transformers).
+            config = json.loads(read_bytes(path.resolve(), MAX_CONFIG_BYTES))
+        except AnalysisError as exc:
+            raise ClassifierUnavailable(
+                f"the model {model!r} has a {name} that cannot be used: {exc.message}"
+            ) from exc
         except (ValueError, RecursionError) as exc:
             raise ClassifierUnavailable(f"the model {model!r} has a {name} that is not JSON ({exc})") from exc
         fields = [f for f in CUSTOM_CODE_FIELDS if isinstance(config, dict) and f in config]
