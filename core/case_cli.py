@@ -7,6 +7,7 @@ case, closed case, bad settings).
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
 from core.cases import CaseError, CaseStore, add_analysed, audit_head, verify_case
@@ -42,6 +43,9 @@ def run_case(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         raise  # the reader went away (`| head`): the CLI stops quietly, as for a scan
     except (CaseError, ValueError, OSError) as exc:
         say(f"{parser.prog} case: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except sqlite3.Error as exc:  # a store whose tables are not what a case store holds
+        say(f"{parser.prog} case: error: the case store's database cannot be used: {exc}", file=sys.stderr)
         return USAGE_ERROR
 
 

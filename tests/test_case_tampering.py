@@ -242,3 +242,36 @@ def test_a_key_others_can_write_is_refused_with_the_fix(case, tmp_path):
         reopened.add_note(case_id, "after the key was opened up", "ana")
     key.chmod(0o600)
     assert verify_case(CaseStore(store.root, key_path=key), case_id) == []
+
+
+def test_a_file_that_is_not_a_case_store_is_one_line_on_every_surface(tmp_path, monkeypatch, capsys):
+    """A store folder whose database is random bytes, or another program's SQLite file, ended
+    in an sqlite traceback; it is one line in the CLI and on the Cases page."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.cli import main
+    from tests.test_dashboard import CASES_PAGE
+
+    (tmp_path / "noise").mkdir()
+    (tmp_path / "noise" / "cases.sqlite3").write_bytes(bytes(range(256)) * 20)
+    other = tmp_path / "other"
+    other.mkdir()
+    with sqlite3.connect(other / "cases.sqlite3") as db:
+        db.execute("CREATE TABLE x (a)")
+        db.execute("PRAGMA user_version = 2")
+    for store in ("noise", "other"):
+        root = tmp_path / store
+        assert main(["case", "list", "--store", str(root)]) == 2
+        err = capsys.readouterr().err
+        assert (
+            f"the case store at {root} cannot be opened: its database is damaged or is not a case store"
+            in err
+        )
+        monkeypatch.setenv("FORENSICS_CASE_STORE", str(root))
+        monkeypatch.setenv("FORENSICS_ANALYST", "ana")
+        import streamlit as st
+
+        st.cache_resource.clear()
+        page = AppTest.from_file(CASES_PAGE, default_timeout=120).run()
+        assert not page.exception
+        assert "cannot be opened\\: its database is damaged or is not a case store" in page.error[0].value

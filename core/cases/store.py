@@ -142,11 +142,17 @@ class CaseStore:
         self.read_only = read_only or protected
         self._mode = "immutable" if protected else "ro" if read_only else "rw"
         self.originals = Originals(self.root / "originals", create=not self.read_only)
-        if self.read_only:
-            self._check_readable()
-        else:
-            self._migrate()
-            self._sweep_orphans()
+        try:
+            if self.read_only:
+                self._check_readable()
+            else:
+                self._migrate()
+                self._sweep_orphans()
+        except sqlite3.DatabaseError as exc:  # not a database, damaged, or another program's
+            raise CaseError(
+                f"the case store at {self.root} cannot be opened: its database is damaged or is not a case "
+                f"store ({exc})"
+            ) from exc
 
     # -- anchor ---------------------------------------------------------------------
     def anchor_mac(self, case_id: int, entries: int, head: str) -> str:

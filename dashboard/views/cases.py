@@ -19,7 +19,11 @@ from dashboard.services import analysis_context, analyst, case_store, identity
 from dashboard.ui import dataframe, panel, safe
 
 st.title("Cases")
-store = case_store()
+try:
+    store = case_store()
+except CaseError as exc:  # a damaged store or one on read-only media that cannot be read: one line
+    st.error(safe(exc))
+    st.stop()
 if identity()[0] is None:
     st.warning("Enter your name in the sidebar first: every change to a case records who made it.")
     st.stop()
