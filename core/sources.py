@@ -77,7 +77,14 @@ class Source:
         to a file, listed by a worker and each member inflated by the worker that analyses it."""
         if not is_archive(io.BytesIO(data), len(data), data[:SNIFF_BYTES]):
             return [cls.from_bytes(name, data)]
-        return _archive_members(spool_upload(data), name, max_member_bytes)
+        try:
+            spooled = spool_upload(data)
+        except OSError as exc:  # a full or unwritable temporary folder: this upload's row says so
+            refused = ArchiveRefused(
+                f"the archive could not be written to the spool folder: {exc.strerror or exc}"
+            )
+            return [cls(path=printable_path(name), data=data, error=refused)]
+        return _archive_members(spooled, name, max_member_bytes)
 
     def read(self, max_bytes: int) -> bytes:
         """The file's bytes, under the size limit. Raises the error already known for this

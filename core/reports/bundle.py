@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from core.cases import CaseStore
 from core.detector.loader import describe_local_model
 from core.errors import AnalysisError
-from core.intake import read_bytes
+from core.intake import open_regular, read_bytes
 from core.intake.archive import read_directory
 from core.settings import Settings
 
@@ -307,9 +307,11 @@ def _structure_problems(infos: list[zipfile.ZipInfo]) -> tuple[list[str], set[st
 def _open_bounded(path: str | Path) -> zipfile.ZipFile:
     """The bundle opened after its end record was checked: no more entries and no larger a
     directory than a bundle can have, so a crafted directory is refused before it is parsed."""
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        directory = read_directory(fh, size)
+    try:
+        with open_regular(path) as (fh, size):  # a FIFO or a device is refused, never waited on
+            directory = read_directory(fh, size)
+    except AnalysisError as exc:
+        raise ValueError(exc.message) from exc
     if directory is not None and directory.entries > MAX_ENTRIES:
         raise ValueError(f"it declares {directory.entries:,} entries, more than {MAX_ENTRIES:,}")
     if directory is not None and directory.size > MAX_DIRECTORY_BYTES:
