@@ -87,7 +87,9 @@ def upload_sources(files: list[tuple[str, bytes]]) -> list[Source]:
 
 def thumbnail_uri(source: Source, size: int = 96) -> str | None:
     """A small JPEG data URI of an image, for table thumbnails (read and made in a file worker)."""
-    preview = preview_safely(source.data if source.data is not None else source, analysis_context().settings, size)
+    preview = preview_safely(
+        source.data if source.data is not None else source, analysis_context().settings, size
+    )
     return "data:image/jpeg;base64," + base64.b64encode(preview).decode() if preview else None
 
 

@@ -234,4 +234,6 @@ def test_verification_is_bounded_and_never_inflates_a_refused_member(bundle, tmp
     from core.cli import main
 
     assert main(["bundle", "verify", str(path), "--public-key", str(fifo)]) == 2  # refused, never read
-    assert verify_bundle(fifo) == ["not a readable ZIP file: not read: a named pipe (FIFO)"]  # never waited on
+    assert verify_bundle(fifo) == [
+        "not a readable ZIP file: not read: a named pipe (FIFO)"
+    ]  # never waited on

@@ -275,3 +275,32 @@ def test_a_file_that_is_not_a_case_store_is_one_line_on_every_surface(tmp_path, 
         page = AppTest.from_file(CASES_PAGE, default_timeout=120).run()
         assert not page.exception
         assert "cannot be opened\\: its database is damaged or is not a case store" in page.error[0].value
+
+
+def test_a_link_planted_in_originals_is_reported_and_never_bundled(case, tmp_path):
+    """Someone who can write the store folder replaces an original by a link to a file only the
+    desk can read: verify reports it without following it, and a bundle, a report thumbnail
+    and the Cases page never read through it (the secret would leave in the bundle)."""
+    import os
+
+    from core.reports.bundle import create_bundle
+
+    store, case_id = case
+    secret = tmp_path / "secret.txt"
+    secret.write_text("desk-only: source's phone number")
+    item = store.items(case_id)[0]
+    original = store.original_path(item.sha256)
+    os.chmod(original.parent, 0o755)
+    original.unlink()
+    original.symlink_to(secret)
+    problems = verify_case(store, case_id)
+    assert f"the original {item.sha256[:16]}... cannot be read: not read: a symbolic link" in " ".join(
+        problems
+    )
+    with pytest.raises(
+        CaseError, match=f"the original {item.sha256[:16]}... cannot be used: not read: a symbolic"
+    ):
+        store.read_original(item.sha256)
+    with pytest.raises(CaseError, match="cannot be used"):
+        create_bundle(store, case_id, tmp_path / "case.zip")
+    assert not (tmp_path / "case.zip").exists()

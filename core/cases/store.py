@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import AnalysisError
+from core.intake import read_bytes
 from core.schema import ScanResult
 from core.wellformed import repair, repaired_tree
 
@@ -33,6 +34,8 @@ from .audit import AnchorKey, now
 from .originals import NotAnOriginal, Originals, alive
 
 ITEM_STATUSES = ("to_check", "checked", "flagged")
+# The largest original read back from a store (files are added under max_file_mb).
+MAX_ORIGINAL_BYTES = 4 * 1024**3
 # How each status reads on screen and in reports (the stored value stays the key).
 ITEM_STATUS_LABELS = {"to_check": "to check", "checked": "checked", "flagged": "flagged"}
 CASE_STATUSES = ("open", "closed")
@@ -267,6 +270,21 @@ class CaseStore:
             return self.originals.path(sha256)
         except NotAnOriginal as exc:
             raise CaseError(str(exc)) from None
+
+    def read_original(self, sha256: str) -> bytes:
+        """An original's bytes, read as an untrusted file (a regular file, no link followed) and
+        checked against its name: a link planted in ``originals/`` (to a secret file) or a swapped
+        file is never shown, reported or bundled as the evidence. Raises CaseError saying why."""
+        path = self.original_path(sha256)
+        try:
+            data = read_bytes(path, MAX_ORIGINAL_BYTES)
+        except AnalysisError as exc:
+            raise CaseError(f"the original {sha256[:16]}... cannot be used: {exc.message}") from exc
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise CaseError(
+                f"the original {sha256[:16]}... was modified (it no longer hashes to its name): run case verify"
+            )
+        return data
 
     def _sweep_orphans(self) -> None:
         """Remove originals (and half-written temp files) that no item references and no live process writes."""

@@ -26,8 +26,11 @@ import os
 from collections import Counter
 from typing import Any
 
+from core.errors import AnalysisError
+from core.intake import read_bytes
+
 from .audit import KeyMissing, verify_chain
-from .store import CaseError, CaseStore
+from .store import MAX_ORIGINAL_BYTES, CaseError, CaseStore
 
 
 def expected_state(entries: list[dict]) -> dict[str, Any]:
@@ -172,10 +175,14 @@ def _original_problems(store: CaseStore, item, label: str) -> list[str]:
         path = store.original_path(item.sha256)
     except CaseError as exc:
         return [f"{label}: {exc}"]
-    if not path.exists():
+    if not os.path.lexists(path):
         return [f"{label}: the original {item.sha256[:16]}... is missing"]
     problems = []
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:  # read as an untrusted file: a link planted in originals/ is reported, never followed
+        data = read_bytes(path, MAX_ORIGINAL_BYTES)
+    except AnalysisError as exc:
+        return [f"{label}: the original {item.sha256[:16]}... cannot be read: {exc.message}"]
+    digest = hashlib.sha256(data).hexdigest()
     if digest != item.sha256:
         problems.append(
             f"{label}: the original was modified: it hashes to {digest[:16]}..., the case recorded "

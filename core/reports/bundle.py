@@ -73,7 +73,7 @@ def create_bundle(
     originals = []
     for item in report["items"]:
         name = f"originals/{item['sha256']}"
-        files[name] = store.original_path(item["sha256"]).read_bytes()
+        files[name] = store.read_original(item["sha256"])  # a modified or linked original stops the bundle
         originals.append(
             {"path": name, "file_name": item["file_name"], "item_id": item["id"], "sha256": item["sha256"]}
         )

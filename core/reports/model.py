@@ -19,7 +19,6 @@ from core import __version__, thresholds
 from core.analyzers import REGISTRY
 from core.cases import CaseError, CaseStore, Item
 from core.display import preview_safely
-from core.intake import read_bytes
 from core.schema import GPS, SCHEMA_VERSION, ErrorInfo, FileFacts, ScanResult
 from core.settings import Settings, load_settings
 from core.vocabulary import Band, RowStatus
@@ -112,10 +111,15 @@ def credential_thumbnails(result: ScanResult, settings: Settings) -> list[dict[s
 MAX_CREDENTIAL_THUMBNAILS = 8
 
 
-def thumbnail_b64(path, settings: Settings, size: int = 320) -> str | None:
+def thumbnail_b64(store: CaseStore, sha256: str, settings: Settings, size: int = 320) -> str | None:
     """A small JPEG of an original, base64-encoded, made in a file worker under the per-file
-    limits of ``settings``; None when it does not decode within them."""
-    preview = preview_safely(read_bytes(path, settings.max_file_bytes), settings, size)
+    limits of ``settings``; None when it does not decode within them, or when the original is
+    missing, modified or a link (``CaseStore.read_original``; ``case verify`` reports it)."""
+    try:
+        data = store.read_original(sha256)
+    except CaseError:
+        return None
+    preview = preview_safely(data, settings, size)
     return base64.b64encode(preview).decode() if preview else None
 
 
@@ -286,7 +290,7 @@ def build_report(
                 "band": scan.verdict.band if scan.verdict else "",
                 "c2pa": str(scan.provenance.c2pa.state or ""),
                 "facts": key_facts(item, result),
-                "thumbnail_jpeg_b64": thumbnail_b64(store.original_path(item.sha256), settings)
+                "thumbnail_jpeg_b64": thumbnail_b64(store, item.sha256, settings)
                 if thumbnails
                 else None,
                 "credential_thumbnails": credential_thumbnails(result, settings) if thumbnails else [],

@@ -224,8 +224,11 @@ if items:
         if typed[item.id] is None:
             st.error(f"Item {item.id}: its stored result cannot be read; run Verify.")
         else:
-            original = store.original_path(item.sha256)
-            data = original.read_bytes() if original.exists() else None
+            try:
+                data = store.read_original(item.sha256)
+            except CaseError as exc:  # missing, modified or a planted link: the stored analysis still shows
+                st.warning(safe(exc))
+                data = None
             show_result(typed[item.id], item.file_name, data, key=f"item-{item.id}")
 
 with panel("Items that break from their device group"):
