@@ -419,7 +419,7 @@ def test_a_model_config_that_is_a_fifo_or_huge_is_refused_not_waited_on(tiny_mod
     import os
     import shutil
 
-    from core.detector.loader import refuse_custom_code
+    from core.detector.loader import refuse_unsafe_config
     from core.errors import ClassifierUnavailable
 
     piped = tmp_path / "piped"
@@ -429,7 +429,7 @@ def test_a_model_config_that_is_a_fifo_or_huge_is_refused_not_waited_on(tiny_mod
     with pytest.raises(
         ClassifierUnavailable, match="has a config.json that cannot be used: not read: a named pipe"
     ):
-        refuse_custom_code(piped, "piped")
+        refuse_unsafe_config(piped, "piped")
     huge = tmp_path / "huge"
     shutil.copytree(tiny_model, huge)
     with open(huge / "preprocessor_config.json", "r+b") as fh:
@@ -437,4 +437,34 @@ def test_a_model_config_that_is_a_fifo_or_huge_is_refused_not_waited_on(tiny_mod
     with pytest.raises(
         ClassifierUnavailable, match="has a preprocessor_config.json that cannot be used: .*limit"
     ):
-        refuse_custom_code(huge, "huge")
+        refuse_unsafe_config(huge, "huge")
+
+
+@pytest.mark.parametrize(
+    ("config_file", "edit", "field"),
+    [
+        ("preprocessor_config.json", {"size": {"height": 100_000, "width": 100_000}}, "size.height=100000"),
+        ("config.json", {"image_size": 65_536}, "image_size=65536"),
+    ],
+)
+def test_a_model_asking_for_giant_inputs_is_refused_before_any_image(
+    tiny_model, tmp_path, config_file, edit, field
+):
+    """A model folder whose configuration asks for 100,000-pixel inputs would make every image
+    tens of gigabytes inside the classifier (in the server's own process): refused by name."""
+    import shutil
+
+    from core.detector.loader import refuse_unsafe_config
+    from core.errors import ClassifierUnavailable
+
+    giant = tmp_path / "giant"
+    shutil.copytree(tiny_model, giant)
+    config = json.loads((giant / config_file).read_text())
+    config.update(edit)
+    (giant / config_file).write_text(json.dumps(config))
+    with pytest.raises(
+        ClassifierUnavailable,
+        match=rf"asks for inputs larger than any image classifier's \({config_file}: {field}\)",
+    ):
+        refuse_unsafe_config(giant, "giant")
+    refuse_unsafe_config(tiny_model, "tiny")  # the real geometry passes

@@ -59,12 +59,12 @@ def locate_model(model: str, revision: str) -> ModelFiles:
             raise ClassifierUnavailable(
                 f"the model folder {model!r} has no config.json; it is not a saved model"
             )
-        refuse_custom_code(path, model)
+        refuse_unsafe_config(path, model)
         return ModelFiles(model_id=str(path), folder=path, revision="local-sha256:" + fingerprint(path)[:16])
     if _looks_like_path(model):
         raise ClassifierUnavailable(f"the model folder {model!r} does not exist")
     files = _from_hub(model, revision)
-    refuse_custom_code(files.folder, model)
+    refuse_unsafe_config(files.folder, model)
     return files
 
 
@@ -81,10 +81,12 @@ CUSTOM_CODE_FIELDS = ("auto_map", "custom_pipelines")
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
 
 
-def refuse_custom_code(folder: Path, model: str) -> None:
+def refuse_unsafe_config(folder: Path, model: str) -> None:
     """Raise ClassifierUnavailable, naming the file and the field, when the model's
-    configuration asks for code of its own: checked before transformers reads the folder, so
-    it never asks on standard output whether to run that code, and never runs it."""
+    configuration asks for code of its own, or for inputs no image classifier uses: checked
+    before transformers reads the folder, so it never asks on standard output whether to run
+    that code, never runs it, and never resizes an image to gigabytes. Configuration files are
+    read as untrusted files (regular, bounded)."""
     for name in CONFIG_FILES:
         path = folder / name
         if not os.path.lexists(path):
@@ -105,6 +107,33 @@ def refuse_custom_code(folder: Path, model: str) -> None:
                 f"the model {model!r} asks to run code of its own ({name}: {', '.join(fields)}); this tool "
                 "never runs a model's own code. Use a model that transformers loads with its built-in classes."
             )
+        if isinstance(config, dict) and (field := _oversized_input(config)):
+            raise ClassifierUnavailable(
+                f"the model {model!r} asks for inputs larger than any image classifier's ({name}: {field}); "
+                f"every image would be resized to it (at most {MAX_INPUT_SIDE} pixels a side are accepted)"
+            )
+
+
+# The largest input side a classifier may ask for (SwinV2 uses 256; the largest public vision
+# backbones stay under 1,024): a config asking 100,000 would make every image tens of gigabytes.
+MAX_INPUT_SIDE = 4096
+_SIZE_FIELDS = ("image_size", "size", "crop_size", "shortest_edge", "longest_edge", "height", "width")
+
+
+def _oversized_input(config: dict) -> str | None:
+    """The first size field (at the top or one level down, as processor configs nest them) above
+    ``MAX_INPUT_SIDE``, as ``field=value``; None when every size is sane."""
+    for key, value in config.items():
+        if key not in _SIZE_FIELDS:
+            continue
+        values = value.items() if isinstance(value, dict) else [(key, value)]
+        for inner, side in values:
+            sides = side if isinstance(side, list) else [side]
+            if any(
+                isinstance(n, int | float) and not isinstance(n, bool) and n > MAX_INPUT_SIDE for n in sides
+            ):
+                return f"{key}" + (f".{inner}" if inner != key else "") + f"={side}"
+    return None
 
 
 def _from_hub(model: str, revision: str) -> ModelFiles:

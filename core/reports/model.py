@@ -290,9 +290,7 @@ def build_report(
                 "band": scan.verdict.band if scan.verdict else "",
                 "c2pa": str(scan.provenance.c2pa.state or ""),
                 "facts": key_facts(item, result),
-                "thumbnail_jpeg_b64": thumbnail_b64(store, item.sha256, settings)
-                if thumbnails
-                else None,
+                "thumbnail_jpeg_b64": thumbnail_b64(store, item.sha256, settings) if thumbnails else None,
                 "credential_thumbnails": credential_thumbnails(result, settings) if thumbnails else [],
                 "result": result,
             }
