@@ -565,7 +565,7 @@ def _details(text: Any) -> Any:
     that its hash check reports it instead of an exception."""
     try:
         return json.loads(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # RecursionError: nested past any real record
         return text
 
 
