@@ -130,6 +130,8 @@ def _add(store: CaseStore, settings, args: argparse.Namespace, who: str) -> int:
     outcome = add_analysed(store, c.id, analysed, who, settings)
     for path, why in outcome.not_added:
         say(f"not added: {path}: {why}", file=sys.stderr)
+    for path, why in outcome.not_indexed:
+        say(f"added, but not in the seen-before index: {path}: {why}", file=sys.stderr)
     say(
         f"case {c.name}: {outcome.added} added, {outcome.already_there} already in the case, "
         f"{len(outcome.not_added)} not added"

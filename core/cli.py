@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from core import __version__, ray_engine
+from core import __version__, index_cli, ray_engine
 from core.calibration import build_profile, sign_profile
 from core.case_cli import run_case
 from core.context import make_context
@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write results to this file ('-': standard output)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary on standard error")
 
+    index_cli.add_parser(commands)
     c = commands.add_parser("case", help="cases: originals, notes, statuses, chain of custody, reports")
     c.add_argument("--store", help="case store folder (setting case_store)")
     c.add_argument("--analyst", help="your name for the chain of custody (setting analyst)")
@@ -222,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             return _calibrate(parser, args)
         if args.command == "case":
             return run_case(parser, args)
+        if args.command == "index":
+            return index_cli.run_index(parser, args)
         if args.command == "bundle" and args.bundle_command == "keygen":
             private, public = generate_signing_key(args.out)
             say(f"private key: {private} (keep it secret); public key: {public}")

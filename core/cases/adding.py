@@ -23,6 +23,9 @@ class Added:
     added: int = 0
     already_there: int = 0
     not_added: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    not_indexed: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # added, but not in the seen-before index
 
 
 def add_analysed(
@@ -50,10 +53,27 @@ def add_analysed(
             if hashlib.sha256(data).hexdigest() != result.file.sha256:
                 outcome.not_added.append((result.path, "the file changed while it was analysed"))
                 continue
-            _, created = store.add_item(c.id, name, data, result, who)
+            item, created = store.add_item(c.id, name, data, result, who)
         except Exception as exc:  # one item that cannot be stored never stops the others
             outcome.not_added.append((result.path, f"{type(exc).__name__}: {str(exc)[:200]}"))
             continue
         outcome.added += created
         outcome.already_there += not created
+        if created:
+            _remember(store, c.name, item.id, name, data, result, settings, outcome)
     return outcome
+
+
+def _remember(store, case_name, item_id, name, data, result, settings, outcome) -> None:
+    """Put a new case item in the seen-before index beside the store (fingerprinted in a file
+    worker), with its case, item and verdict, so that a later copy of it is recognised. An
+    item that cannot be fingerprinted stays in the case; the outcome says so."""
+    from core.index.fingerprint import fingerprint_file
+    from core.index.records import SeenIndex, Sighting, now
+
+    try:
+        fp = fingerprint_file(Source.from_bytes(name, data), settings)
+        verdict = str(result.verdict.band) if result.verdict else None
+        SeenIndex.beside(store.root).add(fp, Sighting(now(), "case", "", name, case_name, item_id, verdict))
+    except Exception as exc:  # the index is memory, not the record: the case item stands
+        outcome.not_indexed.append((result.path, f"{type(exc).__name__}: {str(exc)[:200]}"))

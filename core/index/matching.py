@@ -1,0 +1,164 @@
+"""How a new image relates to one the desk has seen: the kind of match and how strong it is.
+
+Whole-picture codes find re-encoded, resized, colour-shifted and mirrored copies; local
+features, matched and checked for one consistent geometry (a RANSAC homography), find
+crops and pictures placed inside a larger one (a border, a caption, a screenshot), and say
+which copy contains the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fingerprint import Fingerprint
+
+# Bits of 64 by which two ISCC image codes of one picture may differ (re-encoding at q50
+# and resizing to a quarter stay within a few bits; unrelated photos differ by about 32).
+CODE_MATCH_BITS = 10
+CODE_STRONG_BITS = 5
+# Geometrically consistent feature matches that make two pictures share content.
+MIN_INLIERS = 15
+STRONG_INLIERS = 40
+# Below this share of one picture's area inside the other, it is a crop, not the whole.
+WHOLE = 0.9
+
+
+@dataclass
+class Match:
+    kind: str  # "same file", "same picture re-encoded", "resized", "mirrored", "cropped", "contains it"
+    strength: str  # "strong" or "moderate"
+    code_distance: int | None  # bits of 64 between the codes (mirror code for "mirrored")
+    inliers: int  # consistent feature matches (0 when features were not needed)
+    covers: float | None  # share of the earlier picture that the new one shows (crops)
+    why: str  # the sentence a reader sees
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "strength": self.strength,
+            "code_distance": self.code_distance,
+            "inliers": self.inliers,
+            "covers": None if self.covers is None else round(self.covers, 3),
+            "why": self.why,
+        }
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+def compare(new: Fingerprint, old: Fingerprint) -> Match | None:
+    """How ``new`` relates to ``old``, or None when they show different pictures."""
+    if new.sha256 == old.sha256:
+        return Match("same file", "strong", 0, 0, 1.0, "the same file, byte for byte (same SHA-256)")
+    direct, mirrored = hamming(new.code, old.code), hamming(new.code, old.mirror_code)
+    same_shape = abs(new.width / new.height - old.width / old.height) < 0.02
+    if direct <= CODE_MATCH_BITS and same_shape:
+        strength = "strong" if direct <= CODE_STRONG_BITS else "moderate"
+        if (new.width, new.height) == (old.width, old.height):
+            return Match(
+                "same picture re-encoded",
+                strength,
+                direct,
+                0,
+                1.0,
+                f"the same picture at the same size, encoded differently (codes {direct} bits of 64 apart)",
+            )
+        return Match(
+            "resized",
+            strength,
+            direct,
+            0,
+            1.0,
+            f"the same picture resized from {old.width}x{old.height} to {new.width}x{new.height} "
+            f"(codes {direct} bits of 64 apart)",
+        )
+    if mirrored <= CODE_MATCH_BITS and mirrored < direct and same_shape:
+        strength = "strong" if mirrored <= CODE_STRONG_BITS else "moderate"
+        return Match(
+            "mirrored",
+            strength,
+            mirrored,
+            0,
+            1.0,
+            f"the same picture mirrored left to right (codes {mirrored} bits of 64 apart once mirrored)",
+        )
+    return _by_features(new, old, direct)
+
+
+def _by_features(new: Fingerprint, old: Fingerprint, direct: int) -> Match | None:
+    """Crops and containment, from local features that agree on one geometry."""
+    import cv2
+
+    a, b = _descriptors(new), _descriptors(old)
+    if len(a) < MIN_INLIERS or len(b) < MIN_INLIERS:
+        return None
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(a, b)
+    if len(pairs) < MIN_INLIERS:
+        return None
+    pa, pb = _points(new), _points(old)
+    # In pixels of each picture, so that the homography maps one picture's frame onto the other's.
+    src = np.float32([pa[m.queryIdx] * (new.width, new.height) for m in pairs])
+    dst = np.float32([pb[m.trainIdx] * (old.width, old.height) for m in pairs])
+    homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, 0.02 * max(old.width, old.height))
+    inliers = int(mask.sum()) if mask is not None else 0
+    if homography is None or inliers < MIN_INLIERS:
+        return None
+    corners = np.float32([[0, 0], [new.width, 0], [new.width, new.height], [0, new.height]]).reshape(-1, 1, 2)
+    projected = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)
+    frame = np.float32([[0, 0], [old.width, 0], [old.width, old.height], [0, old.height]])
+    shown = _overlap(projected, frame) / float(old.width * old.height)  # of the earlier picture
+    strength = "strong" if inliers >= STRONG_INLIERS else "moderate"
+    if shown < WHOLE:
+        return Match(
+            "cropped",
+            strength,
+            direct,
+            inliers,
+            shown,
+            f"a crop of it: the new image shows about {shown:.0%} of the earlier picture "
+            f"({inliers} matching features agree on one geometry)",
+        )
+    inside = float(old.width * old.height) / max(_polygon_area(projected), 1.0)
+    if inside >= WHOLE:  # the whole picture, no more: a copy whose codes drifted (heavy re-encoding, edits)
+        kind = "same picture re-encoded" if (new.width, new.height) == (old.width, old.height) else "resized"
+        return Match(
+            kind,
+            strength,
+            direct,
+            inliers,
+            shown,
+            f"the same picture ({new.width}x{new.height}, earlier {old.width}x{old.height}); its codes differ by "
+            f"{direct} bits of 64, but {inliers} matching features agree on one geometry",
+        )
+    return Match(
+        "contains it",
+        strength,
+        direct,
+        inliers,
+        shown,
+        f"the earlier picture inside a larger frame (a border, a caption or a screenshot): it fills about "
+        f"{min(inside, 1.0):.0%} of the new image ({inliers} matching features agree on one geometry)",
+    )
+
+
+def _descriptors(fp: Fingerprint) -> np.ndarray:
+    return np.frombuffer(fp.descriptors, np.uint8).reshape(-1, 32)
+
+
+def _points(fp: Fingerprint) -> np.ndarray:
+    return np.frombuffer(fp.points, np.float32).reshape(-1, 2)
+
+
+def _polygon_area(points: np.ndarray) -> float:
+    x, y = points[:, 0], points[:, 1]
+    return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2)
+
+
+def _overlap(polygon: np.ndarray, frame: np.ndarray) -> float:
+    import cv2
+
+    area, _ = cv2.intersectConvexConvex(np.float32(polygon), np.float32(frame))
+    return float(area)

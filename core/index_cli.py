@@ -1,0 +1,103 @@
+"""``python -m core index add|search|stats``: the seen-before index from the command line, with
+the same listing, limits, one row per file and escaping as ``scan``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from core.errors import AnalysisError
+from core.escaping import say
+from core.settings import load_settings
+from core.sources import list_sources
+
+USAGE_ERROR = 2
+
+
+def add_parser(commands) -> None:
+    i = commands.add_parser("index", help="the seen-before index: every image the desk has handled")
+    i.add_argument("--store", help="case store folder (setting case_store); the index lives beside it")
+    i.add_argument("--config", help="TOML file with settings (see the README)")
+    i.add_argument("--json", action="store_true", help="one JSON object per file instead of text")
+    sub = i.add_subparsers(dest="index_command", required=True)
+    x = sub.add_parser(
+        "add", help="fingerprint files and remember them (a reference folder, a debunked archive)"
+    )
+    x.add_argument("paths", nargs="+", metavar="PATH")
+    x.add_argument("--label", default="", help="what these files are, e.g. 'debunked 2026'")
+    x = sub.add_parser("search", help="which earlier images each file matches, and how")
+    x.add_argument("paths", nargs="+", metavar="PATH")
+    sub.add_parser("stats", help="how many images and sightings the index holds")
+
+
+def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from core.index.fingerprint import fingerprint_file
+    from core.index.records import SeenIndex, Sighting, now
+
+    try:
+        settings = load_settings(args.config, overrides={"case_store": args.store})
+        index = SeenIndex.beside(settings.store_path())
+        if args.index_command == "stats":
+            return _print(args, {"index": str(index.folder), **index.stats()})
+        sources = list_sources(args.paths, settings.max_file_bytes)
+    except (ValueError, OSError) as exc:
+        say(f"{parser.prog} index: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    for source in sources:
+        try:
+            fp = fingerprint_file(source, settings)
+        except AnalysisError as exc:
+            _print(args, {"path": source.path, "error": {"code": exc.code, "message": exc.message}})
+            continue
+        if args.index_command == "add":
+            new = index.add(fp, Sighting(now(), "reference", args.label, source.path))
+            _print(args, {"path": source.path, "added": new, **fp.to_dict()})
+        else:
+            _print(
+                args,
+                {
+                    "path": source.path,
+                    "sha256": fp.sha256,
+                    "matches": [f.to_dict() for f in index.search(fp)],
+                },
+            )
+    return 0
+
+
+def _print(args: argparse.Namespace, row: dict) -> int:
+    if args.json:
+        say(json.dumps(row, ensure_ascii=False))
+    else:
+        say(_text(row))
+    return 0
+
+
+def _text(row: dict) -> str:
+    if "images" in row:
+        labels = ", ".join(f"{k}: {v}" for k, v in row["labels"].items()) or "none"
+        sightings = ", ".join(f"{v} {k}" for k, v in row["sightings"].items()) or "none"
+        return f"{row['images']} image(s); sightings: {sightings}; labels: {labels} ({row['index']})"
+    if "error" in row:
+        return f"{row['path']}: not fingerprinted: {row['error']['code']}: {row['error']['message']}"
+    if "added" in row:
+        return (
+            f"{row['path']}: {'added' if row['added'] else 'already known, sighting added'} ({row['iscc']})"
+        )
+    if not row["matches"]:
+        return f"{row['path']}: not seen before"
+    lines = [f"{row['path']}: seen before, {len(row['matches'])} match(es)"]
+    for found in row["matches"]:
+        m = found["match"]
+        lines.append(
+            f"  {m['kind']} ({m['strength']}) of {found['sha256'][:16]}..., first seen {found['first_seen']}: {m['why']}"
+        )
+        for s in found["sightings"]:
+            where = (
+                f"case {s['case_name']!r} item {s['item_id']}"
+                if s["case_name"]
+                else f"{s['kind']} {s['label']!r}".strip()
+            )
+            verdict = f", verdict: {s['verdict']}" if s["verdict"] else ""
+            lines.append(f"    {s['seen_at']}: {where}, {s['path']}{verdict}")
+    return "\n".join(lines)

@@ -1,0 +1,177 @@
+"""The seen-before index (issue 24, first part): a desk that verified a picture is told so when
+a re-encoded, resized, cropped, mirrored or screenshotted copy arrives, with the earlier case,
+item, date and verdict; unrelated pictures never match; the index survives restarts and
+rebuilds its search files from its records."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
+
+from core.cli import main
+from tests.test_corpus_replay import CORPUS
+
+FORENSICS_OFF = ["--no-classifier"]
+
+
+def scene(seed: int, size: tuple[int, int] = (1200, 800)) -> Image.Image:
+    """A picture with structure (shapes, edges, text), as photos have: each seed a different one."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(60):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        w, h = rng.randrange(20, 240), rng.randrange(20, 240)
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        if rng.random() < 0.5:
+            draw.rectangle((x, y, x + w, y + h), fill=colour)
+        else:
+            draw.ellipse((x, y, x + w, y + h), fill=colour, outline=(0, 0, 0), width=3)
+    for n in range(8):
+        draw.text(
+            (rng.randrange(size[0] - 100), rng.randrange(size[1] - 20)), f"sign {seed}-{n}", fill=(0, 0, 0)
+        )
+    return image.filter(ImageFilter.GaussianBlur(0.8))
+
+
+def jpeg(image: Image.Image, quality: int = 92) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def variants(original: Image.Image) -> dict[str, tuple[bytes, str]]:
+    """Each copy a desk meets, with the kind of match the index must name."""
+    w, h = original.size
+    shot = Image.new("RGB", (w + 160, h + 240), (250, 250, 250))
+    shot.paste(original, (80, 80))
+    ImageDraw.Draw(shot).text((80, h + 120), "BREAKING: this photo shows the flood today", fill=(0, 0, 0))
+    left, top = int(w * 0.1), int(h * 0.12)
+    return {
+        "q50.jpg": (jpeg(original, 50), "same picture re-encoded"),
+        "half.jpg": (jpeg(original.resize((w // 2, h // 2))), "resized"),
+        "quarter.jpg": (jpeg(original.resize((w // 4, h // 4))), "resized"),
+        "brighter.jpg": (jpeg(original.point(lambda v: min(255, int(v * 1.12)))), "same picture re-encoded"),
+        "mirror.jpg": (jpeg(ImageOps.mirror(original)), "mirrored"),
+        "crop.jpg": (jpeg(original.crop((left, top, left + int(w * 0.8), top + int(h * 0.75)))), "cropped"),
+        "screenshot.jpg": (jpeg(shot), "contains it"),
+    }
+
+
+def search(store: Path, paths: list[Path], capsys) -> dict[str, dict]:
+    assert main(["index", "--store", str(store), "--json", "search", *map(str, paths)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    return {Path(r["path"]).name: r for r in rows}
+
+
+@pytest.fixture
+def desk(tmp_path, capsys):
+    """A desk whose case 'Flood rumours' holds one verified picture (item 1)."""
+    store = tmp_path / "store"
+    original = tmp_path / "verified.jpg"
+    original.write_bytes(jpeg(scene(1)))
+    args = ["--store", str(store), "--analyst", "ana"]
+    assert main(["case", "new", "Flood rumours", *args]) == 0
+    assert main(["case", "add", "Flood rumours", str(original), *args, *FORENSICS_OFF]) == 0
+    capsys.readouterr()
+    return store, tmp_path
+
+
+def test_every_kind_of_copy_of_a_case_item_is_recognised_with_its_case(desk, capsys):
+    store, folder = desk
+    copies = variants(scene(1))
+    paths = []
+    for name, (data, _) in copies.items():
+        (folder / name).write_bytes(data)
+        paths.append(folder / name)
+    found = search(store, paths, capsys)
+    for name, (_, kind) in copies.items():
+        (match,) = found[name]["matches"]
+        assert match["match"]["kind"] == kind, (name, match["match"])
+        (sighting,) = match["sightings"]
+        assert (sighting["kind"], sighting["case_name"], sighting["item_id"], sighting["path"]) == (
+            "case",
+            "Flood rumours",
+            1,
+            "verified.jpg",
+        )
+        assert sighting["verdict"] == "no conclusion"  # the earlier verdict, as the case recorded it
+    assert 0.5 < found["crop.jpg"]["matches"][0]["match"]["covers"] < 0.7  # 80% x 75% of the picture
+
+
+def test_unrelated_pictures_never_match(desk, capsys):
+    store, folder = desk
+    others = []
+    for seed in range(2, 14):
+        others.append(folder / f"other{seed}.jpg")
+        others[-1].write_bytes(jpeg(scene(seed)))
+    found = search(store, others, capsys)
+    assert {name: row["matches"] for name, row in found.items()} == {p.name: [] for p in others}
+
+
+def test_the_index_survives_restarts_and_rebuilds_its_search_files(desk, capsys):
+    store, folder = desk
+    copy = folder / "copy.jpg"
+    copy.write_bytes(jpeg(scene(1).resize((600, 400)), 70))
+    index = store / "seen-index"
+    for cache in ("seen-codes.usearch", "seen-features.usearch"):
+        (index / cache).unlink()
+    (index / "seen-features.usearch").write_bytes(b"damaged")
+    assert [m["match"]["kind"] for m in search(store, [copy], capsys)["copy.jpg"]["matches"]] == ["resized"]
+    assert (index / "seen-codes.usearch").stat().st_size > 0  # rebuilt from the records
+    assert main(["index", "--store", str(store), "stats"]) == 0
+    assert capsys.readouterr().out.startswith("1 image(s); sightings: 1 case; labels: none")
+
+
+def test_a_reference_folder_is_indexed_with_its_label_and_bad_files_are_rows(tmp_path, capsys):
+    store = tmp_path / "store"
+    folder = tmp_path / "debunked"
+    folder.mkdir()
+    (folder / "fake-flood.jpg").write_bytes(jpeg(scene(5)))
+    (folder / "notes\x1b[31m.txt").write_bytes(b"not a picture")
+    assert main(["index", "--store", str(store), "add", str(folder), "--label", "debunked 2026"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("fake-flood.jpg: added (" + out[0].split("(")[-1])
+    assert out[1].endswith(
+        "notes\\x1b[31m.txt: not fingerprinted: not_an_image: not an image: the content is a text file"
+    )
+    crop = tmp_path / "crop.jpg"
+    crop.write_bytes(jpeg(scene(5).crop((100, 100, 1100, 700)), 60))
+    text = search_text(store, crop, capsys)
+    assert "cropped (strong)" in text and "reference 'debunked 2026'" in text
+
+
+def search_text(store: Path, path: Path, capsys) -> str:
+    assert main(["index", "--store", str(store), "search", str(path)]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")
+def test_real_camera_photos_crops_and_copies_are_found_and_not_confused(tmp_path, capsys):
+    """Real files decide: camera photos from the corpus, indexed; a crop, a quarter-size copy and
+    a mirror of one are found as such, and the other photos match nothing but themselves."""
+    photos = sorted((CORPUS / "camera" / "exif-samples" / "jpg" / "mobile").glob("*.jpg"))
+    store = tmp_path / "store"
+    assert main(["index", "--store", str(store), "add", *map(str, photos), "--label", "archive"]) == 0
+    capsys.readouterr()
+    picture = ImageOps.exif_transpose(Image.open(photos[0])).convert("RGB")
+    w, h = picture.size
+    copies = {
+        "crop.jpg": (picture.crop((w // 10, h // 10, w - w // 5, h - h // 6)), "cropped"),
+        "quarter.jpg": (picture.resize((w // 4, h // 4)), "resized"),
+        "mirror.jpg": (ImageOps.mirror(picture), "mirrored"),
+    }
+    for name, (image, _) in copies.items():
+        (tmp_path / name).write_bytes(jpeg(image, 60))
+    found = search(store, [tmp_path / n for n in copies], capsys)
+    for name, (_, kind) in copies.items():
+        assert [m["match"]["kind"] for m in found[name]["matches"]] == [kind], name
+    themselves = search(store, photos, capsys)
+    assert {n: [m["match"]["kind"] for m in r["matches"]] for n, r in themselves.items()} == {
+        p.name: ["same file"] for p in photos
+    }
