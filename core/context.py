@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from core.calibration import for_model, load_profile
 from core.detector import Detector, get_detector
 from core.errors import ClassifierUnavailable
+from core.index.records import SeenIndex
 from core.provenance.c2pa_credentials import TrustList, load_trust_lists
 from core.settings import Settings
 
@@ -27,6 +28,8 @@ class Context:
     # The calibration profile (setting ``calibration``) and its part for the primary classifier.
     calibration: dict | None = None
     calibration_part: dict | None = None
+    # The desk's seen-before index (setting seen_before), when it has one.
+    seen_index: SeenIndex | None = None
 
 
 def make_context(settings: Settings) -> Context:
@@ -36,6 +39,21 @@ def make_context(settings: Settings) -> Context:
     be used (CalibrationError is a ValueError): a configuration error, reported before any
     file is analysed.
     """
+    ctx = _with_classifiers(settings)
+    ctx.seen_index = open_seen_index(settings)
+    return ctx
+
+
+def open_seen_index(settings: Settings) -> SeenIndex | None:
+    """The desk's seen-before index beside its case store, unless the setting seen_before is
+    ``off`` or the desk has none yet (it is made by the first case item or ``index add``)."""
+    folder = SeenIndex.beside(settings.store_path()).folder
+    if settings.seen_before == "off" or not (folder / "seen.sqlite3").is_file():
+        return None
+    return SeenIndex(folder)
+
+
+def _with_classifiers(settings: Settings) -> Context:
     pem = load_trust_lists(settings.trust_anchors)
     if not settings.classifier:
         return Context(settings, None, CLASSIFIER_DISABLED, pem)

@@ -9,6 +9,9 @@ import sys
 
 from core.errors import AnalysisError
 from core.escaping import say
+from core.index.fingerprint import fingerprint_file
+from core.index.records import SeenIndex, now
+from core.schema import Sighting, to_dict
 from core.settings import load_settings
 from core.sources import list_sources
 
@@ -32,9 +35,6 @@ def add_parser(commands) -> None:
 
 
 def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from core.index.fingerprint import fingerprint_file
-    from core.index.records import SeenIndex, Sighting, now
-
     try:
         settings = load_settings(args.config, overrides={"case_store": args.store})
         index = SeenIndex.beside(settings.store_path())
@@ -59,7 +59,7 @@ def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 {
                     "path": source.path,
                     "sha256": fp.sha256,
-                    "matches": [f.to_dict() for f in index.search(fp)],
+                    "matches": [to_dict(f) for f in index.search(fp)],
                 },
             )
     return 0
@@ -88,9 +88,9 @@ def _text(row: dict) -> str:
         return f"{row['path']}: not seen before"
     lines = [f"{row['path']}: seen before, {len(row['matches'])} match(es)"]
     for found in row["matches"]:
-        m = found["match"]
         lines.append(
-            f"  {m['kind']} ({m['strength']}) of {found['sha256'][:16]}..., first seen {found['first_seen']}: {m['why']}"
+            f"  {found['kind']} ({found['strength']}) of {found['sha256'][:16]}..., first seen "
+            f"{found['first_seen']}: {found['why']}"
         )
         for s in found["sightings"]:
             where = (

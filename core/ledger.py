@@ -28,6 +28,7 @@ from core.analyzers.c2pa import (
 from core.analyzers.classifier import disagreement
 from core.analyzers.metadata import CAVEAT_CAMERA_METADATA, capture_summary
 from core.escaping import quote
+from core.index import seen as seen_before
 from core.schema import C2PAState, Finding, ScanResult, Verdict
 from core.stability import score_range
 from core.thresholds import classifier_band
@@ -65,6 +66,7 @@ CAVEAT_STRIPPED = (
 def collect_findings(result: ScanResult) -> list[Finding]:
     """Every analyzer's findings, in registry order, ranked by strength (strongest first)."""
     findings = [finding for analyzer in REGISTRY for finding in analyzer.findings(result)]
+    findings += seen_before.findings(result)  # the desk's own memory: context, never a verdict
     findings.sort(key=lambda f: f.strength.rank)
     return findings
 

@@ -571,6 +571,32 @@ class Finding:
 
 
 @dataclass
+class Sighting:
+    """Where and when the desk met an image (the seen-before index, ``core/index``)."""
+
+    seen_at: str
+    kind: str  # "case" (an item), "reference" (a folder the desk imported), "scan"
+    label: str = ""  # a reference folder's label ("debunked 2026")
+    path: str = ""  # the file's name or path then
+    case_name: str | None = None
+    item_id: int | None = None
+    verdict: str | None = None  # the verdict band then
+
+
+@dataclass
+class SeenBefore:
+    """``seen_before[]``: an image the desk handled before that this one matches."""
+
+    sha256: str
+    first_seen: str
+    kind: str  # "same file", "same picture re-encoded", "resized", "mirrored", "cropped", "contains it"
+    strength: str  # "strong" or "moderate"
+    why: str  # the sentence that says how they relate
+    covers: float | None = None  # share of the earlier picture this one shows
+    sightings: list[Sighting] = field(default_factory=list)
+
+
+@dataclass
 class Verdict:
     """The hedged summary: a band from a closed vocabulary, never a bare percentage."""
 
@@ -630,6 +656,8 @@ class ScanResult:
     verdict: Verdict | None = None
     notices: list[Notice] = field(default_factory=list)
     analyzers: list[AnalyzerRun] = field(default_factory=list)  # every registered analyzer, in order
+    # Earlier images of the desk this one matches (None: no seen-before index was searched).
+    seen_before: list[SeenBefore] | None = _when_found()
     tool_version: str = ""
     schema_version: str = SCHEMA_VERSION
 

@@ -157,6 +157,13 @@ SETTINGS: tuple[Setting, ...] = (
         "that carry it, so a request that reached the dashboard around the proxy cannot name anyone. "
         "Without it `identity_header` is ignored, and the sidebar says so.",
     ),
+    Setting(
+        "seen_before",
+        "The desk's memory of the images it has handled (see [Seen before](cli.md#seen-before)): `auto` "
+        "searches every analysed image in the index beside the case store, once it exists (every case item is "
+        "put in it; `index add` adds reference folders); `remember` also puts every scanned or uploaded image "
+        "in it; `off` neither.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -183,6 +190,8 @@ def _parse(setting: Setting, raw: Any) -> Any:
         if value <= 0:
             raise ValueError(f"setting {setting.name!r} must be positive, got {value}")
         return value
+    if setting.name == "seen_before" and text.lower() not in SEEN_BEFORE_MODES:
+        raise ValueError(f"setting 'seen_before' expects one of {', '.join(SEEN_BEFORE_MODES)}, got {text!r}")
     if setting.name == "stability":  # true/false, as before, mean always/never
         text = {"true": "always", "false": "never", "1": "always", "0": "never"}.get(
             text.lower(), text.lower()
@@ -193,6 +202,7 @@ def _parse(setting: Setting, raw: Any) -> Any:
 
 
 STABILITY_MODES = ("auto", "always", "never")
+SEEN_BEFORE_MODES = ("auto", "remember", "off")
 
 
 @dataclass(frozen=True)
@@ -221,6 +231,7 @@ class Settings:
     analyst: str = ""
     identity_header: str = ""
     proxy_secret: str = ""
+    seen_before: str = "auto"
 
     def __post_init__(self) -> None:
         if isinstance(self.stability, bool):  # Settings(stability=False) as before: never

@@ -13,6 +13,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["XDG_CACHE_HOME"] = __import__("tempfile").mkdtemp(prefix="forensics-test-cache-")
 # The case stores' anchor key (per-user config folder by default) too.
 os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="forensics-test-config-")
+# And the default case store with its seen-before index (per-user data folder): a desk's own
+# index there would otherwise be searched by every scan of the tests.
+os.environ["XDG_DATA_HOME"] = __import__("tempfile").mkdtemp(prefix="forensics-test-data-")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 ROOT = Path(__file__).resolve().parent.parent

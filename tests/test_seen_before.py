@@ -92,7 +92,7 @@ def test_every_kind_of_copy_of_a_case_item_is_recognised_with_its_case(desk, cap
     found = search(store, paths, capsys)
     for name, (_, kind) in copies.items():
         (match,) = found[name]["matches"]
-        assert match["match"]["kind"] == kind, (name, match["match"])
+        assert match["kind"] == kind, (name, match)
         (sighting,) = match["sightings"]
         assert (sighting["kind"], sighting["case_name"], sighting["item_id"], sighting["path"]) == (
             "case",
@@ -101,7 +101,7 @@ def test_every_kind_of_copy_of_a_case_item_is_recognised_with_its_case(desk, cap
             "verified.jpg",
         )
         assert sighting["verdict"] == "no conclusion"  # the earlier verdict, as the case recorded it
-    assert 0.5 < found["crop.jpg"]["matches"][0]["match"]["covers"] < 0.7  # 80% x 75% of the picture
+    assert 0.5 < found["crop.jpg"]["matches"][0]["covers"] < 0.7  # 80% x 75% of the picture
 
 
 def test_unrelated_pictures_never_match(desk, capsys):
@@ -122,7 +122,7 @@ def test_the_index_survives_restarts_and_rebuilds_its_search_files(desk, capsys)
     for cache in ("seen-codes.usearch", "seen-features.usearch"):
         (index / cache).unlink()
     (index / "seen-features.usearch").write_bytes(b"damaged")
-    assert [m["match"]["kind"] for m in search(store, [copy], capsys)["copy.jpg"]["matches"]] == ["resized"]
+    assert [m["kind"] for m in search(store, [copy], capsys)["copy.jpg"]["matches"]] == ["resized"]
     assert (index / "seen-codes.usearch").stat().st_size > 0  # rebuilt from the records
     assert main(["index", "--store", str(store), "stats"]) == 0
     assert capsys.readouterr().out.startswith("1 image(s); sightings: 1 case; labels: none")
@@ -170,8 +170,47 @@ def test_real_camera_photos_crops_and_copies_are_found_and_not_confused(tmp_path
         (tmp_path / name).write_bytes(jpeg(image, 60))
     found = search(store, [tmp_path / n for n in copies], capsys)
     for name, (_, kind) in copies.items():
-        assert [m["match"]["kind"] for m in found[name]["matches"]] == [kind], name
+        assert [m["kind"] for m in found[name]["matches"]] == [kind], name
     themselves = search(store, photos, capsys)
-    assert {n: [m["match"]["kind"] for m in r["matches"]] for n, r in themselves.items()} == {
+    assert {n: [m["kind"] for m in r["matches"]] for n, r in themselves.items()} == {
         p.name: ["same file"] for p in photos
     }
+
+
+def test_a_later_scan_is_told_the_desk_saw_the_picture_in_a_case(desk, capsys):
+    """Every analysis searches the index: a re-encoded crop scanned later gets ``seen_before``
+    and a context line naming the case, the item, the day and the verdict then; with the setting
+    seen_before = "remember" the scan is remembered too, and with "off" nothing is searched."""
+    store, folder = desk
+    crop = folder / "forwarded.jpg"
+    crop.write_bytes(jpeg(scene(1).crop((150, 100, 1100, 750)), 55))
+    env_store = ["--no-classifier"]
+    import os
+
+    os.environ["FORENSICS_CASE_STORE"] = str(store)
+    try:
+        out = folder / "rows.jsonl"
+        assert main(["scan", str(crop), "--out", str(out), "--quiet", *env_store]) == 0
+        (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+        (seen,) = row["seen_before"]
+        assert (seen["kind"], seen["sightings"][0]["case_name"], seen["sightings"][0]["item_id"]) == (
+            "cropped",
+            "Flood rumours",
+            1,
+        )
+        (line,) = [f for f in row["findings"] if f["rule"] == "seen_before.match"]
+        assert line["sentence"].startswith("The desk has handled this picture before: a crop of it")
+        assert "in case “Flood rumours”, item 1 (verdict then: no conclusion)" in line["sentence"]
+        assert line["sentence"].endswith("Earlier copies say where it has been, not whether it is authentic.")
+
+        os.environ["FORENSICS_SEEN_BEFORE"] = "remember"
+        assert main(["scan", str(crop), "--out", str(out), "--quiet", *env_store]) == 0
+        assert main(["index", "--store", str(store), "stats"]) == 0
+        assert "sightings: 1 case, 1 scan" in capsys.readouterr().out
+
+        os.environ["FORENSICS_SEEN_BEFORE"] = "off"
+        assert main(["scan", str(crop), "--out", str(out), "--quiet", *env_store]) == 0
+        assert "seen_before" not in json.loads(out.read_text())
+    finally:
+        os.environ.pop("FORENSICS_CASE_STORE", None)
+        os.environ.pop("FORENSICS_SEEN_BEFORE", None)

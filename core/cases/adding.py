@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from core.schema import ScanResult
+from core.index.fingerprint import fingerprint_file
+from core.index.records import SeenIndex, now
+from core.schema import ScanResult, Sighting
 from core.sources import Source
 
 from .store import CaseError, CaseStore
@@ -68,9 +70,6 @@ def _remember(store, case_name, item_id, name, data, result, settings, outcome) 
     """Put a new case item in the seen-before index beside the store (fingerprinted in a file
     worker), with its case, item and verdict, so that a later copy of it is recognised. An
     item that cannot be fingerprinted stays in the case; the outcome says so."""
-    from core.index.fingerprint import fingerprint_file
-    from core.index.records import SeenIndex, Sighting, now
-
     try:
         fp = fingerprint_file(Source.from_bytes(name, data), settings)
         verdict = str(result.verdict.band) if result.verdict else None

@@ -18,6 +18,8 @@ import numpy as np
 from PIL import Image, ImageChops, ImageOps
 
 from core.errors import AnalysisError
+from core.intake import open_intake
+from core.isolation import run_limited
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -61,7 +63,7 @@ def _normalised(image: Image.Image) -> list[int]:
     box = ImageChops.difference(grey, background).point(lambda v: 255 if v > 8 else 0).getbbox()
     if box and (box[2] - box[0]) * (box[3] - box[1]) >= 0.25 * grey.width * grey.height:
         grey = grey.crop(box)
-    return list(grey.resize((32, 32), Image.Resampling.BICUBIC).getdata())
+    return np.asarray(grey.resize((32, 32), Image.Resampling.BICUBIC)).ravel().tolist()
 
 
 def _iscc(image: Image.Image) -> tuple[str, int]:
@@ -105,15 +107,12 @@ def make_fingerprint(
 def fingerprint_file(source: Source, settings: Settings) -> Fingerprint:
     """The fingerprint of one file, decoded and computed in a file worker under the per-file
     limits. Raises the file's AnalysisError (unreadable, not an image, too large...)."""
-    from core.isolation import run_limited
-    from core.pipeline import warm_up_worker
-
     outcome = run_limited(
         _fingerprint_job,
         (source, settings.max_file_bytes, settings.max_pixels),
         settings.file_timeout_s,
         settings.file_memory_mb,
-        warm_up=warm_up_worker,
+        warm_up=warm_up_fingerprint_worker,
     )
     if outcome.status != "ok":
         raise AnalysisError(f"the file could not be fingerprinted ({outcome.status}): {outcome.message}")
@@ -122,9 +121,13 @@ def fingerprint_file(source: Source, settings: Settings) -> Fingerprint:
     return outcome.value
 
 
-def _fingerprint_job(source: Source, max_bytes: int, max_pixels: int) -> Fingerprint | AnalysisError:
-    from core.intake import open_intake
+def warm_up_fingerprint_worker() -> None:
+    """One small picture fingerprinted, so that a new worker has imported what it needs (OpenCV,
+    iscc-core) before its first job's clock starts."""
+    make_fingerprint(Image.new("RGB", (64, 48), (90, 120, 150)), "", "")
 
+
+def _fingerprint_job(source: Source, max_bytes: int, max_pixels: int) -> Fingerprint | AnalysisError:
     try:
         data = source.read(max_bytes)
     except AnalysisError as exc:

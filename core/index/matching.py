@@ -34,16 +34,6 @@ class Match:
     covers: float | None  # share of the earlier picture that the new one shows (crops)
     why: str  # the sentence a reader sees
 
-    def to_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "strength": self.strength,
-            "code_distance": self.code_distance,
-            "inliers": self.inliers,
-            "covers": None if self.covers is None else round(self.covers, 3),
-            "why": self.why,
-        }
-
 
 def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()

@@ -10,17 +10,19 @@ The records are the truth; the usearch files are a cache (``seen-codes.usearch``
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
+from core.schema import SeenBefore, Sighting
+
 from .fingerprint import Fingerprint
-from .matching import Match, compare
+from .matching import compare
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (
@@ -30,7 +32,7 @@ CREATE TABLE IF NOT EXISTS images (
 CREATE TABLE IF NOT EXISTS sightings (
     id INTEGER PRIMARY KEY, image_id INTEGER NOT NULL REFERENCES images(id), seen_at TEXT NOT NULL,
     kind TEXT NOT NULL, label TEXT NOT NULL DEFAULT '', path TEXT NOT NULL, case_name TEXT,
-    item_id INTEGER, verdict TEXT, note TEXT);
+    item_id INTEGER, verdict TEXT);
 CREATE INDEX IF NOT EXISTS sightings_by_image ON sightings (image_id);
 """
 # Descriptors of each image put in the feature index (its strongest ones), and how many
@@ -38,38 +40,10 @@ CREATE INDEX IF NOT EXISTS sightings_by_image ON sightings (image_id);
 FEATURES_INDEXED = 64
 NEIGHBOURS = 4
 VOTES = 6
+# The kinds of match, the closest first.
+KINDS = ("same file", "same picture re-encoded", "resized", "mirrored", "cropped", "contains it")
 # Nearest codes asked for; each is then compared in full.
 CODE_CANDIDATES = 32
-
-
-@dataclass
-class Sighting:
-    seen_at: str
-    kind: str  # "case", "reference", "scan"
-    label: str
-    path: str
-    case_name: str | None = None
-    item_id: int | None = None
-    verdict: str | None = None
-    note: str | None = None
-
-
-@dataclass
-class Found:
-    """One earlier image that the new one matches, with every time the desk met it."""
-
-    sha256: str
-    first_seen: str
-    match: Match
-    sightings: list[Sighting]
-
-    def to_dict(self) -> dict:
-        return {
-            "sha256": self.sha256,
-            "first_seen": self.first_seen,
-            "match": self.match.to_dict(),
-            "sightings": [vars(s) for s in self.sightings],
-        }
 
 
 def _bits(code: int) -> np.ndarray:
@@ -93,6 +67,7 @@ class SeenIndex:
             db.executescript(SCHEMA)
         self._codes = None
         self._features = None
+        self._lock = threading.Lock()  # one server's sessions share the index
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -107,6 +82,10 @@ class SeenIndex:
     # -- adding --------------------------------------------------------------------
     def add(self, fp: Fingerprint, sighting: Sighting) -> bool:
         """Record a sighting of the image (its fingerprint stored once); whether it was new."""
+        with self._lock:
+            return self._add(fp, sighting)
+
+    def _add(self, fp: Fingerprint, sighting: Sighting) -> bool:
         self._indexes()  # loaded (or rebuilt) before the new record, which is then added to them
         with self._db() as db:
             row = db.execute("SELECT id FROM images WHERE sha256 = ?", (fp.sha256,)).fetchone()
@@ -132,8 +111,8 @@ class SeenIndex:
             else:
                 image_id = row["id"]
             db.execute(
-                "INSERT INTO sightings (image_id, seen_at, kind, label, path, case_name, item_id, verdict, note) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sightings (image_id, seen_at, kind, label, path, case_name, item_id, verdict) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     image_id,
                     sighting.seen_at,
@@ -143,7 +122,6 @@ class SeenIndex:
                     sighting.case_name,
                     sighting.item_id,
                     sighting.verdict,
-                    sighting.note,
                 ),
             )
         if new:
@@ -214,17 +192,15 @@ class SeenIndex:
         self._features.save(str(features_path))
 
     # -- searching ---------------------------------------------------------------------
-    def search(self, fp: Fingerprint) -> list[Found]:
+    def search(self, fp: Fingerprint) -> list[SeenBefore]:
         """Every earlier image the fingerprint matches, strongest first."""
-        candidates = self._candidates(fp)
+        with self._lock:
+            candidates = self._candidates(fp)
         found = []
         with self._db() as db:
             for image_id in candidates:
                 row = db.execute("SELECT * FROM images WHERE id = ?", (int(image_id),)).fetchone()
-                if row is None:
-                    continue
-                match = compare(fp, _fingerprint(row))
-                if match is None:
+                if row is None or (match := compare(fp, _fingerprint(row))) is None:
                     continue
                 sightings = [
                     Sighting(
@@ -235,22 +211,23 @@ class SeenIndex:
                         s["case_name"],
                         s["item_id"],
                         s["verdict"],
-                        s["note"],
                     )
                     for s in db.execute(
                         "SELECT * FROM sightings WHERE image_id = ? ORDER BY id", (row["id"],)
                     )
                 ]
-                found.append(Found(row["sha256"], row["first_seen"], match, sightings))
-        order = {
-            "same file": 0,
-            "same picture re-encoded": 1,
-            "resized": 2,
-            "mirrored": 3,
-            "cropped": 4,
-            "contains it": 5,
-        }
-        return sorted(found, key=lambda f: (f.match.strength != "strong", order[f.match.kind], f.first_seen))
+                found.append(
+                    SeenBefore(
+                        row["sha256"],
+                        row["first_seen"],
+                        match.kind,
+                        match.strength,
+                        match.why,
+                        match.covers,
+                        sightings,
+                    )
+                )
+        return sorted(found, key=lambda f: (f.strength != "strong", KINDS.index(f.kind), f.first_seen))
 
     def _candidates(self, fp: Fingerprint) -> list[int]:
         codes, features = self._indexes()
