@@ -16,6 +16,9 @@ os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="forensics
 # And the default case store with its seen-before index (per-user data folder): a desk's own
 # index there would otherwise be searched by every scan of the tests.
 os.environ["XDG_DATA_HOME"] = __import__("tempfile").mkdtemp(prefix="forensics-test-data-")
+# No test's rows depend on what an earlier test put in the seen-before index; the tests of the
+# index switch it on for themselves (tests/test_seen_before.py).
+os.environ["FORENSICS_SEEN_BEFORE"] = "off"
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -69,6 +69,11 @@ def search(store: Path, paths: list[Path], capsys) -> dict[str, dict]:
     return {Path(r["path"]).name: r for r in rows}
 
 
+@pytest.fixture(autouse=True)
+def seen_before_on(monkeypatch):
+    monkeypatch.setenv("FORENSICS_SEEN_BEFORE", "auto")  # the test session switches it off elsewhere
+
+
 @pytest.fixture
 def desk(tmp_path, capsys):
     """A desk whose case 'Flood rumours' holds one verified picture (item 1)."""
@@ -177,7 +182,7 @@ def test_real_camera_photos_crops_and_copies_are_found_and_not_confused(tmp_path
     }
 
 
-def test_a_later_scan_is_told_the_desk_saw_the_picture_in_a_case(desk, capsys):
+def test_a_later_scan_is_told_the_desk_saw_the_picture_in_a_case(desk, capsys, monkeypatch):
     """Every analysis searches the index: a re-encoded crop scanned later gets ``seen_before``
     and a context line naming the case, the item, the day and the verdict then; with the setting
     seen_before = "remember" the scan is remembered too, and with "off" nothing is searched."""
@@ -185,32 +190,37 @@ def test_a_later_scan_is_told_the_desk_saw_the_picture_in_a_case(desk, capsys):
     crop = folder / "forwarded.jpg"
     crop.write_bytes(jpeg(scene(1).crop((150, 100, 1100, 750)), 55))
     env_store = ["--no-classifier"]
-    import os
+    monkeypatch.setenv("FORENSICS_CASE_STORE", str(store))
+    out = folder / "rows.jsonl"
+    assert main(["scan", str(crop), "--out", str(out), "--quiet", *env_store]) == 0
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    (seen,) = row["seen_before"]
+    assert (seen["kind"], seen["sightings"][0]["case_name"], seen["sightings"][0]["item_id"]) == (
+        "cropped",
+        "Flood rumours",
+        1,
+    )
+    (line,) = [f for f in row["findings"] if f["rule"] == "seen_before.match"]
+    assert line["sentence"].startswith("The desk has handled this picture before: a crop of it")
+    assert "in case “Flood rumours”, item 1 (verdict then: no conclusion)" in line["sentence"]
+    assert line["sentence"].endswith("Earlier copies say where it has been, not whether it is authentic.")
 
-    os.environ["FORENSICS_CASE_STORE"] = str(store)
-    try:
-        out = folder / "rows.jsonl"
-        assert main(["scan", str(crop), "--out", str(out), "--quiet", *env_store]) == 0
-        (row,) = [json.loads(line) for line in out.read_text().splitlines()]
-        (seen,) = row["seen_before"]
-        assert (seen["kind"], seen["sightings"][0]["case_name"], seen["sightings"][0]["item_id"]) == (
-            "cropped",
-            "Flood rumours",
-            1,
-        )
-        (line,) = [f for f in row["findings"] if f["rule"] == "seen_before.match"]
-        assert line["sentence"].startswith("The desk has handled this picture before: a crop of it")
-        assert "in case “Flood rumours”, item 1 (verdict then: no conclusion)" in line["sentence"]
-        assert line["sentence"].endswith("Earlier copies say where it has been, not whether it is authentic.")
+    monkeypatch.setenv("FORENSICS_SEEN_BEFORE", "remember")
+    assert main(["scan", str(crop), "--out", str(out), "--quiet", *env_store]) == 0
+    assert main(["index", "--store", str(store), "stats"]) == 0
+    assert "sightings: 1 case, 1 scan" in capsys.readouterr().out
 
-        os.environ["FORENSICS_SEEN_BEFORE"] = "remember"
-        assert main(["scan", str(crop), "--out", str(out), "--quiet", *env_store]) == 0
-        assert main(["index", "--store", str(store), "stats"]) == 0
-        assert "sightings: 1 case, 1 scan" in capsys.readouterr().out
+    monkeypatch.setenv("FORENSICS_SEEN_BEFORE", "off")
+    assert main(["scan", str(crop), "--out", str(out), "--quiet", *env_store]) == 0
+    assert "seen_before" not in json.loads(out.read_text())
 
-        os.environ["FORENSICS_SEEN_BEFORE"] = "off"
-        assert main(["scan", str(crop), "--out", str(out), "--quiet", *env_store]) == 0
-        assert "seen_before" not in json.loads(out.read_text())
-    finally:
-        os.environ.pop("FORENSICS_CASE_STORE", None)
-        os.environ.pop("FORENSICS_SEEN_BEFORE", None)
+
+def test_strips_and_flat_pictures_get_a_fingerprint_without_features():
+    """A 100,000 x 1 strip broke ORB's pyramid (found by the watermark tests' strips): such a
+    picture gets its codes and no features, and a flat one has nothing to match by features."""
+    from core.index.fingerprint import make_fingerprint
+
+    for size in ((100_000, 1), (1, 65_500), (40, 40)):
+        fp = make_fingerprint(Image.new("RGB", size, (120, 130, 140)), "x" * 64, "")
+        assert (fp.width, fp.height, fp.descriptors, fp.points) == (*size, b"", b"")
+        assert fp.iscc.startswith("ISCC:EE")

@@ -61,7 +61,7 @@ def add_analysed(
             continue
         outcome.added += created
         outcome.already_there += not created
-        if created:
+        if created and settings.seen_before != "off":
             _remember(store, c.name, item.id, name, data, result, settings, outcome)
     return outcome
 

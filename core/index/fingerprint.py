@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 
 # Keypoints kept per image (each 32 bytes of descriptor and two coordinates).
 MAX_FEATURES = 500
-# Long side of the grey picture the features are found on.
+# Long side of the grey picture the features are found on; pictures narrower than the
+# minimum (after that reduction) get no features (ORB needs room for its 31-pixel patches).
 FEATURE_SIDE = 800
+MIN_FEATURE_SIDE = 64
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ def _features(image: Image.Image) -> tuple[bytes, bytes]:
 
     grey = ImageOps.grayscale(image.convert("RGB"))
     grey.thumbnail((FEATURE_SIDE, FEATURE_SIDE), Image.Resampling.BILINEAR)
+    if min(grey.size) < MIN_FEATURE_SIDE:  # a strip: ORB's pyramid cannot be built, and it holds no scene
+        return b"", b""
     pixels = np.asarray(grey)
     orb = cv2.ORB_create(nfeatures=MAX_FEATURES)
     keypoints, descriptors = orb.detectAndCompute(pixels, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.escaping import quote
-from core.schema import Finding, ScanResult, Sighting
+from core.schema import Finding, Notice, ScanResult, Sighting
 
 from .fingerprint import make_fingerprint
 from .records import now
@@ -27,11 +27,16 @@ def look_up(rows: list[tuple[ScanResult, Image.Image | None]], index: SeenIndex,
         if pixels is None or not result.file.sha256 or result.status != "ok":
             continue
         facts = result.file
-        fp = make_fingerprint(pixels, facts.sha256, facts.phash or "", (facts.width, facts.height))
-        result.seen_before = index.search(fp)
-        if remember:
-            verdict = str(result.verdict.band) if result.verdict else None
-            index.add(fp, Sighting(now(), "scan", "", result.path, verdict=verdict))
+        try:
+            fp = make_fingerprint(pixels, facts.sha256, facts.phash or "", (facts.width, facts.height))
+            result.seen_before = index.search(fp)
+            if remember:
+                verdict = str(result.verdict.band) if result.verdict else None
+                index.add(fp, Sighting(now(), "scan", "", result.path, verdict=verdict))
+        except Exception as exc:  # the desk's memory is context: a row never fails for it
+            result.notices.append(
+                Notice("seen_before_failed", f"the seen-before index could not be searched: {exc}")
+            )
 
 
 def findings(result: ScanResult) -> list[Finding]:
