@@ -224,3 +224,30 @@ def test_strips_and_flat_pictures_get_a_fingerprint_without_features():
         fp = make_fingerprint(Image.new("RGB", size, (120, 130, 140)), "x" * 64, "")
         assert (fp.width, fp.height, fp.descriptors, fp.points) == (*size, b"", b"")
         assert fp.iscc.startswith("ISCC:EE")
+
+
+def test_the_batch_table_and_the_one_image_page_say_where_the_desk_saw_it(desk, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_dashboard import APP, BATCH
+
+    store, _ = desk
+    monkeypatch.setenv("FORENSICS_CASE_STORE", str(store))
+    monkeypatch.setenv("FORENSICS_CLASSIFIER", "false")
+    st.cache_resource.clear()  # a server started with this desk's store
+    crop = jpeg(scene(1).crop((150, 100, 1100, 750)), 55)
+    batch = AppTest.from_file(BATCH, default_timeout=180).run()
+    batch.file_uploader(key="batch_uploads").set_value([("forwarded.jpg", crop, "image/jpeg")])
+    batch.run()
+    assert not batch.exception
+    table = batch.dataframe[0].value
+    assert list(table["seen"]) == ["cropped · case “Flood rumours”, item 1"]
+    page = AppTest.from_file(APP, default_timeout=120).run()
+    page.file_uploader(key="image_upload").set_value(("forwarded.jpg", crop, "image/jpeg"))
+    page.run()
+    assert not page.exception
+    shown = " ".join(m.value for m in page.markdown)
+    assert "The desk has handled this picture before\\: a crop of it" in shown  # (Markdown escaped)
+    assert "in case “Flood rumours”, item 1" in shown
+    st.cache_resource.clear()

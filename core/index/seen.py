@@ -61,6 +61,16 @@ def findings(result: ScanResult) -> list[Finding]:
     ]
 
 
+def in_brief(result: ScanResult) -> str:
+    """The closest earlier match in a few words, for a table cell ("cropped · case “Floods”, item 3")."""
+    if not result.seen_before:
+        return ""
+    found = result.seen_before[0]
+    where = _where(found.sightings[0]).removeprefix("in ") if found.sightings else ""
+    more = f" (+{len(result.seen_before) - 1})" if len(result.seen_before) > 1 else ""
+    return f"{found.kind} · {where}{more}"
+
+
 def _where(sighting: Sighting) -> str:
     if sighting.kind == "case":
         return f"in case {quote(sighting.case_name or '', 60)}, item {sighting.item_id}"

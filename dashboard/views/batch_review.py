@@ -17,6 +17,7 @@ import streamlit as st
 from core.batch_outliers import MIN_GROUP, batch_outliers, describe
 from core.escaping import escape_unprintable
 from core.exporters import formats
+from core.index.seen import in_brief
 from core.similarity import featureless_rows, near_duplicate_groups
 from core.vocabulary import BAND_COLOURS, Band
 from dashboard.result_view import ROW_WRAPS
@@ -83,6 +84,7 @@ for r, thumb in zip(results, thumbs, strict=True):
             "C2PA": str(r.provenance.c2pa.state or ""),
             "sha256": r.file.sha256 or "",
             "origin": escape_unprintable(r.claimed_origin()),
+            "seen": in_brief(r),  # the desk's earlier copy, when its seen-before index has one
         }
     )
 table = pd.DataFrame(rows).sort_values("rank", kind="stable")
@@ -119,7 +121,8 @@ with panel("The table"):
         hide_index=True,
         width="stretch",
         row_height=ROW_WRAPS,
-        column_order=["thumbnail", "file", "rank", "verdict", "score", "C2PA", "origin", "captured", "sha"],
+        column_order=["thumbnail", "file", "rank", "verdict", "score", "C2PA", "origin", "captured", "sha"]
+        + (["seen"] if shown["seen"].astype(bool).any() else []),
         column_config={
             "thumbnail": st.column_config.ImageColumn("", width=56),
             "file": st.column_config.TextColumn("file", width=190, pinned=True),
@@ -133,6 +136,9 @@ with panel("The table"):
             "captured": st.column_config.TextColumn("captured", width=90),
             "sha": st.column_config.TextColumn(
                 "SHA-256", width=80, help="first 10 hex digits; the CSV has all"
+            ),
+            "seen": st.column_config.TextColumn(
+                "seen before", width=150, help="the closest earlier copy in the desk's seen-before index"
             ),
         },
     )
@@ -155,6 +161,8 @@ with (
             f for f in r.findings if f.rule.startswith("clocks.")
         ):  # cross-checks, with their values
             lines.append(f"  \nCross-check: {safe(check.sentence)}")
+        for earlier in (f for f in r.findings if f.rule == "seen_before.match"):
+            lines.append(f"  \nSeen before: {safe(earlier.sentence)}")
         st.markdown("".join(lines))
 
 with panel("The downloads"):
