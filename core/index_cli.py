@@ -7,10 +7,13 @@ import argparse
 import json
 import sys
 
+from core.context import make_context
 from core.errors import AnalysisError
 from core.escaping import say
 from core.index.fingerprint import fingerprint_file
 from core.index.records import SeenIndex, now
+from core.index.tree import Copy, family_tree
+from core.scan import scan
 from core.schema import Sighting, to_dict
 from core.settings import load_settings
 from core.sources import list_sources
@@ -31,6 +34,10 @@ def add_parser(commands) -> None:
     x.add_argument("--label", default="", help="what these files are, e.g. 'debunked 2026'")
     x = sub.add_parser("search", help="which earlier images each file matches, and how")
     x.add_argument("paths", nargs="+", metavar="PATH")
+    x = sub.add_parser(
+        "tree", help="which of these copies was made from which, and which is closest to the original"
+    )
+    x.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_parser("stats", help="how many images and sightings the index holds")
 
 
@@ -44,6 +51,8 @@ def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         say(f"{parser.prog} index: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    if args.index_command == "tree":
+        return _tree(args, sources, settings)
     for source in sources:
         try:
             fp = fingerprint_file(source, settings)
@@ -65,6 +74,19 @@ def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return 0
 
 
+def _tree(args: argparse.Namespace, sources: list, settings) -> int:
+    """Analyse the copies (metadata, credentials, JPEG quality), fingerprint them, and print the tree."""
+    ctx = make_context(settings.replace(classifier=False, stability="never", seen_before="off"))
+    copies = []
+    for source, result in zip(sources, scan(sources, ctx), strict=True):
+        try:
+            copies.append(Copy(source.path, fingerprint_file(source, settings), result))
+        except AnalysisError as exc:
+            _print(args, {"path": source.path, "error": {"code": exc.code, "message": exc.message}})
+    tree = family_tree(copies)
+    return _print(args, {"tree": to_dict(tree)})
+
+
 def _print(args: argparse.Namespace, row: dict) -> int:
     if args.json:
         say(json.dumps(row, ensure_ascii=False))
@@ -74,6 +96,14 @@ def _print(args: argparse.Namespace, row: dict) -> int:
 
 
 def _text(row: dict) -> str:
+    if "tree" in row:
+        tree = row["tree"]
+        if tree["closest"] is None:
+            return f"no family: {tree['why']}"
+        lines = [f"closest to the original, of these copies: {tree['closest']} ({tree['why']})"]
+        lines += [f"  {e['parent']} -> {e['child']}: {e['reason']}" for e in tree["edges"]]
+        lines += [f"  not related to the others: {path}" for path in tree["unrelated"]]
+        return "\n".join(lines)
     if "images" in row:
         labels = ", ".join(f"{k}: {v}" for k, v in row["labels"].items()) or "none"
         sightings = ", ".join(f"{v} {k}" for k, v in row["sightings"].items()) or "none"

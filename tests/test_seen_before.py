@@ -251,3 +251,50 @@ def test_the_batch_table_and_the_one_image_page_say_where_the_desk_saw_it(desk, 
     assert "The desk has handled this picture before\\: a crop of it" in shown  # (Markdown escaped)
     assert "in case “Flood rumours”, item 1" in shown
     st.cache_resource.clear()
+
+
+def test_a_family_of_copies_names_the_one_closest_to_the_original_and_why(tmp_path, capsys):
+    """The camera file (full size, camera metadata), a resized re-post, a crop and a screenshot
+    with a caption: the camera file is the closest to the original, each copy made from it, and
+    an unrelated picture stays apart."""
+    from tests.images import camera_exif
+
+    original = scene(3)
+    w, h = original.size
+    files = {
+        "camera.jpg": jpeg_with(original, exif=camera_exif()),
+        "repost.jpg": jpeg(original.resize((w // 2, h // 2)), 70),
+        "crop.jpg": jpeg(original.crop((100, 80, 100 + int(w * 0.7), 80 + int(h * 0.7))), 80),
+        "screenshot.jpg": jpeg(_framed(original.resize((w // 2, h // 2))), 75),
+        "other.jpg": jpeg(scene(9)),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    paths = [
+        str(tmp_path / n) for n in ("repost.jpg", "crop.jpg", "screenshot.jpg", "camera.jpg", "other.jpg")
+    ]
+    assert main(["index", "--json", "tree", *paths]) == 0
+    tree = json.loads(capsys.readouterr().out.splitlines()[-1])["tree"]
+    assert tree["closest"] == str(tmp_path / "camera.jpg")
+    assert tree["why"].startswith("no other copy here contains it, and it keeps the most: 1200x800 pixels")
+    assert "camera metadata" in tree["why"]
+    assert {Path(e["child"]).name: Path(e["parent"]).name for e in tree["edges"]} == {
+        "repost.jpg": "camera.jpg",
+        "crop.jpg": "camera.jpg",
+        "screenshot.jpg": "camera.jpg",
+    }
+    assert tree["unrelated"] == [str(tmp_path / "other.jpg")]
+
+
+def jpeg_with(image: Image.Image, **params) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92, **params)
+    return buffer.getvalue()
+
+
+def _framed(image: Image.Image) -> Image.Image:
+    w, h = image.size
+    shot = Image.new("RGB", (w + 120, h + 200), (248, 248, 248))
+    shot.paste(image, (60, 60))
+    ImageDraw.Draw(shot).text((60, h + 100), "Viral: the flood this morning", fill=(20, 20, 20))
+    return shot

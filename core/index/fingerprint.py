@@ -31,6 +31,7 @@ MAX_FEATURES = 500
 # minimum (after that reduction) get no features (ORB needs room for its 31-pixel patches).
 FEATURE_SIDE = 800
 MIN_FEATURE_SIDE = 64
+THUMB_SIDE = 64
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Fingerprint:
     # ORB descriptors (N x 32 bytes) and keypoint positions as fractions of the picture (N x 2 float32).
     descriptors: bytes
     points: bytes
+    # The picture as 64x64 grey pixels: enough to tell a frame (a border, a caption) from more scene.
+    thumb: bytes = b""
 
     def to_dict(self) -> dict:
         return {
@@ -105,7 +108,10 @@ def make_fingerprint(
     _, mirror_code = _iscc(ImageOps.mirror(image))
     descriptors, points = _features(image)
     width, height = size or image.size
-    return Fingerprint(sha256, width, height, iscc, code, mirror_code, phash, descriptors, points)
+    thumb = ImageOps.grayscale(image.convert("RGB")).resize((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BOX)
+    return Fingerprint(
+        sha256, width, height, iscc, code, mirror_code, phash, descriptors, points, thumb.tobytes()
+    )
 
 
 def fingerprint_file(source: Source, settings: Settings) -> Fingerprint:

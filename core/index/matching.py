@@ -23,11 +23,17 @@ MIN_INLIERS = 15
 STRONG_INLIERS = 40
 # Below this share of one picture's area inside the other, it is a crop, not the whole.
 WHOLE = 0.9
+# Around a picture, a frame (border, caption, screen) is mostly one flat colour: when this share
+# of the surround is within FLAT_GREY grey levels of its median, it is a frame, not more scene.
+FRAME_SHARE = 0.8
+FLAT_GREY = 12
 
 
 @dataclass
 class Match:
-    kind: str  # "same file", "same picture re-encoded", "resized", "mirrored", "cropped", "contains it"
+    # "same file", "same picture re-encoded", "resized", "mirrored", "cropped" (a part of it),
+    # "contains it" (it, framed), "uncropped" (a wider view it was cropped from), "unframed" (it without its frame)
+    kind: str
     strength: str  # "strong" or "moderate"
     code_distance: int | None  # bits of 64 between the codes (mirror code for "mirrored")
     inliers: int  # consistent feature matches (0 when features were not needed)
@@ -97,19 +103,29 @@ def _by_features(new: Fingerprint, old: Fingerprint, direct: int) -> Match | Non
     if homography is None or inliers < MIN_INLIERS:
         return None
     corners = np.float32([[0, 0], [new.width, 0], [new.width, new.height], [0, new.height]]).reshape(-1, 1, 2)
-    projected = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)
+    projected = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)  # the new picture, on the old
     frame = np.float32([[0, 0], [old.width, 0], [old.width, old.height], [0, old.height]])
     shown = _overlap(projected, frame) / float(old.width * old.height)  # of the earlier picture
     strength = "strong" if inliers >= STRONG_INLIERS else "moderate"
-    if shown < WHOLE:
+    agree = f"{inliers} matching features agree on one geometry"
+    if shown < WHOLE:  # the new picture's content lies inside the earlier one's
+        if _bare_outside(old, projected):
+            return Match(
+                "unframed",
+                strength,
+                direct,
+                inliers,
+                shown,
+                f"the picture that the earlier image showed inside a border, a caption or a screen, without them "
+                f"(it fills about {shown:.0%} of the earlier image; {agree})",
+            )
         return Match(
             "cropped",
             strength,
             direct,
             inliers,
             shown,
-            f"a crop of it: the new image shows about {shown:.0%} of the earlier picture "
-            f"({inliers} matching features agree on one geometry)",
+            f"a crop of it: the new image shows about {shown:.0%} of the earlier picture ({agree})",
         )
     inside = float(old.width * old.height) / max(_polygon_area(projected), 1.0)
     if inside >= WHOLE:  # the whole picture, no more: a copy whose codes drifted (heavy re-encoding, edits)
@@ -121,17 +137,47 @@ def _by_features(new: Fingerprint, old: Fingerprint, direct: int) -> Match | Non
             inliers,
             shown,
             f"the same picture ({new.width}x{new.height}, earlier {old.width}x{old.height}); its codes differ by "
-            f"{direct} bits of 64, but {inliers} matching features agree on one geometry",
+            f"{direct} bits of 64, but {agree}",
+        )
+    # The earlier picture lies inside the new one: framed by a border or a screen, or cropped from it.
+    earlier = cv2.perspectiveTransform(frame.reshape(-1, 1, 2), np.linalg.inv(homography)).reshape(-1, 2)
+    if _bare_outside(new, earlier):
+        return Match(
+            "contains it",
+            strength,
+            direct,
+            inliers,
+            shown,
+            f"the earlier picture inside a larger frame (a border, a caption or a screenshot): it fills about "
+            f"{min(inside, 1.0):.0%} of the new image ({agree})",
         )
     return Match(
-        "contains it",
+        "uncropped",
         strength,
         direct,
         inliers,
         shown,
-        f"the earlier picture inside a larger frame (a border, a caption or a screenshot): it fills about "
-        f"{min(inside, 1.0):.0%} of the new image ({inliers} matching features agree on one geometry)",
+        f"a wider view of it: the earlier picture is a crop of this one, about {min(inside, 1.0):.0%} of it ({agree})",
     )
+
+
+def _bare_outside(fp: Fingerprint, region: np.ndarray) -> bool:
+    """Whether the part of ``fp``'s picture outside ``region`` (a polygon in its pixels) is a frame
+    (a border, a caption, a screen's chrome: mostly one flat colour) rather than more scene."""
+    import cv2
+
+    side = int(len(fp.thumb) ** 0.5)
+    if side == 0:
+        return False
+    thumb = np.frombuffer(fp.thumb, np.uint8).reshape(side, side)
+    mask = np.zeros((side, side), np.uint8)
+    scaled = np.int32(np.round(region * (side / fp.width, side / fp.height)))
+    cv2.fillPoly(mask, [scaled.reshape(-1, 1, 2)], 1)
+    outside = thumb[mask == 0]
+    if outside.size < 0.05 * side * side:
+        return False
+    flat = np.abs(outside.astype(np.int16) - int(np.median(outside))) <= FLAT_GREY
+    return float(flat.mean()) >= FRAME_SHARE
 
 
 def _descriptors(fp: Fingerprint) -> np.ndarray:

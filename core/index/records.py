@@ -28,7 +28,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (
     id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, width INTEGER NOT NULL, height INTEGER NOT NULL,
     iscc TEXT NOT NULL, code TEXT NOT NULL, mirror_code TEXT NOT NULL, phash TEXT NOT NULL,
-    descriptors BLOB NOT NULL, points BLOB NOT NULL, first_seen TEXT NOT NULL);
+    descriptors BLOB NOT NULL, points BLOB NOT NULL, thumb BLOB NOT NULL, first_seen TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sightings (
     id INTEGER PRIMARY KEY, image_id INTEGER NOT NULL REFERENCES images(id), seen_at TEXT NOT NULL,
     kind TEXT NOT NULL, label TEXT NOT NULL DEFAULT '', path TEXT NOT NULL, case_name TEXT,
@@ -41,7 +41,16 @@ FEATURES_INDEXED = 64
 NEIGHBOURS = 4
 VOTES = 6
 # The kinds of match, the closest first.
-KINDS = ("same file", "same picture re-encoded", "resized", "mirrored", "cropped", "contains it")
+KINDS = (
+    "same file",
+    "same picture re-encoded",
+    "resized",
+    "mirrored",
+    "cropped",
+    "contains it",
+    "uncropped",
+    "unframed",
+)
 # Nearest codes asked for; each is then compared in full.
 CODE_CANDIDATES = 32
 
@@ -93,7 +102,7 @@ class SeenIndex:
             if new:
                 cur = db.execute(
                     "INSERT INTO images (sha256, width, height, iscc, code, mirror_code, phash, descriptors, points, "
-                    "first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "thumb, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         fp.sha256,
                         fp.width,
@@ -104,6 +113,7 @@ class SeenIndex:
                         fp.phash,
                         fp.descriptors,
                         fp.points,
+                        fp.thumb,
                         sighting.seen_at,
                     ),
                 )
@@ -275,6 +285,7 @@ def _fingerprint(row: sqlite3.Row) -> Fingerprint:
         row["phash"],
         bytes(row["descriptors"]),
         bytes(row["points"]),
+        bytes(row["thumb"]),
     )
 
 
