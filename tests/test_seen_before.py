@@ -298,3 +298,29 @@ def _framed(image: Image.Image) -> Image.Image:
     shot.paste(image, (60, 60))
     ImageDraw.Draw(shot).text((60, h + 100), "Viral: the flood this morning", fill=(20, 20, 20))
     return shot
+
+
+def test_reports_say_seen_before_and_shared_reports_hide_where(desk, capsys):
+    """A crop added to the case later carries its seen-before match into the case's reports; a
+    redacted report keeps that it was seen before, not the desk's other cases or file names."""
+    store, folder = desk
+    crop = folder / "forwarded-crop.jpg"
+    crop.write_bytes(jpeg(scene(1).crop((150, 100, 1100, 750)), 55))
+    args = ["--store", str(store), "--analyst", "ana"]
+    assert main(["case", "add", "Flood rumours", str(crop), *args, *FORENSICS_OFF]) == 0
+    full, shared = folder / "full.html", folder / "shared.html"
+    assert main(["case", "report", "Flood rumours", "--format", "html", "--out", str(full), *args]) == 0
+    assert (
+        main(["case", "report", "Flood rumours", "--format", "html", "--out", str(shared), "--redact", *args])
+        == 0
+    )
+    text = full.read_text()
+    assert "<th>Seen before</th>" in text
+    assert "cropped (strong) of " in text and "in case “Flood rumours”, item 1" in text
+    hidden = shared.read_text()
+    assert "cropped (strong) of " in hidden and "in case “[redacted]”, item 1" in hidden
+    assert "The desk has handled this picture before (where and when: [redacted])" in hidden
+    import re
+
+    (row,) = re.findall(r"<th>Seen before</th>\s*<td>(.*?)</td>", hidden, re.S)
+    assert "[redacted]" in row and "Flood" not in row and "verified" not in row

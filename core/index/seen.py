@@ -61,6 +61,17 @@ def findings(result: ScanResult) -> list[Finding]:
     ]
 
 
+def described(result: ScanResult) -> str:
+    """Every earlier match in one line each part, for a report's key facts."""
+    parts = []
+    for found in result.seen_before or []:
+        where = _where(found.sightings[0]) if found.sightings else ""
+        parts.append(
+            f"{found.kind} ({found.strength}) of {found.sha256[:12]}..., first seen {found.first_seen[:10]} {where}"
+        )
+    return "; ".join(parts)
+
+
 def in_brief(result: ScanResult) -> str:
     """The closest earlier match in a few words, for a table cell ("cropped · case “Floods”, item 3")."""
     if not result.seen_before:

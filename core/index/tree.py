@@ -68,7 +68,9 @@ def _describe(copy: Copy) -> str:
 
 def family_tree(copies: list[Copy]) -> Tree:
     by_path = {c.path: c for c in copies}
-    parents: dict[str, Edge] = {}  # each copy's one parent: of those it could come from, the closest to the original
+    parents: dict[
+        str, Edge
+    ] = {}  # each copy's one parent: of those it could come from, the closest to the original
     related: set[str] = set()
     for i, a in enumerate(copies):
         for b in copies[i + 1 :]:

@@ -19,6 +19,7 @@ from core import __version__, thresholds
 from core.analyzers import REGISTRY
 from core.cases import CaseError, CaseStore, Item
 from core.display import preview_safely
+from core.index import seen as seen_before
 from core.schema import GPS, SCHEMA_VERSION, ErrorInfo, FileFacts, ScanResult
 from core.settings import Settings, load_settings
 from core.vocabulary import Band, RowStatus
@@ -254,6 +255,7 @@ def key_facts(item: Item, result: ScanResult) -> list[tuple[str, str]]:
             if len(result.classifiers) > 1
             else "",
         ),
+        ("Seen before", seen_before.described(result)),
     ]
     return [(label, str(value)) for label, value in facts if value]
 

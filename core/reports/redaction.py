@@ -77,6 +77,12 @@ def shareable(block: str, key: str) -> bool:
     return False
 
 
+SEEN_BEFORE_REDACTED = (
+    f"The desk has handled this picture before (where and when: {REDACTED}). Earlier copies say where it "
+    "has been, not whether it is authentic."
+)
+
+
 def redacted(result: ScanResult) -> ScanResult:
     """A redacted copy of one result (the original is left as it is)."""
     r = copy.deepcopy(result)
@@ -100,6 +106,14 @@ def redacted(result: ScanResult) -> ScanResult:
         identity.signer = REDACTED if identity.signer else None
         for verified in identity.verified_identities:
             verified.name = verified.username = verified.uri = REDACTED
+    for found in r.seen_before or []:  # the desk's other cases and files are its own business
+        for sighting in found.sightings:
+            sighting.path = REDACTED
+            sighting.case_name = REDACTED if sighting.case_name else None
+            sighting.label = REDACTED if sighting.label else ""
+    for finding in r.findings:
+        if finding.rule == "seen_before.match":
+            finding.sentence = SEEN_BEFORE_REDACTED
     for ingredient in r.provenance.c2pa.ingredients:
         if ingredient.title:
             ingredient.title = REDACTED  # earlier file names can name people and places
