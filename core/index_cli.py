@@ -53,6 +53,14 @@ def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return USAGE_ERROR
     if args.index_command == "tree":
         return _tree(args, sources, settings)
+    try:
+        _add_or_search(args, index, sources, settings)
+    finally:
+        index.flush()
+    return 0
+
+
+def _add_or_search(args: argparse.Namespace, index: SeenIndex, sources: list, settings) -> None:
     for source in sources:
         try:
             fp = fingerprint_file(source, settings)
@@ -71,7 +79,6 @@ def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                     "matches": [to_dict(f) for f in index.search(fp)],
                 },
             )
-    return 0
 
 
 def _tree(args: argparse.Namespace, sources: list, settings) -> int:

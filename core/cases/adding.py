@@ -44,6 +44,7 @@ def add_analysed(
     if c.status != "open":
         raise CaseError(f"case {c.name!r} is closed; re-open it to add files")
     outcome = Added()
+    index: SeenIndex | None = None  # opened at the first new item
     for name, source, result in analysed:
         if not result.file.sha256:
             outcome.not_added.append((result.path, result.error.message if result.error else "unreadable"))
@@ -62,17 +63,20 @@ def add_analysed(
         outcome.added += created
         outcome.already_there += not created
         if created and settings.seen_before != "off":
-            _remember(store, c.name, item.id, name, data, result, settings, outcome)
+            index = index or SeenIndex.beside(store.root)
+            _remember(index, c.name, item.id, name, data, result, settings, outcome)
+    if index is not None:
+        index.flush()
     return outcome
 
 
-def _remember(store, case_name, item_id, name, data, result, settings, outcome) -> None:
+def _remember(index, case_name, item_id, name, data, result, settings, outcome) -> None:
     """Put a new case item in the seen-before index beside the store (fingerprinted in a file
     worker), with its case, item and verdict, so that a later copy of it is recognised. An
     item that cannot be fingerprinted stays in the case; the outcome says so."""
     try:
         fp = fingerprint_file(Source.from_bytes(name, data), settings)
         verdict = str(result.verdict.band) if result.verdict else None
-        SeenIndex.beside(store.root).add(fp, Sighting(now(), "case", "", name, case_name, item_id, verdict))
+        index.add(fp, Sighting(now(), "case", "", name, case_name, item_id, verdict))
     except Exception as exc:  # the index is memory, not the record: the case item stands
         outcome.not_indexed.append((result.path, f"{type(exc).__name__}: {str(exc)[:200]}"))

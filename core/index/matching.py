@@ -21,6 +21,10 @@ CODE_STRONG_BITS = 5
 # Geometrically consistent feature matches that make two pictures share content.
 MIN_INLIERS = 15
 STRONG_INLIERS = 40
+# Of the cross-checked feature matches, the share that must agree on the geometry, and the least
+# share of the earlier picture a crop may show.
+MIN_INLIER_SHARE = 0.25
+MIN_SHOWN = 0.05
 # Below this share of one picture's area inside the other, it is a crop, not the whole.
 WHOLE = 0.9
 # Around a picture, a frame (border, caption, screen) is mostly one flat colour: when this share
@@ -100,12 +104,16 @@ def _by_features(new: Fingerprint, old: Fingerprint, direct: int) -> Match | Non
     dst = np.float32([pb[m.trainIdx] * (old.width, old.height) for m in pairs])
     homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, 0.02 * max(old.width, old.height))
     inliers = int(mask.sum()) if mask is not None else 0
-    if homography is None or inliers < MIN_INLIERS:
+    # Unrelated pictures share a few look-alike corners (text, round shapes) that a homography can
+    # always fit: a real copy agrees on most of its matches, and maps its frame to a plausible one.
+    if homography is None or inliers < max(MIN_INLIERS, MIN_INLIER_SHARE * len(pairs)):
         return None
     corners = np.float32([[0, 0], [new.width, 0], [new.width, new.height], [0, new.height]]).reshape(-1, 1, 2)
     projected = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)  # the new picture, on the old
     frame = np.float32([[0, 0], [old.width, 0], [old.width, old.height], [0, old.height]])
     shown = _overlap(projected, frame) / float(old.width * old.height)  # of the earlier picture
+    if shown < MIN_SHOWN or not cv2.isContourConvex(np.int32(np.round(projected)).reshape(-1, 1, 2)):
+        return None  # a folded or vanishing frame: no real copy maps to it
     strength = "strong" if inliers >= STRONG_INLIERS else "moderate"
     agree = f"{inliers} matching features agree on one geometry"
     if shown < WHOLE:  # the new picture's content lies inside the earlier one's

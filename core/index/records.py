@@ -9,6 +9,7 @@ The records are the truth; the usearch files are a cache (``seen-codes.usearch``
 
 from __future__ import annotations
 
+import atexit
 import sqlite3
 import threading
 from collections import Counter
@@ -51,6 +52,10 @@ KINDS = (
     "uncropped",
     "unframed",
 )
+# Additions between two writes of the search files.
+SAVE_EVERY = 256
+# Images with the most feature votes compared in full (each comparison matches 500 features).
+FEATURE_CANDIDATES = 8
 # Nearest codes asked for; each is then compared in full.
 CODE_CANDIDATES = 32
 
@@ -77,6 +82,8 @@ class SeenIndex:
         self._codes = None
         self._features = None
         self._lock = threading.Lock()  # one server's sessions share the index
+        self._unsaved = 0
+        atexit.register(self.flush)
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -148,7 +155,11 @@ class SeenIndex:
         if len(sample):
             keys = np.arange(len(sample), dtype=np.uint64) + np.uint64(image_id * FEATURES_INDEXED)
             features.add(keys, sample)
-        self._save()
+        # Written every SAVE_EVERY additions and when the process ends; a cache that missed the last
+        # ones holds fewer images than the records and is rebuilt from them when next opened.
+        self._unsaved += 1
+        if self._unsaved >= SAVE_EVERY:
+            self._save()
 
     # -- the usearch caches ------------------------------------------------------------
     def _paths(self) -> tuple[Path, Path]:
@@ -200,6 +211,13 @@ class SeenIndex:
         codes_path, features_path = self._paths()
         self._codes.save(str(codes_path))
         self._features.save(str(features_path))
+        self._unsaved = 0
+
+    def flush(self) -> None:
+        """Write the search files if additions are not saved yet (also done when the process ends)."""
+        with self._lock:
+            if self._unsaved and self._codes is not None:
+                self._save()
 
     # -- searching ---------------------------------------------------------------------
     def search(self, fp: Fingerprint) -> list[SeenBefore]:
@@ -259,7 +277,9 @@ class SeenIndex:
                 for k, d in zip(hits.keys.ravel(), hits.distances.ravel(), strict=True)
                 if d <= 40
             )
-            ids.update((image_id, None) for image_id, n in votes.most_common(CODE_CANDIDATES) if n >= VOTES)
+            ids.update(
+                (image_id, None) for image_id, n in votes.most_common(FEATURE_CANDIDATES) if n >= VOTES
+            )
         return list(ids)
 
     def stats(self) -> dict:
