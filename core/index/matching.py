@@ -25,6 +25,10 @@ STRONG_INLIERS = 40
 # share of the earlier picture a crop may show.
 MIN_INLIER_SHARE = 0.25
 MIN_SHOWN = 0.05
+# Descriptor bits by which a pair may differ, and the RANSAC rounds (a real copy's geometry is
+# found within a few dozen; the default 2,000 only costs time on unrelated pictures).
+MAX_PAIR_BITS = 64
+RANSAC_ROUNDS = 500
 # Below this share of one picture's area inside the other, it is a crop, not the whole.
 WHOLE = 0.9
 # Around a picture, a frame (border, caption, screen) is mostly one flat colour: when this share
@@ -95,14 +99,20 @@ def _by_features(new: Fingerprint, old: Fingerprint, direct: int) -> Match | Non
     a, b = _descriptors(new), _descriptors(old)
     if len(a) < MIN_INLIERS or len(b) < MIN_INLIERS:
         return None
-    pairs = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(a, b)
+    # Cross-checked pairs close enough to be the same corner (of 256 bits; unrelated ORB
+    # descriptors sit about 128 apart): the geometry is only fitted when enough of them exist.
+    pairs = [
+        m for m in cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(a, b) if m.distance <= MAX_PAIR_BITS
+    ]
     if len(pairs) < MIN_INLIERS:
         return None
     pa, pb = _points(new), _points(old)
     # In pixels of each picture, so that the homography maps one picture's frame onto the other's.
     src = np.float32([pa[m.queryIdx] * (new.width, new.height) for m in pairs])
     dst = np.float32([pb[m.trainIdx] * (old.width, old.height) for m in pairs])
-    homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, 0.02 * max(old.width, old.height))
+    homography, mask = cv2.findHomography(
+        src, dst, cv2.RANSAC, 0.02 * max(old.width, old.height), maxIters=RANSAC_ROUNDS, confidence=0.995
+    )
     inliers = int(mask.sum()) if mask is not None else 0
     # Unrelated pictures share a few look-alike corners (text, round shapes) that a homography can
     # always fit: a real copy agrees on most of its matches, and maps its frame to a plausible one.
