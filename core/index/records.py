@@ -23,7 +23,7 @@ import numpy as np
 from core.schema import SeenBefore, Sighting
 
 from .fingerprint import Fingerprint
-from .matching import compare
+from .matching import CODE_MATCH_BITS, compare
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (
@@ -267,7 +267,7 @@ class SeenIndex:
             for query in (fp.code, fp.mirror_code):
                 hits = codes.search(_bits(query), min(CODE_CANDIDATES, len(codes)))
                 for key, distance in zip(hits.keys, hits.distances, strict=True):
-                    if distance <= 2 * 10:  # loose: ``compare`` decides
+                    if distance <= CODE_MATCH_BITS:  # farther codes can only match by features, found below
                         ids[int(key) // 2] = None
         query = np.frombuffer(fp.descriptors, np.uint8).reshape(-1, 32)
         if len(features) and len(query):
