@@ -23,7 +23,7 @@ import numpy as np
 from core.schema import SeenBefore, Sighting
 
 from .fingerprint import Fingerprint
-from .matching import CODE_MATCH_BITS, compare
+from .matching import compare
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (
@@ -56,6 +56,9 @@ KINDS = (
 SAVE_EVERY = 256
 # Images with the most feature votes compared in full (each comparison matches 500 features).
 FEATURE_CANDIDATES = 8
+# Codes this close are compared in full (unrelated codes sit about 32 bits of 64 apart; one in
+# 100,000 random codes is within 16).
+CODE_CANDIDATE_BITS = 16
 # Nearest codes asked for; each is then compared in full.
 CODE_CANDIDATES = 32
 
@@ -267,7 +270,7 @@ class SeenIndex:
             for query in (fp.code, fp.mirror_code):
                 hits = codes.search(_bits(query), min(CODE_CANDIDATES, len(codes)))
                 for key, distance in zip(hits.keys, hits.distances, strict=True):
-                    if distance <= CODE_MATCH_BITS:  # farther codes can only match by features, found below
+                    if distance <= CODE_CANDIDATE_BITS:  # a framed copy's code lands a little farther
                         ids[int(key) // 2] = None
         query = np.frombuffer(fp.descriptors, np.uint8).reshape(-1, 32)
         if len(features) and len(query):
