@@ -111,7 +111,7 @@ def _labels() -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, object]:
-    ctx = make_context(Settings(classifier=False))
+    ctx = make_context(Settings(classifier=False, seen_before="off"))
     files = list_sources([CORPUS], ctx.settings.max_file_bytes)
     out = {str(r.path).split(f"{CORPUS.name}/", 1)[1]: r for r in scan(files, ctx)}
     assert len(out) == len(files)
