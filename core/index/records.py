@@ -149,15 +149,7 @@ class SeenIndex:
         return new
 
     def _index_image(self, image_id: int, fp: Fingerprint) -> None:
-        codes, features = self._indexes()
-        codes.add(
-            np.array([image_id * 2, image_id * 2 + 1], np.uint64),
-            np.stack([_bits(fp.code), _bits(fp.mirror_code)]),
-        )
-        sample = np.frombuffer(fp.descriptors, np.uint8).reshape(-1, 32)[:FEATURES_INDEXED]
-        if len(sample):
-            keys = np.arange(len(sample), dtype=np.uint64) + np.uint64(image_id * FEATURES_INDEXED)
-            features.add(keys, sample)
+        _put(*self._indexes(), image_id, fp.code, fp.mirror_code, fp.descriptors)
         # Written every SAVE_EVERY additions and when the process ends; a cache that missed the last
         # ones holds fewer images than the records and is rebuilt from them when next opened.
         self._unsaved += 1
@@ -196,16 +188,14 @@ class SeenIndex:
         features = Index(ndim=256, metric="hamming", dtype="b1")
         with self._db() as db:
             for row in db.execute("SELECT id, code, mirror_code, descriptors FROM images"):
-                codes.add(
-                    np.array([row["id"] * 2, row["id"] * 2 + 1], np.uint64),
-                    np.stack([_bits(int(row["code"], 16)), _bits(int(row["mirror_code"], 16))]),
+                _put(
+                    codes,
+                    features,
+                    row["id"],
+                    int(row["code"], 16),
+                    int(row["mirror_code"], 16),
+                    row["descriptors"],
                 )
-                sample = np.frombuffer(row["descriptors"], np.uint8).reshape(-1, 32)[:FEATURES_INDEXED]
-                if len(sample):
-                    features.add(
-                        np.arange(len(sample), dtype=np.uint64) + np.uint64(row["id"] * FEATURES_INDEXED),
-                        sample,
-                    )
         self._codes, self._features = codes, features
         self._save()
         return codes, features
@@ -295,6 +285,16 @@ class SeenIndex:
                 ).fetchall()
             )
         return {"images": images, "sightings": kinds, "labels": labels}
+
+
+def _put(codes, features, image_id: int, code: int, mirror_code: int, descriptors: bytes) -> None:
+    """One image in the caches: its code and mirror code, and its strongest features."""
+    codes.add(
+        np.array([image_id * 2, image_id * 2 + 1], np.uint64), np.stack([_bits(code), _bits(mirror_code)])
+    )
+    sample = np.frombuffer(descriptors, np.uint8).reshape(-1, 32)[:FEATURES_INDEXED]
+    if len(sample):
+        features.add(np.arange(len(sample), dtype=np.uint64) + np.uint64(image_id * FEATURES_INDEXED), sample)
 
 
 def _fingerprint(row: sqlite3.Row) -> Fingerprint:
