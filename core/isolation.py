@@ -25,6 +25,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from core.errors import AnalysisError
+
 try:
     import resource
 except ImportError:  # Windows: no rlimits; the time limit still applies
@@ -37,8 +39,13 @@ class Outcome:
     (the process died) or ``failed`` (the function raised)."""
 
     status: str
-    value: Any = None
+    value: Any = None  # the return value; for ``failed``, the AnalysisError the job raised, if it was one
     message: str = ""
+
+    def reraise(self) -> None:
+        """Raise the AnalysisError the job raised (a file refused for a stated reason), if it did."""
+        if self.status == "failed" and isinstance(self.value, AnalysisError):
+            raise self.value
 
 
 # Characters of a job's library messages kept (libtiff can print thousands of lines for one file).
@@ -113,6 +120,8 @@ def _worker_main(jobs: Connection, replies: Connection, preload: str) -> None:
             reply = ("ok", fn(*args), "")
         except MemoryError:
             reply = ("memory_limit", None, "ran out of its memory limit")
+        except AnalysisError as exc:  # the file's own typed refusal comes back as it is (``reraise``)
+            reply = ("failed", exc, exc.message)
         except Exception as exc:
             reply = ("failed", None, f"raised {type(exc).__name__}: {str(exc)[:300]}")
         finally:

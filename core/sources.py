@@ -39,7 +39,6 @@ from core.intake.archive import (
     LIST_MEMORY_MB,
     LIST_TIMEOUT_S,
     ArchiveRefused,
-    Member,
     is_archive,
     list_archive,
     open_zip,
@@ -104,11 +103,10 @@ class Source:
         under the given limits (its bytes come back): the caller never inflates anything."""
         if self.member is None or self.error is not None:
             return self.read(max_bytes)
-        outcome = run_limited(_read_job, (self, max_bytes), timeout_s, memory_mb)
+        outcome = run_limited(Source.read, (self, max_bytes), timeout_s, memory_mb)
+        outcome.reraise()
         if outcome.status != "ok":
             raise ArchiveRefused(f"the member could not be extracted: {outcome.message}")
-        if isinstance(outcome.value, AnalysisError):
-            raise outcome.value
         return outcome.value
 
     @property
@@ -152,12 +150,9 @@ def _archive_members(path: Path, name: str, max_file_bytes: int) -> list[Source]
     """One source per member of the archive at ``path`` (shown as ``name``), listed by a worker
     process; an archive that cannot be listed is one source carrying the reason."""
     outcome = run_limited(
-        _list_job, (path, printable_path(name), max_file_bytes), LIST_TIMEOUT_S, LIST_MEMORY_MB
+        list_archive, (path, printable_path(name), max_file_bytes), LIST_TIMEOUT_S, LIST_MEMORY_MB
     )
-    if outcome.status == "ok" and outcome.value == []:  # every file gets a row, an empty archive too
-        outcome.value = ArchiveRefused("the ZIP archive holds no files")
-    if outcome.status == "ok" and isinstance(outcome.value, list):
-        members: list[Member] = outcome.value
+    if outcome.status == "ok" and outcome.value:
         return [
             Source(
                 path=printable_path(m.name),
@@ -166,13 +161,14 @@ def _archive_members(path: Path, name: str, max_file_bytes: int) -> list[Source]
                 error=m.error,
                 file_name=printable_path(m.file_name) or None,
             )
-            for m in members
+            for m in outcome.value
         ]
-    error = (
-        outcome.value
-        if outcome.status == "ok"
-        else ArchiveRefused(f"the ZIP archive's directory could not be listed: {outcome.message}")
-    )
+    if outcome.status == "ok":  # every file gets a row, an empty archive too
+        error: AnalysisError = ArchiveRefused("the ZIP archive holds no files")
+    elif isinstance(outcome.value, AnalysisError):
+        error = outcome.value
+    else:
+        error = ArchiveRefused(f"the ZIP archive's directory could not be listed: {outcome.message}")
     return [Source(path=printable_path(name), file=path, error=error)]
 
 
@@ -201,21 +197,6 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
             stack.close()
             raise
     return _last_archive[key][1]
-
-
-def _read_job(source: Source, max_bytes: int) -> bytes | AnalysisError:
-    try:
-        return source.read(max_bytes)
-    except AnalysisError as exc:
-        return exc
-
-
-def _list_job(path: Path, name: str, max_file_bytes: int) -> list[Member] | AnalysisError:
-    """What a worker runs to list an archive: its members, or the reason it was refused."""
-    try:
-        return list_archive(path, name, max_file_bytes)
-    except AnalysisError as exc:
-        return exc
 
 
 # Uploaded archives are spooled here (one file per content) and removed after a day unused.

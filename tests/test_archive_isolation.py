@@ -83,7 +83,7 @@ def test_a_member_read_again_for_a_case_is_inflated_by_a_worker(tmp_path, monkey
     real = core.sources.run_limited
     monkeypatch.setattr(core.sources, "run_limited", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
     assert source.read_isolated(10**8, 60, 1024) == zipfile.ZipFile(io.BytesIO(data)).read("a.jpg")
-    assert calls == [core.sources._read_job]
+    assert calls == [core.sources.Source.read]  # read by a worker
     with pytest.raises(Exception) as refused:
         source.read_isolated(10, 60, 1024)
     assert getattr(refused.value, "code", "") == "file_too_large"

@@ -124,10 +124,9 @@ def fingerprint_file(source: Source, settings: Settings) -> Fingerprint:
         settings.file_memory_mb,
         warm_up=warm_up_fingerprint_worker,
     )
+    outcome.reraise()
     if outcome.status != "ok":
         raise AnalysisError(f"the file could not be fingerprinted ({outcome.status}): {outcome.message}")
-    if isinstance(outcome.value, AnalysisError):
-        raise outcome.value
     return outcome.value
 
 
@@ -137,15 +136,11 @@ def warm_up_fingerprint_worker() -> None:
     make_fingerprint(Image.new("RGB", (64, 48), (90, 120, 150)), "", "")
 
 
-def _fingerprint_job(source: Source, max_bytes: int, max_pixels: int) -> Fingerprint | AnalysisError:
-    try:
-        data = source.read(max_bytes)
-    except AnalysisError as exc:
-        return exc
-    intake = open_intake(data, source.name, source.path, max_pixels)
+def _fingerprint_job(source: Source, max_bytes: int, max_pixels: int) -> Fingerprint:
+    intake = open_intake(source.read(max_bytes), source.name, source.path, max_pixels)
     if intake.error is not None:
-        return intake.error
+        raise intake.error
     if intake.pixels is None:
-        return AnalysisError("the file holds no picture to fingerprint")
+        raise AnalysisError("the file holds no picture to fingerprint")
     facts = intake.facts
     return make_fingerprint(intake.pixels, facts.sha256, facts.phash or "", (facts.width, facts.height))
