@@ -45,12 +45,14 @@ def make_context(settings: Settings) -> Context:
 
 
 def open_seen_index(settings: Settings) -> SeenIndex | None:
-    """The desk's seen-before index beside its case store, unless the setting seen_before is
-    ``off`` or the desk has none yet (it is made by the first case item or ``index add``)."""
-    folder = SeenIndex.beside(settings.store_path()).folder
-    if settings.seen_before == "off" or not (folder / "seen.sqlite3").is_file():
+    """The desk's seen-before index beside its case store: none with the setting seen_before
+    ``off``; with ``auto`` only one the desk already has (made by its first case item or ``index
+    add``: a scan never creates one); with ``remember`` it is made when missing."""
+    if settings.seen_before == "off":
         return None
-    return SeenIndex(folder)
+    if settings.seen_before == "remember":
+        return SeenIndex.beside(settings.store_path())
+    return SeenIndex.existing(settings.store_path())
 
 
 def _with_classifiers(settings: Settings) -> Context:

@@ -12,7 +12,7 @@ from core.errors import AnalysisError
 from core.escaping import say
 from core.index.fingerprint import fingerprint_file
 from core.index.records import SeenIndex, now
-from core.index.tree import Copy, family_tree
+from core.index.tree import Copy, families
 from core.scan import scan
 from core.schema import Sighting, to_dict
 from core.settings import load_settings
@@ -90,8 +90,7 @@ def _tree(args: argparse.Namespace, sources: list, settings) -> int:
             copies.append(Copy(source.path, fingerprint_file(source, settings), result))
         except AnalysisError as exc:
             _print(args, {"path": source.path, "error": {"code": exc.code, "message": exc.message}})
-    tree = family_tree(copies)
-    return _print(args, {"tree": to_dict(tree)})
+    return _print(args, to_dict(families(copies)))
 
 
 def _print(args: argparse.Namespace, row: dict) -> int:
@@ -103,13 +102,17 @@ def _print(args: argparse.Namespace, row: dict) -> int:
 
 
 def _text(row: dict) -> str:
-    if "tree" in row:
-        tree = row["tree"]
-        if tree["closest"] is None:
-            return f"no family: {tree['why']}"
-        lines = [f"closest to the original, of these copies: {tree['closest']} ({tree['why']})"]
-        lines += [f"  {e['parent']} -> {e['child']}: {e['reason']}" for e in tree["edges"]]
-        lines += [f"  not related to the others: {path}" for path in tree["unrelated"]]
+    if "trees" in row:
+        if not row["trees"]:
+            return "no two of these files show the same picture"
+        lines = []
+        for n, tree in enumerate(row["trees"], 1):
+            lines.append(
+                f"family {n} ({len(tree['copies'])} copies): closest to the original, of these copies: "
+                f"{tree['closest']} ({tree['why']})"
+            )
+            lines += [f"  {e['parent']} -> {e['child']}: {e['reason']}" for e in tree["edges"]]
+        lines += [f"not related to the others: {path}" for path in row["unrelated"]]
         return "\n".join(lines)
     if "images" in row:
         labels = ", ".join(f"{k}: {v}" for k, v in row["labels"].items()) or "none"

@@ -64,11 +64,14 @@ class Source:
 
     @classmethod
     def from_path(cls, path: str | os.PathLike) -> Source:
-        return cls(path=printable_path(str(path)), file=Path(path))
+        # The name taken before escaping: an escape's backslash must not read as a folder separator.
+        return cls(path=printable_path(str(path)), file=Path(path), file_name=printable_path(Path(path).name))
 
     @classmethod
     def from_bytes(cls, name: str, data: bytes) -> Source:
-        return cls(path=printable_path(name), data=data)
+        # An upload's name may be a Windows path; its last part, taken before escaping.
+        base = name.replace("\\", "/").rsplit("/", 1)[-1]
+        return cls(path=printable_path(name), data=data, file_name=printable_path(base))
 
     @classmethod
     def from_upload(cls, name: str, data: bytes, max_member_bytes: int) -> list[Source]:

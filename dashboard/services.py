@@ -19,6 +19,8 @@ import streamlit as st
 from core.cases import CaseStore, add_analysed
 from core.context import Context, make_context
 from core.display import Comparison, ForensicView, compare_safely, preview_safely, view_safely
+from core.errors import AnalysisError
+from core.index.fingerprint import Fingerprint, fingerprint_file
 from core.pipeline import analyze
 from core.scan import scan
 from core.schema import ScanResult
@@ -69,6 +71,23 @@ def analyze_uploads(
         cache[keys[i]] = result
         cache[keys[i] + ("thumb",)] = thumbnail_uri(sources[i]) if result.status == "ok" else None
     return [cache[k] for k in keys], [cache[k + ("thumb",)] for k in keys]
+
+
+def upload_fingerprints(files: list[tuple[str, bytes]]) -> list[Fingerprint | None]:
+    """Each upload's fingerprint (``analyze_uploads``' order), for tracing copies: made once per
+    session in a file worker; None for a file that cannot be fingerprinted (its row says why)."""
+    settings = analysis_context().settings
+    cache = st.session_state.setdefault("fingerprints", {})
+    found = []
+    for source in upload_sources(files):
+        key = _source_key(source)
+        if key not in cache:
+            try:
+                cache[key] = fingerprint_file(source, settings)
+            except AnalysisError:
+                cache[key] = None
+        found.append(cache[key])
+    return found
 
 
 def _source_key(source: Source) -> tuple[str, str]:

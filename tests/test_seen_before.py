@@ -274,7 +274,9 @@ def test_a_family_of_copies_names_the_one_closest_to_the_original_and_why(tmp_pa
         str(tmp_path / n) for n in ("repost.jpg", "crop.jpg", "screenshot.jpg", "camera.jpg", "other.jpg")
     ]
     assert main(["index", "--json", "tree", *paths]) == 0
-    tree = json.loads(capsys.readouterr().out.splitlines()[-1])["tree"]
+    found = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert len(found["trees"]) == 1
+    tree = found["trees"][0]
     assert tree["closest"] == str(tmp_path / "camera.jpg")
     assert tree["why"].startswith("no other copy here contains it, and it keeps the most: 1200x800 pixels")
     assert "camera metadata" in tree["why"]
@@ -283,7 +285,11 @@ def test_a_family_of_copies_names_the_one_closest_to_the_original_and_why(tmp_pa
         "crop.jpg": "camera.jpg",
         "screenshot.jpg": "camera.jpg",
     }
-    assert tree["unrelated"] == [str(tmp_path / "other.jpg")]
+    assert found["unrelated"] == [str(tmp_path / "other.jpg")]
+    assert main(["index", "tree", *paths]) == 0
+    text = capsys.readouterr().out
+    assert f"family 1 (4 copies): closest to the original, of these copies: {tmp_path / 'camera.jpg'}" in text
+    assert f"not related to the others: {tmp_path / 'other.jpg'}" in text
 
 
 def jpeg_with(image: Image.Image, **params) -> bytes:

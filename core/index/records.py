@@ -12,16 +12,14 @@ from __future__ import annotations
 import atexit
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from core.schema import SeenBefore, Sighting
 
+from .caches import Caches
 from .fingerprint import Fingerprint
 from .matching import compare
 
@@ -36,11 +34,6 @@ CREATE TABLE IF NOT EXISTS sightings (
     item_id INTEGER, verdict TEXT);
 CREATE INDEX IF NOT EXISTS sightings_by_image ON sightings (image_id);
 """
-# Descriptors of each image put in the feature index (its strongest ones), and how many
-# neighbours each query descriptor asks for; an image needs VOTES of them to be compared.
-FEATURES_INDEXED = 64
-NEIGHBOURS = 4
-VOTES = 6
 # The kinds of match, the closest first.
 KINDS = (
     "same file",
@@ -54,17 +47,6 @@ KINDS = (
 )
 # Additions between two writes of the search files.
 SAVE_EVERY = 256
-# Images with the most feature votes compared in full (each comparison matches 500 features).
-FEATURE_CANDIDATES = 8
-# Codes this close are compared in full (unrelated codes sit about 32 bits of 64 apart; one in
-# 100,000 random codes is within 16).
-CODE_CANDIDATE_BITS = 16
-# Nearest codes asked for; each is then compared in full.
-CODE_CANDIDATES = 32
-
-
-def _bits(code: int) -> np.ndarray:
-    return np.frombuffer(code.to_bytes(8, "big"), np.uint8)
 
 
 class SeenIndex:
@@ -73,8 +55,13 @@ class SeenIndex:
 
     @classmethod
     def beside(cls, store_root: str | Path) -> SeenIndex:
-        """The index of the desk whose case store is at ``store_root`` (in its ``seen-index`` folder)."""
-        return cls(Path(store_root).expanduser() / "seen-index")
+        """The index of the desk whose case store is at ``store_root`` (in its ``seen-index`` folder),
+        made when missing."""
+        return cls(cls.folder_beside(store_root))
+
+    @staticmethod
+    def folder_beside(store_root: str | Path) -> Path:
+        return Path(store_root).expanduser() / "seen-index"
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder).expanduser()
@@ -82,8 +69,7 @@ class SeenIndex:
         self.db_path = self.folder / "seen.sqlite3"
         with self._db() as db:
             db.executescript(SCHEMA)
-        self._codes = None
-        self._features = None
+        self._caches: Caches | None = None
         self._lock = threading.Lock()  # one server's sessions share the index
         self._unsaved = 0
         atexit.register(self.flush)
@@ -105,7 +91,7 @@ class SeenIndex:
             return self._add(fp, sighting)
 
     def _add(self, fp: Fingerprint, sighting: Sighting) -> bool:
-        self._indexes()  # loaded (or rebuilt) before the new record, which is then added to them
+        self._loaded()  # loaded (or rebuilt) before the new record, which is then added to them
         with self._db() as db:
             row = db.execute("SELECT id FROM images WHERE sha256 = ?", (fp.sha256,)).fetchone()
             new = row is None
@@ -149,7 +135,7 @@ class SeenIndex:
         return new
 
     def _index_image(self, image_id: int, fp: Fingerprint) -> None:
-        _put(*self._indexes(), image_id, fp.code, fp.mirror_code, fp.descriptors)
+        self._loaded().put(image_id, fp.code, fp.mirror_code, fp.descriptors)
         # Written every SAVE_EVERY additions and when the process ends; a cache that missed the last
         # ones holds fewer images than the records and is rebuilt from them when next opened.
         self._unsaved += 1
@@ -160,56 +146,39 @@ class SeenIndex:
     def _paths(self) -> tuple[Path, Path]:
         return self.folder / "seen-codes.usearch", self.folder / "seen-features.usearch"
 
-    def _indexes(self):
-        """The two usearch indexes, restored from their files, or rebuilt from the records when a
-        file is missing, damaged or holds another number of images than the records."""
-        if self._codes is not None:
-            return self._codes, self._features
-        from usearch.index import Index
-
+    def _loaded(self) -> Caches:
+        """The search caches, restored from their files, or rebuilt from the records when a file
+        is missing, damaged or holds another number of images than the records."""
+        if self._caches is not None:
+            return self._caches
         with self._db() as db:
             images = db.execute("SELECT COUNT(*) FROM images").fetchone()[0]
-        codes_path, features_path = self._paths()
-        codes = features = None
         try:
-            if codes_path.is_file() and features_path.is_file():
-                codes, features = Index.restore(str(codes_path)), Index.restore(str(features_path))
-        except Exception:  # a damaged cache is rebuilt, never trusted
-            codes = features = None
-        if codes is None or features is None or len(codes) != 2 * images:
-            codes, features = self._rebuild()
-        self._codes, self._features = codes, features
-        return codes, features
+            caches = Caches.restore(*self._paths())
+        except Exception:  # a missing or damaged cache is rebuilt, never trusted
+            caches = None
+        if caches is None or caches.images() != images:
+            caches = self._rebuild()
+        self._caches = caches
+        return caches
 
-    def _rebuild(self):
-        from usearch.index import Index
-
-        codes = Index(ndim=64, metric="hamming", dtype="b1")
-        features = Index(ndim=256, metric="hamming", dtype="b1")
+    def _rebuild(self) -> Caches:
+        caches = Caches()
         with self._db() as db:
             for row in db.execute("SELECT id, code, mirror_code, descriptors FROM images"):
-                _put(
-                    codes,
-                    features,
-                    row["id"],
-                    int(row["code"], 16),
-                    int(row["mirror_code"], 16),
-                    row["descriptors"],
-                )
-        self._codes, self._features = codes, features
+                caches.put(row["id"], int(row["code"], 16), int(row["mirror_code"], 16), row["descriptors"])
+        self._caches = caches
         self._save()
-        return codes, features
+        return caches
 
     def _save(self) -> None:
-        codes_path, features_path = self._paths()
-        self._codes.save(str(codes_path))
-        self._features.save(str(features_path))
+        self._caches.save(*self._paths())
         self._unsaved = 0
 
     def flush(self) -> None:
         """Write the search files if additions are not saved yet (also done when the process ends)."""
         with self._lock:
-            if self._unsaved and self._codes is not None:
+            if self._unsaved and self._caches is not None:
                 self._save()
 
     # -- searching ---------------------------------------------------------------------
@@ -251,29 +220,29 @@ class SeenIndex:
         return sorted(found, key=lambda f: (f.strength != "strong", KINDS.index(f.kind), f.first_seen))
 
     def _candidates(self, fp: Fingerprint) -> list[int]:
-        codes, features = self._indexes()
-        ids: dict[int, None] = {}
+        ids = dict.fromkeys(self._loaded().candidates(fp))
         with self._db() as db:
             if row := db.execute("SELECT id FROM images WHERE sha256 = ?", (fp.sha256,)).fetchone():
-                ids[row["id"]] = None
-        if len(codes):
-            for query in (fp.code, fp.mirror_code):
-                hits = codes.search(_bits(query), min(CODE_CANDIDATES, len(codes)))
-                for key, distance in zip(hits.keys, hits.distances, strict=True):
-                    if distance <= CODE_CANDIDATE_BITS:  # a framed copy's code lands a little farther
-                        ids[int(key) // 2] = None
-        query = np.frombuffer(fp.descriptors, np.uint8).reshape(-1, 32)
-        if len(features) and len(query):
-            hits = features.search(query, min(NEIGHBOURS, len(features)))
-            votes = Counter(
-                int(k) // FEATURES_INDEXED
-                for k, d in zip(hits.keys.ravel(), hits.distances.ravel(), strict=True)
-                if d <= 40
-            )
-            ids.update(
-                (image_id, None) for image_id, n in votes.most_common(FEATURE_CANDIDATES) if n >= VOTES
-            )
+                ids = {row["id"]: None, **ids}
         return list(ids)
+
+    def fingerprint(self, sha256: str) -> Fingerprint | None:
+        """The stored fingerprint of an image the index holds (a case item), without decoding it again."""
+        with self._db() as db:
+            row = db.execute("SELECT * FROM images WHERE sha256 = ?", (sha256,)).fetchone()
+        return _fingerprint(row) if row is not None else None
+
+    @classmethod
+    def existing(cls, store_root: str | Path) -> SeenIndex | None:
+        """The index beside a case store when the desk has one (never created here: a report or a
+        read-only store must not write one); None when there is none or it cannot be opened."""
+        folder = cls.folder_beside(store_root)
+        if not (folder / "seen.sqlite3").is_file():
+            return None
+        try:
+            return cls(folder)
+        except (OSError, sqlite3.Error):
+            return None
 
     def stats(self) -> dict:
         with self._db() as db:
@@ -285,16 +254,6 @@ class SeenIndex:
                 ).fetchall()
             )
         return {"images": images, "sightings": kinds, "labels": labels}
-
-
-def _put(codes, features, image_id: int, code: int, mirror_code: int, descriptors: bytes) -> None:
-    """One image in the caches: its code and mirror code, and its strongest features."""
-    codes.add(
-        np.array([image_id * 2, image_id * 2 + 1], np.uint64), np.stack([_bits(code), _bits(mirror_code)])
-    )
-    sample = np.frombuffer(descriptors, np.uint8).reshape(-1, 32)[:FEATURES_INDEXED]
-    if len(sample):
-        features.add(np.arange(len(sample), dtype=np.uint64) + np.uint64(image_id * FEATURES_INDEXED), sample)
 
 
 def _fingerprint(row: sqlite3.Row) -> Fingerprint:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from core.schema import ScanResult
 
+from .caches import Caches
 from .fingerprint import Fingerprint
 from .matching import compare
 
@@ -30,14 +31,32 @@ class Copy:
 class Edge:
     parent: str  # the path of the copy closer to the original
     child: str
+    kind: str  # what the child is of its parent, in a word or two (``COPY_KINDS``)
     reason: str
+
+
+# What a copy is of the one it was made from, by the kind of match between them.
+COPY_KINDS = {
+    "same file": "same file",
+    "same picture re-encoded": "re-encoded",
+    "resized": "resized",
+    "mirrored": "mirrored",
+    "cropped": "crop",
+    "contains it": "framed",
+}
 
 
 @dataclass
 class Tree:
-    closest: str | None  # the copy closest to the original, of those given
+    closest: str  # the copy closest to the original, of this family's copies
     why: str
-    edges: list[Edge]
+    edges: list[Edge]  # each copy but the closest (or the copies of a cycle) under its parent
+    copies: list[str]  # the family, in the order given
+
+
+@dataclass
+class Families:
+    trees: list[Tree]  # groups of copies of one picture, the largest first
     unrelated: list[str]  # copies that match none of the others
 
 
@@ -66,34 +85,74 @@ def _describe(copy: Copy) -> str:
     return ", ".join(kept)
 
 
-def family_tree(copies: list[Copy]) -> Tree:
-    by_path = {c.path: c for c in copies}
-    parents: dict[
-        str, Edge
-    ] = {}  # each copy's one parent: of those it could come from, the closest to the original
-    related: set[str] = set()
-    for i, a in enumerate(copies):
-        for b in copies[i + 1 :]:
-            edge = _edge(a, b)
-            if edge is None:
-                continue
-            related.update((a.path, b.path))
-            known = parents.get(edge.child)
-            if known is None or _rank(by_path[edge.parent]) > _rank(by_path[known.parent]):
-                parents[edge.child] = edge
-    below = set(parents)
-    edges = list(parents.values())
-    group = [c for c in copies if c.path in related]
-    if not group:
-        return Tree(None, "no two of these files show the same picture", [], [c.path for c in copies])
-    roots = [c for c in group if c.path not in below] or group
+def families(copies: list[Copy]) -> Families:
+    """The families among ``copies``: which show the same picture, which copy was made from
+    which, and the one closest to the original in each. Only pairs that the search caches name
+    as candidates are compared in full, so a batch of thousands is not compared pair by pair."""
+    copies = _distinct(copies)
+    caches = Caches()
+    for i, copy in enumerate(copies):
+        fp = copy.fingerprint
+        caches.put(i, fp.code, fp.mirror_code, fp.descriptors)
+    pairs = {
+        (min(i, j), max(i, j))
+        for i, copy in enumerate(copies)
+        for j in caches.candidates(copy.fingerprint)
+        if j != i
+    }
+    edges = [edge for i, j in sorted(pairs) if (edge := _edge(copies[i], copies[j])) is not None]
+    family = {c.path: c.path for c in copies}  # union-find over the related copies
+
+    def root(path: str) -> str:
+        while family[path] != path:
+            family[path] = path = family[family[path]]
+        return path
+
+    for edge in edges:
+        family[root(edge.child)] = root(edge.parent)
+    groups: dict[str, list[Copy]] = {}
+    for copy in copies:
+        groups.setdefault(root(copy.path), []).append(copy)
+    trees = [
+        _tree(group, [e for e in edges if root(e.child) == key])
+        for key, group in groups.items()
+        if len(group) > 1
+    ]
+    unrelated = [group[0].path for group in groups.values() if len(group) == 1]
+    return Families(sorted(trees, key=lambda t: -len(t.copies)), unrelated)
+
+
+def _distinct(copies: list[Copy]) -> list[Copy]:
+    """Copies named apart: a second upload under a name already used becomes "name (2)"."""
+    seen: dict[str, int] = {}
+    named = []
+    for copy in copies:
+        seen[copy.path] = n = seen.get(copy.path, 0) + 1
+        named.append(copy if n == 1 else Copy(f"{copy.path} ({n})", copy.fingerprint, copy.result))
+    return named
+
+
+def _tree(group: list[Copy], edges: list[Edge]) -> Tree:
+    """One family: each copy under the one it most likely comes from (of those it could come
+    from, the closest to the original), and the closest copy nothing else contains."""
+    by_path = {c.path: c for c in group}
+    parents: dict[str, Edge] = {}
+
+    def closeness(edge: Edge) -> tuple:  # its byte-identical twin first, then the fullest copy
+        return edge.kind == COPY_KINDS["same file"], _rank(by_path[edge.parent])
+
+    for edge in edges:
+        known = parents.get(edge.child)
+        if known is None or closeness(edge) > closeness(known):
+            parents[edge.child] = edge
+    roots = [c for c in group if c.path not in parents] or group
     best = max(roots, key=_rank)
     why = (
         f"no other copy here contains it, and it keeps the most: {_describe(best)}"
-        if best.path not in below
+        if best.path not in parents
         else f"every copy is derived from another (a cycle of equal copies); it keeps the most: {_describe(best)}"
     )
-    return Tree(best.path, why, edges, [c.path for c in copies if c.path not in related])
+    return Tree(best.path, why, list(parents.values()), [c.path for c in group])
 
 
 def _edge(a: Copy, b: Copy) -> Edge | None:
@@ -102,15 +161,19 @@ def _edge(a: Copy, b: Copy) -> Edge | None:
     if match is None:
         return None
     if match.kind in ("cropped", "contains it"):  # b was made from a
-        return Edge(a.path, b.path, f"{b.path}: {match.why}")
+        return Edge(a.path, b.path, COPY_KINDS[match.kind], f"{b.path}: {match.why}")
     if match.kind in ("uncropped", "unframed"):  # a was made from b
-        return Edge(b.path, a.path, f"{b.path} is closer: {a.path} was made from it ({match.why})")
+        kind = COPY_KINDS["cropped" if match.kind == "uncropped" else "contains it"]
+        return Edge(b.path, a.path, kind, f"{b.path} is closer: {a.path} was made from it ({match.why})")
     parent, child = (a, b) if _rank(a) >= _rank(b) else (b, a)
     if match.kind == "same file":
-        return Edge(parent.path, child.path, f"{child.path} is the same file, byte for byte")
+        return Edge(
+            parent.path, child.path, COPY_KINDS["same file"], f"{child.path} is the same file, byte for byte"
+        )
     return Edge(
         parent.path,
         child.path,
+        COPY_KINDS[match.kind],
         f"{child.path} is the same picture ({match.kind}) and keeps less: {_describe(child)}, against "
         f"{_describe(parent)}",
     )

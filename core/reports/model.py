@@ -18,8 +18,10 @@ from typing import Any
 from core import __version__, thresholds
 from core.analyzers import REGISTRY
 from core.cases import CaseError, CaseStore, Item
+from core.cases.families import case_families
 from core.display import preview_safely
 from core.index import seen as seen_before
+from core.index.tree import Families
 from core.schema import GPS, SCHEMA_VERSION, ErrorInfo, FileFacts, ScanResult
 from core.settings import Settings, load_settings
 from core.vocabulary import Band, RowStatus
@@ -260,6 +262,22 @@ def key_facts(item: Item, result: ScanResult) -> list[tuple[str, str]]:
     return [(label, str(value)) for label, value in facts if value]
 
 
+def family_rows(found: Families) -> list[dict[str, Any]]:
+    """Each family of copies among the items, as a report shows it: the copy closest to the
+    original and why, then one row per copy with the copy it was made from and the reason."""
+    return [
+        {
+            "closest": tree.closest,
+            "why": tree.why,
+            "copies": tree.copies,
+            "edges": [
+                {"parent": e.parent, "child": e.child, "kind": e.kind, "reason": e.reason} for e in tree.edges
+            ],
+        }
+        for tree in found.trees
+    ]
+
+
 def build_report(
     store: CaseStore,
     case: int | str,
@@ -270,11 +288,12 @@ def build_report(
     settings = settings or load_settings()  # the user's limits for thumbnails, not the defaults
     c = store.case(case)
     notes = store.notes(c.id)
-    items, typed = [], []
+    items, typed, stored = [], [], []
     for item in store.items(c.id):
         # The stored result gives what every format derives (camera, key evidence, bands, models):
         # none of it is redacted. ``result``, what the formats print in full, is redacted on request.
         typed.append(scan := _typed(item))
+        stored.append((item, scan))
         result = redacted(scan) if redact else scan
         items.append(
             {
@@ -311,6 +330,7 @@ def build_report(
         "case_notes": [n for n in notes if n["item_id"] is None],
         "summary": summary(typed),
         "items": items,
+        "families": family_rows(case_families(store, stored, settings)),
         "audit": (audit := store.audit_log(c.id)),
         # Written into every report and bundle, so a later check can compare with the store.
         "audit_head": {"entries": len(audit), "hash": audit[-1]["hash"] if audit else None},

@@ -152,6 +152,25 @@ def render_pdf(report: dict) -> bytes:
         ],
         7,
     )
+    if report.get("families"):
+        pdf.add_page()
+        _text(pdf, "Copies of one picture", 12, "B")
+        _text(
+            pdf,
+            "Items that show the same picture, each under the copy it was most likely made from. The closest "
+            "copy is the closest of these items; the original itself may be elsewhere.",
+            8,
+        )
+        for n, family in enumerate(report["families"], 1):
+            _text(pdf, f"Family {n}: {len(family['copies'])} items", 10, "B")
+            _text(pdf, f"Closest to the original: {family['closest']}: {family['why']}.", 8)
+            _table(
+                pdf,
+                (45, 45, 90),
+                ("Copy", "Made from", "Why"),
+                [(e["child"], e["parent"], e["reason"]) for e in family["edges"]],
+                7,
+            )
     for item in report["items"]:
         r = item["result"]
         pdf.add_page()

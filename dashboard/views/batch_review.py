@@ -18,10 +18,19 @@ from core.batch_outliers import MIN_GROUP, batch_outliers, describe
 from core.escaping import escape_unprintable
 from core.exporters import formats
 from core.index.seen import in_brief
+from core.index.tree import Copy, families
 from core.similarity import featureless_rows, near_duplicate_groups
 from core.vocabulary import BAND_COLOURS, Band
+from dashboard.families_view import show_families
 from dashboard.result_view import ROW_WRAPS
-from dashboard.services import add_uploads_to_case, analysis_context, analyze_uploads, case_store, identity
+from dashboard.services import (
+    add_uploads_to_case,
+    analysis_context,
+    analyze_uploads,
+    case_store,
+    identity,
+    upload_fingerprints,
+)
 from dashboard.ui import dataframe, no_classifier_banner, panel, safe, upload_limit
 
 # A transparent 1x1 PNG for rows without a thumbnail (the grid would print "None").
@@ -262,6 +271,21 @@ with panel("The near-duplicate groups"):
                 hide_index=True,
                 column_config={"thumbnail": st.column_config.ImageColumn("")},
             )
+
+st.subheader("Families of copies")
+with panel("The families of copies"):
+    st.caption(
+        "Crops, screenshots, mirrored, resized and re-encoded copies of one picture, with the copy closest "
+        "to the original. Each file is fingerprinted once (a second or so each on a laptop)."
+    )
+    if st.toggle("Trace the copies among these files", key="trace_copies"):
+        with st.spinner("Fingerprinting..."):
+            prints = upload_fingerprints([(u.name, u.getvalue()) for u in uploads])
+        show_families(
+            families(
+                [Copy(results[i].path, prints[i], results[i]) for i in selected if prints[i] is not None]
+            )
+        )
 
 st.subheader("Files that break from their device group")
 with panel("The device-group outliers"):

@@ -11,9 +11,11 @@ import streamlit as st
 
 from core.batch_outliers import batch_outliers, describe
 from core.cases import ITEM_STATUS_LABELS, ITEM_STATUSES, CaseError, audit_head, verify_case
+from core.cases.families import case_families
 from core.exporters import CaseExport, formats
 from core.reports.model import display_time, display_value
 from core.schema import ScanResult
+from dashboard.families_view import show_families
 from dashboard.result_view import ROW_WRAPS, show_result
 from dashboard.services import analysis_context, analyst, case_store, identity
 from dashboard.ui import dataframe, panel, safe
@@ -242,6 +244,23 @@ with panel("Items that break from their device group"):
             width="stretch",
             row_height=ROW_WRAPS,
         )
+
+with panel("The families of copies"):
+    st.subheader("Copies of one picture")
+    if st.toggle(
+        "Trace the copies among these items",
+        key=f"trace_copies-{case.id}",
+        help="Crops, screenshots, mirrored, resized and re-encoded copies, and the one closest to the original. "
+        "Items in the desk's seen-before index are not decoded again.",
+    ):
+        traced = st.session_state.setdefault("case_families", {})
+        pairs = [(i, typed[i.id]) for i in items if typed[i.id] is not None]
+        key = tuple((i.id, i.sha256) for i, _ in pairs)
+        if key not in traced:
+            with st.spinner("Fingerprinting..."):
+                traced.clear()  # one case's families kept at a time
+                traced[key] = case_families(store, pairs, analysis_context().settings)
+        show_families(traced[key])
 
 with panel("The notes"):
     if notes:
