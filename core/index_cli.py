@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 
+from core import ray_engine
 from core.context import make_context
 from core.errors import AnalysisError
 from core.escaping import say
@@ -32,13 +34,27 @@ def add_parser(commands) -> None:
     )
     x.add_argument("paths", nargs="+", metavar="PATH")
     x.add_argument("--label", default="", help="what these files are, e.g. 'debunked 2026'")
+    _engine_options(x)
     x = sub.add_parser("search", help="which earlier images each file matches, and how")
     x.add_argument("paths", nargs="+", metavar="PATH")
+    _engine_options(x)
     x = sub.add_parser(
         "tree", help="which of these copies was made from which, and which is closest to the original"
     )
     x.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_parser("stats", help="how many images and sightings the index holds")
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="where the files are fingerprinted: this machine, or every CPU of a Ray cluster (large archives)",
+    )
+    parser.add_argument(
+        "--address", help="with --engine ray: the cluster to join (default: start a local one)"
+    )
 
 
 def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -55,17 +71,40 @@ def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _tree(args, sources, settings)
     try:
         _add_or_search(args, index, sources, settings)
+    except ValueError as exc:  # the engine could not start: nothing was fingerprinted
+        say(f"{parser.prog} index: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
     finally:
         index.flush()
     return 0
 
 
-def _add_or_search(args: argparse.Namespace, index: SeenIndex, sources: list, settings) -> None:
+def _fingerprints(args: argparse.Namespace, sources: list, settings) -> Iterator:
+    """Each source's fingerprint or its AnalysisError, in order, on this machine or on Ray."""
+    if args.engine == "ray":
+        if not ray_engine.ray_available():
+            raise ValueError("the Ray engine needs Ray: pip install -r requirements-ray.txt")
+        try:
+            ray_engine.connect(args.address)
+        except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...
+            raise ValueError(
+                f"cannot join the Ray cluster at {args.address or 'a new local instance'}: {exc}"
+            ) from exc
+        yield from ray_engine.fingerprints_on_ray(sources, settings)
+        return
+    if args.address:
+        raise ValueError("--address is for --engine ray")
     for source in sources:
         try:
-            fp = fingerprint_file(source, settings)
+            yield fingerprint_file(source, settings)
         except AnalysisError as exc:
-            _print(args, {"path": source.path, "error": {"code": exc.code, "message": exc.message}})
+            yield exc
+
+
+def _add_or_search(args: argparse.Namespace, index: SeenIndex, sources: list, settings) -> None:
+    for source, fp in zip(sources, _fingerprints(args, sources, settings), strict=True):
+        if isinstance(fp, AnalysisError):
+            _print(args, {"path": source.path, "error": {"code": fp.code, "message": fp.message}})
             continue
         if args.index_command == "add":
             new = index.add(fp, Sighting(now(), "reference", args.label, source.path))

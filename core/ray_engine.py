@@ -81,6 +81,50 @@ class ClassifyFiles:
         return {"result": [json.dumps(r.to_dict(), ensure_ascii=False) for r in results]}
 
 
+class FingerprintFiles:
+    """The seen-before index's stage (``index add|search --engine ray``): each file fingerprinted
+    by ``fingerprint_file`` under the per-file limits; a file that cannot be is its error."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def __call__(self, batch: dict) -> dict:
+        from core.errors import AnalysisError
+        from core.index.fingerprint import fingerprint_file
+
+        found = []
+        for blob in batch["source"]:
+            try:
+                found.append(pickle.dumps(fingerprint_file(pickle.loads(blob), self.settings)))
+            except AnalysisError as exc:
+                found.append(pickle.dumps(exc))
+        return {"fingerprint": found}
+
+
+def fingerprints_on_ray(sources: list[Source], settings: Settings) -> Iterator:
+    """The fingerprint of each of ``sources`` (or its AnalysisError), in listing order, made on
+    every CPU of the connected cluster: how a large archive is put in the seen-before index."""
+    import ray.data
+
+    if not sources:
+        return
+    ray.data.DataContext.get_current().execution_options.preserve_order = True
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    dataset = ray.data.from_items(
+        [{"source": pickle.dumps(source)} for source in sources],
+        override_num_blocks=max(1, min(1000, -(-len(sources) // FILES_PER_TASK))),
+    ).map_batches(
+        FingerprintFiles,
+        fn_constructor_args=(settings,),
+        batch_size=FILES_PER_TASK,
+        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_cpus()),
+        num_cpus=1,
+    )
+    for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+        for blob in batch["fingerprint"]:
+            yield pickle.loads(blob)
+
+
 def model_replicas() -> tuple[int, float]:
     """How many model actors to start, and the GPUs each one takes."""
     import ray

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -41,7 +42,14 @@ def _free_port() -> int:
 def cluster():
     # A short temp folder: Ray's unix sockets live under it and their paths are length-limited.
     ray_tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
-    env = {**os.environ, "RAY_TMPDIR": ray_tmp, "RAY_AUTH_MODE": "token", "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {
+        **os.environ,
+        "RAY_TMPDIR": ray_tmp,
+        "RAY_AUTH_MODE": "token",
+        # The cluster's own token: a fresh machine has none in ~/.ray, and none is written there.
+        "RAY_AUTH_TOKEN": secrets.token_hex(32),
+        "RAY_USAGE_STATS_ENABLED": "0",
+    }
     port = _free_port()
     common = [
         "--node-ip-address=127.0.0.1",
@@ -190,3 +198,69 @@ def test_ray_engine_reads_uris_and_globs_and_writes_parquet(cluster, folder, tmp
         assert_same(record, {**expected, "path": row["path"]})  # only the path is spelled as the URI
         assert row["file.sha256"] == expected["file"]["sha256"]
     assert table[0]["file.format"] == "png" and table[0]["file.extension_matches_format"] == "false"
+
+
+def index(*args: str, env: dict | None = None) -> list[dict]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "index", *args],
+        cwd=ROOT,
+        env={**(env or os.environ), "FORENSICS_SEEN_BEFORE": "auto"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def test_the_ray_engine_fingerprints_an_archive_for_the_seen_before_index(cluster, folder, tmp_path):
+    """``index add --engine ray``: every file fingerprinted on the cluster, the rows (errors
+    included) those of the local engine, in the same order; the index then finds a copy. (The
+    folder's other pictures are noise over a few shared gradients: look-alikes by design, so the
+    copy searched for is of a scene with structure.)"""
+    from tests.test_seen_before import scene
+
+    address, env = cluster
+    extra = tmp_path / "reference"
+    extra.mkdir()
+    scene(5).save(extra / "scene.jpg", quality=90)
+    on_ray = index(
+        "--store",
+        str(tmp_path / "ray"),
+        "--json",
+        "add",
+        str(folder),
+        str(extra),
+        "--engine",
+        "ray",
+        "--address",
+        address,
+        env=env,
+    )
+    local = index("--store", str(tmp_path / "local"), "--json", "add", str(folder), str(extra))
+    assert on_ray == local
+    errors = {Path(r["path"]).name: r["error"]["code"] for r in local if "error" in r}
+    assert errors == {
+        "bomb.png": "decompression_bomb",
+        "empty.png": "empty_file",
+        "notes.txt": "not_an_image",
+        "truncated.jpg": "decode_failed",
+    }
+    assert [Path(r["path"]).name for r in local if "iscc" in r][:2] == ["camera.jpg", "clip.webp"]
+    copy = tmp_path / "copy.jpg"
+    scene(5).resize((600, 400)).save(copy, quality=80)
+    (found,) = index(
+        "--store",
+        str(tmp_path / "ray"),
+        "--json",
+        "search",
+        str(copy),
+        "--engine",
+        "ray",
+        "--address",
+        address,
+        env=env,
+    )
+    assert [(m["kind"], m["sightings"][0]["path"]) for m in found["matches"]] == [
+        ("resized", str(extra / "scene.jpg"))
+    ]
