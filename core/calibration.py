@@ -24,13 +24,15 @@ import math
 import random
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.cases.audit import AnchorKey, KeyMissing
 from core.errors import AnalysisError
 from core.intake import read_bytes
 from core.schema import Calibration, ScanResult
 from core.thresholds import LOW_SIGNAL, MODERATE_SIGNAL, STRONG_SIGNAL, WEAK_SIGNAL
+
+if TYPE_CHECKING:  # the case store's package: imported by what signs or checks a profile
+    from core.cases.audit import AnchorKey
 
 PROFILE_VERSION = 2  # 2: signed with the desk's key
 BOOTSTRAP_ROUNDS = 1000
@@ -136,6 +138,8 @@ def _signature_problem(profile: dict[str, Any], key: AnchorKey) -> str | None:
     mac = signature.get("mac") if isinstance(signature, dict) else None
     if not isinstance(mac, str):
         return "it is not signed: write it again with `python -m core calibrate`"
+    from core.cases.audit import KeyMissing
+
     try:
         expected = key.sign(b"calibration-profile:" + _body(profile))
     except KeyMissing:

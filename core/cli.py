@@ -16,24 +16,13 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
-from tqdm import tqdm
-
 from core import __version__, index_cli, ray_engine
-from core.calibration import build_profile, sign_profile
-from core.case_cli import run_case
 from core.context import make_context
 from core.escaping import say
 from core.exporters import formats
 from core.output import Written
-from core.reports.bundle import (
-    VERIFY_TIME_LIMIT_S,
-    bundle_facts,
-    generate_signing_key,
-    read_key,
-    verify_bundle,
-)
 from core.scan import scan
-from core.settings import load_settings
+from core.settings import VERIFY_TIME_LIMIT_S, load_settings
 from core.sources import list_sources
 from core.vocabulary import Band
 
@@ -222,10 +211,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "calibrate":
             return _calibrate(parser, args)
         if args.command == "case":
+            from core.case_cli import run_case
+
             return run_case(parser, args)
         if args.command == "index":
             return index_cli.run_index(parser, args)
         if args.command == "bundle" and args.bundle_command == "keygen":
+            from core.reports.bundle import generate_signing_key
+
             private, public = generate_signing_key(args.out)
             say(f"private key: {private} (keep it secret); public key: {public}")
             return 0
@@ -279,6 +272,8 @@ def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     # A person at a terminal reads a table; files and pipes get rows (jsonl unless --format).
     as_table = to_stdout and args.format is None and sys.stdout.isatty()
     # tqdm hides itself when stderr is not a terminal (disable=None), so logs stay clean.
+    from tqdm import tqdm
+
     progress = tqdm(total=total, unit="file", file=sys.stderr, disable=True if args.quiet else None)
     bands: Counter[str] = Counter()
     errors = 0
@@ -342,6 +337,8 @@ def band_counts(bands: Counter[str]) -> str:
 
 def _verify_bundle(args: argparse.Namespace) -> int:
     """Every problem, then the verdict, the audit head to compare, and what a missing signature means."""
+    from core.reports.bundle import bundle_facts, read_key, verify_bundle
+
     try:
         key = read_key(args.public_key) if args.public_key else None
     except ValueError as exc:
@@ -389,6 +386,8 @@ def _calibrate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
         print(f"{parser.prog} calibrate: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     try:
+        from core.calibration import build_profile, sign_profile
+
         profile = sign_profile(build_profile(real, ai, args.target_fpr), settings.desk_key(may_create=True))
     except OSError as exc:  # the desk's key is missing (a store was anchored with it) or unusable
         print(f"{parser.prog} calibrate: error: {exc}", file=sys.stderr)

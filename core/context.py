@@ -4,13 +4,16 @@ classifier, or the reason there is none, and the C2PA trust anchors)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core.calibration import for_model, load_profile
-from core.detector import Detector, get_detector
 from core.errors import ClassifierUnavailable
-from core.index.records import SeenIndex
 from core.provenance.c2pa_credentials import TrustList, load_trust_lists
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.detector import Detector
+    from core.index.records import SeenIndex
 
 CLASSIFIER_DISABLED = "classifier switched off (setting classifier=false, or --no-classifier)"
 CLASSIFIER_NEEDS_PIXELS = "classifier not run: a metadata-only scan decodes no pixels (setting pixels=false)"
@@ -50,6 +53,8 @@ def open_seen_index(settings: Settings) -> SeenIndex | None:
     add``: a scan never creates one); with ``remember`` it is made when missing."""
     if settings.seen_before == "off":
         return None
+    from core.index.records import SeenIndex  # numpy and usearch: only for a desk that has an index
+
     if settings.seen_before == "remember":
         return SeenIndex.beside(settings.store_path())
     return SeenIndex.existing(settings.store_path())
@@ -61,6 +66,8 @@ def _with_classifiers(settings: Settings) -> Context:
         return Context(settings, None, CLASSIFIER_DISABLED, pem)
     if not settings.pixels:
         return Context(settings, None, CLASSIFIER_NEEDS_PIXELS, pem)
+    from core.detector import get_detector  # the model stack: only when a classifier is used
+
     try:
         detector = get_detector(
             settings.model, settings.revision, settings.device, settings.batch_size, settings.backend

@@ -14,15 +14,16 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
-from core.cases import CaseStore
 from core.output import Written, write_parquet, write_results
-from core.reports import render_csv, render_html, render_json, render_pdf
-from core.reports.bundle import create_bundle
-from core.reports.model import build_report
-from core.schema import ScanResult
-from core.settings import Settings
+
+if (
+    TYPE_CHECKING
+):  # the report stack (Jinja2, the PDF library, cryptography) is imported when a case is written
+    from core.cases import CaseStore
+    from core.schema import ScanResult
+    from core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,17 @@ def _rows(name: str, mime: str, help: str) -> Exporter:
     return Exporter(name, "rows", name, mime, help, write)
 
 
+def _renderer(name: str) -> Callable[[dict], bytes]:
+    """``core.reports``' renderer ``name``, imported when first used: a scan never loads the report stack."""
+
+    def render(report: dict) -> bytes:
+        from core import reports
+
+        return getattr(reports, name)(report)
+
+    return render
+
+
 def _report(
     name: str,
     mime: str,
@@ -87,6 +99,8 @@ def _report(
     # Thumbnails are made in a file worker, one per item: only formats that show or carry them
     # pay for them (a CSV of 500 items need not wait for 500 previews).
     def write(job: CaseExport, out: BinaryIO) -> None:
+        from core.reports.model import build_report
+
         report = build_report(
             job.store, job.case, redact=job.redact, settings=job.settings, thumbnails=thumbnails
         )
@@ -96,6 +110,8 @@ def _report(
 
 
 def _bundle(job: CaseExport, out: BinaryIO) -> None:
+    from core.reports.bundle import create_bundle
+
     if job.redact:
         raise ValueError("the bundle is the internal record and is never redacted; use another format")
     create_bundle(job.store, job.case, out, signing_key_pem=job.signing_key_pem, settings=job.settings)
@@ -114,10 +130,10 @@ EXPORTERS: tuple[Exporter, ...] = (
         write_parquet,
         text=False,
     ),
-    _report("html", "text/html", "the case report as a web page", render_html),
-    _report("pdf", "application/pdf", "the case report as a PDF", render_pdf, text=False),
-    _report("json", "application/json", "the case report's data", render_json),
-    _report("csv", "text/csv", "one row per item", render_csv, thumbnails=False),
+    _report("html", "text/html", "the case report as a web page", _renderer("render_html")),
+    _report("pdf", "application/pdf", "the case report as a PDF", _renderer("render_pdf"), text=False),
+    _report("json", "application/json", "the case report's data", _renderer("render_json")),
+    _report("csv", "text/csv", "one row per item", _renderer("render_csv"), thumbnails=False),
     Exporter(
         "bundle",
         "case",

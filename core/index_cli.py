@@ -7,18 +7,19 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from core import ray_engine
 from core.context import make_context
 from core.errors import AnalysisError
 from core.escaping import say
-from core.index.fingerprint import fingerprint_file
-from core.index.records import SeenIndex, now
-from core.index.tree import Copy, families
 from core.scan import scan
 from core.schema import Sighting, to_dict
 from core.settings import load_settings
 from core.sources import list_sources
+
+if TYPE_CHECKING:  # the index's modules (numpy, OpenCV, usearch) are imported by the index commands only
+    from core.index.records import SeenIndex
 
 USAGE_ERROR = 2
 
@@ -58,6 +59,8 @@ def _engine_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from core.index.records import SeenIndex
+
     try:
         settings = load_settings(args.config, overrides={"case_store": args.store})
         index = SeenIndex.beside(settings.store_path())
@@ -81,6 +84,8 @@ def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _fingerprints(args: argparse.Namespace, sources: list, settings) -> Iterator:
     """Each source's fingerprint or its AnalysisError, in order, on this machine or on Ray."""
+    from core.index.fingerprint import fingerprint_file
+
     if args.engine == "ray":
         if not ray_engine.ray_available():
             raise ValueError("the Ray engine needs Ray: pip install -r requirements-ray.txt")
@@ -102,6 +107,8 @@ def _fingerprints(args: argparse.Namespace, sources: list, settings) -> Iterator
 
 
 def _add_or_search(args: argparse.Namespace, index: SeenIndex, sources: list, settings) -> None:
+    from core.index.records import now
+
     for source, fp in zip(sources, _fingerprints(args, sources, settings), strict=True):
         if isinstance(fp, AnalysisError):
             _print(args, {"path": source.path, "error": {"code": fp.code, "message": fp.message}})
@@ -122,6 +129,9 @@ def _add_or_search(args: argparse.Namespace, index: SeenIndex, sources: list, se
 
 def _tree(args: argparse.Namespace, sources: list, settings) -> int:
     """Analyse the copies (metadata, credentials, JPEG quality), fingerprint them, and print the tree."""
+    from core.index.fingerprint import fingerprint_file
+    from core.index.tree import Copy, families
+
     ctx = make_context(settings.replace(classifier=False, stability="never", seen_before="off"))
     copies = []
     for source, result in zip(sources, scan(sources, ctx), strict=True):

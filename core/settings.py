@@ -14,11 +14,14 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.cases import CaseStore, default_store_path
-from core.cases.audit import AnchorKey
-from core.cases.store import anchored, default_key_path
+if TYPE_CHECKING:  # the case store's package is imported by what opens a store, not by every scan
+    from core.cases.audit import AnchorKey
+
+# ``bundle verify`` stops hashing after this many seconds unless told otherwise (here, not in
+# core.reports.bundle, so that the CLI's parser does not import the report stack).
+VERIFY_TIME_LIMIT_S = 900.0
 
 
 @dataclass(frozen=True)
@@ -238,19 +241,28 @@ class Settings:
             object.__setattr__(self, "stability", "always" if self.stability else "never")
 
     def store_path(self) -> str:
+        from core.cases import default_store_path
+
         return self.case_store or default_store_path()
 
     def open_store(self, read_only: bool = False):
         """The case store these settings name, with its anchor key."""
+        from core.cases import CaseStore
+
         return CaseStore(self.store_path(), key_path=self.key_path(), read_only=read_only)
 
     def key_path(self) -> Path:
+        from core.cases.store import default_key_path
+
         return Path(self.case_key).expanduser() if self.case_key else default_key_path()
 
     def desk_key(self, may_create: bool = False) -> AnchorKey:
         """The desk's secret (setting ``case_key``): it anchors every case's audit log and signs
         calibration profiles. ``may_create`` makes it where it is missing, unless a case store
         was anchored with a key (that one is lost, not replaced: see ``case rekey``)."""
+        from core.cases.audit import AnchorKey
+        from core.cases.store import anchored
+
         db = Path(self.store_path()).expanduser() / "cases.sqlite3"
         return AnchorKey(self.key_path(), may_create=lambda: may_create and not anchored(db))
 

@@ -31,7 +31,7 @@ from enum import StrEnum
 from numbers import Integral, Real
 from typing import Any
 
-from core.metadata.jsonsafe import MAX_TEXT_CHARS, cut_text, json_safe
+from core.jsonsafe import MAX_TEXT_CHARS, cut_text, json_safe
 from core.schema import Notice, ScanResult
 
 # Entries kept per list or mapping (a MakerNote or XMP bag can claim millions).

@@ -308,3 +308,45 @@ def test_case_words_typed_in_a_latin1_terminal_are_stored_by_the_latin1_rule(tmp
     assert [(n["author"], n["text"]) for n in store_.notes("Café")] == [("José", "vu à la télé")]
     report = build_report(store_, "Café", thumbnails=False)
     assert "vu à la télé" in render_html(report).decode("utf-8")
+
+
+def test_a_metadata_only_scan_imports_only_what_it_needs(tmp_path):
+    """Start-up decides small folders: a metadata-only scan never imports the model stack
+    (torch, transformers, OpenVINO), pandas, OpenCV, the seen-before index (usearch, ISCC) or the
+    report stack (Jinja2, the PDF library, cryptography), in the process or in its file workers'
+    preloaded modules; its row is still whole."""
+    import subprocess
+    import sys
+
+    from tests.images import camera_exif, encode, photo
+
+    path = tmp_path / "camera.jpg"
+    path.write_bytes(encode(photo(), "JPEG", exif=camera_exif()))
+    heavy = [
+        "torch",
+        "transformers",
+        "openvino",
+        "pandas",
+        "cv2",
+        "usearch",
+        "iscc_core",
+        "jinja2",
+        "fpdf",
+        "cryptography",
+        "plotly",
+        "pyarrow",
+    ]
+    probe = (
+        "import sys, json\n"
+        "from core.cli import main\n"
+        f"code = main(['scan', {str(path)!r}, '--metadata-only', '--quiet', '--out', {str(tmp_path / 'rows.jsonl')!r}])\n"
+        "import core.pipeline\n"  # what each file worker preloads
+        f"print(json.dumps([code, [m for m in {heavy!r} if m in sys.modules]]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    code, imported = json.loads(proc.stdout.splitlines()[-1])
+    assert (code, imported) == (0, [])
+    (row,) = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert row["metadata"]["camera"]["make"] == "Canon"

@@ -11,9 +11,9 @@ from PIL import Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
 from core.intake import open_intake
+from core.jsonsafe import json_safe
 from core.metadata import extract_metadata
 from core.metadata.dates import iptc_datetime, iso_datetime
-from core.metadata.jsonsafe import json_safe
 from core.schema import HistoryEvent, Placeholder, ReadersDisagree, ScanResult, SoftwareNamed
 from tests.images import (
     camera_exif,

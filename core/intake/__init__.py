@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import imagehash
 from PIL import Image
 
 from core.errors import (
@@ -222,6 +221,8 @@ def open_intake(data: bytes, name: str, path: str, max_pixels: int, pixels: bool
     facts.orientation, facts.mode = d.orientation, d.mode
     facts.frames, facts.animated = d.frames, d.animated
     if d.pixels is not None:
+        import imagehash  # numpy and SciPy: in the file worker that decodes, not in every process
+
         facts.phash = str(imagehash.phash(d.pixels))
     return intake
 

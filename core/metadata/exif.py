@@ -26,10 +26,10 @@ from exifread.tags.fields import FLOAT_FIELD_TYPES, RATIO_FIELD_TYPES, SIGNED_FI
 from exifread.tags.makernote import canon
 from PIL import ExifTags, Image
 
+from core.jsonsafe import bytes_to_text, json_safe
 from core.schema import GPS, Dimensions, ReadersDisagree
 
 from .dates import iso_datetime
-from .jsonsafe import bytes_to_text, json_safe
 
 # exifread logs "no EXIF found" as a warning for every file without EXIF: expected
 # absence, not a problem worth a log line.

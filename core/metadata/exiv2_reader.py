@@ -22,8 +22,9 @@ from typing import Any
 
 import exiv2
 
+from core.jsonsafe import bytes_to_text, clean_text, json_safe
+
 from .exif import EXIF_IFD, FIELDS, GPS_IFD
-from .jsonsafe import bytes_to_text, clean_text, json_safe
 
 # Exiv2 logs to standard error; a damaged block is reported in the row instead.
 exiv2.LogMsg.setLevel(exiv2.LogMsg.Level.mute)

@@ -12,7 +12,7 @@ from typing import Any
 
 from PIL import Image, ImageCms
 
-from .jsonsafe import clean_text
+from core.jsonsafe import clean_text
 
 
 def read_icc(image: Image.Image | None) -> tuple[dict[str, Any] | None, str | None]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image, IptcImagePlugin
 
-from .jsonsafe import clean_text, describe_bytes
+from core.jsonsafe import clean_text, describe_bytes
 
 # Application record (2:xx) datasets people search for; others keep their numeric name.
 DATASETS = {

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.intake.containers import MAX_PNG_CHUNKS, MAX_TEXT_BYTES, png_chunks
-
-from .jsonsafe import clean_text
+from core.jsonsafe import clean_text
 
 TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 # Inflated text kept from all chunks of one file together: beyond it, later text chunks are

@@ -20,9 +20,8 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from core.intake.containers import jpeg_segments
+from core.jsonsafe import clean_text
 from core.schema import GPS
-
-from .jsonsafe import clean_text
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML = "http://www.w3.org/XML/1998/namespace"

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from core.intake.containers import jpeg_header_end
-from core.metadata.jsonsafe import clean_text
+from core.jsonsafe import clean_text
 from core.schema import (
     C2PAAction,
     C2PAFailure,

@@ -34,7 +34,7 @@ from core.detector.loader import describe_local_model
 from core.errors import AnalysisError
 from core.intake import open_regular, read_bytes
 from core.intake.archive import read_directory
-from core.settings import Settings
+from core.settings import VERIFY_TIME_LIMIT_S, Settings
 
 from . import build_report, render_csv, render_html, render_json, render_pdf
 
@@ -51,7 +51,6 @@ MAX_ENTRIES = 200_000
 MAX_DIRECTORY_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 64 * 1024**3
 MAX_RATIO = 500
-VERIFY_TIME_LIMIT_S = 900.0
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image
 
-from core.metadata.jsonsafe import clean_text
+from core.jsonsafe import clean_text
 from core.schema import Generator
 
 # Largest JSON payload parsed (ComfyUI workflows reach a few MB).

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import gzip
 import io
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:  # numpy is imported by the file worker that reads pixels, not by every process
+    import numpy as np
 
 MAGICS = {
     b"stealth_pnginfo": ("alpha", False),
@@ -30,6 +33,8 @@ LOSSLESS_FORMATS = ("PNG", "WEBP", "TIFF", "BMP")
 
 def _bits(image: Image.Image, channels: str, columns: int | None = None) -> np.ndarray | None:
     """LSBs in NovelAI's order (x outer, y inner), from the first ``columns`` columns only."""
+    import numpy as np
+
     if columns is not None:
         image = image.crop((0, 0, min(columns, image.width), image.height))
     if channels == "alpha":
@@ -42,6 +47,8 @@ def _bits(image: Image.Image, channels: str, columns: int | None = None) -> np.n
 
 
 def _bytes(bits: np.ndarray, start: int, count: int) -> bytes:
+    import numpy as np
+
     return np.packbits(bits[start : start + count * 8]).tobytes()
 
 
