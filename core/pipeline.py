@@ -146,7 +146,14 @@ def prepare(source: Source, ctx: Context) -> Row:
         result.analyzers = analyzers.not_run("the file could not be read")
         _fail(result, exc.code, exc.message)
         return result, None
-    intake = open_intake(data, source.name, source.path, settings.max_pixels, settings.pixels)
+    intake = open_intake(
+        data,
+        source.name,
+        source.path,
+        settings.max_pixels,
+        settings.pixels,
+        full=settings.pixels and analyzers.reads_full_pixels(settings),
+    )
     result.file = intake.facts
     result.notices.extend(intake.notices)
     if intake.decoded is not None and intake.pixels is None:

@@ -119,6 +119,14 @@ def run(intake: Intake, ctx: Context, result: ScanResult) -> None:
         read_exifread.cache_clear()
 
 
+def reads_full_pixels(settings) -> bool:
+    """Whether an analyzer switched on reads every image's full-resolution pixels (the forensic
+    ones): then a JPEG is decoded once, whole, and its working copy made from it, instead of a
+    DCT-scaled decode followed by a full one (on a heavy photo the entropy decoding, which both
+    pay, is most of the cost). The watermark reader, which reads small images only, does not count."""
+    return any(a.needs == "full_pixels" and a.switch and getattr(settings, a.switch) for a in ANALYZERS)
+
+
 def not_run(reason: str) -> list[AnalyzerRun]:
     """Status rows for analyzers that never got to the file (it could not be read, the worker stopped)."""
     return [AnalyzerRun(a.id, a.version, "skipped", reason=reason) for a in ANALYZERS]

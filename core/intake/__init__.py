@@ -184,10 +184,13 @@ def describe_bytes(data: bytes, name: str) -> tuple[FileFacts, Sniffed]:
     return facts, sniffed
 
 
-def open_intake(data: bytes, name: str, path: str, max_pixels: int, pixels: bool = True) -> Intake:
+def open_intake(
+    data: bytes, name: str, path: str, max_pixels: int, pixels: bool = True, full: bool = False
+) -> Intake:
     """Describe and decode one file's bytes. Never raises for bad input: see ``Intake.error``.
 
     ``pixels=False`` reads and checks the header only (see ``decode``): no perceptual hash.
+    ``full=True``: the full-resolution pixels will be read too, so they are decoded at once.
     """
     facts, sniffed = describe_bytes(data, name)
     intake = Intake(path=path, data=data, facts=facts, sniffed=sniffed)
@@ -205,7 +208,7 @@ def open_intake(data: bytes, name: str, path: str, max_pixels: int, pixels: bool
             raise NotAnImage(f"not an image: the content is {article}{sniffed.description}")
         if sniffed.format is None:
             raise UnsupportedFormat(f"{sniffed.description} is not a supported format")
-        intake.decoded = decode(data, sniffed, max_pixels, pixels)
+        intake.decoded = decode(data, sniffed, max_pixels, pixels, full)
     except AnalysisError as exc:
         intake.error = exc
         # A picture this tool refused may still be shown to readers: the row must say so.

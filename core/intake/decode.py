@@ -72,12 +72,19 @@ class Decoded:
 ANIMATION_SHARE = 4
 
 
-def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) -> Decoded:
+def decode(
+    data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True, full: bool = False
+) -> Decoded:
     """Open and decode ``data`` (already sniffed as a supported image format).
 
     With ``pixels=False`` only the header is read and checked (size, pixel limit, and for
     JPEG and PNG that the image data reaches its end marker): a metadata-only scan skips
     the entropy decoding that dominates its cost.
+
+    A JPEG's working copy is decoded with DCT scaling (draft mode: an eighth of the pixels
+    or fewer), unless ``full``: its full-resolution pixels will be read too, so it is decoded
+    whole once and the working copy reduced from it by the same factor (block averages, as
+    the DCT scaling's), and ``full_resolution`` then decodes nothing more.
     """
     if sniffed.format == "heif" and not _enable_heif():
         raise UnsupportedFormat("HEIF/HEIC image, but the pillow-heif plugin is not installed")
@@ -124,12 +131,14 @@ def decode(data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True) 
             mode = image.mode
             working = None
             if pixels:
-                if isinstance(image, JpegImageFile):  # also MPO, a JPEG with extra images appended
+                jpeg = isinstance(image, JpegImageFile)  # also MPO, a JPEG with extra images appended
+                if jpeg and not full:
                     image.draft("RGB", _draft_request(stored_w, stored_h))
                 # Before reading the orientation: Pillow's PNG getexif() loads the pixels itself,
                 # and a damaged data stream must fail here, not inside a lookup that ignores errors.
                 image.load()
-                working = to_rgb(image)
+                factor = _draft_factor(stored_w, stored_h) if jpeg and full else 1
+                working = to_rgb(image.reduce(factor) if factor > 1 else image)
             orientation = _orientation(image)
         except Image.DecompressionBombError as exc:
             raise DecompressionBomb(f"refused while decoding: {exc}") from exc
@@ -235,6 +244,15 @@ def pillow_format(fmt: str | None) -> str:
         "heif": "HEIF",
         "avif": "AVIF",
     }[fmt or ""]
+
+
+def _draft_factor(width: int, height: int) -> int:
+    """The reduction that draft mode's DCT scaling would apply (1, 2, 4 or 8)."""
+    request = _draft_request(width, height)
+    factor = 1
+    while factor < 8 and width / (factor * 2) >= request[0] and height / (factor * 2) >= request[1]:
+        factor *= 2
+    return factor
 
 
 def _draft_request(width: int, height: int) -> tuple[int, int]:
