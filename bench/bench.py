@@ -124,6 +124,41 @@ def write_varied(folder: Path, count: int, size: tuple[int, int] = (4000, 3000))
     return paths
 
 
+# Heavy sets for (f): pixel size, format. Fine grain everywhere at high quality, as high-end phones
+# write (a 12 MP JPEG of about 5-8 MB), so decoding and hashing cost what they cost on such photos.
+HEAVY_SETS = (
+    ("heavy 12 MP JPEGs (q95, fine grain)", (4000, 3000), "JPEG"),
+    ("heavy 24 MP JPEGs (q95, fine grain)", (6000, 4000), "JPEG"),
+    ("heavy 48 MP JPEGs (q95, fine grain)", (8000, 6000), "JPEG"),
+    ("12 MP HEIC (q90, fine grain)", (4000, 3000), "HEIF"),
+)
+
+
+def write_heavy(folder: Path, count: int, size: tuple[int, int], fmt: str) -> list[Path]:
+    """``count`` photos of different scenes with fine grain over the whole frame, saved at high quality."""
+    import numpy as np
+    from PIL import Image
+
+    from tests.images import camera_exif, encode, photo
+
+    if fmt == "HEIF":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        path = folder / f"PXL_{i:05}.{'HEIC' if fmt == 'HEIF' else 'JPG'}"
+        if not path.exists():
+            scene = photo((size[0] // 8, size[1] // 8), seed=70 + i).resize(size)
+            grain = np.random.default_rng(i).normal(0, 14, (size[1], size[0], 3))
+            pixels = Image.fromarray(np.clip(np.asarray(scene, np.float32) + grain, 0, 255).astype("uint8"))
+            options = {"quality": 95, "exif": camera_exif()} if fmt == "JPEG" else {"quality": 90}
+            path.write_bytes(encode(pixels, fmt, **options))
+        paths.append(path)
+    return paths
+
+
 def biased_model(model: Path, folder: Path, files: list[Path], low_share: float) -> tuple[Path, list[float]]:
     """The same random model with its classifier head scaled and shifted so that ``low_share``
     of ``files`` score clearly low (below 0.25, the stability threshold) and the rest high
@@ -302,6 +337,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of (a), (b), (c); medians are reported")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--default-files", type=int, default=20, help="12 MP JPEGs for (f), the default scan")
+    parser.add_argument("--heavy-files", type=int, default=8, help="files of each heavy set for (f); 0: none")
     parser.add_argument("--only-defaults", action="store_true", help="measure (f) and (g) only")
     parser.add_argument("--only-metadata", action="store_true", help="measure (g) only")
     args = parser.parse_args()
@@ -363,12 +399,24 @@ def main() -> None:
 
 
 def default_scan(args: argparse.Namespace, work: Path, model: Path) -> None:
-    """(f) the default scan against the plain pipeline, same files, same rounds."""
+    """(f) the default scan against the plain pipeline, same files, same rounds: camera-like
+    12 MP JPEGs, then each heavy set."""
     files = write_varied(work / "varied", args.default_files)
-    mixed, scores = biased_model(model, work / "airealnet-mix", files, 0.8)
+    default_scan_of(args, work, model, "camera-like 12 MP JPEGs of different scenes (q92)", files, "mix")
+    for n, (name, size, fmt) in enumerate(HEAVY_SETS):
+        if args.heavy_files:
+            heavy = write_heavy(work / f"heavy-{n}", args.heavy_files, size, fmt)
+            default_scan_of(args, work, model, name, heavy, f"heavy-{n}")
+
+
+def default_scan_of(
+    args: argparse.Namespace, work: Path, model: Path, name: str, files: list[Path], tag: str
+) -> None:
+    mixed, scores = biased_model(model, work / f"airealnet-{tag}", files, 0.8)
     low = [s for s in scores if s < 0.25]
+    size = sum(f.stat().st_size for f in files) / len(files) / 1e6
     print(
-        f"(f) {len(files)} 12 MP camera JPEGs of different scenes; the random model's head is scaled and shifted "
+        f"(f) {len(files)} {name}, {size:.1f} MB each; the random model's head is scaled and shifted "
         f"so that most score clearly low: {len(low)} below 0.25, and {', '.join(f'{s:.2f}' for s in sorted(scores) if s >= 0.25)}"
     )
     timers = {

@@ -276,7 +276,7 @@ st.subheader("Families of copies")
 with panel("The families of copies"):
     st.caption(
         "Crops, screenshots, mirrored, resized and re-encoded copies of one picture, with the copy closest "
-        "to the original. Each file is fingerprinted once (a second or so each on a laptop)."
+        "to the original. Each file is fingerprinted once, in a file worker, when this is switched on."
     )
     if st.toggle("Trace the copies among these files", key="trace_copies"):
         with st.spinner("Fingerprinting..."):
