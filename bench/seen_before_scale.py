@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=1_000_000)
     parser.add_argument("--feature-images", type=int, default=20_000)
     parser.add_argument("--originals", type=int, default=30)
+    parser.add_argument("--stages", default="codes,features", help="which caches to build: codes, features")
     args = parser.parse_args()
     rng = random.Random(7)
     photos = sorted(CORPUS.rglob("*.jpg"))
@@ -79,7 +80,11 @@ def main() -> None:
         image.thumbnail((2048, 2048))
         pictures.append((path.name, image))
     rng.shuffle(pictures)
-    indexed, pool = pictures[: args.originals], pictures[args.originals :]
+    # Originals a desk compares: at least 256 px a side (the corpus also holds 100 px thumbnails,
+    # whose 60% crops have no room for a single local feature: they are the pool's).
+    photos_ = [p for p in pictures if min(p[1].size) >= 256]
+    indexed = photos_[: args.originals]
+    pool = [p for p in pictures if p not in indexed]
     originals = [fingerprint(image, name) for name, image in indexed]
     queries = [
         (i, kind, fingerprint(copy, f"{name}/{kind}"))
@@ -100,7 +105,10 @@ def main() -> None:
 
     gen = np.random.default_rng(11)
     empty = np.zeros((0, 32), np.uint8).tobytes()
-    for stage, total in (("codes", args.images), ("features", args.feature_images)):
+    stages = [
+        (s, n) for s, n in (("codes", args.images), ("features", args.feature_images)) if s in args.stages
+    ]
+    for stage, total in stages:
         caches = Caches()
         started, base = time.perf_counter(), peak_mib()
         for image_id, fp in enumerate(originals):

@@ -88,15 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
             f"{e.name}: {e.help}" + ("" if e.text else " (needs --out)") for e in formats("rows").values()
         ),
     )
-    p.add_argument(
-        "--engine",
-        choices=("local", "ray"),
-        default="local",
-        help="local (this machine) or ray (a Ray cluster: requirements-ray.txt); same rows either way",
-    )
-    p.add_argument(
-        "--address", help="Ray cluster to join (host:port); without it a local Ray instance starts"
-    )
+    ray_engine.add_engine_options(p, "same rows either way")
     p.add_argument("--out", help="write results to this file ('-': standard output)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary on standard error")
 
@@ -411,13 +403,6 @@ def _calibrate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
 
 def _start_ray(args: argparse.Namespace, settings) -> tuple:
     """List the sources, join (or start) the cluster; the results arrive as the scan runs."""
-    if not ray_engine.ray_available():
-        raise ValueError("the Ray engine needs Ray: pip install -r requirements-ray.txt")
     sources = list_sources(args.paths, settings.max_file_bytes)
-    try:
-        ray_engine.connect(args.address)
-    except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...
-        raise ConnectionError(
-            f"cannot join the Ray cluster at {args.address or 'a new local instance'}: {exc}"
-        ) from exc
+    ray_engine.join(args.address)
     return ray_engine.scan_on_ray(sources, settings), len(sources)

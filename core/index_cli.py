@@ -35,27 +35,19 @@ def add_parser(commands) -> None:
     )
     x.add_argument("paths", nargs="+", metavar="PATH")
     x.add_argument("--label", default="", help="what these files are, e.g. 'debunked 2026'")
-    _engine_options(x)
+    ray_engine.add_engine_options(
+        x, "where the files are fingerprinted (large archives: every CPU of the cluster)"
+    )
     x = sub.add_parser("search", help="which earlier images each file matches, and how")
     x.add_argument("paths", nargs="+", metavar="PATH")
-    _engine_options(x)
+    ray_engine.add_engine_options(
+        x, "where the files are fingerprinted (large archives: every CPU of the cluster)"
+    )
     x = sub.add_parser(
         "tree", help="which of these copies was made from which, and which is closest to the original"
     )
     x.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_parser("stats", help="how many images and sightings the index holds")
-
-
-def _engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--engine",
-        choices=("local", "ray"),
-        default="local",
-        help="where the files are fingerprinted: this machine, or every CPU of a Ray cluster (large archives)",
-    )
-    parser.add_argument(
-        "--address", help="with --engine ray: the cluster to join (default: start a local one)"
-    )
 
 
 def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -74,7 +66,7 @@ def run_index(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _tree(args, sources, settings)
     try:
         _add_or_search(args, index, sources, settings)
-    except ValueError as exc:  # the engine could not start: nothing was fingerprinted
+    except (ValueError, ConnectionError) as exc:  # the engine could not start: nothing was fingerprinted
         say(f"{parser.prog} index: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     finally:
@@ -87,14 +79,7 @@ def _fingerprints(args: argparse.Namespace, sources: list, settings) -> Iterator
     from core.index.fingerprint import fingerprint_file
 
     if args.engine == "ray":
-        if not ray_engine.ray_available():
-            raise ValueError("the Ray engine needs Ray: pip install -r requirements-ray.txt")
-        try:
-            ray_engine.connect(args.address)
-        except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...
-            raise ValueError(
-                f"cannot join the Ray cluster at {args.address or 'a new local instance'}: {exc}"
-            ) from exc
+        ray_engine.join(args.address)
         yield from ray_engine.fingerprints_on_ray(sources, settings)
         return
     if args.address:

@@ -143,6 +143,31 @@ def _cpus() -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
+def add_engine_options(parser, what: str) -> None:
+    """``--engine`` and ``--address``, as every command that can run on Ray takes them."""
+    parser.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help=f"local (this machine) or ray (a Ray cluster: requirements-ray.txt); {what}",
+    )
+    parser.add_argument(
+        "--address", help="Ray cluster to join (host:port); without it a local Ray instance starts"
+    )
+
+
+def join(address: str | None) -> None:
+    """``connect``, with what went wrong said as a usage error (ValueError, ConnectionError)."""
+    if not ray_available():
+        raise ValueError("the Ray engine needs Ray: pip install -r requirements-ray.txt")
+    try:
+        connect(address)
+    except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...
+        raise ConnectionError(
+            f"cannot join the Ray cluster at {address or 'a new local instance'}: {exc}"
+        ) from exc
+
+
 def connect(address: str | None) -> None:
     """Join the cluster at ``address``, or start a local Ray instance when there is none."""
     import ray
