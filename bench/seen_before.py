@@ -68,19 +68,24 @@ def fingerprint(image: Image.Image, name: str) -> Fingerprint:
     return make_fingerprint(image, hashlib.sha256(name.encode()).hexdigest(), str(imagehash.phash(image)))
 
 
-def originals(scenes: int) -> tuple[list[Image.Image], list[Image.Image]]:
-    """(indexed originals, unrelated pictures): generated scenes, then the corpus's camera photos."""
-    pictures = [scene(seed) for seed in range(scenes * 2)]
-    photos = sorted(CORPUS.rglob("*.jpg")) if CORPUS.is_dir() else []
-    real = []
-    for path in photos:
+def corpus_photos() -> list[tuple[str, Image.Image]]:
+    """The corpus's camera JPEGs that decode, upright, as the working copies a scan fingerprints
+    (at most 2,048 px a side, which the thumbnail keeps from their full size)."""
+    photos = []
+    for path in sorted(CORPUS.rglob("*.jpg")) if CORPUS.is_dir() else []:
         try:
             image = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
         except Exception:
             continue
-        if min(image.size) >= 256:
-            image.thumbnail((2048, 2048))  # the working copy a scan fingerprints
-            real.append(image)
+        image.thumbnail((2048, 2048))
+        photos.append((path.name, image))
+    return photos
+
+
+def originals(scenes: int) -> tuple[list[Image.Image], list[Image.Image]]:
+    """(indexed originals, unrelated pictures): generated scenes, then the corpus's camera photos."""
+    pictures = [scene(seed) for seed in range(scenes * 2)]
+    real = [image for _, image in corpus_photos() if min(image.size) >= 256]
     half = len(real) // 2
     return pictures[:scenes] + real[:half], pictures[scenes:] + real[half:]
 

@@ -32,12 +32,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from seen_before import CORPUS, fingerprint, jpeg  # noqa: E402  (run as a script, bench/ is on the path)
+from seen_before import corpus_photos, fingerprint, jpeg  # noqa: E402  (run as a script, bench/ is on the path)
 
 from core.index.caches import FEATURES_INDEXED, Caches  # noqa: E402
 
@@ -70,15 +70,7 @@ def main() -> None:
     parser.add_argument("--stages", default="codes,features", help="which caches to build: codes, features")
     args = parser.parse_args()
     rng = random.Random(7)
-    photos = sorted(CORPUS.rglob("*.jpg"))
-    pictures = []
-    for path in photos:
-        try:
-            image = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
-        except Exception:
-            continue
-        image.thumbnail((2048, 2048))
-        pictures.append((path.name, image))
+    pictures = corpus_photos()
     rng.shuffle(pictures)
     # Originals a desk compares: at least 256 px a side (the corpus also holds 100 px thumbnails,
     # whose 60% crops have no room for a single local feature: they are the pool's).
