@@ -316,6 +316,8 @@ def build_report(
                 "result": result,
             }
         )
+    # Copies are traced among the items the seen-before index holds: a report decodes no originals.
+    found, untraced = case_families(store, stored, settings, decode_missing=False)
     report = {
         "report_version": 1,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -330,7 +332,8 @@ def build_report(
         "case_notes": [n for n in notes if n["item_id"] is None],
         "summary": summary(typed),
         "items": items,
-        "families": family_rows(case_families(store, stored, settings)),
+        "families": family_rows(found),
+        "families_untraced": len(untraced),
         "audit": (audit := store.audit_log(c.id)),
         # Written into every report and bundle, so a later check can compare with the store.
         "audit_head": {"entries": len(audit), "hash": audit[-1]["hash"] if audit else None},

@@ -152,7 +152,7 @@ def render_pdf(report: dict) -> bytes:
         ],
         7,
     )
-    if report.get("families"):
+    if report.get("families") or report.get("families_untraced"):
         pdf.add_page()
         _text(pdf, "Copies of one picture", 12, "B")
         _text(
@@ -171,6 +171,14 @@ def render_pdf(report: dict) -> bytes:
                 [(e["child"], e["parent"], e["reason"]) for e in family["edges"]],
                 7,
             )
+    if report.get("families_untraced"):
+        _text(
+            pdf,
+            f"{report['families_untraced']} item(s) are not in the desk's seen-before index (added while the "
+            "setting seen_before was off), so their copies were not traced here; the Cases page traces them "
+            "on request.",
+            8,
+        )
     for item in report["items"]:
         r = item["result"]
         pdf.add_page()

@@ -251,7 +251,7 @@ with panel("The families of copies"):
         "Trace the copies among these items",
         key=f"trace_copies-{case.id}",
         help="Crops, screenshots, mirrored, resized and re-encoded copies, and the one closest to the original. "
-        "Items in the desk's seen-before index are not decoded again.",
+        "Items in the desk's seen-before index are not decoded again; the others are fingerprinted once.",
     ):
         traced = st.session_state.setdefault("case_families", {})
         pairs = [(i, typed[i.id]) for i in items if typed[i.id] is not None]
@@ -259,8 +259,11 @@ with panel("The families of copies"):
         if key not in traced:
             with st.spinner("Fingerprinting..."):
                 traced.clear()  # one case's families kept at a time
-                traced[key] = case_families(store, pairs, analysis_context().settings)
-        show_families(traced[key])
+                traced[key] = case_families(store, pairs, analysis_context().settings, decode_missing=True)
+        found, untraced = traced[key]
+        show_families(found)
+        if untraced:
+            st.caption(f"Not traced (the original cannot be read or decoded): {safe(', '.join(untraced))}")
 
 with panel("The notes"):
     if notes:
