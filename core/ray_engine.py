@@ -28,6 +28,7 @@ from pathlib import Path
 
 import core
 from core.context import Context, make_context
+from core.errors import AnalysisError
 from core.pipeline import complete, prepare_safely
 from core.provenance.c2pa_credentials import load_trust_lists
 from core.schema import ScanResult
@@ -89,8 +90,7 @@ class FingerprintFiles:
         self.settings = settings
 
     def __call__(self, batch: dict) -> dict:
-        from core.errors import AnalysisError
-        from core.index.fingerprint import fingerprint_file
+        from core.index.fingerprint import fingerprint_file  # the index's stack, only in this stage
 
         found = []
         for blob in batch["source"]:
