@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from core.calibration import for_model, load_profile
 from core.errors import ClassifierUnavailable
+from core.index import has_index
 from core.provenance.c2pa_credentials import TrustList, load_trust_lists
 from core.settings import Settings
 
@@ -51,7 +52,9 @@ def open_seen_index(settings: Settings) -> SeenIndex | None:
     """The desk's seen-before index beside its case store: none with the setting seen_before
     ``off``; with ``auto`` only one the desk already has (made by its first case item or ``index
     add``: a scan never creates one); with ``remember`` it is made when missing."""
-    if settings.seen_before == "off":
+    if settings.seen_before == "off" or (
+        settings.seen_before == "auto" and not has_index(settings.store_path())
+    ):
         return None
     from core.index.records import SeenIndex  # numpy and usearch: only for a desk that has an index
 

@@ -312,9 +312,11 @@ def test_case_words_typed_in_a_latin1_terminal_are_stored_by_the_latin1_rule(tmp
 
 def test_a_metadata_only_scan_imports_only_what_it_needs(tmp_path):
     """Start-up decides small folders: a metadata-only scan never imports the model stack
-    (torch, transformers, OpenVINO), pandas, OpenCV, the seen-before index (usearch, ISCC) or the
-    report stack (Jinja2, the PDF library, cryptography), in the process or in its file workers'
-    preloaded modules; its row is still whole."""
+    (torch, transformers, OpenVINO), pandas, OpenCV, NumPy, the seen-before index (usearch, ISCC)
+    or the report stack (Jinja2, the PDF library, cryptography), in the process or in its file
+    workers' preloaded modules, at the default settings of a desk without an index; its row is
+    still whole."""
+    import os
     import subprocess
     import sys
 
@@ -328,6 +330,7 @@ def test_a_metadata_only_scan_imports_only_what_it_needs(tmp_path):
         "openvino",
         "pandas",
         "cv2",
+        "numpy",
         "usearch",
         "iscc_core",
         "jinja2",
@@ -343,8 +346,9 @@ def test_a_metadata_only_scan_imports_only_what_it_needs(tmp_path):
         "import core.pipeline\n"  # what each file worker preloads
         f"print(json.dumps([code, [m for m in {heavy!r} if m in sys.modules]]))\n"
     )
+    env = {**os.environ, "FORENSICS_SEEN_BEFORE": "auto", "XDG_DATA_HOME": str(tmp_path / "data")}
     proc = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=ROOT
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env
     )
     code, imported = json.loads(proc.stdout.splitlines()[-1])
     assert (code, imported) == (0, [])

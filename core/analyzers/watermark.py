@@ -23,8 +23,6 @@ import math
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from core.context import Context
 from core.escaping import quote
 from core.intake import Intake
@@ -115,6 +113,8 @@ def chance(matching: int, bits: int) -> float:
 def analyze(intake: Intake, ctx: Context, found: ScanResult) -> AnalyzerResult:
     # The stored size (the full decode's) decides before any decoding: a 12 MP photo is skipped
     # without the full decode (70 ms) that a scan with forensics off would otherwise pay for nothing.
+    import numpy as np
+
     pixels = intake.facts.stored_width * intake.facts.stored_height
     if pixels < MIN_PIXELS:
         return AnalyzerResult.skip("the image is smaller than 256 x 256 pixels, below what the decoder reads")

@@ -9,9 +9,13 @@ and re-saving, so it is context, never a conclusion.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 import io
 
-import numpy as np
 from PIL import Image
 
 RESAVE_QUALITY = 90
@@ -43,6 +47,8 @@ def grey(image: Image.Image) -> Image.Image:
 
 def error_levels(image: Image.Image, quality: int = RESAVE_QUALITY) -> np.ndarray:
     """Per-pixel maximum absolute difference over R, G, B after one JPEG re-save at ``quality``."""
+    import numpy as np
+
     rgb = image.convert("RGB")
     buf = io.BytesIO()
     rgb.save(buf, "JPEG", quality=quality)
@@ -60,6 +66,8 @@ def block_means(values: np.ndarray, block: int = BLOCK) -> np.ndarray:
 
 
 def analyze(image: Image.Image) -> dict:
+    import numpy as np
+
     levels = error_levels(central_crop(image))
     blocks = block_means(levels)
     mean = float(levels.mean())
@@ -76,6 +84,8 @@ def analyze(image: Image.Image) -> dict:
 def render(image: Image.Image, quality: int = RESAVE_QUALITY) -> Image.Image:
     """The error-level map after a re-save at ``quality`` (an analyst compares several: a region
     saved at another quality stands out at some), brightened so that its 99th percentile is white."""
+    import numpy as np
+
     levels = error_levels(image, max(1, min(100, int(quality))))
     scale = 255.0 / max(float(np.percentile(levels, 99)), 1.0)
     return Image.fromarray(np.clip(levels * scale, 0, 255).astype(np.uint8), "L")

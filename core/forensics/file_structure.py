@@ -9,7 +9,6 @@ image means the picture was changed by software that did not refresh the thumbna
 
 from __future__ import annotations
 
-import numpy as np
 from PIL import Image
 
 from core.intake.containers import image_end
@@ -37,6 +36,8 @@ def trailing_data(data: bytes, fmt: str | None) -> dict | None:
 
 
 def thumbnail_mismatch(thumbnail: bytes | None, main: Image.Image) -> dict | None:
+    import numpy as np
+
     if not thumbnail:
         return None
     try:

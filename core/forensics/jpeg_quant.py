@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
 from PIL import Image
 
 from .ela import central_crop
@@ -158,6 +157,8 @@ def estimate_quality(tables: dict[int, list[int]]) -> tuple[int | None, bool]:
 
 def ghost_curve(image: Image.Image) -> dict[int, float]:
     """Mean squared difference between the (aligned, central) pixels and their re-compression at each quality."""
+    import numpy as np
+
     crop = central_crop(image, GHOST_CROP).convert("L")  # crop first: converting 12 MP costs 17 ms
     if min(crop.size) < 64:
         return {}

@@ -8,7 +8,11 @@ frame. The numbers give the residual's strength and how much it varies between
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 from PIL import Image
 
 from .ela import block_means, central_crop, grey
@@ -45,6 +49,8 @@ def median_3x3(luma: np.ndarray) -> np.ndarray:
     """3x3 median with edge pixels repeated: the same values as Pillow's ``MedianFilter(3)``
     (checked on every corpus image), computed as whole-array minima and maxima of the nine
     shifted copies, six times faster than Pillow's per-pixel rank filter."""
+    import numpy as np
+
     padded = np.pad(luma, 1, mode="edge")
     h, w = luma.shape
     p = [padded[i : i + h, j : j + w] for i in range(3) for j in range(3)]
@@ -54,11 +60,15 @@ def median_3x3(luma: np.ndarray) -> np.ndarray:
 
 
 def residual(image: Image.Image) -> np.ndarray:
+    import numpy as np
+
     luma = np.asarray(grey(image))
     return luma.astype(np.float32) - median_3x3(luma).astype(np.float32)
 
 
 def analyze(image: Image.Image) -> dict:
+    import numpy as np
+
     res = np.abs(residual(central_crop(image)))
     blocks = block_means(res, BLOCK)
     mean = float(res.mean())
@@ -71,6 +81,8 @@ def analyze(image: Image.Image) -> dict:
 
 def render(image: Image.Image, gain: float | None = None) -> Image.Image:
     """The noise residual, amplified by ``gain`` (None: so that its 99th percentile is white)."""
+    import numpy as np
+
     res = np.abs(residual(image))
     scale = float(gain) if gain else 255.0 / max(float(np.percentile(res, 99)), 1.0)
     return Image.fromarray(np.clip(res * scale, 0, 255).astype(np.uint8), "L")

@@ -11,7 +11,11 @@ cue: JPEG's 8x8 grid and textiles produce peaks too.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 from PIL import Image, ImageFilter
 
 from .ela import central_crop, grey
@@ -20,6 +24,8 @@ CROP = 512
 
 
 def _high_pass(image: Image.Image) -> np.ndarray:
+    import numpy as np
+
     crop = grey(central_crop(image, CROP))  # crop first: converting 12 MP costs 17 ms
     return np.asarray(crop, dtype=np.float32) - np.asarray(
         crop.filter(ImageFilter.BoxBlur(2)), dtype=np.float32
@@ -27,6 +33,8 @@ def _high_pass(image: Image.Image) -> np.ndarray:
 
 
 def magnitude(image: Image.Image) -> np.ndarray:
+    import numpy as np
+
     high = _high_pass(image)
     window = np.outer(np.hanning(high.shape[0]), np.hanning(high.shape[1]))
     return np.fft.fftshift(np.abs(np.fft.fft2(high * window)))
@@ -34,6 +42,8 @@ def magnitude(image: Image.Image) -> np.ndarray:
 
 def analyze(image: Image.Image) -> dict:
     # Linear magnitude: a log would squash exactly the isolated peaks this looks for.
+    import numpy as np
+
     mag = magnitude(image)
     n = mag.shape[0]
     if n < 32:
@@ -57,6 +67,8 @@ def analyze(image: Image.Image) -> dict:
 
 
 def render(image: Image.Image) -> Image.Image:
+    import numpy as np
+
     mag = np.log1p(magnitude(image))
     mag = (mag - mag.min()) / max(float(mag.max() - mag.min()), 1e-6)
     return Image.fromarray((mag * 255).astype(np.uint8), "L")

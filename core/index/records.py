@@ -19,6 +19,7 @@ from pathlib import Path
 
 from core.schema import SeenBefore, Sighting
 
+from . import INDEX_DATABASE, folder_beside, has_index
 from .caches import Caches
 from .fingerprint import Fingerprint
 from .matching import compare
@@ -57,16 +58,12 @@ class SeenIndex:
     def beside(cls, store_root: str | Path) -> SeenIndex:
         """The index of the desk whose case store is at ``store_root`` (in its ``seen-index`` folder),
         made when missing."""
-        return cls(cls.folder_beside(store_root))
-
-    @staticmethod
-    def folder_beside(store_root: str | Path) -> Path:
-        return Path(store_root).expanduser() / "seen-index"
+        return cls(folder_beside(store_root))
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder).expanduser()
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.db_path = self.folder / "seen.sqlite3"
+        self.db_path = self.folder / INDEX_DATABASE
         with self._db() as db:
             db.executescript(SCHEMA)
         self._caches: Caches | None = None
@@ -236,11 +233,10 @@ class SeenIndex:
     def existing(cls, store_root: str | Path) -> SeenIndex | None:
         """The index beside a case store when the desk has one (never created here: a report or a
         read-only store must not write one); None when there is none or it cannot be opened."""
-        folder = cls.folder_beside(store_root)
-        if not (folder / "seen.sqlite3").is_file():
+        if not has_index(store_root):
             return None
         try:
-            return cls(folder)
+            return cls(folder_beside(store_root))
         except (OSError, sqlite3.Error):
             return None
 

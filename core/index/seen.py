@@ -10,9 +10,6 @@ from typing import TYPE_CHECKING
 from core.escaping import quote
 from core.schema import Finding, Notice, ScanResult, Sighting
 
-from .fingerprint import make_fingerprint
-from .records import now
-
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -23,6 +20,11 @@ MAX_TOLD = 3
 
 
 def look_up(rows: list[tuple[ScanResult, Image.Image | None]], index: SeenIndex, remember: bool) -> None:
+    # Imported here: the ledger reads this module's findings in every scan, and a scan without
+    # an index must not load NumPy and usearch for them.
+    from core.index.fingerprint import make_fingerprint
+    from core.index.records import now
+
     for result, pixels in rows:
         if pixels is None or not result.file.sha256 or result.status != "ok":
             continue
