@@ -13,9 +13,11 @@ JPEGs with EXIF, 1 MP PNGs), then measures, on the same files and machine:
   (e) peak memory (RSS of the scan and its file workers together) of a scan of many
       files at the default settings, and how it grows with their number;
   (f) the scan users run, every default setting, against (a) on the same files, with a
-      realistic score mix and the worst case (stability for every image);
+      realistic score mix and the worst case (stability for every image): the corpus's real
+      camera photos, camera-like 12 MP JPEGs, heavy 12, 24 and 48 MP JPEGs and 12 MP HEIC;
   (g) ``--metadata-only`` against exiftool, whole process against whole process, over the
-      corpus's real camera JPEGs and over 12 MP camera JPEGs.
+      corpus's real camera JPEGs (once, and copied into folders of about 300 and 2,000) and
+      over 12 MP camera JPEGs, with the time to the first row.
 
 Forensics and stability are off in (c) and (d), as their original targets define them.
 Nothing here is a test: the printed numbers are the measurement (see bench/README.md).
@@ -232,9 +234,22 @@ USER_ENV = {name: value for name, value in os.environ.items() if name != "PYTHON
 
 def whole_process(args: list[str], count: int) -> float:
     """Files per second of a command run from start to end (start-up included)."""
+    return rows_as_they_come(args, count)[0]
+
+
+def rows_as_they_come(args: list[str], count: int) -> tuple[float, float]:
+    """Files per second of a command run from start to end (start-up included), and the seconds
+    until its first line of output (for a scan writing JSON Lines: its first row)."""
     start = time.perf_counter()
-    subprocess.run(args, cwd=ROOT, env=USER_ENV, check=True, stdout=subprocess.DEVNULL)
-    return rate(count, time.perf_counter() - start)
+    first = None
+    with subprocess.Popen(args, cwd=ROOT, env=USER_ENV, stdout=subprocess.PIPE) as process:
+        assert process.stdout is not None
+        for _ in process.stdout:
+            if first is None:
+                first = time.perf_counter() - start
+    if process.returncode:
+        raise RuntimeError(f"{args[0]} failed with exit code {process.returncode}")
+    return rate(count, time.perf_counter() - start), first if first is not None else float("nan")
 
 
 def rate(count: int, seconds: float) -> float:
@@ -398,9 +413,30 @@ def main() -> None:
     print(f"    this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
+def corpus_camera_photos() -> list[Path]:
+    """The corpus's real camera JPEGs (many makes, most well under 1 MP, five of 8-12 MP) that
+    decode whole: the plain pipeline, the baseline, stops at a file it cannot decode."""
+    from PIL import Image
+
+    folder = ROOT.parent / "shared" / "corpus" / "camera"
+    photos = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        try:
+            with Image.open(path) as im:
+                im.load()
+        except Exception:  # noqa: BLE001 (any decoding failure: not a photo the baseline can score)
+            continue
+        photos.append(path)
+    return photos
+
+
 def default_scan(args: argparse.Namespace, work: Path, model: Path) -> None:
-    """(f) the default scan against the plain pipeline, same files, same rounds: camera-like
-    12 MP JPEGs, then each heavy set."""
+    """(f) the default scan against the plain pipeline, same files, same rounds: the corpus's
+    real camera photos, camera-like 12 MP JPEGs, then each heavy set."""
+    if photos := corpus_camera_photos():
+        default_scan_of(args, work, model, "real camera JPEGs (the corpus's)", photos, "corpus")
+    else:
+        print("(f) the corpus's camera photos: not measured (../shared/corpus is absent)")
     files = write_varied(work / "varied", args.default_files)
     default_scan_of(args, work, model, "camera-like 12 MP JPEGs of different scenes (q92)", files, "mix")
     for n, (name, size, fmt) in enumerate(HEAVY_SETS):
@@ -448,6 +484,10 @@ def metadata_only(args: argparse.Namespace, work: Path) -> None:
     folders = [
         ("real camera JPEGs (the corpus's)", ROOT.parent / "shared" / "corpus" / "camera"),
         (
+            "real camera JPEGs (the corpus's, 4 copies: a desk's folder of about 300)",
+            copies_of_corpus_cameras(work / "camera-copies-4", 4),
+        ),
+        (
             "real camera JPEGs (the corpus's, 23 copies: a desk's folder of about 2,000)",
             copies_of_corpus_cameras(work / "camera-copies", 23),
         ),
@@ -465,18 +505,21 @@ def metadata_only(args: argparse.Namespace, work: Path) -> None:
             str(folder),
             "--metadata-only",
             "--quiet",
+            "--format",
+            "jsonl",
             "--out",
-            os.devnull,
+            "-",
         ]
         theirs = ["exiftool", "-j", "-r", "-q", str(folder)]
         (
             whole_process(ours, count),
             whole_process(theirs, count),
         )  # untimed: bytecode written, files in the page cache
-        pairs = [(whole_process(ours, count), whole_process(theirs, count)) for _ in range(args.rounds)]
+        runs = [(rows_as_they_come(ours, count), whole_process(theirs, count)) for _ in range(args.rounds)]
         print(
-            f"(g) {count} {name}: --metadata-only {median(o for o, _ in pairs):.1f} files/s, exiftool "
-            f"{median(t for _, t in pairs):.1f} files/s = {median(o / t for o, t in pairs):.2f}x exiftool"
+            f"(g) {count} {name}: --metadata-only {median(o for (o, _), _ in runs):.1f} files/s "
+            f"(first row after {median(f for (_, f), _ in runs):.2f} s), exiftool "
+            f"{median(t for _, t in runs):.1f} files/s = {median(o / t for (o, _), t in runs):.2f}x exiftool"
         )
 
 
