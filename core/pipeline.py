@@ -27,6 +27,7 @@ from core import __version__, analyzers
 from core.analyzers import Row
 from core.context import Context
 from core.errors import AnalysisError
+from core.index.seen import look_up
 from core.intake import describe_bytes, open_intake
 from core.isolation import library_messages, run_limited
 from core.ledger import collect_findings, decide
@@ -64,8 +65,6 @@ def complete(rows: list[Row], ctx: Context) -> list[ScanResult]:
     for result in STABILITY.batch(rows, ctx):
         result.verdict = decide(result)
     if ctx.seen_index is not None:
-        from core.index.seen import look_up  # NumPy and the index: only for a desk that has one
-
         look_up(rows, ctx.seen_index, remember=ctx.settings.seen_before == "remember")
     for result, _ in rows:
         result.findings = collect_findings(result)

@@ -6,4 +6,8 @@ map from the same pixels (shown by the dashboard, never drawn during batch scans
 checks with a clear reading produce ledger findings (re-encoding, double compression, a
 mismatched thumbnail, hidden trailing data: see their analyzers); ELA, noise and spectrum
 stay numbers and maps, because their thresholds depend on content and are not calibrated here.
+
+NumPy is imported inside the functions that compute, not at the top of these modules: the
+analyzer registry imports them in every process, and a metadata-only scan (and its file
+workers) never computes with pixels, so it never pays NumPy's start-up (a test holds it).
 """

@@ -9,14 +9,13 @@ and re-saving, so it is context, never a conclusion.
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING
+
+from PIL import Image
 
 if TYPE_CHECKING:
     import numpy as np
-
-import io
-
-from PIL import Image
 
 RESAVE_QUALITY = 90
 BLOCK = 16
