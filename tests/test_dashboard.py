@@ -159,6 +159,12 @@ def test_settings_page_with_a_model_names_its_revision(monkeypatch, tiny_model):
     facts = dict(zip(at.dataframe[0].value.iloc[:, 0], at.dataframe[0].value["value"], strict=True))
     assert facts["Resolved revision"].startswith("local-sha256:")
     assert facts["Device"] == "cpu"
+    # Whichever the CPU allows, said as a person reads it (bfloat16 keeps float32 near a decision).
+    assert facts["Precision"] in (
+        "float32",
+        "bfloat16",
+        "bfloat16; float32 where bfloat16 could move the score by more than 0.01",
+    )
 
 
 CASES_PAGE = str(ROOT / "dashboard" / "views" / "cases.py")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from core.context import make_context
@@ -151,10 +152,79 @@ def test_fast_path_agrees_with_pytorch_and_is_recorded(tiny_model):
     assert fast.model is None  # the exported copy replaced the PyTorch weights
     a, b = fast.predict(varied), plain.predict(varied)
     assert max(abs(x.p_artificial - y.p_artificial) for x, y in zip(a, b, strict=True)) <= 0.01
-    assert a[0].backend == "openvino" and a[0].dtype in ("float32", "bfloat16")
+    assert a[0].backend == "openvino" and {x.dtype for x in a} <= {"float32", "bfloat16"}
+    assert fast.precision.startswith(a[0].dtype) or "float32 where" in fast.precision
     assert b[0].backend == "pytorch" and b[0].dtype == "float32"
     again = load_detector(str(tiny_model), backend="openvino")  # loaded from the on-disk cache
     assert [r.p_artificial for r in again.predict(varied)] == [r.p_artificial for r in a]
+
+
+def test_a_bfloat16_score_is_kept_only_where_its_error_cannot_move_it_past_the_bound():
+    from core.detector.openvino_backend import within_bound
+
+    # p = 0.5: a logit error of 0.01 moves it by sigmoid(0.02) - 0.5 = 0.005; 0.05 by 0.025.
+    assert within_bound(np.array([0.0, 0.0]), 0.01)
+    assert not within_bound(np.array([0.0, 0.0]), 0.05)
+    # A clearly low score (p = 6e-6) barely moves even under a 0.5 error; p = 0.1 moves by 0.09.
+    assert within_bound(np.array([-12.0, 0.0]), 0.5)
+    assert not within_bound(np.array([-2.2, 0.0]), 0.5)
+    # Saturated in float64 (p exactly 0 and 1): nothing can move it; three labels work alike.
+    assert within_bound(np.array([900.0, 0.0]), 0.9)
+    assert within_bound(np.array([-30.0, 0.0, -30.0]), 0.3)
+    assert not within_bound(np.array([0.0, 0.0, 0.0]), 0.3)
+
+
+def test_the_fast_path_recomputes_in_float32_only_the_scores_near_a_decision(monkeypatch):
+    """bfloat16 logits within the bound are kept; the others are computed again in float32,
+    whose copy is compiled on first need, once; each score says which precision it has."""
+    from core.detector import openvino_backend
+
+    # Each row's first value picks its logits: a clearly low, a middle and a high score.
+    fast_logits = {0: [-12.0, 0.0], 1: [0.3, 0.0], 2: [1.875, 0.0]}
+    exact_logits = {1: [0.25, 0.0], 2: [1.75, 0.0]}
+
+    def net(table):
+        return lambda feed: [np.array([table[int(feed["pixel_values"][0, 0])]], dtype=np.float32)]
+
+    compiled = []
+
+    def compile_exact(exported, precision, logit_error=0.0):
+        assert (exported, precision) == ("exported model", "f32")
+        compiled.append(precision)
+        return openvino_backend.OpenVINOModel(net(exact_logits), "float32")
+
+    monkeypatch.setattr(openvino_backend, "_compile", compile_exact)
+    model = openvino_backend.OpenVINOModel(net(fast_logits), "bfloat16", "exported model", logit_error=0.2)
+    logits, precisions = model.run(np.array([[0.0], [0.0]]))
+    assert (
+        precisions == ["bfloat16", "bfloat16"] and compiled == []
+    )  # nothing near a decision: no float32 copy
+    assert logits.tolist() == [[-12.0, 0.0], [-12.0, 0.0]]
+    logits, precisions = model.run(np.array([[0.0], [1.0], [2.0], [1.0]]))
+    assert precisions == ["bfloat16", "float32", "float32", "float32"]
+    assert logits.tolist() == [[-12.0, 0.0], [0.25, 0.0], [1.75, 0.0], [0.25, 0.0]]
+    assert compiled == ["f32"]
+    assert "float32 where bfloat16 could move the score by more than 0.01" in model.description
+
+
+def test_an_export_checked_without_the_score_bound_is_checked_again(tiny_model):
+    """Exports cached by an earlier version (no logit_error in their record) are not trusted
+    in bfloat16: the next load checks them again."""
+    from core.detector import openvino_backend
+
+    if not openvino_backend.available():
+        pytest.skip("openvino is not installed")
+    fast = load_detector(str(tiny_model), backend="openvino")
+    shape = openvino_backend.input_shape(fast.processor)
+    key = f"{fast.model_id}@{fast.revision}"
+    record = openvino_backend._model_path(key, shape).with_name("parity.json")
+    kept = json.loads(record.read_text())
+    assert set(kept) == {"precision", "delta", "logit_error"}
+    assert openvino_backend.load_cached(key, shape) is not None
+    record.write_text(json.dumps({"precision": kept["precision"], "delta": kept["delta"]}))
+    assert openvino_backend.load_cached(key, shape) is None
+    load_detector(str(tiny_model), backend="openvino")
+    assert json.loads(record.read_text()) == kept  # checked again: the same answer
 
 
 def tiny_classifier(folder, architecture: str, size: int):

@@ -74,6 +74,12 @@ class Detector:
     def revision(self) -> str:
         return self.files.revision
 
+    @property
+    def precision(self) -> str:
+        """The precision scores are computed in, as a person reads it (the fast path may keep
+        float32 for the scores that reduced precision could move too far)."""
+        return self.fast_model.description if self.fast_model is not None else self.dtype
+
     def predict(self, images: list[Image.Image]) -> list[ClassifierResult]:
         """Score RGB images, ``batch_size`` at a time; one result per image, in order."""
         results: list[ClassifierResult] = []
@@ -85,8 +91,10 @@ class Detector:
         import torch
 
         inputs = self.processor(images=[im.convert("RGB") for im in images], return_tensors="pt")
+        precisions = [self.dtype] * len(images)
         if self.fast_model is not None:
-            logits = torch.from_numpy(self.fast_model.logits(inputs["pixel_values"].numpy()))
+            logits, precisions = self.fast_model.run(inputs["pixel_values"].numpy())
+            logits = torch.from_numpy(logits)
         else:
             pixels = inputs["pixel_values"]
             if self.device.startswith("cuda"):
@@ -105,10 +113,10 @@ class Detector:
                 p_artificial=round(float(p[self.artificial_index]), 6),
                 label="artificial" if labelled_artificial(float(p[self.artificial_index])) else "real",
                 device=self.device,
-                dtype=self.dtype,
+                dtype=precision,
                 backend=self.backend,
             )
-            for p in probabilities
+            for p, precision in zip(probabilities, precisions, strict=True)
         ]
 
 

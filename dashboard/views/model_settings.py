@@ -43,7 +43,7 @@ else:
         pd.DataFrame(
             {
                 "": ["Model", "Resolved revision", "Device", "Precision", "Batch size"],
-                "value": [d.model_id, d.revision, d.device, d.dtype, str(d.batch_size)],
+                "value": [d.model_id, d.revision, d.device, d.precision, str(d.batch_size)],
             }
         ),
         hide_index=True,
