@@ -205,6 +205,31 @@ def test_the_fast_path_recomputes_in_float32_only_the_scores_near_a_decision(mon
     assert logits.tolist() == [[-12.0, 0.0], [0.25, 0.0], [1.75, 0.0], [0.25, 0.0]]
     assert compiled == ["f32"]
     assert "float32 where bfloat16 could move the score by more than 0.01" in model.description
+    # Told that an image is near a decision (stability's copies of a float32 score): float32 at once.
+    exact_logits[0] = [-12.5, 0.0]
+    logits, precisions = model.run(np.array([[0.0], [0.0]]), exact=[True, False])
+    assert precisions == ["float32", "bfloat16"] and logits.tolist() == [[-12.5, 0.0], [-12.0, 0.0]]
+
+
+def test_stability_sends_the_copies_of_a_float32_score_to_float32():
+    from core.analyzers import stability as stability_analyzer
+    from core.context import Context
+    from core.schema import ClassifierResult, ScanResult
+
+    class Recorder:
+        def predict(self, images, exact=None):
+            self.exact = exact
+            return [ClassifierResult("m", "r", 0.7, "artificial") for _ in images]
+
+    rows = []
+    for precision in ("float32", "bfloat16"):
+        result = ScanResult(path=f"{precision}.jpg", status="ok", tool_version="test")
+        result.classifier = ClassifierResult("m", "r", 0.7, "artificial", dtype=precision)
+        rows.append((result, photo((64, 48))))
+    detector = Recorder()
+    stability_analyzer.batch(rows, Context(Settings(stability="always"), detector=detector))
+    assert detector.exact == [True, True, True, False, False, False]  # three copies of each
+    assert all(result.stability is not None for result, _ in rows)
 
 
 def test_an_export_checked_without_the_score_bound_is_checked_again(tiny_model):

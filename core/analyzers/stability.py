@@ -84,7 +84,10 @@ def batch(rows: list[Row], ctx: Context) -> list[ScanResult]:
         return []
     try:
         images = [variant for _, pixels in ready for variant in stability.variants(pixels)]
-        scores = ctx.detector.predict(images)
+        # Copies of an image whose own score needed float32 are near the same decision:
+        # they skip the reduced-precision run that would only be computed again.
+        exact = [r.classifier.dtype == "float32" for r, _ in ready for _ in stability.VARIANTS]
+        scores = ctx.detector.predict(images, exact=exact)
     except Exception as exc:
         for result, _ in ready:
             message = f"{type(exc).__name__}: {str(exc)[:300]}"

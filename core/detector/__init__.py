@@ -80,20 +80,25 @@ class Detector:
         float32 for the scores that reduced precision could move too far)."""
         return self.fast_model.description if self.fast_model is not None else self.dtype
 
-    def predict(self, images: list[Image.Image]) -> list[ClassifierResult]:
-        """Score RGB images, ``batch_size`` at a time; one result per image, in order."""
+    def predict(self, images: list[Image.Image], exact: list[bool] | None = None) -> list[ClassifierResult]:
+        """Score RGB images, ``batch_size`` at a time; one result per image, in order.
+        ``exact[i]``: image i is near a decision, so a reduced-precision fast path computes
+        it in float32 at once (``OpenVINOModel.run``); no other path reads it."""
         results: list[ClassifierResult] = []
         for start in range(0, len(images), self.batch_size):
-            results.extend(self._predict_batch(images[start : start + self.batch_size]))
+            chunk = exact[start : start + self.batch_size] if exact is not None else None
+            results.extend(self._predict_batch(images[start : start + self.batch_size], chunk))
         return results
 
-    def _predict_batch(self, images: list[Image.Image]) -> list[ClassifierResult]:
+    def _predict_batch(
+        self, images: list[Image.Image], exact: list[bool] | None = None
+    ) -> list[ClassifierResult]:
         import torch
 
         inputs = self.processor(images=[im.convert("RGB") for im in images], return_tensors="pt")
         precisions = [self.dtype] * len(images)
         if self.fast_model is not None:
-            logits, precisions = self.fast_model.run(inputs["pixel_values"].numpy())
+            logits, precisions = self.fast_model.run(inputs["pixel_values"].numpy(), exact)
             logits = torch.from_numpy(logits)
         else:
             pixels = inputs["pixel_values"]
