@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from statistics import median
@@ -202,8 +203,12 @@ def biased_model(model: Path, folder: Path, files: list[Path], low_share: float)
     return folder, scores
 
 
-def default_scan_timer(model: Path, files: list[Path], stability: str) -> Callable[[], float]:
-    """The scan users get: every default setting (forensics on, stability auto, batch 8) but the model."""
+def default_scan_timer(
+    model: Path, files: list[Path], stability: str, precisions: Counter | None = None
+) -> Callable[[], float]:
+    """The scan users get: every default setting (forensics on, stability auto, batch 8) but the
+    model. ``precisions`` counts the precision of each file's score (the fast CPU path keeps
+    float32 for scores near a decision)."""
     from core.context import make_context
     from core.scan import scan
     from core.settings import Settings
@@ -212,7 +217,13 @@ def default_scan_timer(model: Path, files: list[Path], stability: str) -> Callab
     ctx = make_context(Settings(model=str(model), stability=stability))
     sources = [Source.from_path(f) for f in files]
     list(scan(sources[:2], ctx))  # warm-up (model load, imports, file workers)
-    return timer(len(files), lambda: sum(1 for _ in scan(sources, ctx)))
+
+    def run() -> None:
+        for result in scan(sources, ctx):
+            if precisions is not None and result.classifier is not None:
+                precisions[result.classifier.dtype] += 1
+
+    return timer(len(files), run)
 
 
 def copies_of_corpus_cameras(folder: Path, copies: int) -> Path:
@@ -455,14 +466,19 @@ def default_scan_of(
         f"(f) {len(files)} {name}, {size:.1f} MB each; the random model's head is scaled and shifted "
         f"so that most score clearly low: {len(low)} below 0.25, and {', '.join(f'{s:.2f}' for s in sorted(scores) if s >= 0.25)}"
     )
+    precisions: Counter = Counter()
     timers = {
         "a": pipeline_timer(mixed, files),
-        "auto": default_scan_timer(mixed, files, "auto"),
+        "auto": default_scan_timer(mixed, files, "auto", precisions),
         "always": default_scan_timer(mixed, files, "always"),
     }
     rounds = [{name: measure() for name, measure in timers.items()} for _ in range(args.rounds)]
     med = {name: median(r[name] for r in rounds) for name in timers}
     print("    per round: " + "; ".join(" ".join(f"{k} {v:.2f}" for k, v in r.items()) for r in rounds))
+    from core.detector import get_detector
+
+    shares = ", ".join(f"{n // args.rounds} in {name}" for name, n in sorted(precisions.items()))
+    print(f"    the scan's classifier: {get_detector(str(mixed)).precision}; the files' scores: {shares}")
     print(f"    (a) plain pipeline: {med['a']:.2f} images/s")
     print(
         f"    default scan (stability auto): {med['auto']:.2f} images/s = "
