@@ -157,13 +157,11 @@ class OpenVINOModel:
         needed float32), so it goes to float32 without a bfloat16 run first."""
         # The compiled model has a static batch of one (see _compile): a batch is run
         # image by image, which on a CPU costs nothing against a batched call.
+        checked = self._exported is not None  # bfloat16, with float32 for the scores near a decision
         rows, precisions = [], []
         with self._lock:
             for i, row in enumerate(pixel_values):
                 feed = {"pixel_values": row[None]}
-                checked = (
-                    self._exported is not None
-                )  # bfloat16 with a float32 copy for the scores near a decision
                 near = checked and exact is not None and exact[i]
                 if not near:
                     out, precision = self.compiled(feed)[0], self.precision
@@ -261,15 +259,15 @@ def load(
         )
 
     # float32 first: it is the answer wherever bfloat16 could be too far from it.
-    exact = _compile(exported, "f32")
-    delta = p_delta(exact.logits(inputs))
+    chosen = _compile(exported, "f32")
+    delta = p_delta(chosen.logits(inputs))
     if delta > PARITY_BOUND * PARITY_MARGIN:
         raise RuntimeError(
             f"OpenVINO disagrees with PyTorch by more than {PARITY_BOUND} on the parity inputs"
         )
-    chosen, record = exact, {"precision": "f32", "delta": delta, "logit_error": 0.0}
+    record = {"precision": "f32", "delta": delta, "logit_error": 0.0}
     if native_bf16():
-        del exact, chosen  # one compiled copy of the weights at a time
+        del chosen  # one compiled copy of the weights at a time
         fast = _compile(exported, "bf16")
         logits = fast.logits(inputs)
         logit_error = LOGIT_ERROR_SAFETY * float(np.abs(logits - reference).max())
