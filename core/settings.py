@@ -58,7 +58,8 @@ SETTINGS: tuple[Setting, ...] = (
         "the model's own preprocessor makes, so 192, 224 or 384 px checkpoints work as AIRealNet's 256 px "
         "does; bfloat16 only where the CPU computes it natively; its error is measured against PyTorch "
         "at export, and a score that error could move by more than 0.01 is computed again in float32, so "
-        "every score stays within 0.01 of PyTorch's; the float32 copy is compiled the first time a score "
+        "every score stays within 0.01 of PyTorch's; while most recent scores needed float32, images go "
+        "to float32 first, which is then faster; the float32 copy is compiled the first time a score "
         "needs it and holds the weights again, about 0.9 GB for AIRealNet), PyTorch on GPUs and for "
         "models whose input size depends on the picture; `openvino` or `pytorch` force one. Results "
         "record the backend and the precision of each score.",

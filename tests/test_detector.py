@@ -211,6 +211,39 @@ def test_the_fast_path_recomputes_in_float32_only_the_scores_near_a_decision(mon
     assert precisions == ["float32", "bfloat16"] and logits.tolist() == [[-12.5, 0.0], [-12.0, 0.0]]
 
 
+def test_while_most_scores_need_float32_images_go_to_float32_first(monkeypatch):
+    """A score computed twice costs both runs: after eight bfloat16 tries of which most needed
+    float32, images go to float32 directly, every fourth still tried in bfloat16; once the
+    tries keep their bfloat16 scores again, bfloat16 comes first again."""
+    from core.detector import openvino_backend
+
+    fast_calls = []
+
+    def fast(feed):
+        fast_calls.append(int(feed["pixel_values"][0, 0]))
+        return [np.array([[0.0, 0.0] if feed["pixel_values"][0, 0] else [-12.0, 0.0]], dtype=np.float32)]
+
+    exact = openvino_backend.OpenVINOModel(lambda feed: [np.array([[0.1, 0.0]], dtype=np.float32)], "float32")
+    monkeypatch.setattr(openvino_backend, "_compile", lambda *a, **k: exact)
+    model = openvino_backend.OpenVINOModel(fast, "bfloat16", "exported model", logit_error=0.2)
+    # Eight images near 0.5 (value 1): each tried in bfloat16, then float32.
+    assert model.run(np.ones((8, 1)))[1] == ["float32"] * 8 and len(fast_calls) == 8
+    # Now 8 of 8 tries needed float32: of the next eight, only every fourth is tried first.
+    fast_calls.clear()
+    assert model.run(np.ones((8, 1)))[1] == ["float32"] * 8
+    assert fast_calls == [1, 1]
+    # Clearly low images (value 0): the probes keep their bfloat16 scores, and once as many
+    # of the last tries kept bfloat16 as did not (10 of 20), every image is tried first again.
+    fast_calls.clear()
+    _, precisions = model.run(np.zeros((48, 1)))
+    assert precisions.count("bfloat16") == len(fast_calls) == 10 + 8  # 10 probes in 40 images, then 8
+    assert precisions[-8:] == ["bfloat16"] * 8
+    # Stability's copies of a float32 score skip bfloat16 whatever the routing says.
+    fast_calls.clear()
+    assert model.run(np.zeros((2, 1)), exact=[True, False])[1] == ["float32", "bfloat16"]
+    assert fast_calls == [0]
+
+
 def test_stability_sends_the_copies_of_a_float32_score_to_float32():
     from core.analyzers import stability as stability_analyzer
     from core.context import Context
@@ -232,9 +265,10 @@ def test_stability_sends_the_copies_of_a_float32_score_to_float32():
     assert all(result.stability is not None for result, _ in rows)
 
 
-def test_an_export_checked_without_the_score_bound_is_checked_again(tiny_model):
-    """Exports cached by an earlier version (no logit_error in their record) are not trusted
-    in bfloat16: the next load checks them again."""
+def test_an_export_checked_under_another_rule_is_checked_again(tiny_model):
+    """Exports cached by an earlier version (whose record has no version, or another) are not
+    trusted: that version may have refused bfloat16, or accepted it without the bound each
+    score is held to. The next load checks them again."""
     from core.detector import openvino_backend
 
     if not openvino_backend.available():
@@ -244,9 +278,11 @@ def test_an_export_checked_without_the_score_bound_is_checked_again(tiny_model):
     key = f"{fast.model_id}@{fast.revision}"
     record = openvino_backend._model_path(key, shape).with_name("parity.json")
     kept = json.loads(record.read_text())
-    assert set(kept) == {"precision", "delta", "logit_error"}
+    assert set(kept) == {"precision", "delta", "logit_error", "version"}
     assert openvino_backend.load_cached(key, shape) is not None
     record.write_text(json.dumps({"precision": kept["precision"], "delta": kept["delta"]}))
+    assert openvino_backend.load_cached(key, shape) is None
+    record.write_text(json.dumps({**kept, "version": kept["version"] - 1}))
     assert openvino_backend.load_cached(key, shape) is None
     load_detector(str(tiny_model), backend="openvino")
     assert json.loads(record.read_text()) == kept  # checked again: the same answer
