@@ -262,3 +262,11 @@ def get_detector(
             _CACHE[key] = detector
     detector.batch_size = max(1, int(batch_size))
     return detector
+
+
+def release_detectors() -> None:
+    """Forget every detector ``get_detector`` loaded, so that each one's memory (1 to 3 GB for
+    AIRealNet on the fast path, with its float32 copy) goes back once nothing else holds it:
+    for a process that is done with its models, such as the bench, which loads one per set."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
