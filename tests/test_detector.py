@@ -213,31 +213,32 @@ def test_the_fast_path_recomputes_in_float32_only_the_scores_near_a_decision(mon
 
 def test_while_most_scores_need_float32_images_go_to_float32_first(monkeypatch):
     """A score computed twice costs both runs: after eight bfloat16 tries of which most needed
-    float32, images go to float32 directly, every fourth still tried in bfloat16; once the
-    tries keep their bfloat16 scores again, bfloat16 comes first again."""
+    float32, images go to float32 directly. Their float32 scores still say whether bfloat16
+    would have kept them; once as many would have as would not, bfloat16 comes first again."""
     from core.detector import openvino_backend
 
+    # Value 1: an image near 0.5 in both precisions; value 0: a clearly low one.
+    table = {0: [-12.0, 0.0], 1: [0.1, 0.0]}
     fast_calls = []
 
     def fast(feed):
         fast_calls.append(int(feed["pixel_values"][0, 0]))
-        return [np.array([[0.0, 0.0] if feed["pixel_values"][0, 0] else [-12.0, 0.0]], dtype=np.float32)]
+        return [np.array([table[int(feed["pixel_values"][0, 0])]], dtype=np.float32)]
 
-    exact = openvino_backend.OpenVINOModel(lambda feed: [np.array([[0.1, 0.0]], dtype=np.float32)], "float32")
+    exact = openvino_backend.OpenVINOModel(
+        lambda feed: [np.array([table[int(feed["pixel_values"][0, 0])]], dtype=np.float32)], "float32"
+    )
     monkeypatch.setattr(openvino_backend, "_compile", lambda *a, **k: exact)
     model = openvino_backend.OpenVINOModel(fast, "bfloat16", "exported model", logit_error=0.2)
-    # Eight images near 0.5 (value 1): each tried in bfloat16, then float32.
-    assert model.run(np.ones((8, 1)))[1] == ["float32"] * 8 and len(fast_calls) == 8
-    # Now 8 of 8 tries needed float32: of the next eight, only every fourth is tried first.
+    # Eight images near 0.5: each tried in bfloat16, then computed in float32.
+    assert model.run(np.ones((8, 1)))[1] == ["float32"] * 8 and fast_calls == [1] * 8
+    # 8 of 8 needed float32: the next ones go there directly.
     fast_calls.clear()
-    assert model.run(np.ones((8, 1)))[1] == ["float32"] * 8
-    assert fast_calls == [1, 1]
-    # Clearly low images (value 0): the probes keep their bfloat16 scores, and once as many
-    # of the last tries kept bfloat16 as did not (10 of 20), every image is tried first again.
-    fast_calls.clear()
-    _, precisions = model.run(np.zeros((48, 1)))
-    assert precisions.count("bfloat16") == len(fast_calls) == 10 + 8  # 10 probes in 40 images, then 8
-    assert precisions[-8:] == ["bfloat16"] * 8
+    assert model.run(np.ones((8, 1)))[1] == ["float32"] * 8 and fast_calls == []
+    # Clearly low images: 16 F in the window, so after 16 whose float32 scores bfloat16 would
+    # have kept, the rest are tried in bfloat16 first again.
+    _, precisions = model.run(np.zeros((24, 1)))
+    assert precisions == ["float32"] * 16 + ["bfloat16"] * 8 and fast_calls == [0] * 8
     # Stability's copies of a float32 score skip bfloat16 whatever the routing says.
     fast_calls.clear()
     assert model.run(np.zeros((2, 1)), exact=[True, False])[1] == ["float32", "bfloat16"]

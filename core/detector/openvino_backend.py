@@ -139,25 +139,21 @@ class Routing:
     while about half the scores keep it or more. How many do depends on the model and on the
     photos, not on the size of the bound alone: three of the bench's heads with bounds of 2.3
     to 8.3 logits kept 84 to 86 of the corpus's 88 camera photos, because their scores sit
-    far from any decision. So the share is watched over the last ``WINDOW`` scores tried in
-    bfloat16; while under ``KEEP_SHARE``, images go to float32 directly, except every
-    ``PROBE_EVERY``-th, which keeps the share current. Either way every score is within the
-    bound of PyTorch's, and each says which precision it has."""
+    far from any decision. So the share is watched over the last ``WINDOW`` scores; while
+    under ``KEEP_SHARE``, images go to float32 directly, and each of those still counts:
+    whether bfloat16 would have kept it, as its float32 score tells (bfloat16 moves the
+    logits by at most the bound). Either way every score is within the bound of PyTorch's,
+    and each says which precision it has."""
 
     WINDOW = 32
-    MIN_TRIED = 8
+    MIN_SEEN = 8
     KEEP_SHARE = 0.5
-    PROBE_EVERY = 4
 
     def __init__(self) -> None:
         self.kept: deque[bool] = deque(maxlen=self.WINDOW)
-        self.skipped = 0
 
     def bfloat16_first(self) -> bool:
-        if len(self.kept) < self.MIN_TRIED or sum(self.kept) >= self.KEEP_SHARE * len(self.kept):
-            return True
-        self.skipped += 1
-        return self.skipped % self.PROBE_EVERY == 0
+        return len(self.kept) < self.MIN_SEEN or sum(self.kept) >= self.KEEP_SHARE * len(self.kept)
 
     def record(self, kept: bool) -> None:
         self.kept.append(kept)
@@ -197,7 +193,9 @@ class OpenVINOModel:
         with self._lock:
             for i, row in enumerate(pixel_values):
                 feed = {"pixel_values": row[None]}
-                near = checked and ((exact is not None and exact[i]) or not self._routing.bfloat16_first())
+                told = checked and exact is not None and exact[i]
+                routed = checked and not told and not self._routing.bfloat16_first()
+                near = told or routed
                 if not near:
                     out, precision = self.compiled(feed)[0], self.precision
                     if checked:
@@ -207,6 +205,8 @@ class OpenVINOModel:
                     if self._exact is None:
                         self._exact = _compile(self._exported, "f32")
                     out, precision = self._exact.compiled(feed)[0], "float32"
+                    if routed:
+                        self._routing.record(within_bound(out[0], self.logit_error))
                 rows.append(out)
                 precisions.append(precision)
         return np.concatenate(rows), precisions
