@@ -104,6 +104,64 @@ def test_workers_started_ahead_take_the_first_jobs_and_a_dead_one_is_replaced():
     assert ready not in isolation._spares and dead not in isolation._spares
 
 
+FORKED_SPARES = """
+import json, os, sys, threading, time
+from core import isolation
+if sys.argv[1] == "thread":  # another thread runs: forking would copy the locks it holds
+    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+isolation.start_spares("json", 3)
+new, *forked = isolation._spares
+
+
+def pipes(pid):
+    return {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+
+
+first_jobs_pipe = f"pipe:[{os.fstat(new.jobs.fileno()).st_ino}]"
+out = {"kinds": [type(w.process).__name__ for w in isolation._spares]}
+hung = isolation.run_limited(time.sleep, (60,), 0.5, 512)  # the last spare
+out["hung"] = [hung.status, forked[1].process.poll()]
+greedy = isolation.run_limited(bytearray, (2 * 1024**3,), 30, 256)
+out["greedy"] = greedy.status
+out["same_worker_after"] = isolation.run_limited(os.getpid, (), 30, 512).value == forked[0].process.pid
+# It has run jobs, so it is past its start, where it closes what it inherited.
+out["holds_the_first_workers_pipe"] = first_jobs_pipe in pipes(forked[0].process.pid)
+out["crash"] = isolation.run_limited(os.abort, (), 30, 512).message
+out["then_the_new_process"] = isolation.run_limited(os.getpid, (), 30, 512).value == new.process.pid
+print(json.dumps(out))
+"""
+
+
+def test_spares_are_forked_from_a_single_threaded_scan_and_keep_every_limit():
+    """``python -m core scan`` starts one worker as a new process and forks the others from
+    itself once it has imported what they need (they import nothing: 0.2-0.3 s of CPU each).
+    A forked worker holds no other worker's pipe, and the time, memory and crash handling are
+    the same as for a new process."""
+    run = subprocess.run(
+        [sys.executable, "-c", FORKED_SPARES, "single"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {
+        "kinds": ["Popen", "_Forked", "_Forked"],
+        "hung": ["time_limit", -9],
+        "greedy": "memory_limit",
+        "same_worker_after": True,
+        "holds_the_first_workers_pipe": False,
+        "crash": "crashed the worker process analysing it (signal 6)",
+        "then_the_new_process": True,
+    }
+
+
+def test_no_spare_is_forked_from_a_process_that_runs_other_threads():
+    run = subprocess.run(
+        [sys.executable, "-c", FORKED_SPARES, "thread"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert out["kinds"] == ["Popen", "Popen", "Popen"]
+    assert (out["hung"], out["greedy"], out["same_worker_after"]) == (["time_limit", -9], "memory_limit", True)
+
+
 def _child_worker(proc: Path, parent: int) -> bool:
     try:
         ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
