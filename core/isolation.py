@@ -154,7 +154,15 @@ class _Worker:
                 "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
             }
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "core.isolation", str(jobs_r), str(replies_w), preload, str(os.getpid())],
+                [
+                    sys.executable,
+                    "-m",
+                    "core.isolation",
+                    str(jobs_r),
+                    str(replies_w),
+                    preload,
+                    str(os.getpid()),
+                ],
                 pass_fds=(jobs_r, replies_w),
                 stdin=subprocess.DEVNULL,
                 env=env,
@@ -243,7 +251,10 @@ class _Forked:
         code = 1
         try:  # the worker: it never returns into the caller's code
             # Other workers' pipe ends would keep their pipes open after this process closes them.
-            for fd in (*parent_ends, *(end for w in _spares for end in (w.jobs.fileno(), w.replies.fileno()))):
+            for fd in (
+                *parent_ends,
+                *(end for w in _spares for end in (w.jobs.fileno(), w.replies.fileno())),
+            ):
                 with contextlib.suppress(OSError):
                     os.close(fd)
             devnull = os.open(os.devnull, os.O_RDONLY)

@@ -159,7 +159,11 @@ def test_no_spare_is_forked_from_a_process_that_runs_other_threads():
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     assert out["kinds"] == ["Popen", "Popen", "Popen"]
-    assert (out["hung"], out["greedy"], out["same_worker_after"]) == (["time_limit", -9], "memory_limit", True)
+    assert (out["hung"], out["greedy"], out["same_worker_after"]) == (
+        ["time_limit", -9],
+        "memory_limit",
+        True,
+    )
 
 
 def _child_worker(proc: Path, parent: int) -> bool:
