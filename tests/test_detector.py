@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from core.context import make_context
 from core.detector import get_detector, load_detector
@@ -289,6 +290,122 @@ def test_an_export_checked_under_another_rule_is_checked_again(tiny_model):
     assert json.loads(record.read_text()) == kept  # checked again: the same answer
 
 
+def test_plain_resize_gives_the_processors_pixels_bit_for_bit_on_real_photos(tiny_model):
+    """The fast path's preprocessing without transformers (``PlainResize``) against
+    transformers' own processor for AIRealNet's preprocessor config, on every camera photo
+    of the corpus and on pictures of every mode the decoder hands over."""
+    from transformers import AutoImageProcessor
+
+    from core.detector.preprocessing import PlainResize
+    from tests.test_corpus_replay import CORPUS
+
+    processor = AutoImageProcessor.from_pretrained(tiny_model, backend="pil")
+    plain = PlainResize.of(processor)
+    assert plain == PlainResize(256, 256, 2, 1 / 255, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    odd = [photo((33, 900), seed=3).convert(mode) for mode in ("L", "P", "CMYK", "RGBA", "I;16")]
+    cameras = sorted(path for path in (CORPUS / "camera").rglob("*") if path.is_file())
+    pictures = odd + [Image.open(path) for path in cameras]
+    for start in range(0, len(pictures), 16):
+        chunk = [picture.convert("RGB") for picture in pictures[start : start + 16]]
+        theirs = processor(images=chunk, return_tensors="np")["pixel_values"]
+        assert np.array_equal(plain(chunk)["pixel_values"], theirs)
+    assert len(pictures) == len(odd) + (88 if CORPUS.is_dir() else 0)
+
+
+def test_a_processor_that_is_not_a_plain_resize_keeps_transformers(tmp_path):
+    """A crop (ConvNeXt's shortest edge and crop_pct), or any step of its own that changes a
+    pixel, means no plain equivalent: the model keeps transformers' processor."""
+    from transformers import AutoImageProcessor
+
+    from core.detector.preprocessing import PlainResize
+
+    (tmp_path / "preprocessor_config.json").write_text(
+        json.dumps(
+            {
+                "image_processor_type": "ConvNextImageProcessor",
+                "size": {"shortest_edge": 224},
+                "crop_pct": 0.875,
+            }
+        )
+    )
+    assert PlainResize.of(AutoImageProcessor.from_pretrained(tmp_path, backend="pil")) is None
+
+    class Brighter:  # a plain resize's settings, and one grey level more in every pixel
+        size, do_resize, do_rescale, rescale_factor, do_normalize = (
+            {"height": 8, "width": 8},
+            True,
+            True,
+            1 / 255,
+            False,
+        )
+
+        def __call__(self, images, return_tensors="np"):
+            plain = PlainResize(8, 8, 2, 1 / 255, None, None)
+            return {"pixel_values": plain(images)["pixel_values"] + np.float32(1 / 255)}
+
+    assert PlainResize.of(Brighter()) is None
+
+
+LOAD_AND_SCORE = """
+import json, sys
+from core.detector import get_detector
+from tests.images import photo
+detector = get_detector(sys.argv[1])
+scores = [r.p_artificial for r in detector.predict([photo((300, 200), seed=s) for s in range(4)])]
+print(json.dumps({
+    "scores": scores,
+    "imported": [m for m in ("torch", "transformers") if m in sys.modules],
+    "processor": type(detector.processor).__name__,
+    "backend": detector.backend,
+}))
+"""
+
+
+def test_a_model_exported_before_loads_without_torch_or_transformers(tiny_model, tmp_path):
+    """Importing transformers' processor imports torch and most of transformers: about 5 s of
+    every scan's start on two cores. Once a model has been exported, the next process loads it
+    with neither, and scores the same pictures the same."""
+    import os
+    import subprocess
+    import sys
+
+    from core.detector import openvino_backend
+    from tests.conftest import ROOT
+
+    if not openvino_backend.available():
+        pytest.skip("openvino is not installed")
+
+    def load() -> dict:
+        run = subprocess.run(
+            [sys.executable, "-c", LOAD_AND_SCORE, str(tiny_model)],
+            cwd=ROOT,
+            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr
+        return json.loads(run.stdout.splitlines()[-1])
+
+    first, second = load(), load()
+    assert (first["imported"], first["processor"], first["backend"]) == (
+        ["torch", "transformers"],
+        "PlainResize",
+        "openvino",
+    )
+    assert (second["imported"], second["processor"], second["backend"]) == ([], "PlainResize", "openvino")
+    # The first process compiled the model it had just exported, the others read the export
+    # back: float32 kernels may then differ in the last digit kept.
+    assert max(abs(a - b) for a, b in zip(first["scores"], second["scores"], strict=True)) <= 2e-6
+    assert len(set(first["scores"])) > 1
+    # Settings saved by another version are not read: that process takes the full way again.
+    (record,) = (tmp_path / "cache" / "image-evidence-desk" / "openvino" / "preprocessing").iterdir()
+    record.write_text(json.dumps({**json.loads(record.read_text()), "version": 0}))
+    third = load()
+    # transformers' processor then gives the same pixels, so the same scores to the last digit.
+    assert (third["imported"], third["scores"]) == (["torch", "transformers"], second["scores"])
+
+
 def tiny_classifier(folder, architecture: str, size: int):
     """A random two-label classifier of ``architecture`` whose own preprocessor asks for
     ``size`` px (SwinV2 and ViT: height and width; ConvNeXt: shortest edge, then a centre
@@ -361,6 +478,8 @@ def test_fast_path_exports_each_model_at_its_own_input_size(tmp_path, architectu
     fast = load_detector(str(folder), backend="openvino")
     plain = load_detector(str(folder), backend="pytorch")
     assert fast.backend == "openvino"
+    # A plain resize runs without transformers; ConvNeXt's crop keeps transformers' processor.
+    assert (type(fast.processor).__name__ == "PlainResize") == (architecture != "convnext")
     expected = plain.processor(images=[photo((300, 200))], return_tensors="np")["pixel_values"].shape[-2:]
     assert openvino_backend.input_shape(plain.processor) == tuple(expected)
     varied = images(4) + [photo((200, 800), seed=51)]

@@ -10,25 +10,33 @@ emits a verdict: it gives ``p_artificial``, one piece of statistical evidence.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
+import json
 import threading
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
 from core.errors import ClassifierUnavailable
+from core.intake import read_bytes
 from core.schema import ClassifierResult
 from core.thresholds import labelled_artificial
 
 from . import openvino_backend
 from .labels import map_labels
-from .loader import ModelFiles, locate_model
+from .loader import MAX_CONFIG_BYTES, ModelFiles, locate_model
+from .preprocessing import PlainResize
 
 
 def pick_device(requested: str = "auto") -> str:
     """``auto`` picks CUDA, then Apple MPS, then CPU; an explicit device must exist."""
+    requested = (requested or "auto").strip().lower()
+    if requested == "cpu" or (requested == "auto" and _torch_is_cpu_only()):
+        return "cpu"  # without importing torch (1.5 s): the cached fast path never needs it
     import torch
 
-    requested = (requested or "auto").strip().lower()
     if requested == "auto":
         if torch.cuda.is_available():
             return "cuda"
@@ -44,6 +52,15 @@ def pick_device(requested: str = "auto") -> str:
     if requested != "cpu" and not requested.startswith(("cuda", "mps")):
         raise ClassifierUnavailable(f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
     return requested
+
+
+def _torch_is_cpu_only() -> bool:
+    """Whether the installed torch is a CPU-only build, read from its version without importing
+    it: PyTorch's CPU wheels carry the local version ``+cpu`` (``torch==2.13.0`` here)."""
+    try:
+        return importlib.metadata.version("torch").endswith("+cpu")
+    except importlib.metadata.PackageNotFoundError:
+        return False
 
 
 @dataclass
@@ -93,23 +110,24 @@ class Detector:
     def _predict_batch(
         self, images: list[Image.Image], exact: list[bool] | None = None
     ) -> list[ClassifierResult]:
-        import torch
-
-        inputs = self.processor(images=[im.convert("RGB") for im in images], return_tensors="pt")
+        rgb = [im.convert("RGB") for im in images]
         precisions = [self.dtype] * len(images)
-        if self.fast_model is not None:
-            logits, precisions = self.fast_model.run(inputs["pixel_values"].numpy(), exact)
-            logits = torch.from_numpy(logits)
+        if self.fast_model is not None:  # numpy only: this path never imports torch
+            pixel_values = self.processor(images=rgb, return_tensors="np")["pixel_values"]
+            logits, precisions = self.fast_model.run(np.asarray(pixel_values, dtype=np.float32), exact)
+            probabilities = openvino_backend.softmax(logits.astype(np.float32))
         else:
-            pixels = inputs["pixel_values"]
+            import torch
+
+            pixels = self.processor(images=rgb, return_tensors="pt")["pixel_values"]
             if self.device.startswith("cuda"):
                 # Page-locked memory lets the copy to the GPU run asynchronously.
                 pixels = pixels.pin_memory()
             pixels = pixels.to(self.device, dtype=getattr(torch, self.dtype), non_blocking=True)
             with self._lock, torch.inference_mode():
                 logits = self.model(pixel_values=pixels).logits
-        probabilities = logits.float().softmax(dim=-1).cpu()
-        if not bool(torch.isfinite(probabilities).all()):  # e.g. float16 overflow: a failure, not a score
+            probabilities = logits.float().softmax(dim=-1).cpu().numpy()
+        if not np.isfinite(probabilities).all():  # e.g. float16 overflow: a failure, not a score
             raise ValueError("the model gave scores that are not numbers (NaN or infinite)")
         return [
             ClassifierResult(
@@ -129,21 +147,21 @@ def load_detector(
     model: str, revision: str = "main", device: str = "auto", batch_size: int = 8, backend: str = "auto"
 ) -> Detector:
     """Load a classifier from a Hub id or a local folder, or raise ClassifierUnavailable."""
+    files = locate_model(model, revision)
+    chosen = pick_device(device)
+    dtype = "float16" if chosen.startswith(("cuda", "mps")) else "float32"
+    cached = _cached_fast_path(files, chosen, backend, batch_size)
+    if cached is not None:
+        return cached
     import torch
     from transformers import AutoImageProcessor, AutoModelForImageClassification
     from transformers.utils import logging as hf_logging
 
-    files = locate_model(model, revision)
-    chosen = pick_device(device)
-    dtype = "float16" if chosen.startswith(("cuda", "mps")) else "float32"
     # transformers' "Loading weights" bar and its note about torchvision (we ask for the
     # PIL backend on purpose) would only clutter the CLI's stderr. Hub downloads keep
     # their own progress bar.
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    cached = _cached_fast_path(files, chosen, backend, batch_size)
-    if cached is not None:
-        return cached
     try:
         net = AutoModelForImageClassification.from_pretrained(
             files.folder, dtype=getattr(torch, dtype), trust_remote_code=False
@@ -174,23 +192,35 @@ def load_detector(
 
 def _cached_fast_path(files: ModelFiles, device: str, backend: str, batch_size: int) -> Detector | None:
     """A detector from an OpenVINO export made and checked before: the PyTorch weights are
-    never loaded (faster start, one copy of the model in memory)."""
+    never loaded (faster start, one copy of the model in memory), and where the model's
+    preprocessing is a plain resize saved with the export, neither torch nor transformers is
+    imported (``preprocessing.py``)."""
     if (backend or "auto").lower() not in ("auto", "openvino") or device != "cpu":
         return None
     if not openvino_backend.available():
         return None
-    from transformers import AutoConfig, AutoImageProcessor
-
+    weights_key = f"{files.model_id}@{files.revision}"
     try:
-        processor = AutoImageProcessor.from_pretrained(files.folder, backend="pil", trust_remote_code=False)
-        shape = openvino_backend.input_shape(processor)
-        found = openvino_backend.load_cached(f"{files.model_id}@{files.revision}", shape) if shape else None
+        processor = PlainResize.saved(weights_key, openvino_backend.cache_dir())
+        if processor is not None:
+            shape = (processor.height, processor.width)
+            config = json.loads(read_bytes((files.folder / "config.json").resolve(), MAX_CONFIG_BYTES))
+            id2label = config.get("id2label") if isinstance(config, dict) else None
+        else:
+            from transformers import AutoConfig, AutoImageProcessor
+
+            processor = AutoImageProcessor.from_pretrained(
+                files.folder, backend="pil", trust_remote_code=False
+            )
+            shape = openvino_backend.input_shape(processor)
+            id2label = AutoConfig.from_pretrained(files.folder, trust_remote_code=False).id2label
+        found = openvino_backend.load_cached(weights_key, shape) if shape else None
         if found is None:
             return None
-        config = AutoConfig.from_pretrained(files.folder, trust_remote_code=False)
+        artificial_index, _ = map_labels(id2label)
+        processor = _plain_if_possible(processor, weights_key)
     except Exception:
         return None  # anything odd: take the full path, which reports errors properly
-    artificial_index, _ = map_labels(config.id2label)
     fast, _ = found
     return Detector(
         files=files,
@@ -241,6 +271,19 @@ def _use_fast_path(detector: Detector, backend: str) -> None:
         return
     detector.fast_model, detector.backend, detector.dtype = fast, "openvino", fast.precision
     detector.model = None  # the exported copy replaces the PyTorch weights in memory
+    detector.processor = _plain_if_possible(processor, f"{detector.model_id}@{detector.revision}")
+
+
+def _plain_if_possible(processor, weights_key: str):
+    """``processor``'s plain-resize equivalent, saved for the next process (which then loads
+    without torch and transformers) and used here too, so that every process preprocesses the
+    same way; ``processor`` itself where it does more than a plain resize."""
+    plain = PlainResize.of(processor)
+    if plain is None:
+        return processor
+    with contextlib.suppress(OSError):
+        plain.save(weights_key, openvino_backend.cache_dir())
+    return plain
 
 
 _CACHE: dict[tuple[str, str, str, str], Detector] = {}

@@ -109,7 +109,7 @@ def _parity_inputs(shape: tuple[int, int], mean=IMAGENET_MEAN, std=IMAGENET_STD)
     )
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def softmax(logits: np.ndarray) -> np.ndarray:
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
@@ -119,7 +119,7 @@ def within_bound(logits: np.ndarray, logit_error: float) -> bool:
     probabilities by more than ``PARITY_BOUND``. Moving the logits by at most e moves a
     probability's log-odds by at most 2e (its own logit up, the others down), so the
     worst case of a probability p is sigmoid(logit(p) +- 2e)."""
-    p = _softmax(logits[None].astype(np.float64))[0]
+    p = softmax(logits[None].astype(np.float64))[0]
     with np.errstate(divide="ignore"):
         odds = np.log(p) - np.log1p(-p)  # +-inf where p is 0 or 1 in float64: nothing can move it
     worst = np.maximum(
@@ -292,7 +292,7 @@ def load(
 
     def p_delta(logits: np.ndarray) -> float:
         return float(
-            np.abs(_softmax(logits)[:, artificial_index] - _softmax(reference)[:, artificial_index]).max()
+            np.abs(softmax(logits)[:, artificial_index] - softmax(reference)[:, artificial_index]).max()
         )
 
     # float32 first: it is the answer wherever bfloat16 could be too far from it.
