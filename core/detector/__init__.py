@@ -214,11 +214,11 @@ def _cached_fast_path(files: ModelFiles, device: str, backend: str, batch_size: 
             )
             shape = openvino_backend.input_shape(processor)
             id2label = AutoConfig.from_pretrained(files.folder, trust_remote_code=False).id2label
+            processor = _plain_if_possible(processor, weights_key) if shape else processor
         found = openvino_backend.load_cached(weights_key, shape) if shape else None
         if found is None:
             return None
         artificial_index, _ = map_labels(id2label)
-        processor = _plain_if_possible(processor, weights_key)
     except Exception:
         return None  # anything odd: take the full path, which reports errors properly
     fast, _ = found
