@@ -82,7 +82,11 @@ def build_model(folder: Path) -> Path:
     return folder
 
 
-def write_files(folder: Path, jpegs: int, pngs: int, size: tuple[int, int] = (4000, 3000)) -> list[Path]:
+def write_files(
+    folder: Path, jpegs: int, pngs: int, size: tuple[int, int] = (4000, 3000), start: int = 0
+) -> list[Path]:
+    """``jpegs`` camera-like JPEGs numbered from ``start`` (processes can write disjoint ranges)
+    and ``pngs`` 1 MP PNGs."""
     import numpy as np
     from PIL import Image, ImageFilter
 
@@ -95,7 +99,7 @@ def write_files(folder: Path, jpegs: int, pngs: int, size: tuple[int, int] = (40
     grain = np.random.default_rng(2).normal(0, 4, (size[1], size[0], 3))
     base = Image.fromarray(np.clip(np.asarray(base, dtype=np.float32) + grain, 0, 255).astype("uint8"))
     paths = []
-    for i in range(jpegs):
+    for i in range(start, start + jpegs):
         path = folder / f"DSC_{i:05}.JPG"
         if not path.exists():
             # Same content, different bytes: rotate a few pixels so every file hashes differently.
@@ -283,9 +287,13 @@ def timer(count: int, run: Callable[[], object]) -> Callable[[], float]:
 
 
 def pipeline_timer(model: Path, files: list[Path]) -> Callable[[], float]:
+    import torch
     from transformers import pipeline
 
-    classify = pipeline("image-classification", model=str(model), device="cpu")
+    # What a user of transformers gets on this machine: the GPU where there is one.
+    classify = pipeline(
+        "image-classification", model=str(model), device=0 if torch.cuda.is_available() else "cpu"
+    )
     classify(str(files[0]))  # warm-up
     return timer(len(files), lambda: [classify(str(path)) for path in files])
 

@@ -1,34 +1,64 @@
-"""The classifier on a CUDA GPU, end to end: the plain pipeline against this project's path.
+"""The classifier path and the default scan on a CUDA GPU, against the plain pipeline, in one run.
 
-    python bench/gpu_bench.py [--files 96] [--out results.json]
+    python bench/gpu_bench.py [--files 256] [--default-files 20] [--heavy-files 6] [--out results.json]
 
-Needs only torch, transformers, Pillow and numpy (what a GPU machine image usually has),
-so that it runs where the rest of the project's dependencies are not installed. Builds a
-classifier with AIRealNet's exact geometry and random weights (speed does not depend on
-weight values), writes 12 MP camera-like JPEGs, and measures on the same files:
+Builds a classifier with AIRealNet's exact geometry and random weights (speed does not depend
+on weight values), writes 12 MP camera-like JPEGs (in parallel processes), and measures on the
+same files and machine, printing each line as it is measured:
 
-  (a) ``pipeline("image-classification", device=0)`` called once per file (full decode,
-      float32): what a user of transformers gets;
-  (b) this project's path: JPEG draft decoding (1/8 DCT scale, as ``core.intake`` does) in
-      a pool of threads kept ahead of the GPU, then ``Detector.predict`` (float16, pinned
-      memory) at batch sizes 1, 8 and 32;
-  (c) the model alone at those batch sizes, for the ceiling.
+  (a) ``pipeline("image-classification", device=0)`` called once per file (full decode on the
+      CPU, float32): what a user of transformers gets;
+  decoding alone, the classifier's ceiling on this machine's CPUs and GPU: JPEG draft decoding
+      (1/8 DCT scale, as ``core.intake`` does) in threads and in processes; nvJPEG full-size
+      decoding on the GPU (torchvision's ``decode_jpeg``, batched);
+  (b) the classifier path end to end, decoding kept ahead of the model, float16:
+      ``Detector.predict`` fed by draft decoding in threads (this project's path, batch 8, the
+      default, and 32); draft decoding and resizing to 256 px in processes with normalisation
+      on the GPU; nvJPEG decoding with resizing on the GPU;
+  (c) the model alone at batch 32, 64 and 128, eagerly and replayed as a CUDA graph;
+  (f) the default scan (every default setting but the model, device auto = this GPU) against
+      (a) on camera-like 12 MP JPEGs of different scenes and the heavy sets of bench.py (12, 24
+      and 48 MP JPEGs at q95 with fine grain, 12 MP HEIC), with stability auto and always;
+  (i) ``python -m core scan`` at default settings over all the files, whole process.
+
+Needs torch (a CUDA build), transformers, Pillow and numpy; torchvision for nvJPEG, and the
+project's requirements for (f) and (i). A part whose library is missing prints why and the
+rest still runs. Nothing here is a test (see bench/README.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+import traceback
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import build_model, write_files  # noqa: E402  (run as a script, bench/ is on the path: bench.py)
+import bench  # noqa: E402  (run as a script, bench/ is on the path)
+
+SIDE = 256  # AIRealNet's input
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+RESULTS: dict = {}
+
+
+def note(key: str, value, text: str) -> None:
+    RESULTS[key] = value
+    print(text, flush=True)
+
+
+def measure(key: str, label: str, count: int, fn, rounds: int = 2) -> None:
+    """Images per second of ``fn`` (``count`` images), the median of ``rounds`` runs, printed."""
+    RESULTS[key] = rate_of(count, fn, rounds)
+    print(f"{label}: {RESULTS[key]} images/s", flush=True)
 
 
 def draft_decode(path: Path):
@@ -37,9 +67,43 @@ def draft_decode(path: Path):
 
     with Image.open(path) as im:
         w, h = im.size
-        scale = max(256 / min(w, h), 1 / 8)
+        scale = max(SIDE / min(w, h), 1 / 8)
         im.draft("RGB", (max(1, int(w * scale)), max(1, int(h * scale))))
         return im.convert("RGB")
+
+
+def draft_to_array(path: Path):
+    """Draft decoding and the resize to the model's input in the decoding process, so that only
+    256 x 256 x 3 bytes travel back."""
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(draft_decode(path).resize((SIDE, SIDE), Image.Resampling.BICUBIC))
+
+
+def write_parallel(work: Path, files: int, default_files: int, heavy_files: int) -> dict[str, list[Path]]:
+    """Every file set at once, in processes: 12 MP JPEGs are slow to encode one by one."""
+    fork = multiprocessing.get_context("fork")  # before CUDA starts in this process
+    sets: dict[str, list[Path]] = {}
+    with ProcessPoolExecutor(16, mp_context=fork) as pool:
+        per = max(1, files // 16)
+        parts = [
+            pool.submit(bench.write_files, work / "camera", min(per, files - s), 0, (4000, 3000), s)
+            for s in range(0, files, per)
+        ]
+        varied = pool.submit(bench.write_varied, work / "varied", default_files)
+        heavy = {
+            name: pool.submit(bench.write_heavy, work / f"heavy-{n}", heavy_files, size, fmt)
+            for n, (name, size, fmt) in enumerate(bench.HEAVY_SETS)
+        }
+        sets["camera"] = sorted(p for part in parts for p in part.result())
+        sets["camera-like 12 MP JPEGs of different scenes (q92)"] = varied.result()
+        for name, future in heavy.items():
+            try:
+                sets[name] = future.result()
+            except Exception as exc:  # noqa: BLE001 (HEIC needs pillow-heif: say so, measure the rest)
+                print(f"{name}: not written ({type(exc).__name__}: {exc})", flush=True)
+    return sets
 
 
 def timed(fn) -> float:
@@ -52,64 +116,266 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
+def rate_of(count: int, fn, rounds: int = 2) -> float:
+    """Images per second, the median of ``rounds`` runs (after a warm-up run outside)."""
+    return round(median(count / timed(fn) for _ in range(rounds)), 1)
+
+
+def normalise(batch_uint8):
+    """(N, H, W, 3) uint8 on the GPU to the model's float16 input."""
+    return normalise_float(batch_uint8.permute(0, 3, 1, 2).half())
+
+
+def normalise_float(x):
+    """(N, 3, H, W) float16 in 0..255 on the GPU to the model's input."""
     import torch
-    import transformers
-    from transformers import pipeline
+
+    x = x.div(255)
+    mean = torch.tensor(MEAN, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+    std = torch.tensor(STD, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+    return x.sub_(mean).div_(std)
+
+
+def attempt(name: str, fn) -> None:
+    """One measurement; if it fails it says why and the next one still runs."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001
+        print(f"{name}: failed ({type(exc).__name__}: {str(exc)[:400]})", flush=True)
+
+
+def classifier_path(model: Path, files: list[Path]) -> None:
+    import numpy as np
+    import torch
+    from transformers import AutoModelForImageClassification, pipeline
 
     from core.detector import load_detector
 
+    n = len(files)
+    threads = ThreadPoolExecutor(16)
+    processes = ProcessPoolExecutor(16, mp_context=multiprocessing.get_context("fork"))
+    list(processes.map(draft_to_array, files[:32]))  # start the processes before CUDA does
+    list(threads.map(draft_decode, files[:32]))
+
+    def plain_pipeline() -> None:
+        pipe = pipeline("image-classification", model=str(model), device=0)
+        pipe(str(files[0]))
+        few = files[:16]
+        label = f"(a) plain pipeline, device=0, one file per call ({len(few)} files)"
+        measure("a", label, len(few), lambda: [pipe(str(p)) for p in few], 1)
+
+    def cpu_decoding() -> None:
+        measure(
+            "decode_threads",
+            "decoding alone, draft (1/8 DCT) in 16 threads",
+            n,
+            lambda: list(threads.map(draft_decode, files)),
+        )
+        measure(
+            "decode_processes",
+            "decoding alone, draft + resize to 256 in 16 processes",
+            n,
+            lambda: list(processes.map(draft_to_array, files, chunksize=4)),
+        )
+
+    def gpu_decoding() -> None:
+        from torchvision.io import decode_jpeg
+
+        raw = [torch.frombuffer(bytearray(p.read_bytes()), dtype=torch.uint8) for p in files]
+        for size in (16, 32):
+            decode_jpeg(raw[:size], device="cuda")
+
+            def decode_all(size=size):
+                for s in range(0, n, size):
+                    decode_jpeg(raw[s : s + size], device="cuda")
+
+            label = f"decoding alone, nvJPEG full size on the GPU, batches of {size} (bytes in memory)"
+            measure(f"decode_nvjpeg_batch{size}", label, n, decode_all)
+
+    def project_path() -> None:
+        for batch in (8, 32):
+            detector = load_detector(str(model), device="cuda", batch_size=batch)
+            detector.predict([draft_decode(p) for p in files[:batch]])
+
+            def run(detector=detector, batch=batch):
+                futures = [threads.submit(draft_decode, p) for p in files]
+                for s in range(0, n, batch):
+                    detector.predict([f.result() for f in futures[s : s + batch]])
+
+            label = f"(b) this project's path (Detector.predict, draft decoding in 16 threads), batch {batch}"
+            measure(f"b_project_batch{batch}", label, n, run)
+
+    for name, fn in (
+        ("(a)", plain_pipeline),
+        ("CPU decoding", cpu_decoding),
+        ("nvJPEG", gpu_decoding),
+        ("(b) project", project_path),
+    ):
+        attempt(name, fn)
+    net = AutoModelForImageClassification.from_pretrained(model, dtype=torch.float16).to("cuda").eval()
+
+    def processes_path(batch: int) -> None:
+        arrays = processes.map(draft_to_array, files, chunksize=4)  # decoding runs ahead of the model
+        with torch.inference_mode():
+            chunk = []
+            for array in arrays:
+                chunk.append(array)
+                if len(chunk) == batch:
+                    pinned = torch.from_numpy(np.stack(chunk)).pin_memory()
+                    net(pixel_values=normalise(pinned.to("cuda", non_blocking=True)))
+                    chunk = []
+            if chunk:
+                net(pixel_values=normalise(torch.from_numpy(np.stack(chunk)).to("cuda")))
+
+    def nvjpeg_path(batch: int) -> None:
+        from torchvision.io import decode_jpeg
+
+        def read(path: Path):
+            return torch.frombuffer(bytearray(path.read_bytes()), dtype=torch.uint8)
+
+        with torch.inference_mode():
+            chunk = []
+            for data in threads.map(read, files):  # files are read ahead of the decoder
+                chunk.append(data)
+                if len(chunk) == batch:
+                    images = decode_jpeg(chunk, device="cuda")
+                    x = torch.cat(
+                        [
+                            torch.nn.functional.interpolate(
+                                im[None].half(), size=(SIDE, SIDE), mode="bilinear", antialias=True
+                            )
+                            for im in images
+                        ]
+                    )
+                    net(pixel_values=normalise_float(x))
+                    chunk = []
+
+    for batch in (32, 64):
+
+        def decoded_in_processes(batch=batch):
+            processes_path(batch)
+            label = (
+                f"(b) draft decoding + resize in 16 processes, normalising on the GPU, float16, batch {batch}"
+            )
+            measure(f"b_processes_batch{batch}", label, n, lambda: processes_path(batch))
+
+        def decoded_on_gpu(batch=batch):
+            nvjpeg_path(batch)
+            label = f"(b) nvJPEG decoding and resizing on the GPU (files read ahead), float16, batch {batch}"
+            measure(f"b_nvjpeg_batch{batch}", label, n // batch * batch, lambda: nvjpeg_path(batch))
+
+        attempt(f"(b) processes batch {batch}", decoded_in_processes)
+        attempt(f"(b) nvJPEG batch {batch}", decoded_on_gpu)
+    processes.shutdown()
+
+    with torch.inference_mode():
+        for batch in (32, 64, 128):
+            x = torch.randn(batch, 3, SIDE, SIDE, device="cuda", dtype=torch.float16)
+            reps = max(3, 512 // batch)
+
+            def eager(x=x, reps=reps, batch=batch):
+                net(pixel_values=x)
+                label = f"(c) model alone, float16, eager, batch {batch}"
+                measure(
+                    f"c_eager_batch{batch}",
+                    label,
+                    reps * batch,
+                    lambda: [net(pixel_values=x) for _ in range(reps)],
+                )
+
+            def graphed(x=x, reps=reps, batch=batch):
+                graph = torch.cuda.CUDAGraph()
+                stream = torch.cuda.Stream()
+                stream.wait_stream(torch.cuda.current_stream())
+                with torch.cuda.stream(stream):
+                    for _ in range(2):
+                        net(pixel_values=x)
+                torch.cuda.current_stream().wait_stream(stream)
+                with torch.cuda.graph(graph):
+                    net(pixel_values=x)
+                graph.replay()
+                label = f"(c) model alone, float16, CUDA graph, batch {batch}"
+                measure(
+                    f"c_graph_batch{batch}",
+                    label,
+                    reps * batch,
+                    lambda: [graph.replay() for _ in range(reps)],
+                )
+
+            attempt(f"(c) eager batch {batch}", eager)
+            attempt(f"(c) CUDA graph batch {batch}", graphed)
+
+
+def default_scans(work: Path, model: Path, sets: dict[str, list[Path]], rounds: int) -> None:
+    """(f) bench.py's measurement of the default scan, here with device auto = this GPU."""
+    args = argparse.Namespace(rounds=rounds)
+    for n, (name, files) in enumerate((k, v) for k, v in sets.items() if k != "camera"):
+        try:
+            bench.default_scan_of(args, work, model, name, files, f"gpu-{n}")
+        except Exception:  # noqa: BLE001 (one set failing says why; the others still run)
+            print(f"(f) {name}: failed\n{traceback.format_exc()[-1500:]}", flush=True)
+
+
+def whole_scan(model: Path, folder: Path, count: int) -> None:
+    """(i) the CLI at default settings over a folder, start-up included."""
+    args = [sys.executable, "-m", "core", "scan", str(folder), "--model", str(model), "--quiet", "--out", "-"]
+    files_per_s, first = bench.rows_as_they_come(args, count)
+    note(
+        "i_scan",
+        round(files_per_s, 1),
+        f"(i) python -m core scan (default settings, device auto) over {count} 12 MP JPEGs, whole process: "
+        f"{files_per_s:.1f} files/s, first row after {first:.1f} s",
+    )
+
+
+def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--files", type=int, default=96)
+    parser.add_argument("--files", type=int, default=256)
+    parser.add_argument("--default-files", type=int, default=20)
+    parser.add_argument("--heavy-files", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--skip-scan", action="store_true", help="the classifier path only")
     parser.add_argument("--out")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gpu-bench-"))
-    model = build_model(work / "model")
-    t = time.perf_counter()
-    files = write_files(work / "jpegs", args.files, 0)
-    out = {
-        "gpu": torch.cuda.get_device_name(0),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "files": len(files),
-        "write_files_s": round(time.perf_counter() - t, 1),
-    }
+    start = time.perf_counter()
+    sets = write_parallel(
+        work,
+        args.files,
+        args.default_files if not args.skip_scan else 0,
+        args.heavy_files if not args.skip_scan else 0,
+    )
+    import torch
+    import transformers
 
-    pipe = pipeline("image-classification", model=str(model), device=0)
-    for path in files[:3]:
-        pipe(str(path))
-    seconds = timed(lambda: [pipe(str(p)) for p in files])
-    out["a_pipeline_images_per_s"] = round(len(files) / seconds, 2)
-
-    decode_pool = ThreadPoolExecutor(max_workers=16)
-    for batch in (1, 8, 32):
-        detector = load_detector(str(model), device="cuda", batch_size=batch)
-        detector.predict([draft_decode(p) for p in files[:batch]])  # warm-up: kernels, pinned buffers
-
-        def run(detector=detector, batch=batch):
-            # Decoding stays ahead of the GPU: the next batch is decoded while this one runs.
-            futures = [decode_pool.submit(draft_decode, p) for p in files]
-            for start in range(0, len(files), batch):
-                detector.predict([f.result() for f in futures[start : start + batch]])
-
-        seconds = timed(run)
-        out[f"b_project_batch{batch}_images_per_s"] = round(len(files) / seconds, 2)
-        out[f"b_project_batch{batch}_dtype"] = detector.dtype
-
-        images = [draft_decode(p) for p in files[: max(batch, 32)]]
-        inputs = detector.processor(images=images[:batch], return_tensors="pt")["pixel_values"]
-        inputs = inputs.to("cuda", dtype=next(detector.model.parameters()).dtype)
-        with torch.inference_mode():
-            detector.model(pixel_values=inputs)
-            reps = max(3, 96 // batch)
-            net = detector.model
-            seconds = timed(
-                lambda net=net, inputs=inputs, reps=reps: [net(pixel_values=inputs) for _ in range(reps)]
-            )
-        out[f"c_model_only_batch{batch}_images_per_s"] = round(reps * batch / seconds, 1)
-    print(json.dumps(out, indent=2))
-    if args.out:
-        Path(args.out).write_text(json.dumps(out, indent=2))
+    model = bench.build_model(work / "model")
+    camera = sets["camera"]
+    size = sum(p.stat().st_size for p in camera) / len(camera) / 1e6
+    note(
+        "machine",
+        {
+            "gpu": torch.cuda.get_device_name(0),
+            "cpus": multiprocessing.cpu_count(),
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+        },
+        f"GPU {torch.cuda.get_device_name(0)}, {multiprocessing.cpu_count()} CPUs, torch {torch.__version__}, "
+        f"transformers {transformers.__version__}; {len(camera)} camera-like 12 MP JPEGs of {size:.1f} MB; "
+        f"files and model ready in {time.perf_counter() - start:.0f} s",
+    )
+    parts = [lambda: classifier_path(model, camera)]
+    if not args.skip_scan:
+        parts += [
+            lambda: whole_scan(model, work / "camera", len(camera)),
+            lambda: default_scans(work, model, sets, args.rounds),
+        ]
+    for part in parts:
+        try:
+            part()
+        except Exception:  # noqa: BLE001 (a part that fails says why; the next one still runs)
+            print(traceback.format_exc()[-2000:], flush=True)
+        if args.out:
+            Path(args.out).write_text(json.dumps(RESULTS, indent=2))
 
 
 if __name__ == "__main__":
