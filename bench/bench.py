@@ -256,12 +256,13 @@ def whole_process(args: list[str], count: int) -> float:
     return rows_as_they_come(args, count)[0]
 
 
-def rows_as_they_come(args: list[str], count: int) -> tuple[float, float]:
+def rows_as_they_come(args: list[str], count: int, cwd: Path = ROOT) -> tuple[float, float]:
     """Files per second of a command run from start to end (start-up included), and the seconds
-    until its first line of output (for a scan writing JSON Lines: its first row)."""
+    until its first line of output (for a scan writing JSON Lines: its first row); ``cwd``: the
+    checkout whose ``core`` it runs (another one: an earlier version, measured in the same run)."""
     start = time.perf_counter()
     first = None
-    with subprocess.Popen(args, cwd=ROOT, env=USER_ENV, stdout=subprocess.PIPE) as process:
+    with subprocess.Popen(args, cwd=cwd, env=USER_ENV, stdout=subprocess.PIPE) as process:
         assert process.stdout is not None
         for _ in process.stdout:
             if first is None:

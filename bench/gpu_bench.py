@@ -144,7 +144,7 @@ def attempt(name: str, fn) -> None:
         print(f"{name}: failed ({type(exc).__name__}: {str(exc)[:400]})", flush=True)
 
 
-def classifier_path(model: Path, files: list[Path]) -> None:
+def classifier_path(model: Path, files: list[Path], only_project: bool = False) -> None:
     import numpy as np
     import torch
     from transformers import AutoModelForImageClassification, pipeline
@@ -205,6 +205,9 @@ def classifier_path(model: Path, files: list[Path]) -> None:
             label = f"(b) this project's path (Detector.predict, draft decoding in 16 threads), batch {batch}"
             measure(f"b_project_batch{batch}", label, n, run)
 
+    if only_project:
+        attempt("(b) project", project_path)
+        return
     for name, fn in (
         ("(a)", plain_pipeline),
         ("CPU decoding", cpu_decoding),
@@ -316,16 +319,49 @@ def default_scans(work: Path, model: Path, sets: dict[str, list[Path]], rounds: 
             print(f"(f) {name}: failed\n{traceback.format_exc()[-1500:]}", flush=True)
 
 
-def whole_scan(model: Path, folder: Path, count: int) -> None:
-    """(i) the CLI at default settings over a folder, start-up included."""
-    args = [sys.executable, "-m", "core", "scan", str(folder), "--model", str(model), "--quiet", "--out", "-"]
-    files_per_s, first = bench.rows_as_they_come(args, count)
-    note(
-        "i_scan",
-        round(files_per_s, 1),
-        f"(i) python -m core scan (default settings, device auto) over {count} 12 MP JPEGs, whole process: "
-        f"{files_per_s:.1f} files/s, first row after {first:.1f} s",
-    )
+# (i): what each whole-process scan adds to the default settings.
+WHOLE_SCANS = {
+    "default settings": [],
+    "stability always": ["--stability", "always"],
+    "stability never": ["--stability", "never"],
+    "batch size 32": ["--batch-size", "32"],
+    "--no-forensics --no-stability (the classifier path)": ["--no-forensics", "--no-stability"],
+}
+
+
+COMPARED = ("default settings", "stability always", "--no-forensics --no-stability (the classifier path)")
+
+
+def whole_scans(model: Path, folder: Path, count: int, which: list[str], earlier: Path | None = None) -> None:
+    """(i) the CLI over a folder, start-up included: default settings (device auto), then
+    variants; each also with the checkout ``earlier`` (an earlier version), where given."""
+    checkouts = [("", bench.ROOT)] + ([(" (earlier version)", earlier)] if earlier else [])
+    for name in which:
+        # The earlier version only where the settings differ in what they run (device time is short).
+        for version, cwd in checkouts if name in COMPARED else checkouts[:1]:
+            args = [
+                sys.executable,
+                "-m",
+                "core",
+                "scan",
+                str(folder),
+                "--model",
+                str(model),
+                "--quiet",
+                "--out",
+                "-",
+            ]
+
+            def run(name=name, version=version, cwd=cwd, args=args):
+                files_per_s, first = bench.rows_as_they_come(args + WHOLE_SCANS[name], count, cwd)
+                note(
+                    f"i_scan {name}{version}",
+                    round(files_per_s, 1),
+                    f"(i) python -m core scan, {name}{version}, over {count} 12 MP JPEGs, whole process: "
+                    f"{files_per_s:.1f} files/s, first row after {first:.1f} s",
+                )
+
+            attempt(f"(i) {name}{version}", run)
 
 
 def main() -> None:
@@ -335,15 +371,22 @@ def main() -> None:
     parser.add_argument("--heavy-files", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--skip-scan", action="store_true", help="the classifier path only")
+    parser.add_argument(
+        "--only-whole-scans",
+        action="store_true",
+        help="this project's classifier path and (i) with its variants",
+    )
+    parser.add_argument("--compare-with", help="a checkout of an earlier version: (i) runs with it too")
     parser.add_argument("--out")
     args = parser.parse_args()
+    earlier = Path(args.compare_with).resolve() if args.compare_with else None
     work = Path(tempfile.mkdtemp(prefix="gpu-bench-"))
     start = time.perf_counter()
     sets = write_parallel(
         work,
         args.files,
-        args.default_files if not args.skip_scan else 0,
-        args.heavy_files if not args.skip_scan else 0,
+        0 if args.skip_scan or args.only_whole_scans else args.default_files,
+        0 if args.skip_scan or args.only_whole_scans else args.heavy_files,
     )
     import torch
     import transformers
@@ -363,10 +406,12 @@ def main() -> None:
         f"transformers {transformers.__version__}; {len(camera)} camera-like 12 MP JPEGs of {size:.1f} MB; "
         f"files and model ready in {time.perf_counter() - start:.0f} s",
     )
-    parts = [lambda: classifier_path(model, camera)]
-    if not args.skip_scan:
+    parts = [lambda: classifier_path(model, camera, only_project=args.only_whole_scans)]
+    if args.only_whole_scans:
+        parts.append(lambda: whole_scans(model, work / "camera", len(camera), list(WHOLE_SCANS), earlier))
+    elif not args.skip_scan:
         parts += [
-            lambda: whole_scan(model, work / "camera", len(camera)),
+            lambda: whole_scans(model, work / "camera", len(camera), ["default settings"]),
             lambda: default_scans(work, model, sets, args.rounds),
         ]
     for part in parts:

@@ -18,7 +18,8 @@ from core.pipeline import complete, prepare_safely
 from core.schema import ScanResult
 from core.sources import Source
 
-# Batches being prepared ahead of the one being classified.
+# Batches being prepared ahead of the one being classified: at least this many, and enough to
+# hold two files per worker, so that many workers stay busy while a batch is classified.
 LOOKAHEAD = 2
 
 
@@ -40,6 +41,7 @@ def scan(
     size = max(1, ctx.settings.batch_size)
     # One worker thread (and worker process) per core: parsing and decoding are the per-file cost.
     workers = workers or max(1, os.cpu_count() or 1)
+    lookahead = max(LOOKAHEAD, -(-2 * workers // size))
     pending: deque[list[Future]] = deque()
     done = 0
 
@@ -54,7 +56,7 @@ def scan(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prepare") as pool:
         for batch in _batches(sources, size):
             pending.append([pool.submit(prepare_safely, source, ctx) for source in batch])
-            if len(pending) > LOOKAHEAD:
+            if len(pending) > lookahead:
                 yield from finish()
         while pending:
             yield from finish()

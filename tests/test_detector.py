@@ -32,6 +32,33 @@ def test_batched_scores_equal_one_by_one(tiny_model):
     assert len({round(r.p_artificial, 3) for r in batched}) > 1  # the scores do depend on the image
 
 
+def test_pytorch_scores_are_those_of_transformers_processor_made_in_threads(tiny_model, monkeypatch):
+    """The PyTorch path prepares images in threads with the processor's exact plain-resize
+    equivalent: the scores are those of the model on transformers' own input, in order."""
+    import torch
+    from transformers import AutoImageProcessor
+
+    monkeypatch.setattr("os.cpu_count", lambda: 4)  # threads even on a one-core runner
+    detector = load_detector(str(tiny_model), backend="pytorch", batch_size=8)
+    assert type(detector.processor).__name__ == "PlainResize"
+    theirs = AutoImageProcessor.from_pretrained(tiny_model, backend="pil")(
+        images=images(), return_tensors="pt"
+    )
+    with torch.inference_mode():
+        logits = detector.model(**theirs).logits
+    expected = logits.softmax(-1)[:, detector.artificial_index].tolist()
+    assert [r.p_artificial for r in detector.predict(images())] == [round(p, 6) for p in expected]
+
+
+def test_map_in_threads_keeps_order_and_raises_as_a_loop_would(monkeypatch):
+    from core.threads import map_in_threads
+
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert map_in_threads(lambda n: n * n, list(range(50))) == [n * n for n in range(50)]
+    with pytest.raises(ZeroDivisionError):
+        map_in_threads(lambda n: 1 / (n - 7), list(range(20)))
+
+
 def test_result_records_model_revision_and_device(tiny_model):
     result = load_detector(str(tiny_model)).predict(images(1))[0]
     assert result.model == str(tiny_model)
@@ -508,8 +535,8 @@ def test_draft_decoding_feeds_the_model_nearly_the_same_input(tiny_model):
         reduced = open_intake(data, "x.jpg", "x.jpg", 10**9).decoded.pixels
         full = Image.open(io.BytesIO(data)).convert("RGB")
         assert reduced.size == (500, 375)
-        a, b = (processor(images=[im], return_tensors="pt")["pixel_values"] for im in (reduced, full))
-        assert float((a - b).abs().mean()) < 0.05  # normalised units (one 8-bit step is about 0.017)
+        a, b = (processor(images=[im], return_tensors="np")["pixel_values"] for im in (reduced, full))
+        assert float(abs(a - b).mean()) < 0.05  # normalised units (one 8-bit step is about 0.017)
 
 
 def test_pipelined_scan_gives_the_same_rows_as_one_by_one(tmp_path, tiny_model):

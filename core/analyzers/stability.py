@@ -10,6 +10,7 @@ from core import stability
 from core.context import Context
 from core.schema import Finding, Notice, ScanResult
 from core.stability import score_range
+from core.threads import map_in_threads
 from core.vocabulary import Band, Basis, RunStatus
 
 from .base import Analyzer, Row
@@ -83,7 +84,9 @@ def batch(rows: list[Row], ctx: Context) -> list[ScanResult]:
     if not ready:
         return []
     try:
-        images = [variant for _, pixels in ready for variant in stability.variants(pixels)]
+        # Encoding the copies is Pillow's work, which threads spread over the cores (core.threads).
+        copies = map_in_threads(stability.variants, [pixels for _, pixels in ready])
+        images = [variant for variants in copies for variant in variants]
         # Copies of an image whose own score needed float32 are near the same decision:
         # they skip the reduced-precision run that would only be computed again.
         exact = [r.classifier.dtype == "float32" for r, _ in ready for _ in stability.VARIANTS]

@@ -38,9 +38,10 @@ class PlainResize:
     def __call__(self, images: list[Image.Image], return_tensors: str = "np") -> dict[str, np.ndarray]:
         """``{"pixel_values": float32 array (N, 3, height, width)}`` for RGB images, as the
         processor's ``return_tensors="np"`` gives it."""
-        return {"pixel_values": np.stack([self._one(image) for image in images])}
+        return {"pixel_values": np.stack([self.one(image) for image in images])}
 
-    def _one(self, image: Image.Image) -> np.ndarray:
+    def one(self, image: Image.Image) -> np.ndarray:
+        """One image's input (3, height, width): images are independent, so a batch can be made in threads."""
         pixels = np.asarray(image.convert("RGB").resize((self.width, self.height), resample=self.resample))
         # transformers' order and types: upcast to float64, scale, downcast to float32, then
         # normalise in float32 (elementwise, so the channel layout does not change a bit).
