@@ -92,9 +92,45 @@ def generated() -> dict[str, bytes]:
     }
 
 
+def odd_formats() -> dict[str, bytes]:
+    """Containers and pixel formats that real files come in and that code written for RGB
+    JPEGs trips on: CMYK JPEG (print workflows), MPO (stereo and phone depth pairs), a
+    multi-page TIFF, a 16-bit greyscale PNG (scans), a WebP with a hostile XMP title, a
+    progressive JPEG with camera EXIF."""
+    import numpy as np
+    from PIL import Image
+
+    from tests.images import camera_exif
+
+    base = photo((800, 600), seed=11)
+
+    def saved(im: Image.Image, fmt: str, **params) -> bytes:
+        buffer = io.BytesIO()
+        im.save(buffer, fmt, **params)
+        return buffer.getvalue()
+
+    title = "&lt;img src=x onerror=alert(1)&gt; \u202egnp.exe".encode()
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>' + title + b"</dc:title>"
+        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    return {
+        "cmyk.jpg": saved(base.convert("CMYK"), "JPEG", quality=90),
+        "stereo.mpo": saved(base, "MPO", save_all=True, append_images=[photo((800, 600), seed=12)]),
+        "two_pages.tiff": saved(base, "TIFF", save_all=True, append_images=[photo((300, 200), seed=13)]),
+        "scan_16bit.png": saved(Image.fromarray(np.asarray(base.convert("L"), dtype=np.uint16) * 257), "PNG"),
+        "hostile_xmp.webp": saved(base, "WEBP", xmp=xmp),
+        "progressive.jpg": saved(base, "JPEG", quality=85, progressive=True, exif=camera_exif()),
+    }
+
+
 def every_file() -> list[tuple[str, bytes]]:
     """(name shown, bytes) of every corpus file and every generated file."""
-    return [(str(p.relative_to(CORPUS)), p.read_bytes()) for p in corpus_files()] + list(generated().items())
+    generated_files = {**generated(), **odd_formats()}
+    return [(str(p.relative_to(CORPUS)), p.read_bytes()) for p in corpus_files()] + list(
+        generated_files.items()
+    )
 
 
 def camera_zip() -> tuple[bytes, int]:
