@@ -313,10 +313,12 @@ def default_scans(work: Path, model: Path, sets: dict[str, list[Path]], rounds: 
     """(f) bench.py's measurement of the default scan, here with device auto = this GPU."""
     args = argparse.Namespace(rounds=rounds)
     for n, (name, files) in enumerate((k, v) for k, v in sets.items() if k != "camera"):
-        try:
-            bench.default_scan_of(args, work, model, name, files, f"gpu-{n}")
-        except Exception:  # noqa: BLE001 (one set failing says why; the others still run)
-            print(f"(f) {name}: failed\n{traceback.format_exc()[-1500:]}", flush=True)
+        attempt(
+            f"(f) {name}",
+            lambda name=name, files=files, n=n: bench.default_scan_of(
+                args, work, model, name, files, f"gpu-{n}"
+            ),
+        )
 
 
 # (i): what each whole-process scan adds to the default settings.

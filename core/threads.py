@@ -1,11 +1,11 @@
 """Per-image work of the batch stage spread over the cores: ``map_in_threads``.
 
 The batch stage (``core.pipeline.complete``) runs in the scan's own process. Where a GPU
-scores images faster than one core prepares them, its per-image Pillow and numpy work
-(resizing and normalising for the classifier, encoding the stability copies) is what limited
-a default scan: about 25 ms a row on one core when stability ran, so about 30 rows/s on a
-16-core machine with an H200 whose file workers could give 100. Pillow and numpy release the
-GIL in that work, so the threads of one shared pool spread it.
+scores images, its per-image Pillow and numpy work (resizing and normalising for the
+classifier, encoding the stability copies: about 25 ms a row on one core when stability ran)
+held that process up: on an H200 with 16 cores the project's classifier path went from 96 to
+136 images/s once it ran in threads (bench/README.md, GPU). Pillow and numpy release the GIL
+in that work, so the threads of one shared pool spread it.
 """
 
 from __future__ import annotations

@@ -187,7 +187,6 @@ def load_detector(
         enable_progress_bars()  # the next Hub download should show its progress again
     artificial_index, _ = map_labels(net.config.id2label)
     net.to(chosen).eval()
-    processor = PlainResize.of(processor) or processor  # exactly the same input, made in threads
     detector = Detector(
         files=files,
         model=net,
@@ -197,7 +196,10 @@ def load_detector(
         artificial_index=artificial_index,
         batch_size=max(1, int(batch_size)),
     )
+    # The fast path reads transformers' processor (its mean and std; it saves its plain twin).
     _use_fast_path(detector, backend)
+    if detector.fast_model is None:  # PyTorch: the same input, made image by image in threads
+        detector.processor = PlainResize.of(detector.processor) or detector.processor
     return detector
 
 
