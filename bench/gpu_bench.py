@@ -14,15 +14,19 @@ same files and machine, printing each line as it is measured:
   (b) the classifier path end to end, decoding kept ahead of the model, float16:
       ``Detector.predict`` fed by draft decoding in threads (this project's path, batch 8, the
       default, and 32); draft decoding and resizing to 256 px in processes with normalisation
-      on the GPU; nvJPEG decoding with resizing on the GPU;
-  (c) the model alone at batch 32, 64 and 128, eagerly and replayed as a CUDA graph;
+      on the GPU; nvJPEG decoding with resizing on the GPU; nvImageCodec's hardware decoding
+      with resizing on the GPU, alone and with a share of the files draft-decoded in processes
+      at the same time;
+  (c) the model alone at batch 32, 64 and 128, eagerly and replayed as a CUDA graph, and
+      (last) compiled with ``torch.compile`` at batch 128;
   (f) the default scan (every default setting but the model, device auto = this GPU) against
       (a) on camera-like 12 MP JPEGs of different scenes and the heavy sets of bench.py (12, 24
       and 48 MP JPEGs at q95 with fine grain, 12 MP HEIC), with stability auto and always;
   (i) ``python -m core scan`` at default settings over all the files, whole process.
 
-Needs torch (a CUDA build), transformers, Pillow and numpy; torchvision for nvJPEG, and the
-project's requirements for (f) and (i). A part whose library is missing prints why and the
+Needs torch (a CUDA build), transformers, Pillow and numpy; torchvision for nvJPEG,
+nvidia-nvimgcodec (with nvidia-nvjpeg) for nvImageCodec, and the project's requirements for (f)
+and (i). A part whose library is missing prints why and the
 rest still runs. Nothing here is a test (see bench/README.md).
 """
 
@@ -136,6 +140,13 @@ def normalise_float(x):
     return x.sub_(mean).div_(std)
 
 
+def code_streams(chunk: list[bytes]):
+    """nvImageCodec's input: its code streams parse each file's header (timed with the decode)."""
+    from nvidia import nvimgcodec
+
+    return [nvimgcodec.CodeStream(b) for b in chunk]
+
+
 def attempt(name: str, fn) -> None:
     """One measurement; if it fails it says why and the next one still runs."""
     try:
@@ -144,7 +155,9 @@ def attempt(name: str, fn) -> None:
         print(f"{name}: failed ({type(exc).__name__}: {str(exc)[:400]})", flush=True)
 
 
-def classifier_path(model: Path, files: list[Path], only_project: bool = False) -> None:
+def classifier_path(
+    model: Path, files: list[Path], only_project: bool = False, compile_model: bool = True
+) -> None:
     import numpy as np
     import torch
     from transformers import AutoModelForImageClassification, pipeline
@@ -152,6 +165,7 @@ def classifier_path(model: Path, files: list[Path], only_project: bool = False) 
     from core.detector import load_detector
 
     n = len(files)
+    data = [p.read_bytes() for p in files]
     threads = ThreadPoolExecutor(16)
     processes = ProcessPoolExecutor(16, mp_context=multiprocessing.get_context("fork"))
     list(processes.map(draft_to_array, files[:32]))  # start the processes before CUDA does
@@ -192,6 +206,24 @@ def classifier_path(model: Path, files: list[Path], only_project: bool = False) 
             label = f"decoding alone, nvJPEG full size on the GPU, batches of {size} (bytes in memory)"
             measure(f"decode_nvjpeg_batch{size}", label, n, decode_all)
 
+    def nvimgcodec_decoding() -> None:
+        from nvidia import nvimgcodec
+
+        for kind in ("HW_GPU_ONLY", "GPU_ONLY"):
+            decoder = nvimgcodec.Decoder(backends=[nvimgcodec.Backend(getattr(nvimgcodec.BackendKind, kind))])
+            failed = sum(image is None for image in decoder.decode(code_streams(data[:32])))
+            if failed:  # a backend that cannot decode a file returns None for it
+                print(f"nvImageCodec {kind}: {failed} of 32 files not decoded", flush=True)
+                continue
+            for size in (32, 64, 128):
+
+                def decode_all(decoder=decoder, size=size):
+                    for s in range(0, n, size):
+                        decoder.decode(code_streams(data[s : s + size]))
+
+                label = f"decoding alone, nvImageCodec {kind} full size, batches of {size} (bytes in memory)"
+                measure(f"decode_nvimgcodec_{kind}_batch{size}", label, n, decode_all)
+
     def project_path() -> None:
         for batch in (8, 32):
             detector = load_detector(str(model), device="cuda", batch_size=batch)
@@ -212,6 +244,7 @@ def classifier_path(model: Path, files: list[Path], only_project: bool = False) 
         ("(a)", plain_pipeline),
         ("CPU decoding", cpu_decoding),
         ("nvJPEG", gpu_decoding),
+        ("nvImageCodec", nvimgcodec_decoding),
         ("(b) project", project_path),
     ):
         attempt(name, fn)
@@ -253,6 +286,64 @@ def classifier_path(model: Path, files: list[Path], only_project: bool = False) 
                     net(pixel_values=normalise_float(x))
                     chunk = []
 
+    decode_thread = ThreadPoolExecutor(1)  # hardware decoding and resizing run ahead of the model
+    side_stream = torch.cuda.Stream()
+
+    def hardware_batch(decoder, chunk: list[bytes]):
+        """One batch decoded on the JPEG engines, resized and normalised on a side stream."""
+        with torch.inference_mode(), torch.cuda.stream(side_stream):
+            images = decoder.decode(code_streams(chunk), cuda_stream=side_stream.cuda_stream)
+            x = torch.cat(
+                [
+                    torch.nn.functional.interpolate(
+                        torch.as_tensor(im, device="cuda").permute(2, 0, 1)[None].half(),
+                        size=(SIDE, SIDE),
+                        mode="bilinear",
+                        antialias=True,
+                    )
+                    for im in images
+                ]
+            )
+            x = normalise_float(x)
+        side_stream.synchronize()
+        return x
+
+    def hardware_path(decoder, batch: int, cpu_share: float) -> int:
+        """The first ``cpu_share`` of the files draft-decoded in the 16 processes, the rest on
+        the hardware decoder, both at once, every image through the model; the count run."""
+        k = int(n * cpu_share) // batch * batch
+        arrays = processes.map(draft_to_array, files[:k], chunksize=4)
+        gpu_data = data[k:]
+        chunks = [gpu_data[s : s + batch] for s in range(0, len(gpu_data) // batch * batch, batch)]
+        batches = decode_thread.map(lambda c: hardware_batch(decoder, c), chunks)
+        with torch.inference_mode():
+            for x in batches:
+                net(pixel_values=x)
+            chunk = []
+            for array in arrays:
+                chunk.append(array)
+                if len(chunk) == batch:
+                    net(pixel_values=normalise(torch.from_numpy(np.stack(chunk)).to("cuda")))
+                    chunk = []
+        return k + len(chunks) * batch
+
+    def decoded_on_hardware() -> None:
+        from nvidia import nvimgcodec
+
+        decoder = nvimgcodec.Decoder(backends=[nvimgcodec.Backend(nvimgcodec.BackendKind.HW_GPU_ONLY)])
+        for share in (0.0, 0.3, 0.5):
+            count = hardware_path(decoder, 64, share)
+            label = (
+                f"(b) nvImageCodec hardware decoding, resizing on the GPU, float16, batch 64; "
+                f"{share:.0%} of the files draft-decoded in 16 processes at the same time"
+            )
+            measure(
+                f"b_hardware_cpu{int(share * 100)}",
+                label,
+                count,
+                lambda s=share: hardware_path(decoder, 64, s),
+            )
+
     for batch in (32, 64):
 
         def decoded_in_processes(batch=batch):
@@ -269,6 +360,7 @@ def classifier_path(model: Path, files: list[Path], only_project: bool = False) 
 
         attempt(f"(b) processes batch {batch}", decoded_in_processes)
         attempt(f"(b) nvJPEG batch {batch}", decoded_on_gpu)
+    attempt("(b) nvImageCodec hardware", decoded_on_hardware)
     processes.shutdown()
 
     with torch.inference_mode():
@@ -307,6 +399,25 @@ def classifier_path(model: Path, files: list[Path], only_project: bool = False) 
 
             attempt(f"(c) eager batch {batch}", eager)
             attempt(f"(c) CUDA graph batch {batch}", graphed)
+
+
+def compiled_model(model: Path, batch: int = 128) -> None:
+    """(c) the model alone compiled by ``torch.compile`` (default mode), last: compiling takes minutes."""
+    import torch
+    from transformers import AutoModelForImageClassification
+
+    net = AutoModelForImageClassification.from_pretrained(model, dtype=torch.float16).to("cuda").eval()
+    x = torch.randn(batch, 3, SIDE, SIDE, device="cuda", dtype=torch.float16)
+    with torch.inference_mode():
+        start = time.perf_counter()
+        fast = torch.compile(net)
+        fast(pixel_values=x)
+        fast(pixel_values=x)
+        print(f"(c) torch.compile: compiled in {time.perf_counter() - start:.0f} s", flush=True)
+        label = f"(c) model alone, float16, torch.compile (default mode), batch {batch}"
+        measure(
+            f"c_compiled_batch{batch}", label, 4 * batch, lambda: [fast(pixel_values=x) for _ in range(4)]
+        )
 
 
 def default_scans(work: Path, model: Path, sets: dict[str, list[Path]], rounds: int) -> None:
@@ -379,6 +490,7 @@ def main() -> None:
         help="this project's classifier path and (i) with its variants",
     )
     parser.add_argument("--compare-with", help="a checkout of an earlier version: (i) runs with it too")
+    parser.add_argument("--no-compile", action="store_true", help="skip torch.compile (minutes)")
     parser.add_argument("--out")
     args = parser.parse_args()
     earlier = Path(args.compare_with).resolve() if args.compare_with else None
@@ -413,9 +525,11 @@ def main() -> None:
         parts.append(lambda: whole_scans(model, work / "camera", len(camera), list(WHOLE_SCANS), earlier))
     elif not args.skip_scan:
         parts += [
-            lambda: whole_scans(model, work / "camera", len(camera), ["default settings"]),
+            lambda: whole_scans(model, work / "camera", len(camera), list(COMPARED)),
             lambda: default_scans(work, model, sets, args.rounds),
         ]
+        if not args.no_compile:
+            parts.append(lambda: compiled_model(model))
     for part in parts:
         try:
             part()
