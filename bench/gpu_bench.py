@@ -401,6 +401,92 @@ def classifier_path(
             attempt(f"(c) CUDA graph batch {batch}", graphed)
 
 
+def hardware_paths(model: Path, files: list[Path], batch: int = 128, repeat: int = 4) -> None:
+    """(b) toward 1,000 12 MP JPEGs a second: nvImageCodec on the JPEG engines in several
+    threads (each its own decoder and CUDA stream), resizing on the GPU, the model eager and
+    compiled, and a share of the batches draft-decoded in processes at the same time. The files
+    are run ``repeat`` times so that one timing holds enough batches."""
+    import threading
+
+    import numpy as np
+    import torch
+    from nvidia import nvimgcodec
+    from transformers import AutoModelForImageClassification
+
+    data = [p.read_bytes() for p in files] * repeat
+    paths = list(files) * repeat
+    chunks = [range(s, s + batch) for s in range(0, len(data) // batch * batch, batch)]
+    processes = ProcessPoolExecutor(16, mp_context=multiprocessing.get_context("fork"))
+    list(processes.map(draft_to_array, files[:32]))  # forked before this process starts CUDA
+    local = threading.local()
+
+    def on_engines(chunk: range):
+        if not hasattr(local, "decoder"):
+            local.decoder = nvimgcodec.Decoder(
+                backends=[nvimgcodec.Backend(nvimgcodec.BackendKind.HW_GPU_ONLY)]
+            )
+            local.stream = torch.cuda.Stream()
+        with torch.inference_mode(), torch.cuda.stream(local.stream):
+            images = local.decoder.decode(
+                code_streams([data[i] for i in chunk]), cuda_stream=local.stream.cuda_stream
+            )
+            x = torch.cat(
+                [
+                    torch.nn.functional.interpolate(
+                        torch.as_tensor(im, device="cuda").permute(2, 0, 1)[None].half(),
+                        size=(SIDE, SIDE),
+                        mode="bilinear",
+                        antialias=True,
+                    )
+                    for im in images
+                ]
+            )
+            x = normalise_float(x)
+        local.stream.synchronize()
+        return x
+
+    def in_processes(chunk: range):
+        arrays = np.stack(list(processes.map(draft_to_array, [paths[i] for i in chunk], chunksize=4)))
+        return normalise(torch.from_numpy(arrays).to("cuda"))
+
+    def run(net, threads: int, cpu_every: int) -> None:
+        """Every ``cpu_every``-th batch (0: none) draft-decoded in the processes."""
+        with ThreadPoolExecutor(threads) as prepare, torch.inference_mode():
+            futures = [
+                prepare.submit(in_processes if cpu_every and k % cpu_every == 0 else on_engines, chunk)
+                for k, chunk in enumerate(chunks)
+            ]
+            for future in futures:
+                net(pixel_values=future.result())
+
+    eager = AutoModelForImageClassification.from_pretrained(model, dtype=torch.float16).to("cuda").eval()
+    count = len(chunks) * batch
+
+    def variant(net, how: str, name: str, threads: int, cpu_every: int) -> None:
+        run(net, threads, cpu_every)
+        label = f"(b) nvImageCodec hardware decoding, model {how}, float16, batch {batch}, {name}"
+        measure(f"b_engines_{how}_{threads}_{cpu_every}", label, count, lambda: run(net, threads, cpu_every))
+
+    for name, threads, cpu_every in (
+        ("1 decoding thread", 1, 0),
+        ("3 decoding threads", 3, 0),
+        ("3 decoding threads, every 4th batch draft-decoded in 16 processes", 3, 4),
+    ):
+        attempt(name, lambda n=name, t=threads, c=cpu_every: variant(eager, "eager", n, t, c))
+    start = time.perf_counter()
+    compiled = torch.compile(eager)
+    with torch.inference_mode():
+        compiled(pixel_values=torch.randn(batch, 3, SIDE, SIDE, device="cuda", dtype=torch.float16))
+    print(f"(b) torch.compile: compiled in {time.perf_counter() - start:.0f} s", flush=True)
+    for name, threads, cpu_every in (
+        ("3 decoding threads", 3, 0),
+        ("3 decoding threads, every 4th batch draft-decoded in 16 processes", 3, 4),
+        ("4 decoding threads, every 3rd batch draft-decoded in 16 processes", 4, 3),
+    ):
+        attempt(name, lambda n=name, t=threads, c=cpu_every: variant(compiled, "compiled", n, t, c))
+    processes.shutdown()
+
+
 def compiled_model(model: Path, batch: int = 128) -> None:
     """(c) the model alone compiled by ``torch.compile`` (default mode), last: compiling takes minutes."""
     import torch
@@ -491,6 +577,11 @@ def main() -> None:
     )
     parser.add_argument("--compare-with", help="a checkout of an earlier version: (i) runs with it too")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile (minutes)")
+    parser.add_argument(
+        "--only-hardware",
+        action="store_true",
+        help="only the classifier path on the JPEG engines (nvImageCodec)",
+    )
     parser.add_argument("--out")
     args = parser.parse_args()
     earlier = Path(args.compare_with).resolve() if args.compare_with else None
@@ -499,8 +590,8 @@ def main() -> None:
     sets = write_parallel(
         work,
         args.files,
-        0 if args.skip_scan or args.only_whole_scans else args.default_files,
-        0 if args.skip_scan or args.only_whole_scans else args.heavy_files,
+        0 if args.skip_scan or args.only_whole_scans or args.only_hardware else args.default_files,
+        0 if args.skip_scan or args.only_whole_scans or args.only_hardware else args.heavy_files,
     )
     import torch
     import transformers
@@ -521,9 +612,11 @@ def main() -> None:
         f"files and model ready in {time.perf_counter() - start:.0f} s",
     )
     parts = [lambda: classifier_path(model, camera, only_project=args.only_whole_scans)]
+    if args.only_hardware:
+        parts = [lambda: hardware_paths(model, camera)]
     if args.only_whole_scans:
         parts.append(lambda: whole_scans(model, work / "camera", len(camera), list(WHOLE_SCANS), earlier))
-    elif not args.skip_scan:
+    elif not args.skip_scan and not args.only_hardware:
         parts += [
             lambda: whole_scans(model, work / "camera", len(camera), list(COMPARED)),
             lambda: default_scans(work, model, sets, args.rounds),
