@@ -389,6 +389,7 @@ def main() -> None:
     parser.add_argument("--only-metadata", action="store_true", help="measure (g) only")
     parser.add_argument("--skip-defaults", action="store_true", help="measure all but (f)")
     parser.add_argument("--only-small", action="store_true", help="measure (h) only")
+    parser.add_argument("--skip-gpu", action="store_true", help="not bench/gpu_bench.py where there is a GPU")
     args = parser.parse_args()
     work = Path(args.work)
     model = build_model(work / "airealnet-geometry")
@@ -449,6 +450,21 @@ def main() -> None:
             f"{rss_large:.0f} MiB for {args.memory_files} files"
         )
     print(f"    this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    if not args.skip_gpu:
+        gpu_part(args)
+
+
+def gpu_part(args: argparse.Namespace) -> None:
+    """The GPU part of the one run: bench/gpu_bench.py (the classifier path on the GPU, its
+    decoders, the default scan and the whole-process scans) where a CUDA GPU is present."""
+    import torch
+
+    if not torch.cuda.is_available():
+        print("GPU: not measured (no CUDA GPU here); bench/gpu_bench.py runs where there is one")
+        return
+    # Its own process: it forks its decoding processes before starting CUDA.
+    script = [sys.executable, str(ROOT / "bench" / "gpu_bench.py"), "--rounds", str(args.rounds)]
+    subprocess.run(script, check=False)
 
 
 def corpus_camera_photos() -> list[Path]:
