@@ -140,6 +140,28 @@ def normalise_float(x):
     return x.sub_(mean).div_(std)
 
 
+def resized(images):
+    """Decoded images on the GPU (CHW uint8 tensors) as one (N, 3, 256, 256) float16 batch in
+    0..255: the bilinear resize with antialiasing."""
+    import torch
+
+    return torch.cat(
+        [
+            torch.nn.functional.interpolate(
+                im[None].half(), size=(SIDE, SIDE), mode="bilinear", antialias=True
+            )
+            for im in images
+        ]
+    )
+
+
+def engine_images(images):
+    """nvImageCodec's decoded images (HWC, on the GPU) as CHW tensors, without a copy."""
+    import torch
+
+    return [torch.as_tensor(im, device="cuda").permute(2, 0, 1) for im in images]
+
+
 def code_streams(chunk: list[bytes]):
     """nvImageCodec's input: its code streams parse each file's header (timed with the decode)."""
     from nvidia import nvimgcodec
@@ -274,15 +296,7 @@ def classifier_path(
             for data in threads.map(read, files):  # files are read ahead of the decoder
                 chunk.append(data)
                 if len(chunk) == batch:
-                    images = decode_jpeg(chunk, device="cuda")
-                    x = torch.cat(
-                        [
-                            torch.nn.functional.interpolate(
-                                im[None].half(), size=(SIDE, SIDE), mode="bilinear", antialias=True
-                            )
-                            for im in images
-                        ]
-                    )
+                    x = resized(decode_jpeg(chunk, device="cuda"))
                     net(pixel_values=normalise_float(x))
                     chunk = []
 
@@ -293,18 +307,7 @@ def classifier_path(
         """One batch decoded on the JPEG engines, resized and normalised on a side stream."""
         with torch.inference_mode(), torch.cuda.stream(side_stream):
             images = decoder.decode(code_streams(chunk), cuda_stream=side_stream.cuda_stream)
-            x = torch.cat(
-                [
-                    torch.nn.functional.interpolate(
-                        torch.as_tensor(im, device="cuda").permute(2, 0, 1)[None].half(),
-                        size=(SIDE, SIDE),
-                        mode="bilinear",
-                        antialias=True,
-                    )
-                    for im in images
-                ]
-            )
-            x = normalise_float(x)
+            x = normalise_float(resized(engine_images(images)))
         side_stream.synchronize()
         return x
 
@@ -402,10 +405,16 @@ def classifier_path(
 
 
 def hardware_paths(model: Path, files: list[Path], batch: int = 128, repeat: int = 4) -> None:
-    """(b) toward 1,000 12 MP JPEGs a second: nvImageCodec on the JPEG engines in several
+    """(b) toward 1,000 12 MP JPEGs a second: nvImageCodec on the JPEG engines in decoding
     threads (each its own decoder and CUDA stream), resizing on the GPU, the model eager and
     compiled, and a share of the batches draft-decoded in processes at the same time. The files
-    are run ``repeat`` times so that one timing holds enough batches."""
+    are run ``repeat`` times so that one timing holds enough batches.
+
+    The second lease measured whole batches of 128 decoded at once: slower with more threads
+    (bench/README.md). Suspected: every decode allocates its output afresh (4.6 GB for 128 12 MP
+    images), and allocating device memory synchronises the device. So the later ways decode a
+    batch in parts of 32 into images kept from the thread's previous batch
+    (``Decoder.decode(..., images=...)``); not yet measured."""
     import threading
 
     import numpy as np
@@ -420,40 +429,43 @@ def hardware_paths(model: Path, files: list[Path], batch: int = 128, repeat: int
     list(processes.map(draft_to_array, files[:32]))  # forked before this process starts CUDA
     local = threading.local()
 
-    def on_engines(chunk: range):
+    def on_engines(chunk: range, part: int, reuse: bool):
+        """One batch on the JPEG engines, ``part`` files per decode call; with ``reuse``, into
+        the images this thread decoded before (same sizes: no allocation)."""
         if not hasattr(local, "decoder"):
             local.decoder = nvimgcodec.Decoder(
                 backends=[nvimgcodec.Backend(nvimgcodec.BackendKind.HW_GPU_ONLY)]
             )
             local.stream = torch.cuda.Stream()
+            local.images = {}
+        batch_data = [data[i] for i in chunk]
         with torch.inference_mode(), torch.cuda.stream(local.stream):
-            images = local.decoder.decode(
-                code_streams([data[i] for i in chunk]), cuda_stream=local.stream.cuda_stream
-            )
-            x = torch.cat(
-                [
-                    torch.nn.functional.interpolate(
-                        torch.as_tensor(im, device="cuda").permute(2, 0, 1)[None].half(),
-                        size=(SIDE, SIDE),
-                        mode="bilinear",
-                        antialias=True,
-                    )
-                    for im in images
-                ]
-            )
-            x = normalise_float(x)
-        local.stream.synchronize()
+            xs = []
+            for k in range(0, len(batch_data), part):
+                kept = local.images.get(k) if reuse else None
+                images = local.decoder.decode(
+                    code_streams(batch_data[k : k + part]),
+                    cuda_stream=local.stream.cuda_stream,
+                    **({"images": kept} if kept is not None else {}),
+                )
+                if reuse:
+                    local.images[k] = images
+                xs.append(resized(engine_images(images)))
+            x = normalise_float(torch.cat(xs))
+        local.stream.synchronize()  # the resize has read the images before they are reused
         return x
 
     def in_processes(chunk: range):
         arrays = np.stack(list(processes.map(draft_to_array, [paths[i] for i in chunk], chunksize=4)))
         return normalise(torch.from_numpy(arrays).to("cuda"))
 
-    def run(net, threads: int, cpu_every: int) -> None:
+    def run(net, threads: int, cpu_every: int, part: int, reuse: bool) -> None:
         """Every ``cpu_every``-th batch (0: none) draft-decoded in the processes."""
         with ThreadPoolExecutor(threads) as prepare, torch.inference_mode():
             futures = [
-                prepare.submit(in_processes if cpu_every and k % cpu_every == 0 else on_engines, chunk)
+                prepare.submit(in_processes, chunk)
+                if cpu_every and k % cpu_every == 0
+                else prepare.submit(on_engines, chunk, part, reuse)
                 for k, chunk in enumerate(chunks)
             ]
             for future in futures:
@@ -462,28 +474,33 @@ def hardware_paths(model: Path, files: list[Path], batch: int = 128, repeat: int
     eager = AutoModelForImageClassification.from_pretrained(model, dtype=torch.float16).to("cuda").eval()
     count = len(chunks) * batch
 
-    def variant(net, how: str, name: str, threads: int, cpu_every: int) -> None:
-        run(net, threads, cpu_every)
-        label = f"(b) nvImageCodec hardware decoding, model {how}, float16, batch {batch}, {name}"
-        measure(f"b_engines_{how}_{threads}_{cpu_every}", label, count, lambda: run(net, threads, cpu_every))
+    def way(net, how: str, threads: int, cpu_every: int, part: int, reuse: bool) -> None:
+        name = f"{threads} decoding thread(s), {part} files per decode call" + (
+            ", into reused images" if reuse else ""
+        )
+        if cpu_every:
+            name += f", every {cpu_every}th batch draft-decoded in 16 processes"
+        run(net, threads, cpu_every, part, reuse)
+        measure(
+            f"b_engines_{how}_{threads}_{cpu_every}_{part}_{int(reuse)}",
+            f"(b) nvImageCodec hardware decoding, model {how}, float16, batch {batch}, {name}",
+            count,
+            lambda: run(net, threads, cpu_every, part, reuse),
+        )
 
-    for name, threads, cpu_every in (
-        ("1 decoding thread", 1, 0),
-        ("3 decoding threads", 3, 0),
-        ("3 decoding threads, every 4th batch draft-decoded in 16 processes", 3, 4),
+    # threads, every n-th batch in processes, files per decode call, reuse the decoded images
+    for ways, net, how in (
+        (((1, 0, batch, False), (1, 0, 32, True), (2, 0, 32, True)), eager, "eager"),
+        (((2, 0, 32, True), (2, 4, 32, True), (3, 3, 32, True)), None, "compiled"),
     ):
-        attempt(name, lambda n=name, t=threads, c=cpu_every: variant(eager, "eager", n, t, c))
-    start = time.perf_counter()
-    compiled = torch.compile(eager)
-    with torch.inference_mode():
-        compiled(pixel_values=torch.randn(batch, 3, SIDE, SIDE, device="cuda", dtype=torch.float16))
-    print(f"(b) torch.compile: compiled in {time.perf_counter() - start:.0f} s", flush=True)
-    for name, threads, cpu_every in (
-        ("3 decoding threads", 3, 0),
-        ("3 decoding threads, every 4th batch draft-decoded in 16 processes", 3, 4),
-        ("4 decoding threads, every 3rd batch draft-decoded in 16 processes", 4, 3),
-    ):
-        attempt(name, lambda n=name, t=threads, c=cpu_every: variant(compiled, "compiled", n, t, c))
+        if net is None:
+            start = time.perf_counter()
+            net = torch.compile(eager)
+            with torch.inference_mode():
+                net(pixel_values=torch.randn(batch, 3, SIDE, SIDE, device="cuda", dtype=torch.float16))
+            print(f"(b) torch.compile: compiled in {time.perf_counter() - start:.0f} s", flush=True)
+        for args in ways:
+            attempt(f"(b) {how} {args}", lambda net=net, how=how, args=args: way(net, how, *args))
     processes.shutdown()
 
 
