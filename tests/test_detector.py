@@ -50,6 +50,23 @@ def test_pytorch_scores_are_those_of_transformers_processor_made_in_threads(tiny
     assert [r.p_artificial for r in detector.predict(images())] == [round(p, 6) for p in expected]
 
 
+def test_the_model_runs_its_own_layers_never_hub_kernels(tiny_model, monkeypatch):
+    """transformers 5.25 loads models "kernelized" unless told not to: on a GPU it swaps layers
+    (SwinV2's GELU among them) for kernels it downloads from the Hub while loading, and where
+    the ``kernels`` package is missing or broken it loads no model at all (seen on a GPU
+    machine: every row said the classifier was unavailable). A score has to come from the
+    model's own code, offline and the same every time: the detector loads without them, and
+    loads where that package cannot be imported."""
+    import torch
+
+    monkeypatch.setattr("transformers.modeling_utils.is_kernels_available", lambda: False)
+    detector = load_detector(str(tiny_model), backend="pytorch")
+    assert getattr(detector.model, "use_kernels", False) is False
+    pixels = torch.from_numpy(detector._pixel_values(images(3)))
+    with torch.inference_mode():
+        expected = detector.model(pixel_values=pixels).logits.softmax(-1)[:, detector.artificial_index]
+    assert [r.p_artificial for r in detector.predict(images(3))] == [round(float(p), 6) for p in expected]
+
 def test_map_in_threads_keeps_order_and_raises_as_a_loop_would(monkeypatch):
     from core.threads import map_in_threads
 

@@ -173,8 +173,11 @@ def load_detector(
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
+        # use_kernels=False: transformers 5.25 otherwise swaps layers (GELU) for kernels it
+        # downloads from the Hub while loading on a GPU, and loads nothing where the kernels
+        # package is missing. A score comes from the model's own code, offline, every time.
         net = AutoModelForImageClassification.from_pretrained(
-            files.folder, dtype=getattr(torch, dtype), trust_remote_code=False
+            files.folder, dtype=getattr(torch, dtype), trust_remote_code=False, use_kernels=False
         )
         processor = AutoImageProcessor.from_pretrained(files.folder, backend="pil", trust_remote_code=False)
     except Exception as exc:  # transformers raises OSError, ValueError, KeyError for broken folders
