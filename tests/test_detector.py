@@ -67,6 +67,7 @@ def test_the_model_runs_its_own_layers_never_hub_kernels(tiny_model, monkeypatch
         expected = detector.model(pixel_values=pixels).logits.softmax(-1)[:, detector.artificial_index]
     assert [r.p_artificial for r in detector.predict(images(3))] == [round(float(p), 6) for p in expected]
 
+
 def test_map_in_threads_keeps_order_and_raises_as_a_loop_would(monkeypatch):
     from core.threads import map_in_threads
 
