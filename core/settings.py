@@ -107,7 +107,7 @@ SETTINGS: tuple[Setting, ...] = (
         "max_pixels",
         "Images whose header declares more pixels are refused before decoding (`decompression_bomb`); an "
         "animation (GIF, WebP, APNG) may use a quarter of it, since each frame is composed on a full canvas. "
-        "Pillow's own hard limit (about 179 million pixels) also applies.",
+        "Pillow's own limit follows this setting up to a billion pixels, above which Pillow refuses whatever it says.",
     ),
     Setting(
         "max_file_mb",

@@ -78,6 +78,50 @@ def test_absurd_bomb_is_caught_by_pillows_own_limit_with_the_same_code():
     assert "10000000000 pixels" in intake.error.message
 
 
+PILLOW_DEFAULT = 89_478_485  # Pillow's MAX_IMAGE_PIXELS as it ships: it refuses above twice that
+
+
+def declaring(data: bytes, width: int, height: int) -> bytes:
+    """A baseline JPEG whose frame header (SOF0) declares another size; the rest unchanged."""
+    at = data.index(b"\xff\xc0") + 5  # marker, length, precision
+    return data[:at] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + data[at + 4 :]
+
+
+def test_a_200_mp_phone_photo_is_read_under_the_default_limit_not_called_a_bomb(monkeypatch):
+    """Samsung's, Xiaomi's and Motorola's 200 MP modes write 16320 x 12240 JPEGs: 199.8 million
+    pixels, within the default max_pixels of 200 million, but above Pillow's own hard limit
+    (178,956,970), which refused them as decompression bombs before the setting was consulted.
+    A lower setting still refuses them, in its own words."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", PILLOW_DEFAULT)  # as a fresh process has it
+    data = declaring(encode(photo((320, 240)), "JPEG"), 16320, 12240)
+    intake = open_intake(data, "phone.jpg", "phone.jpg", 200_000_000, pixels=False)
+    assert intake.error is None, intake.error
+    assert (intake.facts.width, intake.facts.height) == (16320, 12240)
+    refused = open_intake(data, "phone.jpg", "phone.jpg", 150_000_000, pixels=False)
+    assert refused.error.code == "decompression_bomb"
+    assert "16320x12240 = 199,756,800 pixels, more than the limit of 150,000,000 (setting max_pixels)" in (
+        refused.error.message
+    )
+
+
+@pytest.mark.slow
+def test_a_200_mp_photo_gets_every_analysis(tiny_model, monkeypatch):
+    from core.context import make_context
+    from core.pipeline import analyze_batch
+    from core.settings import Settings
+    from core.sources import Source
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", PILLOW_DEFAULT)
+    picture = Image.linear_gradient("L").resize((16320, 12240)).convert("RGB")
+    [result] = analyze_batch(
+        [Source.from_bytes("phone-200mp.jpg", encode(picture, "JPEG", quality=80))],
+        make_context(Settings(model=str(tiny_model))),
+    )
+    assert (result.status, result.file.width, result.file.height) == ("ok", 16320, 12240)
+    ran = {a.id for a in result.analyzers if a.status == "ok"}
+    assert {"classifier", "ela", "noise", "spectrum", "jpeg"} <= ran, ran
+
+
 def test_truncated_jpeg_is_a_decode_error_with_hashes_kept():
     data = encode(photo((800, 600)), "JPEG", quality=95)
     cut = data[: len(data) // 2]

@@ -72,6 +72,23 @@ class Decoded:
 ANIMATION_SHARE = 4
 
 
+# Pillow's own limit is never raised above this many pixels (3 GB as RGB, more than a file
+# worker's default memory limit), whatever the setting ``max_pixels`` says.
+PILLOW_CEILING = 1_000_000_000
+
+
+def allow_in_pillow(max_pixels: int) -> None:
+    """Let the setting ``max_pixels`` decide, not Pillow's default hard limit (twice its
+    ``MAX_IMAGE_PIXELS``: 178,956,970 pixels), which refused the 200 MP photos of Samsung's,
+    Xiaomi's and Motorola's phones (16320 x 12240) as decompression bombs under the default
+    setting of 200 million. Pillow's limit is raised to just above the setting (at most to
+    ``PILLOW_CEILING``), never lowered (another caller may have set it higher), so its check
+    stays a second line of defence."""
+    needed = min(max_pixels, PILLOW_CEILING) // 2 + 1  # Pillow refuses above twice the value
+    if Image.MAX_IMAGE_PIXELS is not None and needed > Image.MAX_IMAGE_PIXELS:
+        Image.MAX_IMAGE_PIXELS = needed
+
+
 def decode(
     data: bytes, sniffed: Sniffed, max_pixels: int, pixels: bool = True, full: bool = False
 ) -> Decoded:
@@ -88,6 +105,7 @@ def decode(
     """
     if sniffed.format == "heif" and not _enable_heif():
         raise UnsupportedFormat("HEIF/HEIC image, but the pillow-heif plugin is not installed")
+    allow_in_pillow(max_pixels)
     with warnings.catch_warnings():
         # We enforce our own pixel limit below, and damage surfaces as errors or notices:
         # Pillow's warnings ("Corrupt EXIF data", ...) would only be noise on stderr.
