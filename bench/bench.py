@@ -211,6 +211,15 @@ def biased_model(model: Path, folder: Path, files: list[Path], low_share: float)
     return folder, scores
 
 
+def warm_up(sources: list, ctx) -> None:
+    """Model load, imports and every file worker started before a timing: as many files as
+    cores (on the H200's 16 cores two files left 14 workers to start inside the first timed
+    round: 8.4 images/s against 30.6 in the second)."""
+    from core.scan import scan
+
+    list(scan(sources[: max(2, os.cpu_count() or 1)], ctx))
+
+
 def default_scan_timer(
     model: Path, files: list[Path], stability: str, precisions: Counter | None = None
 ) -> Callable[[], float]:
@@ -224,10 +233,7 @@ def default_scan_timer(
 
     ctx = make_context(Settings(model=str(model), stability=stability))
     sources = [Source.from_path(f) for f in files]
-    # Warm-up (model load, imports): as many files as cores, so that every file worker has
-    # started before the timing (on the H200's 16 cores two files left 14 workers to start inside
-    # the first timed round: 8.4 images/s against 30.6 in the second).
-    list(scan(sources[: max(2, os.cpu_count() or 1)], ctx))
+    warm_up(sources, ctx)
 
     def run() -> None:
         for result in scan(sources, ctx):
@@ -336,10 +342,7 @@ def scan_timer(model: Path | None, files: list[Path], pixels: bool = True) -> Ca
     )
     ctx = make_context(settings)
     sources = [Source.from_path(f) for f in files]
-    # Warm-up (model load, imports): as many files as cores, so that every file worker has
-    # started before the timing (on the H200's 16 cores two files left 14 workers to start inside
-    # the first timed round: 8.4 images/s against 30.6 in the second).
-    list(scan(sources[: max(2, os.cpu_count() or 1)], ctx))
+    warm_up(sources, ctx)
     return timer(len(files), lambda: sum(1 for _ in scan(sources, ctx)))
 
 

@@ -68,17 +68,21 @@ def median_3x3(luma: np.ndarray) -> np.ndarray:
     return out
 
 
-def residual(image: Image.Image) -> np.ndarray:
+def abs_residual(image: Image.Image) -> np.ndarray:
+    """|luma - its 3x3 median| in 8 bits (the residual's size fits, exactly)."""
     import numpy as np
 
     luma = np.asarray(grey(image))
-    return luma.astype(np.float32) - median_3x3(luma).astype(np.float32)
+    median = median_3x3(luma)
+    res = np.maximum(luma, median)
+    res -= np.minimum(luma, median)
+    return res
 
 
 def analyze(image: Image.Image) -> dict:
     import numpy as np
 
-    res = np.abs(residual(central_crop(image)))
+    res = abs_residual(central_crop(image)).astype(np.float32)
     blocks = block_means(res, BLOCK)
     mean = float(res.mean())
     return {
@@ -92,10 +96,6 @@ def render(image: Image.Image, gain: float | None = None) -> Image.Image:
     """The noise residual, amplified by ``gain`` (None: so that its 99th percentile is white)."""
     import numpy as np
 
-    luma = np.asarray(grey(image))
-    median = median_3x3(luma)
-    res = np.maximum(luma, median)
-    res -= np.minimum(luma, median)  # |luma - median| in 8 bits: the residual's size, exactly
-    del luma, median
+    res = abs_residual(image)
     scale = float(gain) if gain else 255.0 / max(float(np.percentile(res, 99)), 1.0)
     return Image.fromarray(stretched(res, scale), "L")
